@@ -1,0 +1,93 @@
+"""The one app factory. It reads the instance's profile, registers the core
+and every enabled module, and runs no database query (forked server
+workers must never share a connection)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, g, request
+from flask_babel import Babel
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+from . import __version__
+from . import profile as profiles
+from .db import db, migrate
+from .instance import Instance
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+babel = Babel()
+LOCALES = ("id", "en")
+
+
+def _select_locale() -> str:
+    chosen = request.cookies.get("lang")
+    if chosen in LOCALES:
+        return chosen
+    from flask import current_app
+
+    return current_app.extensions["egovkit"].profile.locale
+
+
+class Egovkit:
+    """What the app knows of its instance: profile and enabled modules."""
+
+    def __init__(self, instance: Instance, profile: profiles.Profile):
+        self.instance = instance
+        self.profile = profile
+        self.modules = profile.enabled()
+
+
+def create_app(instance: str | os.PathLike | None = None, config: dict | None = None) -> Flask:
+    inst = Instance.at(instance)
+    if not inst.exists():
+        raise FileNotFoundError(f"no egovkit instance at {inst.path} (run: egovkit init --profile NAME)")
+    profile = profiles.load(inst.profile_path)
+
+    app = Flask("egovkit", instance_path=str(inst.path), template_folder="web/templates",
+                static_folder="web/static", root_path=str(Path(__file__).parent))
+    translations = [str(Path(__file__).parent / "translations")]
+    app.config.update(
+        SECRET_KEY=inst.secret_key(),
+        SQLALCHEMY_DATABASE_URI=inst.database_url(),
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("EGOVKIT_SECURE_COOKIES") == "1",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        BABEL_DEFAULT_LOCALE=profile.locale,
+        BABEL_DEFAULT_TIMEZONE=profile.timezone,
+        EGOVKIT_VERSION=__version__,
+    )
+    app.config.update(config or {})
+    app.extensions["egovkit"] = Egovkit(inst, profile)
+
+    db.init_app(app)
+    migrate.init_app(app, db)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "core.login"
+    login_manager.login_message = None
+
+    from . import models  # noqa: F401  (core tables)
+    from .web import views as core_views
+
+    app.register_blueprint(core_views.bp)
+    for module in app.extensions["egovkit"].modules:
+        module.load("models")
+        blueprint = module.load("blueprint")
+        if blueprint is not None:
+            app.register_blueprint(blueprint)
+        commands = module.load("cli")
+        if commands is not None:
+            app.cli.add_command(commands)
+        module_translations = module.root / "translations"
+        if module_translations.is_dir():
+            translations.append(str(module_translations))
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translations)
+    babel.init_app(app, locale_selector=_select_locale)
+    core_views.init_app(app)
+    return app

@@ -1,0 +1,455 @@
+"""The `egovkit` command (also `python cli.py`)."""
+from __future__ import annotations
+
+import difflib
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+import yaml
+from flask.cli import ScriptInfo
+
+from . import __version__
+from . import profile as profiles
+from .instance import Instance, resolve_dir
+from .modules import ModuleError, available
+from .wilayah import data as wilayah
+
+EXIT_INVALID = 2
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.secho(message, err=True, fg="red")
+    sys.exit(code)
+
+
+def _load_profile(ref: str | Path) -> profiles.Profile:
+    try:
+        return profiles.load(ref)
+    except profiles.ProfileError as exc:
+        _fail(f"profile is not valid:\n{exc}", EXIT_INVALID)
+    except ModuleError as exc:
+        _fail(str(exc), EXIT_INVALID)
+
+
+class EgovkitGroup(click.Group):
+    """Own commands first; then the instance app's commands (``db``, module commands)."""
+
+    def _app_cli(self, ctx):
+        info = ctx.ensure_object(ScriptInfo)
+        if not Instance.at(info.data.get("instance")).exists():
+            return None
+        try:
+            return info.load_app().cli
+        except Exception as exc:  # a broken instance must not break --help
+            click.secho(f"(instance commands unavailable: {exc})", err=True, fg="yellow")
+            return None
+
+    def get_command(self, ctx, name):
+        command = super().get_command(ctx, name)
+        if command is not None:
+            return command
+        app_cli = self._app_cli(ctx)
+        return app_cli.get_command(ctx, name) if app_cli else None
+
+    def list_commands(self, ctx):
+        names = set(super().list_commands(ctx))
+        app_cli = self._app_cli(ctx) if "--help" in sys.argv or "-h" in sys.argv else None
+        if app_cli:
+            names |= set(app_cli.list_commands(ctx))
+        return sorted(names)
+
+
+def _script_info(instance: str | None) -> ScriptInfo:
+    def factory():
+        from .app import create_app
+
+        return create_app(info.data.get("instance"))
+
+    info = ScriptInfo(create_app=factory, set_debug_flag=False, load_dotenv_defaults=False)
+    info.data["instance"] = instance
+    return info
+
+
+@click.group(cls=EgovkitGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--instance", "instance", envvar="EGOVKIT_INSTANCE", metavar="DIR",
+              help="Instance folder (default ./instance, or $EGOVKIT_INSTANCE).")
+@click.version_option(__version__, prog_name="egovkit")
+@click.pass_context
+def main(ctx, instance):
+    """egovkit: e-government in a box for Indonesian regencies and cities."""
+    ctx.obj = _script_info(instance)
+
+
+def instance_option(f):
+    def remember(ctx, _param, value):
+        if value is not None:
+            ctx.find_object(ScriptInfo).data["instance"] = value
+        return value
+
+    return click.option("--instance", "instance_dir", metavar="DIR", expose_value=False, callback=remember,
+                        help="Instance folder (default ./instance, or $EGOVKIT_INSTANCE).")(f)
+
+
+def _instance(ctx) -> Instance:
+    return Instance.at(ctx.find_object(ScriptInfo).data.get("instance"))
+
+
+def _app(ctx):
+    inst = _instance(ctx)
+    if not inst.exists():
+        _fail(f"no egovkit instance at {inst.path}\n  create one with: egovkit init --profile banyuwangi")
+    try:
+        return ctx.find_object(ScriptInfo).load_app()
+    except profiles.ProfileError as exc:
+        _fail(f"the instance's profile is not valid:\n{exc}", EXIT_INVALID)
+
+
+# ------------------------------------------------------------------ init
+def _profile_text(prof: profiles.Profile) -> str:
+    """The file to keep in the instance: a copy when every parent is bundled, else flattened."""
+    bundled = profiles.bundled_dir().resolve()
+    if all(p.resolve().parent == bundled for p in prof.files[:-1]):
+        return prof.files[-1].read_text(encoding="utf-8")
+    flat = {k: v for k, v in prof.raw.items() if k != "extends"}
+    sources = ", ".join(str(p) for p in prof.files)
+    return f"# Flattened by egovkit init from: {sources}\n" + yaml.safe_dump(flat, sort_keys=False, allow_unicode=True)
+
+
+@main.command()
+@click.option("--profile", "profile_ref", required=True, metavar="NAME|PATH", help="Bundled profile name or a YAML file.")
+@instance_option
+@click.option("--demo", is_flag=True, help="Seed synthetic demo data (marked as demo) for every enabled module.")
+@click.option("--admin-email", default="admin@localhost", show_default=True, help="Administrator's sign-in email.")
+@click.option("--force", is_flag=True, help="Replace an existing instance (the old folder is kept as a backup).")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def init(ctx, profile_ref, demo, admin_email, force, yes):
+    """Create an instance from a profile: database, regions, agencies, administrator."""
+    path = _profile_path(profile_ref)
+    prof = _load_profile(path)
+    inst = _instance(ctx)
+    external_db = bool(os.environ.get("EGOVKIT_DATABASE_URL"))
+    occupied = inst.path.exists() and any(inst.path.iterdir())
+    if occupied and not force:
+        _fail(f"{inst.path} is not empty: an instance may already live there.\n"
+              f"  To replace it, run again with --force (the old folder is kept as a backup).")
+    if "@" not in admin_email or len(admin_email) > 254:
+        _fail(f"--admin-email: {admin_email!r} is not an email address", EXIT_INVALID)
+    if force and not yes:
+        what = f"the instance at {inst.path}" if occupied else "the egovkit tables in the database"
+        click.confirm(f"Replace {what} with a new {prof.name} instance?", abort=True)
+
+    password = os.environ.get("EGOVKIT_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+    inst.path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{inst.path.name}.init-", dir=inst.path.parent))
+    app = None
+    made_tables = False
+    try:
+        Instance(tmp).create_files(_profile_text(prof))
+        from .app import create_app
+        from . import setup
+        from .db import db
+
+        app = create_app(tmp)
+        with app.app_context():
+            if external_db:
+                leftover = setup.egovkit_tables()
+                if leftover and not force:
+                    raise click.ClickException(
+                        f"the database at EGOVKIT_DATABASE_URL already has egovkit tables ({len(leftover)}); "
+                        "use --force to replace them")
+                if leftover:
+                    setup.drop_egovkit_tables()
+            made_tables = True
+            click.echo(f"Creating {prof.regency.name} ({prof.regency.code}) from profile {prof.name}")
+            setup.migrate_all()
+            count = setup.load_regions(prof.regency.code)
+            click.echo(f"  loaded {count} regions")
+            setup.sync_agencies(prof.agencies)
+            click.echo(f"  loaded {len(prof.agencies)} agencies")
+            setup.sync_module_states()
+            setup.create_admin(admin_email, password, prof.regency.code)
+            if demo:
+                setup.seed_demo()
+            db.session.commit()
+            db.session.remove()
+            db.engine.dispose()
+        Instance(tmp).write_state(kit_version=__version__, profile=prof.name,
+                                  created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        if occupied:
+            kept = inst.path.with_name(f"{inst.path.name}.replaced-{datetime.now():%Y%m%d-%H%M%S}")
+            inst.path.rename(kept)
+            click.echo(f"  the old instance is kept at {kept}")
+        elif inst.path.exists():
+            inst.path.rmdir()
+        tmp.rename(inst.path)
+    except BaseException as exc:
+        if app is not None and external_db and made_tables:
+            with app.app_context():
+                try:
+                    setup.drop_egovkit_tables()
+                except Exception as cleanup:  # report, but keep the first error
+                    click.secho(f"could not remove the tables made so far: {cleanup}", err=True, fg="red")
+        if app is not None:
+            with app.app_context():
+                db.engine.dispose()
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, (click.ClickException, click.Abort, SystemExit, KeyboardInterrupt)):
+            raise
+        _fail(f"init failed, nothing was created: {exc}")
+    click.secho(f"Instance ready at {inst.path}", fg="green")
+    if os.environ.get("EGOVKIT_ADMIN_PASSWORD"):
+        click.echo(f"Administrator: {admin_email} (password from EGOVKIT_ADMIN_PASSWORD)")
+    else:
+        click.echo(f"Administrator: {admin_email}  password: {password}")
+        click.echo("  (shown only this once: write it down, then change it after signing in)")
+    hint = f" --instance {inst.path}" if inst.path != resolve_dir() else ""
+    click.echo(f"Start it with: egovkit{hint} serve")
+
+
+def _profile_path(ref: str) -> Path:
+    local = Path("profiles") / f"{ref}.yaml"
+    if not ref.endswith((".yaml", ".yml")) and local.exists():
+        return local
+    try:
+        return profiles.find(ref)
+    except FileNotFoundError as exc:
+        _fail(str(exc), EXIT_INVALID)
+
+
+# ------------------------------------------------------------------ upgrade
+@main.command()
+@instance_option
+@click.option("--no-backup", is_flag=True, help="Skip the automatic backup (only if you made one yourself).")
+@click.pass_context
+def upgrade(ctx, no_backup):
+    """Apply a changed profile or a new kit version to an instance (backup first)."""
+    from . import setup
+    from .db import db
+    from .models import Region
+
+    inst = _instance(ctx)
+    app = _app(ctx)
+    prof = app.extensions["egovkit"].profile
+    with app.app_context():
+        recorded = inst.state().get("kit_version")
+        if recorded and _version_key(recorded) > _version_key(__version__):
+            _fail(f"this instance was made by egovkit {recorded}, newer than this kit ({__version__}); "
+                  "install the newer kit instead of downgrading", EXIT_INVALID)
+        try:
+            regency = db.session.scalar(db.select(Region).where(Region.level == "regency"))
+        except Exception as exc:
+            _fail(f"cannot read the database ({inst.database_url()}): {exc}")
+        if regency is not None and regency.code != prof.regency.code:
+            _fail(f"the profile's regency.code is {prof.regency.code}, but this instance serves {regency.code}: "
+                  "an instance serves one regency; make a new instance for another", EXIT_INVALID)
+        plan = []
+        from . import db as dbm
+
+        for name in [dbm.CORE] + [m.name for m in app.extensions["egovkit"].modules]:
+            current, heads = dbm.pending(name)
+            if current != heads:
+                plan.append(name)
+        click.echo(f"Upgrading {inst.path} (profile {prof.name}, egovkit {__version__})")
+        click.echo("  migrations to apply: " + (", ".join(plan) if plan else "none"))
+        backup_file = None
+        if plan and not no_backup:
+            backup_file = setup.backup(inst)
+            click.echo(f"  backup: {backup_file}")
+        try:
+            setup.migrate_all()
+            changes = setup.sync_module_states()
+            changed, retired = setup.sync_agencies(prof.agencies)
+            db.session.commit()
+        except Exception as exc:
+            db.session.rollback()
+            if backup_file and db.engine.url.get_backend_name() == "sqlite":
+                setup.restore_sqlite(backup_file)
+                _fail(f"upgrade failed: {exc}\n  the database was restored from {backup_file}")
+            _fail(f"upgrade failed: {exc}" + (f"\n  a backup was taken first: {backup_file}" if backup_file else ""))
+        for line in changes:
+            click.echo(line)
+        if changed:
+            click.echo(f"  agencies updated: {changed}" + (f" ({retired} no longer in the profile, kept inactive)"
+                                                          if retired else ""))
+        inst.write_state(kit_version=__version__, profile=prof.name,
+                         upgraded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        if not (plan or changes or changed):
+            click.secho("Already up to date.", fg="green")
+        else:
+            click.secho("Upgrade complete.", fg="green")
+
+
+def _version_key(version: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else 0 for p in version.split("."))
+
+
+# ------------------------------------------------------------------ serve
+@main.command()
+@instance_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
+@click.pass_context
+def serve(ctx, host, port, workers):
+    """Serve the instance with a production WSGI server."""
+    from . import db as dbm
+    from .db import db
+
+    app = _app(ctx)
+    with app.app_context():
+        try:
+            behind = [n for n in [dbm.CORE] + [m.name for m in app.extensions["egovkit"].modules]
+                      if (lambda cur_heads: cur_heads[0] != cur_heads[1])(dbm.pending(n))]
+        except Exception as exc:
+            _fail(f"cannot read the database: {exc}")
+        db.engine.dispose()  # no connection crosses the fork
+    if behind:
+        _fail(f"the database is behind the code ({', '.join(behind)}): run `egovkit upgrade` first")
+    instance_path = str(_instance(ctx).path)
+    click.echo(f"Serving {app.extensions['egovkit'].profile.regency.name} on http://{host}:{port}/")
+    from .server import run
+
+    run(instance_path, host, port, workers)
+
+
+# ------------------------------------------------------------------ profile
+@main.group("profile")
+def profile_group():
+    """List, show, validate, create and compare profiles."""
+
+
+@profile_group.command("list")
+def profile_list():
+    """Bundled profiles (and ./profiles when present)."""
+    seen = {}
+    for folder in (Path("profiles"), profiles.bundled_dir()):
+        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+            seen.setdefault(path.stem, path)
+    for name, path in sorted(seen.items()):
+        try:
+            prof = profiles.load(path)
+            parent = prof.schema.extends
+            click.echo(f"{name:<16} {prof.regency.code}  {prof.regency.name}"
+                       + (f"  (extends {parent})" if parent else ""))
+        except profiles.ProfileError as exc:
+            click.echo(f"{name:<16} INVALID: {exc.problems[0]}")
+
+
+def _resolved_yaml(prof: profiles.Profile) -> str:
+    data = prof.schema.model_dump(mode="json", exclude={"modules", "extends"})
+    data["modules"] = {name: settings.model_dump(mode="json") for name, settings in prof.modules.items()}
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+@profile_group.command("show")
+@click.argument("ref")
+def profile_show(ref):
+    """The profile as the kit sees it: after extends, with defaults filled in."""
+    prof = _load_profile(_profile_path(ref))
+    click.echo(f"# {prof.name}: " + " <- ".join(str(p) for p in reversed(prof.files)))
+    click.echo(_resolved_yaml(prof), nl=False)
+
+
+@profile_group.command("validate")
+@click.argument("path", type=click.Path(dir_okay=False))
+def profile_validate(path):
+    """Check a profile file; exit status 2 and file:line messages when it is not valid."""
+    prof = _load_profile(Path(path))
+    click.secho(f"OK: {prof.name} ({prof.regency.code} {prof.regency.name}), "
+                f"modules: {', '.join(prof.modules) or 'none'}", fg="green")
+
+
+@profile_group.command("diff")
+@click.argument("a")
+@click.argument("b")
+def profile_diff(a, b):
+    """Differences between two profiles, after extends."""
+    left, right = _load_profile(_profile_path(a)), _load_profile(_profile_path(b))
+    lines = difflib.unified_diff(_resolved_yaml(left).splitlines(), _resolved_yaml(right).splitlines(),
+                                 fromfile=left.name, tofile=right.name, lineterm="")
+    out = "\n".join(lines)
+    click.echo(out if out else "The profiles are the same.")
+
+
+@profile_group.command("new")
+@click.argument("name")
+@click.option("--from", "base", required=True, help="Profile to copy (extends).")
+@click.option("--regency", "code", required=True, help="Kemendagri code of the regency or city, e.g. 32.17.")
+@click.option("--capital", help="Seat of government (ibu kota).")
+@click.option("--output", type=click.Path(dir_okay=False), help="File to write (default profiles/NAME.yaml).")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def profile_new(name, base, code, capital, output, force):
+    """Start a profile for another regency from an existing one."""
+    import re
+
+    if not re.match(profiles.PROFILE_NAME, name):
+        _fail(f"NAME: {name!r} must be lowercase letters, digits and dashes", EXIT_INVALID)
+    code = code.strip()
+    if code not in wilayah.regencies():
+        hint = ""
+        if re.match(r"^\d{4}$", code):
+            hint = f" (did you mean {code[:2]}.{code[2:]}?)"
+        _fail(f"--regency: {code} is not a regency or city code in the Kemendagri list{hint}", EXIT_INVALID)
+    _load_profile(_profile_path(base))
+    region = wilayah.regencies()[code]
+    target = Path(output) if output else Path("profiles") / f"{name}.yaml"
+    if target.exists() and not force:
+        _fail(f"{target} already exists (use --force to overwrite)")
+    full_name = wilayah.display_name(region)
+    lines = [f"# {full_name}: made with `egovkit profile new {name} --from {base} --regency {code}`.",
+             f"name: {name}", f"extends: {base}", "regency:", f'  code: "{code}"', f"  name: {full_name}"]
+    lines.append(f"  capital: {capital}" if capital else "  # capital: set the seat of government (ibu kota)")
+    lines.append(f"timezone: {wilayah.timezone_for(code)}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    prof = _load_profile(target)
+    click.secho(f"Wrote {target}: {prof.regency.name} ({code}), extends {base}", fg="green")
+    click.echo(f"Next: egovkit init --profile {target} --instance ./{name}")
+
+
+@profile_group.command("describe")
+@click.argument("module", required=False)
+@click.option("--markdown", is_flag=True, help="The whole reference as Markdown (docs/profile-reference.md).")
+def profile_describe(module, markdown):
+    """Every setting with its type, default and meaning."""
+    mods = available()
+    if markdown:
+        click.echo(profiles.describe_markdown(mods), nl=False)
+        return
+    if module and module not in mods:
+        _fail(f"unknown module {module!r}{profiles._did_you_mean(module, mods)}", EXIT_INVALID)
+    model, prefix = (mods[module].settings, f"modules.{module}.") if module else (profiles.ProfileSchema, "")
+    rows = profiles.describe(model)
+    if not rows:
+        click.echo(f"{module} has no settings: `{module}: {{}}` switches it on.")
+    for key, kind, default, text in rows:
+        click.echo(f"{prefix}{key}  ({kind}, default {default})\n    {text}")
+
+
+# ------------------------------------------------------------------ modules
+@main.group("modules")
+def modules_group():
+    """Modules available to this installation."""
+
+
+@modules_group.command("list")
+@instance_option
+@click.pass_context
+def modules_list(ctx):
+    """Available modules; with an instance, which are enabled there."""
+    inst = _instance(ctx)
+    enabled = set()
+    if inst.exists():
+        enabled = set(_load_profile(inst.profile_path).modules)
+    click.echo(f"{'module':<16} {'version':<8} {'enabled':<8} {'requires':<20} title")
+    for name, module in sorted(available().items()):
+        mark = ("yes" if name in enabled else "no") if inst.exists() else "-"
+        click.echo(f"{name:<16} {module.version:<8} {mark:<8} {', '.join(module.requires) or '-':<20} "
+                   f"{module.t('title', 'en')}")

@@ -1,0 +1,72 @@
+"""An instance: the folder that holds one regency's profile, secret key,
+SQLite database (unless EGOVKIT_DATABASE_URL points elsewhere), uploads
+and backups."""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DIR = "instance"
+PROFILE_FILE = "profile.yaml"
+SECRET_FILE = "secret_key"
+STATE_FILE = "instance.json"
+DB_FILE = "egovkit.db"
+
+
+def resolve_dir(path: str | os.PathLike | None = None) -> Path:
+    return Path(path or os.environ.get("EGOVKIT_INSTANCE") or DEFAULT_DIR).absolute()
+
+
+@dataclass
+class Instance:
+    path: Path
+
+    @classmethod
+    def at(cls, path: str | os.PathLike | None = None) -> "Instance":
+        return cls(resolve_dir(path))
+
+    @property
+    def profile_path(self) -> Path:
+        return self.path / PROFILE_FILE
+
+    @property
+    def uploads(self) -> Path:
+        return self.path / "uploads"
+
+    @property
+    def backups(self) -> Path:
+        return self.path / "backups"
+
+    def exists(self) -> bool:
+        return self.profile_path.exists()
+
+    def database_url(self) -> str:
+        return os.environ.get("EGOVKIT_DATABASE_URL") or f"sqlite:///{self.path / DB_FILE}"
+
+    def secret_key(self) -> str:
+        return (self.path / SECRET_FILE).read_text().strip()
+
+    def state(self) -> dict:
+        try:
+            return json.loads((self.path / STATE_FILE).read_text())
+        except FileNotFoundError:
+            return {}
+
+    def write_state(self, **values) -> None:
+        state = self.state() | values
+        tmp = self.path / (STATE_FILE + ".tmp")
+        tmp.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n")
+        tmp.replace(self.path / STATE_FILE)
+
+    def create_files(self, profile_text: str) -> None:
+        """Lay out a new instance folder (the caller makes it atomic)."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.uploads.mkdir(exist_ok=True)
+        self.backups.mkdir(exist_ok=True)
+        self.profile_path.write_text(profile_text, encoding="utf-8")
+        secret = self.path / SECRET_FILE
+        secret.write_text(secrets.token_hex(32) + "\n")
+        secret.chmod(0o600)

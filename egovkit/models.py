@@ -1,0 +1,81 @@
+"""Core tables: regions, agencies, users and the modules state of an instance."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, String, Integer
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Region(db.Model):
+    """A province, regency/city, district or village (Kemendagri code)."""
+
+    __tablename__ = "core_region"
+    code: Mapped[str] = mapped_column(String(13), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    level: Mapped[str] = mapped_column(String(10))  # province | regency | district | village
+    kind: Mapped[str] = mapped_column(String(12))  # provinsi | kabupaten | kota | kecamatan | desa | kelurahan
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("core_region.code"), index=True)
+
+
+class Agency(db.Model):
+    """An agency (OPD) of the regency, from the profile."""
+
+    __tablename__ = "core_agency"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    head_title: Mapped[str] = mapped_column(String(80))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class User(db.Model):
+    __tablename__ = "core_user"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    roles: Mapped[list["RoleAssignment"]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    # Flask-Login
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def has_role(self, role: str) -> bool:
+        return any(r.role == role for r in self.roles)
+
+
+class RoleAssignment(db.Model):
+    """A role held by a user, optionally scoped to a region subtree and/or an agency."""
+
+    __tablename__ = "core_role_assignment"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(40))
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("core_region.code"))
+    agency_code: Mapped[str | None] = mapped_column(ForeignKey("core_agency.code"))
+    user: Mapped[User] = relationship(back_populates="roles")
+
+
+class ModuleState(db.Model):
+    """Which modules an instance has installed, at which version, and whether enabled."""
+
+    __tablename__ = "core_module"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[str] = mapped_column(String(32))
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

@@ -1,0 +1,146 @@
+"""Module manifests, discovery and the enabled set.
+
+A module declares itself once, in its package's ``MODULE`` object. Everything
+heavy (models, views, CLI, demo data) is named by import path and imported
+only when the module is enabled, so a disabled module leaves no routes, no
+menu entry and no tables.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+ENTRY_POINT_GROUP = "egovkit.modules"
+BUNDLED_PACKAGE = "egovkit_modules"
+
+
+class Settings(BaseModel):
+    """Base for a module's settings: unknown keys are profile errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ModuleError(Exception):
+    """A module set that cannot be enabled (unknown, missing requirement, cycle)."""
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    title: dict[str, str]  # {"id": ..., "en": ...}
+    public: bool = True  # shown to visitors who are not signed in
+
+
+@dataclass(frozen=True)
+class Module:
+    name: str
+    version: str
+    title: dict[str, str]
+    description: dict[str, str] = field(default_factory=dict)
+    requires: tuple[str, ...] = ()
+    settings: type[Settings] = Settings
+    permissions: tuple[str, ...] = ()
+    # "package.module" or "package.module:attribute", imported only when enabled
+    models: str | None = None
+    blueprint: str | None = None
+    cli: str | None = None
+    demo: str | None = None  # seed(app) -> None: demo data for `init --demo`
+    home: str | None = None  # widget(locale) -> Markup | None: a box on the portal home page
+    nav: tuple[NavItem, ...] = ()
+    package: str = ""  # set by discovery when empty
+
+    @property
+    def table_prefix(self) -> str:
+        return self.name + "_"
+
+    @property
+    def version_table(self) -> str:
+        return f"alembic_version_{self.name}"
+
+    @property
+    def root(self) -> Path:
+        return Path(importlib.import_module(self.package).__file__).parent
+
+    @property
+    def migrations_dir(self) -> Path:
+        return self.root / "migrations" / "versions"
+
+    def load(self, attr: str) -> Any:
+        """Import what ``attr`` names (e.g. ``self.blueprint``)."""
+        target = getattr(self, attr)
+        if target is None:
+            return None
+        module_name, _, attribute = target.partition(":")
+        imported = importlib.import_module(module_name)
+        return getattr(imported, attribute) if attribute else imported
+
+    def t(self, field_name: str, locale: str) -> str:
+        texts = getattr(self, field_name)
+        return texts.get(locale) or texts.get("en") or next(iter(texts.values()), self.name)
+
+
+def _check(module: Any, origin: str) -> Module:
+    if not isinstance(module, Module):
+        raise ModuleError(f"{origin}: MODULE is not an egovkit.modules.Module")
+    return module
+
+
+@lru_cache(maxsize=1)
+def available() -> dict[str, Module]:
+    """Every module this installation can offer: bundled ones and entry points."""
+    found: dict[str, Module] = {}
+    bundled = importlib.import_module(BUNDLED_PACKAGE)
+    for info in sorted(pkgutil.iter_modules(bundled.__path__), key=lambda i: i.name):
+        if not info.ispkg:
+            continue
+        package = f"{BUNDLED_PACKAGE}.{info.name}"
+        module = _check(getattr(importlib.import_module(package), "MODULE", None), package)
+        found[module.name] = _with_package(module, package)
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        module = _check(ep.load(), f"entry point {ep.name} = {ep.value}")
+        if module.name in found:
+            raise ModuleError(f"entry point {ep.value}: a module named {module.name!r} already exists")
+        found[module.name] = _with_package(module, ep.module)
+    return found
+
+
+def _with_package(module: Module, package: str) -> Module:
+    return module if module.package else replace(module, package=package)
+
+
+def resolve(names: list[str] | set[str], modules: dict[str, Module] | None = None) -> list[Module]:
+    """The modules to enable, requirements first; raises ModuleError."""
+    modules = available() if modules is None else modules
+    wanted = set(names)
+    for name in sorted(wanted):
+        if name not in modules:
+            raise ModuleError(f"unknown module {name!r}")
+        for req in modules[name].requires:
+            if req not in modules:
+                raise ModuleError(f"module {name!r} requires {req!r}, which is not installed")
+            if req not in wanted:
+                raise ModuleError(f"module {name!r} requires {req!r}: enable {req!r} in the profile too")
+    ordered: list[Module] = []
+    state: dict[str, str] = {}
+
+    def visit(name: str, path: list[str]) -> None:
+        if state.get(name) == "done":
+            return
+        if state.get(name) == "visiting":
+            raise ModuleError("module requirements form a cycle: " + " -> ".join(path + [name]))
+        state[name] = "visiting"
+        for req in modules[name].requires:
+            visit(req, path + [name])
+        state[name] = "done"
+        ordered.append(modules[name])
+
+    for name in sorted(wanted):
+        visit(name, [])
+    return ordered

@@ -1,0 +1,428 @@
+"""Profiles: one regency's choice of modules and settings, in YAML.
+
+Loading reads the file and every profile it ``extends``, merges them (maps
+deep-merge, lists and the ``regency`` block replace, ``modules.X: false``
+switches a parent's module off), validates the result against one typed
+declaration per setting, and reports every problem as ``file:line: field:
+message``.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal, Union, get_args, get_origin
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .modules import Module, ModuleError, Settings, available, resolve
+from .wilayah import data as wilayah
+
+PROFILE_NAME = r"^[a-z][a-z0-9-]{1,62}$"
+TIMEZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
+
+
+# ----------------------------------------------------------------- schema
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Colors(_Strict):
+    primary: str = Field("#0b6e4f", pattern=r"^#[0-9a-fA-F]{6}$", description="Main colour of the header and buttons (#rrggbb).")
+    secondary: str = Field("#f4a259", pattern=r"^#[0-9a-fA-F]{6}$", description="Accent colour (#rrggbb).")
+
+
+class Regency(_Strict):
+    code: str = Field(pattern=r"^\d{2}\.\d{2}$", description="Kemendagri code of the regency or city, e.g. \"35.10\" (quote it in YAML).")
+    name: str = Field(min_length=3, description="Official name, e.g. Kabupaten Banyuwangi.")
+    capital: str | None = Field(None, description="Seat of government (ibu kota), e.g. Banyuwangi.")
+    tagline: str | None = Field(None, description="Short motto shown under the name.")
+    logo: str | None = Field(None, description="Path of a logo image, relative to the instance folder.")
+    colors: Colors = Field(default_factory=Colors, description="Colours of the web pages.")
+
+
+class Agency(_Strict):
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,31}$", description="Short code, lowercase, e.g. diskominfo.")
+    name: str = Field(min_length=3, description="Full name of the agency (OPD).")
+    head_title: str = Field("Kepala", description="Title of its head, e.g. Kepala Dinas.")
+
+
+class Terminology(_Strict):
+    regency: Literal["kabupaten", "kota"] | None = Field(None, description="What the regency is called; default from the region data.")
+    district: str | None = Field(None, description="What a district is called (kecamatan, distrik); default from the region data.")
+    village: str | None = Field(None, description="What a village is called (desa, gampong, nagari); default from the region data.")
+
+
+class ProfileSchema(_Strict):
+    name: str = Field(pattern=PROFILE_NAME, description="Profile name: lowercase letters, digits and dashes.")
+    extends: str | None = Field(None, description="Name (or path) of the profile this one copies and changes.")
+    regency: Regency = Field(description="The regency or city this instance serves. Not inherited piecemeal: a child that sets it replaces it whole.")
+    locale: Literal["id", "en"] = Field("id", description="Default language of the pages.")
+    timezone: Literal[TIMEZONES] = Field("Asia/Jakarta", description="WIB Asia/Jakarta, WITA Asia/Makassar or WIT Asia/Jayapura.")
+    terminology: Terminology = Field(default_factory=Terminology, description="Local words for regency, district and village.")
+    agencies: list[Agency] = Field(default_factory=list, description="The agencies (OPD) of the regency.")
+    modules: dict[str, Union[bool, dict[str, Any], None]] = Field(
+        default_factory=dict,
+        description="Module name -> settings. `{}` or `true` switches it on with defaults, `false` off; absent is off.")
+
+
+# ----------------------------------------------------------------- errors
+@dataclass
+class Problem:
+    file: str
+    line: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class ProfileError(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+# ----------------------------------------------------------------- YAML
+class _Loader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans (only true/false) and no duplicate keys."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _read_yaml(path: Path) -> tuple[dict, dict[tuple, int]]:
+    """Parse a file into plain data and a map of field path -> line number."""
+    shown = _display(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ProfileError([Problem(shown, None, "", f"cannot read: {exc.strerror}")]) from None
+    except UnicodeDecodeError:
+        raise ProfileError([Problem(shown, None, "", "not UTF-8 text")]) from None
+    loader = _Loader(text)
+    lines: dict[tuple, int] = {}
+    try:
+        node = loader.get_single_node()
+
+        def walk(node, path):
+            lines[path] = node.start_mark.line + 1
+            if isinstance(node, yaml.MappingNode):
+                loader.flatten_mapping(node)
+                out = {}
+                for key_node, value_node in node.value:
+                    key = loader.construct_object(key_node, deep=True)
+                    if not isinstance(key, str):
+                        key = str(key)
+                    if key in out:
+                        raise ProfileError([Problem(shown, key_node.start_mark.line + 1,
+                                                    ".".join(path + (key,)), "duplicate key")])
+                    out[key] = walk(value_node, path + (key,))
+                    lines[path + (key,)] = key_node.start_mark.line + 1
+                return out
+            if isinstance(node, yaml.SequenceNode):
+                return [walk(item, path + (i,)) for i, item in enumerate(node.value)]
+            return loader.construct_object(node, deep=True)
+
+        data = walk(node, ()) if node is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        message = getattr(exc, "problem", None) or str(exc)
+        raise ProfileError([Problem(shown, mark.line + 1 if mark else None, "", f"invalid YAML: {message}")]) from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise ProfileError([Problem(shown, 1, "", "a profile must be a mapping of keys to values")])
+    return data, lines
+
+
+# ----------------------------------------------------------------- lookup
+def bundled_dir() -> Path:
+    return Path(str(resources.files("egovkit_profiles")))
+
+
+def bundled_names() -> list[str]:
+    return sorted(p.stem for p in bundled_dir().glob("*.yaml"))
+
+
+def find(ref: str, near: Path | None = None) -> Path:
+    """A profile file from a name (searched beside ``near``, then bundled) or a path."""
+    if ref.endswith((".yaml", ".yml")) or "/" in ref or "\\" in ref:
+        base = near.parent if near else Path.cwd()
+        path = (base / ref) if not Path(ref).is_absolute() else Path(ref)
+        if path.exists() or near is None:
+            return path
+    candidates = ([near.parent / f"{ref}.yaml"] if near else []) + [bundled_dir() / f"{ref}.yaml"]
+    for path in candidates:
+        if path.exists():
+            return path
+    hint = _did_you_mean(ref, bundled_names())
+    raise FileNotFoundError(f"no profile named {ref!r}{hint}; bundled: {', '.join(bundled_names())}")
+
+
+def _did_you_mean(word: str, options) -> str:
+    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+# ----------------------------------------------------------------- merging
+def _merge(base: dict, child: dict, base_src: dict, child_src: dict, path: tuple = ()) -> tuple[dict, dict]:
+    out, src = dict(base), {k: v for k, v in base_src.items()}
+    for key, value in child.items():
+        here = path + (key,)
+        if key in ("name", "extends") and not path:
+            out[key] = value
+        elif isinstance(value, dict) and isinstance(out.get(key), dict) and here != ("regency",):
+            out[key], sub = _merge(out[key], value, _sub(src, here), _sub(child_src, here), here)
+            src = {p: f for p, f in src.items() if p[:len(here)] != here} | sub
+            src[here] = child_src[here]
+        else:
+            out[key] = value
+            src = {p: f for p, f in src.items() if p[:len(here)] != here} | _sub(child_src, here)
+    return out, src
+
+
+def _sub(src: dict, prefix: tuple) -> dict:
+    return {p: f for p, f in src.items() if p[:len(prefix)] == prefix}
+
+
+def load_raw(ref: str | Path, near: Path | None = None, _seen: tuple = ()) -> tuple[dict, dict, list[Path]]:
+    """Merged data, its provenance (field path -> (file, line)) and the files read."""
+    path = Path(ref) if isinstance(ref, Path) else find(ref, near)
+    real = path.resolve()
+    if real in _seen:
+        chain = " -> ".join(_display(p) for p in _seen + (real,))
+        raise ProfileError([Problem(_display(path), None, "extends", f"extends forms a cycle: {chain}")])
+    data, lines = _read_yaml(path)
+    shown = _display(path)
+    src = {p: (shown, line) for p, line in lines.items()}
+    parent = data.get("extends")
+    if parent is None:
+        data.setdefault("name", None)
+        return data, src, [path]
+    if not isinstance(parent, str):
+        raise ProfileError([Problem(shown, lines.get(("extends",)), "extends", "must be a profile name")])
+    try:
+        base, base_src, files = load_raw(parent, near=path, _seen=_seen + (real,))
+    except FileNotFoundError as exc:
+        raise ProfileError([Problem(shown, lines.get(("extends",)), "extends", str(exc))]) from None
+    merged, merged_src = _merge(base, data, base_src, src)
+    return merged, merged_src, files + [path]
+
+
+# ----------------------------------------------------------------- result
+@dataclass
+class Profile:
+    name: str
+    schema: ProfileSchema
+    modules: dict[str, Settings]  # enabled modules, requirements first -> validated settings
+    files: list[Path]
+    raw: dict
+    terminology: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def regency(self) -> Regency:
+        return self.schema.regency
+
+    @property
+    def locale(self) -> str:
+        return self.schema.locale
+
+    @property
+    def timezone(self) -> str:
+        return self.schema.timezone
+
+    @property
+    def agencies(self) -> list[Agency]:
+        return self.schema.agencies
+
+    def enabled(self) -> list[Module]:
+        mods = available()
+        return [mods[name] for name in self.modules]
+
+
+def _message(err: dict) -> str:
+    kind = err["type"]
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "literal_error":
+        return "must be one of " + err["ctx"]["expected"]
+    if kind == "string_pattern_mismatch":
+        return f"{err['input']!r} does not have the expected form ({err['ctx']['pattern']})"
+    return err["msg"][0].lower() + err["msg"][1:]
+
+
+def _locate(src: dict, path: tuple, fallback: str) -> tuple[str, int | None]:
+    for cut in range(len(path), -1, -1):
+        if path[:cut] in src:
+            return src[path[:cut]]
+    return fallback, None
+
+
+def _problems(exc: ValidationError, src: dict, prefix: tuple, fallback: str, choices=None) -> list[Problem]:
+    out = []
+    for err in exc.errors():
+        loc = prefix + tuple(err["loc"])
+        # pydantic adds the union member name ("bool", "dict[str,any]") to the location
+        loc = tuple(part for part in loc if not (isinstance(part, str) and ("[" in part or part in ("bool", "none"))))
+        file, line = _locate(src, loc, fallback)
+        message = _message(err)
+        if err["type"] == "extra_forbidden":
+            parent = choices(loc[:-1]) if choices else []
+            message += _did_you_mean(loc[-1], parent)
+        out.append(Problem(file, line, ".".join(str(p) for p in loc), message))
+    return out
+
+
+def _field_names(model: type[BaseModel], path: tuple) -> list[str]:
+    for part in path:
+        if isinstance(part, int):
+            continue
+        info = model.model_fields.get(part)
+        if info is None:
+            return []
+        inner = info.annotation
+        args = [a for a in get_args(inner) if isinstance(a, type) and issubclass(a, BaseModel)]
+        if get_origin(inner) is list and args:
+            model = args[0]
+        elif isinstance(inner, type) and issubclass(inner, BaseModel):
+            model = inner
+        elif args:
+            model = args[0]
+        else:
+            return []
+    return list(model.model_fields)
+
+
+def load(ref: str | Path) -> Profile:
+    """Read, merge and validate a profile; raises ProfileError."""
+    try:
+        raw, src, files = load_raw(ref)
+    except FileNotFoundError as exc:
+        raise ProfileError([Problem(str(ref), None, "", str(exc))]) from None
+    top = _display(files[-1])
+    try:
+        schema = ProfileSchema.model_validate(raw)
+    except ValidationError as exc:
+        raise ProfileError(_problems(exc, src, (), top, lambda p: _field_names(ProfileSchema, p))) from None
+
+    problems: list[Problem] = []
+    code = schema.regency.code
+    if code not in wilayah.regencies():
+        file, line = _locate(src, ("regency", "code"), top)
+        problems.append(Problem(file, line, "regency.code",
+                                f"{code} is not a regency or city code in the Kemendagri list"))
+    seen_agencies = set()
+    for i, agency in enumerate(schema.agencies):
+        if agency.code in seen_agencies:
+            file, line = _locate(src, ("agencies", i, "code"), top)
+            problems.append(Problem(file, line, f"agencies.{i}.code", f"duplicate agency code {agency.code!r}"))
+        seen_agencies.add(agency.code)
+
+    mods = available()
+    settings: dict[str, Settings] = {}
+    for name, value in schema.modules.items():
+        if name not in mods:
+            file, line = _locate(src, ("modules", name), top)
+            problems.append(Problem(file, line, f"modules.{name}", "unknown module" + _did_you_mean(name, mods)))
+            continue
+        if value is False:
+            continue
+        try:
+            settings[name] = mods[name].settings.model_validate(value if isinstance(value, dict) else {})
+        except ValidationError as exc:
+            model = mods[name].settings
+            problems += _problems(exc, src, ("modules", name), top, lambda p, m=model: _field_names(m, p[2:]))
+    if problems:
+        raise ProfileError(problems)
+    try:
+        ordered = resolve(settings, mods)
+    except ModuleError as exc:
+        file, line = _locate(src, ("modules",), top)
+        raise ProfileError([Problem(file, line, "modules", str(exc))]) from None
+
+    terminology = wilayah.default_terminology(code)
+    terminology.update({k: v for k, v in schema.terminology.model_dump().items() if v})
+    return Profile(name=schema.name, schema=schema, modules={m.name: settings[m.name] for m in ordered},
+                   files=files, raw=raw, terminology=terminology)
+
+
+# ----------------------------------------------------------------- describe
+def _type_name(annotation: Any) -> str:
+    origin = get_origin(annotation)
+    if origin is Literal:
+        return " | ".join(repr(a) for a in get_args(annotation))
+    if origin in (Union, type(int | None)):
+        return " | ".join(_type_name(a) for a in get_args(annotation))
+    if origin in (list, dict):
+        return f"{origin.__name__}[{', '.join(_type_name(a) for a in get_args(annotation))}]"
+    if annotation is type(None):
+        return "null"
+    if annotation is Any:
+        return "any"
+    return getattr(annotation, "__name__", str(annotation))
+
+
+def describe(model: type[BaseModel], prefix: str = "") -> list[tuple[str, str, str, str]]:
+    """(key, type, default, description) for every setting of a model, nested ones dotted."""
+    rows = []
+    for name, info in model.model_fields.items():
+        key = prefix + name
+        ann = info.annotation
+        nested = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+        items = [a for a in get_args(ann) if isinstance(a, type) and issubclass(a, BaseModel)]
+        if info.is_required():
+            default = "required"
+        elif info.default_factory is not None:
+            made = info.default_factory()
+            default = "see below" if isinstance(made, BaseModel) else repr(made)
+        else:
+            default = repr(info.default)
+        rows.append((key, "mapping" if nested else _type_name(ann), default, info.description or ""))
+        if nested:
+            rows += describe(nested, key + ".")
+        elif get_origin(ann) is list and items:
+            rows += describe(items[0], key + "[].")
+    return rows
+
+
+def describe_markdown(modules: dict[str, Module] | None = None) -> str:
+    """The profile reference page (docs/profile-reference.md)."""
+    modules = available() if modules is None else modules
+    out = ["# Profile reference", "",
+           "Generated by `egovkit profile describe --markdown` from the same declarations that",
+           "validate profiles; `tests/test_docs.py` fails when this page is out of date.", "",
+           "## Top-level keys", ""]
+    out += _table(describe(ProfileSchema))
+    for name, module in sorted(modules.items()):
+        out += ["", f"## modules.{name}", "", module.t("description", "en") or module.t("title", "en"), ""]
+        rows = describe(module.settings)
+        out += _table(rows) if rows else ["No settings: `{}` switches it on."]
+    return "\n".join(out) + "\n"
+
+
+def _table(rows) -> list[str]:
+    out = ["| key | type | default | description |", "|---|---|---|---|"]
+    for key, kind, default, text in rows:
+        cells = [f"`{key}`", kind, default, text]
+        out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return out

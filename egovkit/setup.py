@@ -1,0 +1,151 @@
+"""Building and upgrading an instance's database (used by `init` and `upgrade`)."""
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+import click
+from flask import current_app
+from sqlalchemy import MetaData, select
+
+from . import db as dbm
+from .db import db
+from .models import Agency, ModuleState, Region, RoleAssignment, User
+from .modules import available
+from .wilayah import data as wilayah
+
+
+def egovkit_tables() -> list[str]:
+    prefixes = ("core_", "alembic_version_") + tuple(m.table_prefix for m in available().values())
+    return [t for t in dbm.table_names() if t.startswith(prefixes)]
+
+
+def drop_egovkit_tables() -> None:
+    """Remove every table egovkit made (used to undo a failed init on an external database)."""
+    db.session.remove()
+    meta = MetaData()
+    meta.reflect(bind=db.engine, only=egovkit_tables())
+    meta.drop_all(bind=db.engine)
+
+
+def migrate_all(echo=click.echo) -> list[str]:
+    """Bring the core and every enabled module to their newest revision; returns what moved."""
+    moved = []
+    names = [dbm.CORE] + [m.name for m in current_app.extensions["egovkit"].modules]
+    for name in names:
+        current, heads = dbm.pending(name)
+        if current != heads:
+            dbm.upgrade(name)
+            moved.append(name)
+            echo(f"  migrated {name} -> {', '.join(sorted(heads))}")
+    return moved
+
+
+def load_regions(regency_code: str) -> int:
+    rows = [{"code": r.code, "name": r.name, "level": r.level, "kind": r.kind, "parent_code": r.parent_code}
+            for r in wilayah.subtree(regency_code)]
+    rows[0]["parent_code"] = None
+    db.session.execute(Region.__table__.insert(), rows)
+    return len(rows)
+
+
+def sync_agencies(agencies) -> tuple[int, int]:
+    """Upsert the profile's agencies; ones no longer listed are deactivated, never deleted."""
+    existing = {a.code: a for a in db.session.scalars(select(Agency))}
+    changed = 0
+    for agency in agencies:
+        row = existing.pop(agency.code, None)
+        if row is None:
+            db.session.add(Agency(code=agency.code, name=agency.name, head_title=agency.head_title, active=True))
+            changed += 1
+        elif (row.name, row.head_title, row.active) != (agency.name, agency.head_title, True):
+            row.name, row.head_title, row.active = agency.name, agency.head_title, True
+            changed += 1
+    for row in existing.values():
+        if row.active:
+            row.active = False
+            changed += 1
+    return changed, len(existing)
+
+
+def sync_module_states() -> list[str]:
+    """Record the enabled set; returns a line for each change."""
+    enabled = {m.name: m for m in current_app.extensions["egovkit"].modules}
+    states = {s.name: s for s in db.session.scalars(select(ModuleState))}
+    changes = []
+    for name, module in enabled.items():
+        state = states.get(name)
+        if state is None:
+            db.session.add(ModuleState(name=name, version=module.version, enabled=True))
+            changes.append(f"  enabled {name} {module.version}")
+        elif not state.enabled or state.version != module.version:
+            what = "re-enabled" if not state.enabled else f"updated {state.version} ->"
+            state.enabled, state.version = True, module.version
+            changes.append(f"  {what} {name} {module.version}")
+    for name, state in states.items():
+        if name not in enabled and state.enabled:
+            state.enabled = False
+            changes.append(f"  disabled {name} (its data is kept; enable it again to see it)")
+    return changes
+
+
+def create_admin(email: str, password: str, regency_code: str) -> User:
+    from .web.views import hash_password
+
+    user = User(email=email.strip().lower(), name="Administrator", password_hash=hash_password(password), active=True)
+    user.roles.append(RoleAssignment(role="admin", region_code=regency_code))
+    db.session.add(user)
+    return user
+
+
+def seed_demo(echo=click.echo) -> None:
+    for module in current_app.extensions["egovkit"].modules:
+        seed = module.load("demo")
+        if seed is not None:
+            seed(current_app)
+            echo(f"  demo data for {module.name}")
+
+
+def backup(instance) -> Path | None:
+    """Copy the database to the instance's backups folder before anything changes."""
+    url = db.engine.url
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    instance.backups.mkdir(exist_ok=True)
+    if url.get_backend_name() == "sqlite":
+        target = instance.backups / f"egovkit-{stamp}.db"
+        db.session.remove()
+        db.engine.dispose()
+        src = sqlite3.connect(url.database)
+        dst = sqlite3.connect(target)
+        with dst:
+            src.backup(dst)
+        src.close()
+        dst.close()
+        return target
+    if url.get_backend_name() == "postgresql":
+        if shutil.which("pg_dump") is None:
+            raise click.ClickException("pg_dump is not installed: install the PostgreSQL client, "
+                                       "or pass --no-backup if you made a backup yourself")
+        target = instance.backups / f"egovkit-{stamp}.pgdump"
+        plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        result = subprocess.run(["pg_dump", "--format=custom", "--file", str(target), plain],
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            raise click.ClickException(f"pg_dump failed: {result.stderr.strip()}")
+        return target
+    raise click.ClickException(f"no automatic backup for {url.get_backend_name()}: pass --no-backup "
+                               "if you made a backup yourself")
+
+
+def restore_sqlite(backup_file: Path) -> None:
+    db.session.remove()
+    db.engine.dispose()
+    src = sqlite3.connect(backup_file)
+    dst = sqlite3.connect(db.engine.url.database)
+    with dst:
+        src.backup(dst)
+    src.close()
+    dst.close()

@@ -1,0 +1,1 @@
+"""The web shell: layout, navigation from enabled modules, portal, login."""

@@ -1,0 +1,160 @@
+"""Core pages: portal home, regions, login, language switch, health check."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request,
+                   url_for)
+from flask_babel import format_decimal, get_locale, gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select, text
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Email, Length
+
+from ..app import LOCALES, login_manager
+from ..db import db
+from ..models import Region, User
+from ..wilayah.data import Region as RegionFact, display_name
+
+bp = Blueprint("core", __name__)
+hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return hasher.hash(password)
+
+
+def check_password(user: User, password: str) -> bool:
+    try:
+        return hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def egov():
+    return current_app.extensions["egovkit"]
+
+
+def init_app(app) -> None:
+    @app.context_processor
+    def _layout():
+        ext = app.extensions["egovkit"]
+        locale = str(get_locale() or ext.profile.locale)
+        nav = []
+        for module in ext.modules:
+            for item in module.nav:
+                if item.public or current_user.is_authenticated:
+                    nav.append({"url": url_for(item.endpoint), "title": item.title.get(locale) or item.title["en"],
+                                "active": request.endpoint == item.endpoint})
+        return {"profile": ext.profile, "regency": ext.profile.regency, "nav": nav, "locale": locale,
+                "locales": LOCALES, "modules": ext.modules, "term": ext.profile.terminology}
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'")
+        return response
+
+    app.jinja_env.filters["number"] = lambda n: format_decimal(n)
+
+
+@bp.get("/")
+def home():
+    regency_code = egov().profile.regency.code
+    counts = dict(db.session.execute(
+        select(Region.level, func.count()).where(Region.code.like(regency_code + ".%")).group_by(Region.level)).all())
+    widgets = [w for w in (m.load("home")() for m in egov().modules if m.home) if w]
+    return render_template("home.html", districts=counts.get("district", 0), villages=counts.get("village", 0),
+                           widgets=widgets)
+
+
+@bp.get("/wilayah/")
+@bp.get("/wilayah/<code>")
+def regions(code: str | None = None):
+    code = code or egov().profile.regency.code
+    region = db.session.get(Region, code)
+    if region is None:
+        abort(404)
+    children = db.session.scalars(select(Region).where(Region.parent_code == code).order_by(Region.code)).all()
+    parent = db.session.get(Region, region.parent_code) if region.parent_code and region.level != "regency" else None
+    title = display_name(RegionFact(region.code, region.name, region.level, region.kind))
+    return render_template("regions.html", region=region, title=title, children=children, parent=parent)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+
+
+def _safe_next(target: str | None) -> str:
+    if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("core.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = db.session.scalar(select(User).where(User.email == form.email.data.strip().lower()))
+        if user is not None and user.active and check_password(user, form.password.data):
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+        flash(_("Wrong email or password."), "error")
+    return render_template("login.html", form=form), (400 if form.errors or request.method == "POST" else 200)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    return redirect(url_for("core.home"))
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):
+    if code not in LOCALES:
+        abort(404)
+    response = redirect(_safe_next(request.args.get("next")))
+    response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
+
+
+@bp.get("/healthz")
+def healthz():
+    ext = egov()
+    try:
+        db.session.execute(text("SELECT 1"))
+        database = "ok"
+    except Exception as exc:  # the point of a health check is to report, not raise
+        current_app.logger.warning("health check: database unreachable: %s", exc)
+        database = "unreachable"
+    body = {
+        "status": "ok" if database == "ok" else "degraded",
+        "version": current_app.config["EGOVKIT_VERSION"],
+        "profile": ext.profile.name,
+        "regency": {"code": ext.profile.regency.code, "name": ext.profile.regency.name},
+        "modules": {m.name: m.version for m in ext.modules},
+        "database": database,
+    }
+    return jsonify(body), 200 if database == "ok" else 503
+
+
+@bp.get("/theme.css")
+def theme_css():
+    colors = egov().profile.regency.colors  # validated #rrggbb, safe to inline
+    body = f":root{{--primary:{colors.primary};--accent:{colors.secondary}}}\n"
+    return current_app.response_class(body, mimetype="text/css", headers={"Cache-Control": "max-age=3600"})

@@ -1,0 +1,1 @@
+"""Regions (wilayah): province > regency/city > kecamatan > desa/kelurahan."""

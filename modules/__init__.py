@@ -1,0 +1,1 @@
+"""Modules bundled with egovkit, installed as the ``egovkit_modules`` package."""

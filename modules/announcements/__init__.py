@@ -1,0 +1,25 @@
+"""announcements: the regency's public notices (pengumuman)."""
+from pydantic import Field
+
+from egovkit.modules import Module, NavItem, Settings
+
+
+class AnnouncementSettings(Settings):
+    per_page: int = Field(10, ge=1, le=100, description="Notices per page on the public list.")
+    show_on_home: int = Field(3, ge=0, le=10, description="Latest notices shown on the home page (0: none).")
+
+
+MODULE = Module(
+    name="announcements",
+    version="1.0.0",
+    title={"id": "Pengumuman", "en": "Announcements"},
+    description={"id": "Pengumuman resmi pemerintah daerah untuk warga.",
+                 "en": "The regency's official public notices."},
+    settings=AnnouncementSettings,
+    permissions=("announcements.publish",),
+    models="egovkit_modules.announcements.models",
+    blueprint="egovkit_modules.announcements.views:bp",
+    demo="egovkit_modules.announcements.demo:seed",
+    home="egovkit_modules.announcements.views:home_widget",
+    nav=(NavItem("announcements.index", {"id": "Pengumuman", "en": "Announcements"}),),
+)

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from sqlalchemy import func, select
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from egovkit.db import db
+from egovkit.models import Agency
+
+from .models import Notice
+
+bp = Blueprint("announcements", __name__, url_prefix="/announcements", template_folder="templates")
+
+
+def _settings():
+    return current_app.extensions["egovkit"].profile.modules["announcements"]
+
+
+@bp.get("/")
+def index():
+    per_page = _settings().per_page
+    page = request.args.get("page", 1, type=int)
+    if page < 1:
+        abort(404)
+    total = db.session.scalar(select(func.count()).select_from(Notice))
+    notices = db.session.scalars(select(Notice).order_by(Notice.published_at.desc(), Notice.id.desc())
+                                 .limit(per_page).offset((page - 1) * per_page)).all()
+    return render_template("announcements/index.html", notices=notices, page=page,
+                           has_next=page * per_page < total, can_publish=_can_publish())
+
+
+@bp.get("/<int:notice_id>")
+def show(notice_id: int):
+    notice = db.session.get(Notice, notice_id) or abort(404)
+    return render_template("announcements/show.html", notice=notice)
+
+
+class NoticeForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    body = TextAreaField("Text", validators=[DataRequired(), Length(max=20000)])
+    agency_code = SelectField("Agency", choices=[], validate_choice=True)
+
+
+def _can_publish() -> bool:
+    # Until the permission service lands (issue 4), only administrators publish.
+    return current_user.is_authenticated and current_user.has_role("admin")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create():
+    if not _can_publish():
+        abort(403)
+    form = NoticeForm()
+    agencies = db.session.scalars(select(Agency).where(Agency.active).order_by(Agency.name)).all()
+    form.agency_code.choices = [("", _("(none)"))] + [(a.code, a.name) for a in agencies]
+    if form.validate_on_submit():
+        notice = Notice(title=form.title.data.strip(), body=form.body.data.strip(),
+                        agency_code=form.agency_code.data or None, author_id=current_user.id)
+        db.session.add(notice)
+        db.session.commit()
+        flash(_("Announcement published."), "success")
+        return redirect(url_for(".show", notice_id=notice.id))
+    return render_template("announcements/new.html", form=form), (400 if form.errors else 200)
+
+
+def home_widget():
+    limit = _settings().show_on_home
+    if not limit:
+        return None
+    notices = db.session.scalars(select(Notice).order_by(Notice.published_at.desc()).limit(limit)).all()
+    return Markup(render_template("announcements/_widget.html", notices=notices))

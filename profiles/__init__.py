@@ -1,0 +1,1 @@
+"""Profiles bundled with egovkit, installed as the ``egovkit_profiles`` package."""
