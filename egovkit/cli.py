@@ -76,14 +76,18 @@ def _script_info(instance: str | None) -> ScriptInfo:
     return info
 
 
+def _set_instance(ctx, _param, value):
+    # Runs while options are parsed, before the subcommand is looked up.
+    ctx.obj = _script_info(value)
+    return value
+
+
 @click.group(cls=EgovkitGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--instance", "instance", envvar="EGOVKIT_INSTANCE", metavar="DIR",
-              help="Instance folder (default ./instance, or $EGOVKIT_INSTANCE).")
+@click.option("--instance", "instance", envvar="EGOVKIT_INSTANCE", metavar="DIR", callback=_set_instance,
+              expose_value=False, help="Instance folder (default ./instance, or $EGOVKIT_INSTANCE).")
 @click.version_option(__version__, prog_name="egovkit")
-@click.pass_context
-def main(ctx, instance):
+def main():
     """egovkit: e-government in a box for Indonesian regencies and cities."""
-    ctx.obj = _script_info(instance)
 
 
 def instance_option(f):

@@ -58,6 +58,7 @@ def _configure(config):
     args = dict(x.split("=", 1) for x in (getattr(config.cmd_opts, "x", None) or []) if "=" in x)
     name = args.get("module", CORE)
     versions, version_table, prefix = target(name)
+    config.set_main_option("path_separator", "os")  # folders may contain spaces
     config.set_main_option("version_locations", str(versions))
     config.attributes.update(module=name, version_table=version_table, prefix=prefix)
     return config
@@ -70,6 +71,8 @@ def _config(name: str):
 def pending(name: str) -> tuple[set[str], set[str]]:
     """(current revisions, head revisions) of the core or a module."""
     config = _config(name)
+    if not target(name)[0].is_dir():  # a module without tables has no migrations
+        return set(), set()
     script = ScriptDirectory.from_config(config)
     heads = set(script.get_heads())
     with db.engine.connect() as conn:

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select, text
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Length, Regexp
 
 from ..app import LOCALES, login_manager
 from ..db import db
@@ -95,7 +95,7 @@ def regions(code: str | None = None):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254), Regexp(r"^[^@\s]+@[^@\s]+$")])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
 
 

@@ -1,0 +1,300 @@
+"""HTTP throughput of egovkit pages against a bare "hello world" Flask app.
+
+Both apps are served by gunicorn with the same settings and loaded by the
+same client (wrk when on PATH, else the built-in asyncio client below), one
+target at a time, on 127.0.0.1 only. Goal: every egovkit page serves at
+least 50% of bare Flask's requests/s measured in the same run.
+
+    python bench/http_throughput.py [--duration 10] [--connections 16]
+                                    [--workers 2] [--threads 4]
+
+Exits 0 whether or not the goal is met (this is a measurement, not a test);
+non-zero when a server does not start or answers with anything but 200.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import http.client
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+GOAL = 0.5  # egovkit page throughput / bare Flask throughput
+HOST = "127.0.0.1"
+
+HELLO_APP = '''\
+from flask import Flask
+
+app = Flask(__name__)
+
+
+@app.get("/")
+def hello():
+    return "Hello, World!"
+'''
+
+
+class BenchError(Exception):
+    """A failure that makes the measurement meaningless (exit 1)."""
+
+
+# ------------------------------------------------------------------ servers
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def clean_env(**extra: str) -> dict:
+    """Our environment minus anything that could point egovkit at a real instance or database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EGOVKIT_")}
+    return env | extra
+
+
+def make_instance(tmp: Path) -> Path:
+    instance = tmp / "instance"
+    cmd = [sys.executable, "-c", "from egovkit.cli import main; main()",
+           "init", "--profile", "banyuwangi", "--demo", "--instance", str(instance)]
+    done = subprocess.run(cmd, env=clean_env(EGOVKIT_ADMIN_PASSWORD=secrets.token_urlsafe(16)),
+                          capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        raise BenchError(f"egovkit init failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+    return instance
+
+
+class Server:
+    """One gunicorn process; its output goes to a log file in the temp dir."""
+
+    def __init__(self, name: str, app: str, tmp: Path, args, env: dict):
+        self.name, self.port = name, free_port()
+        self.log = tmp / f"{name}.log"
+        cmd = [sys.executable, "-m", "gunicorn", app, "--bind", f"{HOST}:{self.port}",
+               "--workers", str(args.workers), "--threads", str(args.threads),
+               "--worker-class", "gthread", "--chdir", str(tmp), "--log-level", "warning"]
+        with open(self.log, "wb") as log:
+            # Own session: Ctrl-C reaches only us, and we stop the server in `finally`.
+            self.proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
+
+    def log_tail(self, lines: int = 30) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+    def wait_ready(self, path: str = "/", timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise BenchError(f"{self.name} server exited ({self.proc.returncode}):\n{self.log_tail()}")
+            try:
+                check_200(self.port, path)
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise BenchError(f"{self.name} server did not answer within {timeout:.0f}s:\n{self.log_tail()}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()  # gunicorn: graceful shutdown of master and workers
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+
+def check_200(port: int, path: str) -> None:
+    """One plain request; raises BenchError on a non-200 answer (redirects included)."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=10)
+    try:
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        resp.read()
+    finally:
+        conn.close()
+    if resp.status != 200:
+        raise BenchError(f"GET {path} on port {port} answered {resp.status}, not 200")
+
+
+# ------------------------------------------------------------------ load generators
+class Result:
+    def __init__(self, rps: float, p50: float, p99: float, requests: int, bad: int, note: str = ""):
+        self.rps, self.p50, self.p99 = rps, p50, p99  # latencies in seconds
+        self.requests, self.bad, self.note = requests, bad, note
+
+
+async def _client(port: int, path: str, stop_at: float, budget: list, latencies: list, bad: list) -> None:
+    """One keep-alive connection sending GETs back to back until time or request budget runs out."""
+    request = f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n\r\n".encode()
+    reader = writer = None
+    try:
+        while time.perf_counter() < stop_at and budget[0] > 0:
+            budget[0] -= 1
+            if writer is None:
+                reader, writer = await asyncio.open_connection(HOST, port)
+            start = time.perf_counter()
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            status = int(lines[0].split()[1])
+            headers = dict(line.lower().split(": ", 1) for line in lines[1:] if ": " in line)
+            if "content-length" in headers:
+                await reader.readexactly(int(headers["content-length"]))
+            elif headers.get("transfer-encoding") == "chunked":
+                while size := int((await reader.readline()).split(b";")[0], 16):
+                    await reader.readexactly(size + 2)
+                await reader.readuntil(b"\r\n")  # trailer end (no trailers expected)
+            else:
+                await reader.read()  # body ends with the connection
+                headers["connection"] = "close"
+            latencies.append(time.perf_counter() - start)
+            if status != 200:
+                bad.append(status)
+            if headers.get("connection") == "close":
+                writer.close()
+                reader = writer = None
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+def python_load(port: int, path: str, duration: float, connections: int, max_requests: int) -> Result:
+    latencies: list[float] = []
+    bad: list[int] = []
+
+    async def run() -> float:
+        start = time.perf_counter()
+        budget = [max_requests]  # shared; the event loop is single-threaded
+        await asyncio.gather(*(_client(port, path, start + duration, budget, latencies, bad)
+                               for _ in range(connections)))
+        return time.perf_counter() - start
+
+    try:
+        elapsed = asyncio.run(run())
+    except (OSError, asyncio.IncompleteReadError, ValueError) as exc:  # server died or spoke garbage
+        raise BenchError(f"load on port {port}{path} failed: {exc!r}") from exc
+    if not latencies:
+        raise BenchError(f"no response from port {port}{path}")
+    latencies.sort()
+    def pct(q: float) -> float:
+        return latencies[min(len(latencies) - 1, int(q * len(latencies)))]
+
+    return Result(len(latencies) / elapsed, pct(0.50), pct(0.99), len(latencies), len(bad))
+
+
+_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}
+
+
+def wrk_load(port: int, path: str, duration: float, connections: int, _max_requests: int) -> Result:
+    threads = max(1, min(connections, os.cpu_count() or 1))
+    cmd = ["wrk", "--latency", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s",
+           f"http://{HOST}:{port}{path}"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60).stdout
+
+    def grab(pattern: str) -> re.Match:
+        match = re.search(pattern, out, re.M)
+        if not match:
+            raise BenchError(f"could not read wrk output:\n{out}")
+        return match
+
+    def latency(q: int) -> float:  # "  99%    4.56ms" -> seconds
+        value, unit = grab(rf"^\s*{q}%\s+([\d.]+)(us|ms|s|m)\s*$").groups()
+        return float(value) * _UNITS[unit]
+
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    return Result(float(grab(r"Requests/sec:\s+([\d.]+)")[1]), latency(50), latency(99),
+                  int(grab(r"(\d+) requests in")[1]), int(bad[1]) if bad else 0,
+                  f"wrk socket errors: {errors[1]}" if errors else "")
+
+
+# ------------------------------------------------------------------ main
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=10, help="seconds of load per target (default 10)")
+    parser.add_argument("--warmup", type=float, default=1, help="unmeasured seconds of load first (default 1)")
+    parser.add_argument("--connections", type=int, default=16, help="concurrent keep-alive connections (default 16)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (default 4)")
+    parser.add_argument("--max-requests", type=int, default=1_000_000,
+                        help="request cap per target for the built-in client (default 1000000)")
+    parser.add_argument("--loader", choices=("auto", "wrk", "python"), default="auto",
+                        help="load generator: wrk if on PATH (auto), or the built-in Python client")
+    args = parser.parse_args()
+
+    use_wrk = args.loader == "wrk" or (args.loader == "auto" and shutil.which("wrk"))
+    if args.loader == "wrk" and not shutil.which("wrk"):
+        parser.error("--loader wrk: wrk is not on PATH")
+    load = wrk_load if use_wrk else python_load
+
+    # SIGTERM takes the same clean-up path as Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    tmp = Path(tempfile.mkdtemp(prefix="egovkit-bench-"))
+    servers: list[Server] = []
+    try:
+        print("creating a demo instance ...", flush=True)
+        instance = make_instance(tmp)
+        (tmp / "hello.py").write_text(HELLO_APP)
+        bare = Server("bare-flask", "hello:app", tmp, args, clean_env())
+        servers.append(bare)
+        egov = Server("egovkit", "egovkit.wsgi:app", tmp, args, clean_env(EGOVKIT_INSTANCE=str(instance)))
+        servers.append(egov)
+        bare.wait_ready()
+        egov.wait_ready()
+
+        targets = [("bare Flask /", bare, "/"), ("egovkit /", egov, "/"), ("egovkit /healthz", egov, "/healthz")]
+        results = {}
+        for label, server, path in targets:
+            check_200(server.port, path)
+            print(f"loading {label} for {args.duration:g}s ...", flush=True)
+            if args.warmup > 0:
+                load(server.port, path, args.warmup, args.connections, args.max_requests)
+            results[label] = load(server.port, path, args.duration, args.connections, args.max_requests)
+            check_200(server.port, path)  # still healthy after the load
+
+        # Report.
+        base = results["bare Flask /"].rps
+        print(textwrap.dedent(f"""
+            gunicorn gthread: {args.workers} workers x {args.threads} threads; {args.connections} connections;
+            load generator: {"wrk" if use_wrk else "built-in Python (asyncio)"}; {os.cpu_count()} CPUs; {args.duration:g}s per target
+            """))
+        print(f"{'target':<18} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'vs bare':>8}")
+        for label, r in results.items():
+            print(f"{label:<18} {r.rps:>9.0f} {r.p50 * 1e3:>8.2f} {r.p99 * 1e3:>8.2f} {r.requests:>9} "
+                  f"{r.rps / base:>8.0%}")
+            if r.note:
+                print(f"  {r.note}")
+        pages = [label for label in results if label.startswith("egovkit")]
+        met = all(results[p].rps >= GOAL * base for p in pages)
+        print(f"\ngoal (egovkit pages >= {GOAL:.0%} of bare Flask throughput): {'MET' if met else 'NOT MET'}")
+
+        # Problems that invalidate the run, and anything the servers logged.
+        for server in servers:
+            if server.log.read_text(errors="replace").strip():
+                print(f"\n--- {server.name} server log (last lines) ---\n{server.log_tail()}")
+        bad = {label: r.bad for label, r in results.items() if r.bad}
+        if bad:
+            raise BenchError(f"non-200 responses during the load: {bad}")
+        return 0
+    except BenchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    finally:
+        for server in servers:
+            server.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

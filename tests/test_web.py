@@ -1,0 +1,111 @@
+"""The web shell through HTTP: portal, language, login, health, announcements."""
+import re
+
+from .conftest import login
+
+
+def text(response):
+    return response.get_data(as_text=True)
+
+
+def test_home_lists_services_and_the_regions_in_indonesian_by_default(client):
+    page = text(client.get("/"))
+    assert '<html lang="id">' in page
+    assert "Kabupaten Banyuwangi" in page and "The Sunrise of Java" in page
+    assert "25 kecamatan" in page and "217" in page
+    assert 'href="/announcements/"' in page and "Pengumuman" in page
+    assert "[DEMO]" in page  # latest announcements widget
+
+
+def test_language_switch_to_english_and_back(client):
+    response = client.get("/lang/en?next=/announcements/")
+    assert response.status_code == 302 and response.headers["Location"] == "/announcements/"
+    page = text(client.get("/"))
+    assert '<html lang="en">' in page and "Announcements" in page
+    client.get("/lang/id")
+    assert '<html lang="id">' in text(client.get("/"))
+    assert client.get("/lang/fr").status_code == 404
+
+
+def test_language_switch_never_redirects_off_site(client):
+    for target in ("https://evil.example/", "//evil.example/", "javascript:alert(1)"):
+        assert client.get("/lang/en", query_string={"next": target}).headers["Location"] == "/"
+
+
+def test_healthz_reports_profile_modules_and_database(client):
+    body = client.get("/healthz").json
+    assert body == {"status": "ok", "version": body["version"], "profile": "banyuwangi",
+                    "regency": {"code": "35.10", "name": "Kabupaten Banyuwangi"},
+                    "modules": {"announcements": "1.0.0"}, "database": "ok"}
+
+
+def test_regions_pages_walk_from_regency_to_villages(client):
+    page = text(client.get("/wilayah/"))
+    assert page.count('href="/wilayah/35.10.') == 25
+    page = text(client.get("/wilayah/35.10.01"))
+    assert "Sarongan" in page and "Pesanggaran" in page
+    assert client.get("/wilayah/33.11").status_code == 404  # another regency is not in this instance
+
+
+def test_login_with_wrong_password_fails_and_right_one_works(client):
+    response = login(client, password="wrong")
+    assert response.status_code == 400
+    assert client.get("/announcements/new").status_code == 302  # still anonymous
+    response = login(client)
+    assert response.status_code == 302
+    assert "Administrator" in text(client.get("/"))
+
+
+def test_forms_without_csrf_token_are_refused(client):
+    response = client.post("/login", data={"email": "admin@localhost", "password": "x"})
+    assert response.status_code == 400
+    assert "Administrator" not in text(client.get("/"))
+
+
+def test_login_cookie_and_security_headers(client):
+    response = login(client)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    headers = client.get("/").headers
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+
+
+def test_next_parameter_after_login_stays_on_site(client):
+    page = text(client.get("/login"))
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post("/login?next=https://evil.example/", data={
+        "email": "admin@localhost", "password": "correct horse battery staple", "csrf_token": token})
+    assert response.headers["Location"] == "/"
+
+
+def test_admin_publishes_an_announcement_and_the_public_sees_it(client, app):
+    assert client.get("/announcements/new").status_code == 302
+    login(client)
+    page = text(client.get("/announcements/new"))
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    bad = client.post("/announcements/new", data={"title": "", "body": "x", "agency_code": "", "csrf_token": token})
+    assert bad.status_code == 400
+    response = client.post("/announcements/new", data={
+        "title": "Jadwal vaksinasi", "body": "Puskesmas buka Sabtu.", "agency_code": "dinkes", "csrf_token": token})
+    assert response.status_code == 302
+    anonymous = app.test_client()
+    listing = text(anonymous.get("/announcements/"))
+    assert "Jadwal vaksinasi" in listing
+    notice = text(anonymous.get(response.headers["Location"]))
+    assert "Puskesmas buka Sabtu." in notice
+
+
+def test_announcement_list_pages(client):
+    page = text(client.get("/announcements/?page=1"))
+    assert page.count('class="notice"') == 3
+    assert client.get("/announcements/?page=0").status_code == 404
+    assert client.get("/announcements/999").status_code == 404
+
+
+def test_no_page_loads_anything_from_another_host(client):
+    for url in ("/", "/announcements/", "/wilayah/", "/login", "/static/egovkit.css", "/theme.css"):
+        body = text(client.get(url))
+        assert not re.search(r'(src|href)="(https?:)?//', body), url
+        assert "@import" not in body and "url(http" not in body, url
