@@ -38,6 +38,7 @@ class Egovkit:
         self.instance = instance
         self.profile = profile
         self.modules = profile.enabled()
+        self.region_counts: dict[str, int] | None = None  # filled on first use, not at start-up
 
 
 def create_app(instance: str | os.PathLike | None = None, config: dict | None = None) -> Flask:
@@ -73,7 +74,7 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
     login_manager.login_message = None
 
     from . import models  # noqa: F401  (core tables)
-    from .web import views as core_views
+    from .web import errors, views as core_views
 
     app.register_blueprint(core_views.bp)
     for module in app.extensions["egovkit"].modules:
@@ -90,4 +91,5 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translations)
     babel.init_app(app, locale_selector=_select_locale)
     core_views.init_app(app)
+    errors.init_app(app)
     return app

@@ -38,3 +38,9 @@ def test_python_cli_py_shim_runs_from_a_checkout():
     assert result.returncode == 0, result.stderr
     for verb in ("init", "serve", "upgrade", "profile", "modules"):
         assert verb in result.stdout
+
+
+def test_translation_catalog_is_complete_and_compiled():
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "update_translations.py"), "--check"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

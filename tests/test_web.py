@@ -109,3 +109,43 @@ def test_no_page_loads_anything_from_another_host(client):
         body = text(client.get(url))
         assert not re.search(r'(src|href)="(https?:)?//', body), url
         assert "@import" not in body and "url(http" not in body, url
+
+
+def test_pages_speak_indonesian_by_default_and_english_on_request(client):
+    page = text(client.get("/"))
+    assert "Layanan publik Kabupaten Banyuwangi" in page and "Masuk" in page
+    client.get("/lang/en")
+    page = text(client.get("/"))
+    assert "Public services of Kabupaten Banyuwangi" in page and "Sign in" in page
+
+
+def test_error_pages_are_translated_and_api_style_paths_get_json(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404 and "Halaman tidak ditemukan" in text(response)
+    client.get("/lang/en")
+    assert "Page not found" in text(client.get("/no-such-page"))
+
+
+def test_expired_form_gets_a_clear_message_not_a_bare_400(client):
+    response = client.post("/login", data={"email": "a@b", "password": "x", "csrf_token": "stale"})
+    assert response.status_code == 400
+    assert "Formulir sudah kedaluwarsa" in text(response)
+
+
+def test_form_errors_are_in_indonesian(client):
+    login(client)
+    page = text(client.get("/announcements/new"))
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post("/announcements/new", data={"title": "", "body": "", "agency_code": "", "csrf_token": token})
+    assert "Kolom ini wajib diisi." in text(response)
+
+
+def test_a_new_announcement_shows_on_the_cached_home_page_at_once(client, app):
+    anonymous = app.test_client()
+    assert "Rapat desa" not in text(anonymous.get("/"))  # now cached for visitors
+    login(client)
+    page = text(client.get("/announcements/new"))
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    client.post("/announcements/new", data={"title": "Rapat desa", "body": "Senin.", "agency_code": "",
+                                            "csrf_token": token})
+    assert "Rapat desa" in text(anonymous.get("/"))

@@ -1,6 +1,8 @@
 """Core pages: portal home, regions, login, language switch, health check."""
 from __future__ import annotations
 
+from datetime import timezone
+
 from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
@@ -9,7 +11,6 @@ from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, rend
                    url_for)
 from flask_babel import format_decimal, get_locale, gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select, text
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length, Regexp
@@ -18,6 +19,8 @@ from ..app import LOCALES, login_manager
 from ..db import db
 from ..models import Region, User
 from ..wilayah.data import Region as RegionFact, display_name
+from .cache import public_page
+from .forms import Form
 
 bp = Blueprint("core", __name__)
 hasher = PasswordHasher()
@@ -69,13 +72,35 @@ def init_app(app) -> None:
         return response
 
     app.jinja_env.filters["number"] = lambda n: format_decimal(n)
+    app.jinja_env.filters["isotime"] = _isotime
+    app.jinja_env.globals["here"] = _here
+
+
+def _isotime(value) -> str:
+    """ISO 8601 with offset; SQLite hands back naive datetimes, which are UTC."""
+    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
+
+
+def _here() -> str:
+    """This page's path and query, for ?next= links."""
+    query = request.query_string.decode("latin-1")
+    return request.path + ("?" + query if query else "")
+
+
+def region_counts() -> dict[str, int]:
+    """Districts and villages of the regency; regions change only at init, so once per process."""
+    ext = egov()
+    if ext.region_counts is None:
+        prefix = ext.profile.regency.code + ".%"
+        ext.region_counts = dict(db.session.execute(
+            select(Region.level, func.count()).where(Region.code.like(prefix)).group_by(Region.level)).all())
+    return ext.region_counts
 
 
 @bp.get("/")
+@public_page()
 def home():
-    regency_code = egov().profile.regency.code
-    counts = dict(db.session.execute(
-        select(Region.level, func.count()).where(Region.code.like(regency_code + ".%")).group_by(Region.level)).all())
+    counts = region_counts()
     widgets = [w for w in (m.load("home")() for m in egov().modules if m.home) if w]
     return render_template("home.html", districts=counts.get("district", 0), villages=counts.get("village", 0),
                            widgets=widgets)
@@ -83,6 +108,7 @@ def home():
 
 @bp.get("/wilayah/")
 @bp.get("/wilayah/<code>")
+@public_page()
 def regions(code: str | None = None):
     code = code or egov().profile.regency.code
     region = db.session.get(Region, code)
@@ -94,7 +120,7 @@ def regions(code: str | None = None):
     return render_template("regions.html", region=region, title=title, children=children, parent=parent)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254), Regexp(r"^[^@\s]+@[^@\s]+$")])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
 

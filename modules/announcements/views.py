@@ -3,7 +3,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import func, select
 from wtforms import SelectField, StringField, TextAreaField
@@ -11,6 +10,8 @@ from wtforms.validators import DataRequired, Length
 
 from egovkit.db import db
 from egovkit.models import Agency
+from egovkit.web.cache import invalidate, public_page
+from egovkit.web.forms import Form
 
 from .models import Notice
 
@@ -22,6 +23,7 @@ def _settings():
 
 
 @bp.get("/")
+@public_page()
 def index():
     per_page = _settings().per_page
     page = request.args.get("page", 1, type=int)
@@ -35,12 +37,13 @@ def index():
 
 
 @bp.get("/<int:notice_id>")
+@public_page()
 def show(notice_id: int):
     notice = db.session.get(Notice, notice_id) or abort(404)
     return render_template("announcements/show.html", notice=notice)
 
 
-class NoticeForm(FlaskForm):
+class NoticeForm(Form):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     body = TextAreaField("Text", validators=[DataRequired(), Length(max=20000)])
     agency_code = SelectField("Agency", choices=[], validate_choice=True)
@@ -64,6 +67,7 @@ def create():
                         agency_code=form.agency_code.data or None, author_id=current_user.id)
         db.session.add(notice)
         db.session.commit()
+        invalidate()
         flash(_("Announcement published."), "success")
         return redirect(url_for(".show", notice_id=notice.id))
     return render_template("announcements/new.html", form=form), (400 if form.errors else 200)

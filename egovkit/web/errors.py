@@ -1,0 +1,42 @@
+"""Error pages in the visitor's language (JSON for /api and /healthz)."""
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+
+def _messages() -> dict[int, tuple[str, str]]:
+    return {
+        400: (_("Bad request"), _("The request could not be understood. Check what you entered and try again.")),
+        403: (_("Not allowed"), _("Your account may not open this page.")),
+        404: (_("Page not found"), _("The page you asked for does not exist or was moved.")),
+        405: (_("Not allowed"), _("This page cannot be used that way.")),
+        413: (_("File too large"), _("The file is larger than this service accepts.")),
+        429: (_("Too many requests"), _("Please wait a moment and try again.")),
+        500: (_("Something went wrong"), _("The error was recorded. Please try again later.")),
+    }
+
+
+def render_error(code: int, detail: str | None = None):
+    title, text = _messages().get(code, (_("Error"), ""))
+    if request.path.startswith(("/api/", "/healthz")):
+        return {"error": {"status": code, "title": title, "detail": detail or text}}, code
+    return render_template("error.html", code=code, title=title, text=detail or text), code
+
+
+def init_app(app) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(_exc):
+        return render_error(400, _("The form expired or was sent from elsewhere. Go back, reload the page and "
+                                   "send it again."))
+
+    @app.errorhandler(HTTPException)
+    def _http(exc):
+        return render_error(exc.code or 500)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc):
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return render_error(500)
