@@ -237,3 +237,15 @@ def test_db_commands_of_flask_migrate_work_per_module(make_instance):
 
     assert "announcements_0001 (head)" in run("db", "-x", "module=announcements", "current")
     assert "core_0001 (head)" in run("db", "current")
+
+
+def test_module_cli_commands_come_with_the_enabled_module(cli, make_instance):
+    make_instance("banyuwangi")
+    assert "published #1: Kerja bakti" in cli("announcements", "publish", "--title", "Kerja bakti",
+                                                "--body", "Minggu pagi.", "--agency", "dpmd").output
+    assert "Kerja bakti" in cli("announcements", "list").output
+    assert "no agency 'nope'" in cli("announcements", "publish", "--title", "x", "--body", "y",
+                                     "--agency", "nope", expect=2).output
+    set_module(Path("instance"), False)
+    cli("upgrade")
+    assert "No such command 'announcements'" in cli("announcements", "list", expect=2).output

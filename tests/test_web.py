@@ -149,3 +149,14 @@ def test_a_new_announcement_shows_on_the_cached_home_page_at_once(client, app):
     client.post("/announcements/new", data={"title": "Rapat desa", "body": "Senin.", "agency_code": "",
                                             "csrf_token": token})
     assert "Rapat desa" in text(anonymous.get("/"))
+
+
+def test_logo_from_the_instance_folder(app, client):
+    assert client.get("/logo").status_code == 404  # banyuwangi.yaml names no logo
+    instance = app.extensions["egovkit"].instance.path
+    (instance / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    app.extensions["egovkit"].profile.regency.logo = "logo.png"
+    assert client.get("/logo").data.startswith(b"\x89PNG")
+    assert '<img src="/logo"' in text(app.test_client().get("/wilayah/35.10.02"))
+    app.extensions["egovkit"].profile.regency.logo = "../secret_key"
+    assert client.get("/logo").status_code == 404

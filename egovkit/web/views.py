@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request,
+                   send_from_directory,
                    url_for)
 from flask_babel import format_decimal, get_locale, gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -184,3 +185,11 @@ def theme_css():
     colors = egov().profile.regency.colors  # validated #rrggbb, safe to inline
     body = f":root{{--primary:{colors.primary};--accent:{colors.secondary}}}\n"
     return current_app.response_class(body, mimetype="text/css", headers={"Cache-Control": "max-age=3600"})
+
+
+@bp.get("/logo")
+def logo():
+    ext = egov()
+    if not ext.profile.regency.logo:
+        abort(404)
+    return send_from_directory(ext.instance.path, ext.profile.regency.logo, max_age=3600)

@@ -19,6 +19,7 @@ MODULE = Module(
     permissions=("announcements.publish",),
     models="egovkit_modules.announcements.models",
     blueprint="egovkit_modules.announcements.views:bp",
+    cli="egovkit_modules.announcements.cli:group",
     demo="egovkit_modules.announcements.demo:seed",
     home="egovkit_modules.announcements.views:home_widget",
     nav=(NavItem("announcements.index", {"id": "Pengumuman", "en": "Announcements"}),),

@@ -1,0 +1,39 @@
+"""`egovkit announcements ...`: publish and list notices from the shell."""
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from egovkit.db import db
+from egovkit.models import Agency
+
+from .models import Notice
+
+group = AppGroup("announcements", help="The regency's public notices.")
+
+
+@group.command("publish")
+@click.option("--title", required=True, help="Title, at most 200 characters.")
+@click.option("--body", required=True, help="Text of the notice.")
+@click.option("--agency", help="Code of the publishing agency (OPD).")
+def publish(title, body, agency):
+    """Publish a notice."""
+    title, body = title.strip(), body.strip()
+    if not title or len(title) > 200:
+        raise click.BadParameter("must be 1 to 200 characters", param_hint="--title")
+    if not body:
+        raise click.BadParameter("must not be empty", param_hint="--body")
+    if agency and db.session.get(Agency, agency) is None:
+        codes = ", ".join(db.session.scalars(select(Agency.code).order_by(Agency.code)))
+        raise click.BadParameter(f"no agency {agency!r}; known: {codes}", param_hint="--agency")
+    notice = Notice(title=title, body=body, agency_code=agency)
+    db.session.add(notice)
+    db.session.commit()
+    click.echo(f"published #{notice.id}: {title}")
+
+
+@group.command("list")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+def list_notices(limit):
+    """The latest notices."""
+    for notice in db.session.scalars(select(Notice).order_by(Notice.published_at.desc()).limit(limit)):
+        click.echo(f"#{notice.id:<5} {notice.published_at:%Y-%m-%d}  {notice.title}")
