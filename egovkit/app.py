@@ -14,7 +14,7 @@ from flask_wtf.csrf import CSRFProtect
 from . import __version__
 from . import profile as profiles
 from .db import db, migrate
-from .instance import Instance
+from .instance import Instance, InstanceError
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -44,7 +44,7 @@ class Egovkit:
 def create_app(instance: str | os.PathLike | None = None, config: dict | None = None) -> Flask:
     inst = Instance.at(instance)
     if not inst.exists():
-        raise FileNotFoundError(f"no egovkit instance at {inst.path} (run: egovkit init --profile NAME)")
+        raise InstanceError(f"no egovkit instance at {inst.path} (run: egovkit init --profile NAME)")
     profile = profiles.load(inst.profile_path)
 
     app = Flask("egovkit", instance_path=str(inst.path), template_folder="web/templates",

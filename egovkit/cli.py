@@ -16,7 +16,7 @@ from flask.cli import ScriptInfo
 
 from . import __version__
 from . import profile as profiles
-from .instance import Instance, resolve_dir
+from .instance import Instance, InstanceError, resolve_dir
 from .modules import ModuleError, available
 from .wilayah import data as wilayah
 
@@ -112,6 +112,8 @@ def _app(ctx):
         return ctx.find_object(ScriptInfo).load_app()
     except profiles.ProfileError as exc:
         _fail(f"the instance's profile is not valid:\n{exc}", EXIT_INVALID)
+    except InstanceError as exc:
+        _fail(str(exc))
 
 
 # ------------------------------------------------------------------ init
@@ -184,7 +186,7 @@ def init(ctx, profile_ref, demo, admin_email, force, yes):
             db.session.commit()
             db.session.remove()
             db.engine.dispose()
-        Instance(tmp).write_state(kit_version=__version__, profile=prof.name,
+        Instance(tmp).write_state(kit_version=__version__, profile=prof.name, database=_database_label(),
                                   created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
         if occupied:
             kept = inst.path.with_name(f"{inst.path.name}.replaced-{datetime.now():%Y%m%d-%H%M%S}")
@@ -215,6 +217,14 @@ def init(ctx, profile_ref, demo, admin_email, force, yes):
         click.echo("  (shown only this once: write it down, then change it after signing in)")
     hint = f" --instance {inst.path}" if inst.path != resolve_dir() else ""
     click.echo(f"Start it with: egovkit{hint} serve")
+
+
+def _database_label() -> str:
+    """What instance.json records of the database: 'sqlite', or the URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    url = os.environ.get("EGOVKIT_DATABASE_URL")
+    return make_url(url).render_as_string(hide_password=True) if url else "sqlite"
 
 
 def _profile_path(ref: str) -> Path:

@@ -20,6 +20,10 @@ def resolve_dir(path: str | os.PathLike | None = None) -> Path:
     return Path(path or os.environ.get("EGOVKIT_INSTANCE") or DEFAULT_DIR).absolute()
 
 
+class InstanceError(Exception):
+    """An instance folder that cannot be used as it is."""
+
+
 @dataclass
 class Instance:
     path: Path
@@ -44,7 +48,14 @@ class Instance:
         return self.profile_path.exists()
 
     def database_url(self) -> str:
-        return os.environ.get("EGOVKIT_DATABASE_URL") or f"sqlite:///{self.path / DB_FILE}"
+        url = os.environ.get("EGOVKIT_DATABASE_URL")
+        if url:
+            return url
+        recorded = self.state().get("database", "sqlite")
+        if recorded != "sqlite":
+            raise InstanceError(f"the database of the instance at {self.path} is {recorded}: "
+                                "set EGOVKIT_DATABASE_URL to its URL (with the password)")
+        return f"sqlite:///{self.path / DB_FILE}"
 
     def secret_key(self) -> str:
         return (self.path / SECRET_FILE).read_text().strip()

@@ -8,6 +8,7 @@ menu entry and no tables.
 from __future__ import annotations
 
 import importlib
+import re
 import pkgutil
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -86,9 +87,15 @@ class Module:
         return texts.get(locale) or texts.get("en") or next(iter(texts.values()), self.name)
 
 
+MODULE_NAME = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+
+
 def _check(module: Any, origin: str) -> Module:
     if not isinstance(module, Module):
         raise ModuleError(f"{origin}: MODULE is not an egovkit.modules.Module")
+    if not MODULE_NAME.match(module.name) or module.name == "core":
+        raise ModuleError(f"{origin}: module name {module.name!r} must be lowercase letters, digits and "
+                          "underscores (and not 'core'): it prefixes the module's tables")
     return module
 
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal, Union, get_args, get_origin  # noqa: F401
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -64,9 +64,10 @@ class ProfileSchema(_Strict):
     timezone: Literal[TIMEZONES] = Field("Asia/Jakarta", description="WIB Asia/Jakarta, WITA Asia/Makassar or WIT Asia/Jayapura.")
     terminology: Terminology = Field(default_factory=Terminology, description="Local words for regency, district and village.")
     agencies: list[Agency] = Field(default_factory=list, description="The agencies (OPD) of the regency.")
-    modules: dict[str, Union[bool, dict[str, Any], None]] = Field(
+    modules: dict[str, Any] = Field(
         default_factory=dict,
-        description="Module name -> settings. `{}` or `true` switches it on with defaults, `false` off; absent is off.")
+        description="Module name -> settings. `{}`, `true` or nothing switches it on with defaults, "
+                    "`false` off; absent is off.")
 
 
 # ----------------------------------------------------------------- errors
@@ -282,8 +283,6 @@ def _problems(exc: ValidationError, src: dict, prefix: tuple, fallback: str, cho
     out = []
     for err in exc.errors():
         loc = prefix + tuple(err["loc"])
-        # pydantic adds the union member name ("bool", "dict[str,any]") to the location
-        loc = tuple(part for part in loc if not (isinstance(part, str) and ("[" in part or part in ("bool", "none"))))
         file, line = _locate(src, loc, fallback)
         message = _message(err)
         if err["type"] == "extra_forbidden":
@@ -346,6 +345,11 @@ def load(ref: str | Path) -> Profile:
             problems.append(Problem(file, line, f"modules.{name}", "unknown module" + _did_you_mean(name, mods)))
             continue
         if value is False:
+            continue
+        if not (value is True or value is None or isinstance(value, dict)):
+            file, line = _locate(src, ("modules", name), top)
+            problems.append(Problem(file, line, f"modules.{name}",
+                                    "must be a mapping of settings ({} for the defaults), true or false"))
             continue
         try:
             settings[name] = mods[name].settings.model_validate(value if isinstance(value, dict) else {})

@@ -249,3 +249,13 @@ def test_module_cli_commands_come_with_the_enabled_module(cli, make_instance):
     set_module(Path("instance"), False)
     cli("upgrade")
     assert "No such command 'announcements'" in cli("announcements", "list", expect=2).output
+
+
+def test_instance_on_an_external_database_says_so_when_the_url_is_missing(cli, make_instance, monkeypatch):
+    if not os.environ.get("EGOVKIT_DATABASE_URL"):
+        pytest.skip("needs EGOVKIT_TEST_DATABASE_URL")
+    make_instance("banyuwangi")
+    state = (Path("instance") / "instance.json").read_text()
+    assert '"database": "postgresql' in state
+    monkeypatch.delenv("EGOVKIT_DATABASE_URL")
+    assert "set EGOVKIT_DATABASE_URL" in cli("upgrade", expect=1).output

@@ -162,3 +162,11 @@ def test_module_requirements_are_checked():
         resolve({"c", "d"}, mods)
     with pytest.raises(ModuleError, match="unknown module 'x'"):
         resolve({"x"}, mods)
+
+
+def test_module_value_must_be_settings_or_a_switch():
+    write("p.yaml", BASE.replace("  announcements:\n    per_page: 5\n", "  announcements: sometimes\n"))
+    assert problems("p.yaml") == ["p.yaml:8: modules.announcements: must be a mapping of settings "
+                                  "({} for the defaults), true or false"]
+    write("q.yaml", BASE.replace("  announcements:\n    per_page: 5\n", "  announcements:\n"))
+    assert profiles.load(Path("q.yaml")).modules["announcements"].per_page == 10
