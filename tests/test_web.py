@@ -43,7 +43,7 @@ def test_regions_pages_walk_from_regency_to_villages(client):
     page = text(client.get("/wilayah/"))
     assert page.count('href="/wilayah/35.10.') == 25
     page = text(client.get("/wilayah/35.10.01"))
-    assert "Sarongan" in page and "Pesanggaran" in page
+    assert "Sarongan" in page and "Pesanggaran" in page and "Kembali ke Kabupaten Banyuwangi" in page
     assert client.get("/wilayah/33.11").status_code == 404  # another regency is not in this instance
 
 

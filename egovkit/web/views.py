@@ -117,8 +117,13 @@ def regions(code: str | None = None):
         abort(404)
     children = db.session.scalars(select(Region).where(Region.parent_code == code).order_by(Region.code)).all()
     parent = db.session.get(Region, region.parent_code) if region.parent_code and region.level != "regency" else None
-    title = display_name(RegionFact(region.code, region.name, region.level, region.kind))
-    return render_template("regions.html", region=region, title=title, children=children, parent=parent)
+    title = _region_title(region)
+    return render_template("regions.html", region=region, title=title, children=children, parent=parent,
+                           parent_title=_region_title(parent) if parent else None)
+
+
+def _region_title(region: Region) -> str:
+    return display_name(RegionFact(region.code, region.name, region.level, region.kind))
 
 
 class LoginForm(Form):
