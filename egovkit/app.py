@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, g, request
+from flask import Flask, request
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
@@ -70,13 +70,13 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
     migrate.init_app(app, db)
     csrf.init_app(app)
     login_manager.init_app(app)
-    login_manager.login_view = "core.login"
-    login_manager.login_message = None
 
     from . import models  # noqa: F401  (core tables)
+    from .auth import views as auth_views
     from .web import errors, views as core_views
 
     app.register_blueprint(core_views.bp)
+    auth_views.init_app(app)
     for module in app.extensions["egovkit"].modules:
         module.load("models")
         blueprint = module.load("blueprint")

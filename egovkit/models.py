@@ -35,9 +35,13 @@ class Agency(db.Model):
 
 
 class User(db.Model):
+    """An account: staff sign in with their email, citizens with their NIK."""
+
     __tablename__ = "core_user"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    nik: Mapped[str | None] = mapped_column(String(16), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -57,6 +61,10 @@ class User(db.Model):
 
     def has_role(self, role: str) -> bool:
         return any(r.role == role for r in self.roles)
+
+    @property
+    def login(self) -> str:
+        return self.email or self.nik or f"user {self.id}"
 
 
 class RoleAssignment(db.Model):
@@ -79,3 +87,14 @@ class ModuleState(db.Model):
     version: Mapped[str] = mapped_column(String(32))
     enabled: Mapped[bool] = mapped_column(Boolean)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class LoginAttempt(db.Model):
+    """Sign-in attempts, for throttling; kept a day."""
+
+    __tablename__ = "core_login_attempt"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    identifier: Mapped[str] = mapped_column(String(254), index=True)
+    ip: Mapped[str] = mapped_column(String(45), index=True)
+    success: Mapped[bool] = mapped_column(Boolean)

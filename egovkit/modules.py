@@ -47,7 +47,7 @@ class Module:
     description: dict[str, str] = field(default_factory=dict)
     requires: tuple[str, ...] = ()
     settings: type[Settings] = Settings
-    permissions: tuple[str, ...] = ()
+    permissions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # permission -> default roles
     # "package.module" or "package.module:attribute", imported only when enabled
     models: str | None = None
     blueprint: str | None = None

@@ -56,6 +56,19 @@ class Terminology(_Strict):
     village: str | None = Field(None, description="What a village is called (desa, gampong, nagari); default from the region data.")
 
 
+class RoleDef(_Strict):
+    scope: Literal["regency", "district", "village", "agency", "self"] = Field(
+        description="What an assignment of the role is tied to: the whole regency, one district, one village, "
+                    "one agency (OPD), or a citizen's own records.")
+    title: dict[Literal["id", "en"], str] = Field(description="Name of the role in each language.")
+
+
+def _default_roles() -> dict[str, RoleDef]:
+    from .auth.roles import default_roles
+
+    return {name: RoleDef.model_validate(value) for name, value in default_roles().items()}
+
+
 class ProfileSchema(_Strict):
     name: str = Field(pattern=PROFILE_NAME, description="Profile name: lowercase letters, digits and dashes.")
     extends: str | None = Field(None, description="Name (or path) of the profile this one copies and changes.")
@@ -64,6 +77,14 @@ class ProfileSchema(_Strict):
     timezone: Literal[TIMEZONES] = Field("Asia/Jakarta", description="WIB Asia/Jakarta, WITA Asia/Makassar or WIT Asia/Jayapura.")
     terminology: Terminology = Field(default_factory=Terminology, description="Local words for regency, district and village.")
     agencies: list[Agency] = Field(default_factory=list, description="The agencies (OPD) of the regency.")
+    roles: dict[str, RoleDef] = Field(
+        default_factory=_default_roles,
+        description="Roles users can hold. The defaults (admin, bupati, opd_head, opd_staff, camat, kepala_desa, "
+                    "operator_desa, citizen) are kept; entries here add roles or change them.")
+    permissions: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Permission -> the roles that hold it, replacing the module's default (admin always holds "
+                    "every permission). `egovkit profile describe` lists the permissions of each module.")
     modules: dict[str, Any] = Field(
         default_factory=dict,
         description="Module name -> settings. `{}`, `true` or nothing switches it on with defaults, "
@@ -237,6 +258,7 @@ class Profile:
     files: list[Path]
     raw: dict
     terminology: dict[str, str] = field(default_factory=dict)
+    permission_defaults: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def regency(self) -> Regency:
@@ -253,6 +275,15 @@ class Profile:
     @property
     def agencies(self) -> list[Agency]:
         return self.schema.agencies
+
+    @property
+    def roles(self) -> dict[str, RoleDef]:
+        return self.schema.roles
+
+    def roles_with(self, permission: str) -> frozenset[str]:
+        from .auth.roles import granted_roles
+
+        return granted_roles(self, permission)
 
     def enabled(self) -> list[Module]:
         mods = available()
@@ -319,6 +350,10 @@ def load(ref: str | Path) -> Profile:
     except FileNotFoundError as exc:
         raise ProfileError([Problem(str(ref), None, "", str(exc))]) from None
     top = _display(files[-1])
+    if isinstance(raw.get("roles"), dict):
+        from .auth.roles import default_roles
+
+        raw = dict(raw, roles={**default_roles(), **raw["roles"]})
     try:
         schema = ProfileSchema.model_validate(raw)
     except ValidationError as exc:
@@ -364,10 +399,30 @@ def load(ref: str | Path) -> Profile:
         file, line = _locate(src, ("modules",), top)
         raise ProfileError([Problem(file, line, "modules", str(exc))]) from None
 
+    from .auth.roles import all_permissions
+
+    permission_defaults = all_permissions(ordered)
+    for permission, roles in schema.permissions.items():
+        file, line = _locate(src, ("permissions", permission), top)
+        if permission not in permission_defaults:
+            problems.append(Problem(file, line, f"permissions.{permission}", "unknown permission (of the core or "
+                                    "an enabled module)" + _did_you_mean(permission, permission_defaults)))
+        for role in roles:
+            if role not in schema.roles:
+                problems.append(Problem(file, line, f"permissions.{permission}",
+                                        f"unknown role {role!r}" + _did_you_mean(role, schema.roles)))
+    for permission, roles in permission_defaults.items():
+        missing = [r for r in roles if r not in schema.roles]
+        if missing:
+            problems.append(Problem(top, None, "roles", f"permission {permission} needs the role(s) "
+                                    f"{', '.join(missing)}, which the profile does not define"))
+    if problems:
+        raise ProfileError(problems)
+
     terminology = wilayah.default_terminology(code)
     terminology.update({k: v for k, v in schema.terminology.model_dump().items() if v})
     return Profile(name=schema.name, schema=schema, modules={m.name: settings[m.name] for m in ordered},
-                   files=files, raw=raw, terminology=terminology)
+                   files=files, raw=raw, terminology=terminology, permission_defaults=permission_defaults)
 
 
 # ----------------------------------------------------------------- describe
@@ -398,7 +453,12 @@ def describe(model: type[BaseModel], prefix: str = "") -> list[tuple[str, str, s
             default = "required"
         elif info.default_factory is not None:
             made = info.default_factory()
-            default = "see below" if isinstance(made, BaseModel) else repr(made)
+            if isinstance(made, BaseModel):
+                default = "see below"
+            elif isinstance(made, dict) and made:
+                default = ", ".join(made)
+            else:
+                default = repr(made)
         else:
             default = repr(info.default)
         rows.append((key, "mapping" if nested else _type_name(ann), default, info.description or ""))
@@ -406,6 +466,8 @@ def describe(model: type[BaseModel], prefix: str = "") -> list[tuple[str, str, s
             rows += describe(nested, key + ".")
         elif get_origin(ann) is list and items:
             rows += describe(items[0], key + "[].")
+        elif get_origin(ann) is dict and items:
+            rows += describe(items[0], key + ".<name>.")
     return rows
 
 
@@ -414,14 +476,24 @@ def describe_markdown(modules: dict[str, Module] | None = None) -> str:
     modules = available() if modules is None else modules
     out = ["# Profile reference", "",
            "Generated by `egovkit profile describe --markdown` from the same declarations that",
-           "validate profiles; `tests/test_docs.py` fails when this page is out of date.", "",
+           "validate profiles; `tests/test_packaging.py` fails when this page is out of date.", "",
            "## Top-level keys", ""]
     out += _table(describe(ProfileSchema))
+    from .auth.roles import CORE_PERMISSIONS
+
+    out += ["", "Permissions of the core (grant them to other roles under `permissions:`):", ""]
+    out += _permission_lines(CORE_PERMISSIONS)
     for name, module in sorted(modules.items()):
         out += ["", f"## modules.{name}", "", module.t("description", "en") or module.t("title", "en"), ""]
         rows = describe(module.settings)
         out += _table(rows) if rows else ["No settings: `{}` switches it on."]
+        if module.permissions:
+            out += ["", "Permissions:", ""] + _permission_lines(module.permissions)
     return "\n".join(out) + "\n"
+
+
+def _permission_lines(permissions: dict[str, tuple[str, ...]]) -> list[str]:
+    return [f"- `{name}`: by default {', '.join(roles)}" for name, roles in sorted(permissions.items())]
 
 
 def _table(rows) -> list[str]:

@@ -93,7 +93,7 @@ def sync_module_states() -> list[str]:
 
 
 def create_admin(email: str, password: str, regency_code: str) -> User:
-    from .web.views import hash_password
+    from .auth.passwords import hash_password
 
     user = User(email=email.strip().lower(), name="Administrator", password_hash=hash_password(password), active=True)
     user.roles.append(RoleAssignment(role="admin", region_code=regency_code))

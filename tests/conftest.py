@@ -93,10 +93,14 @@ def client(app):
     return app.test_client()
 
 
-def login(client, email="admin@localhost", password=ADMIN_PASSWORD):
-    """Sign in through the real form, CSRF token included."""
+def csrf_token(client, url):
+    """The CSRF token of the form on a page."""
     import re
 
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+    page = client.get(url).get_data(as_text=True)
+    return re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', page).group(1)
+
+
+def login(client, email="admin@localhost", password=ADMIN_PASSWORD):
+    """Sign in through the real form (email or NIK), CSRF token included."""
+    return client.post("/login", data={"login": email, "password": password, "csrf_token": csrf_token(client, "/login")})

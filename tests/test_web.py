@@ -57,7 +57,7 @@ def test_login_with_wrong_password_fails_and_right_one_works(client):
 
 
 def test_forms_without_csrf_token_are_refused(client):
-    response = client.post("/login", data={"email": "admin@localhost", "password": "x"})
+    response = client.post("/login", data={"login": "admin@localhost", "password": "x"})
     assert response.status_code == 400
     assert "Administrator" not in text(client.get("/"))
 
@@ -76,7 +76,7 @@ def test_next_parameter_after_login_stays_on_site(client):
     page = text(client.get("/login"))
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     response = client.post("/login?next=https://evil.example/", data={
-        "email": "admin@localhost", "password": "correct horse battery staple", "csrf_token": token})
+        "login": "admin@localhost", "password": "correct horse battery staple", "csrf_token": token})
     assert response.headers["Location"] == "/"
 
 
@@ -127,7 +127,7 @@ def test_error_pages_are_translated_and_api_style_paths_get_json(client):
 
 
 def test_expired_form_gets_a_clear_message_not_a_bare_400(client):
-    response = client.post("/login", data={"email": "a@b", "password": "x", "csrf_token": "stale"})
+    response = client.post("/login", data={"login": "a@b", "password": "x", "csrf_token": "stale"})
     assert response.status_code == 400
     assert "Formulir sudah kedaluwarsa" in text(response)
 

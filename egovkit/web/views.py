@@ -1,48 +1,23 @@
-"""Core pages: portal home, regions, login, language switch, health check."""
+"""Core pages: portal home, regions, language switch, health check, logo."""
 from __future__ import annotations
 
 from datetime import timezone
 
-from urllib.parse import urlsplit
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request,
+from flask import (Blueprint, abort, current_app, jsonify, redirect, render_template, request,
                    send_from_directory,
                    url_for)
-from flask_babel import format_decimal, get_locale, gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_babel import format_decimal, get_locale
+from flask_login import current_user
 from sqlalchemy import func, select, text
-from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Length, Regexp
 
-from ..app import LOCALES, login_manager
+from ..app import LOCALES
+from ..auth.views import safe_next
 from ..db import db
-from ..models import Region, User
+from ..models import Region
 from ..wilayah.data import Region as RegionFact, display_name
 from .cache import public_page
-from .forms import Form
 
 bp = Blueprint("core", __name__)
-hasher = PasswordHasher()
-
-
-def hash_password(password: str) -> str:
-    return hasher.hash(password)
-
-
-def check_password(user: User, password: str) -> bool:
-    try:
-        return hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-@login_manager.user_loader
-def _load_user(user_id: str):
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
-
-
 def egov():
     return current_app.extensions["egovkit"]
 
@@ -126,41 +101,11 @@ def _region_title(region: Region) -> str:
     return display_name(RegionFact(region.code, region.name, region.level, region.kind))
 
 
-class LoginForm(Form):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254), Regexp(r"^[^@\s]+@[^@\s]+$")])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
-
-
-def _safe_next(target: str | None) -> str:
-    if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("core.home")
-
-
-@bp.route("/login", methods=["GET", "POST"])
-def login():
-    form = LoginForm()
-    if form.validate_on_submit():
-        user = db.session.scalar(select(User).where(User.email == form.email.data.strip().lower()))
-        if user is not None and user.active and check_password(user, form.password.data):
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
-        flash(_("Wrong email or password."), "error")
-    return render_template("login.html", form=form), (400 if form.errors or request.method == "POST" else 200)
-
-
-@bp.post("/logout")
-@login_required
-def logout():
-    logout_user()
-    return redirect(url_for("core.home"))
-
-
 @bp.get("/lang/<code>")
 def set_language(code: str):
     if code not in LOCALES:
         abort(404)
-    response = redirect(_safe_next(request.args.get("next")))
+    response = redirect(safe_next(request.args.get("next")))
     response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response
 

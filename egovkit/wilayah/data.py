@@ -85,6 +85,12 @@ def provinces() -> dict[str, Region]:
             for code, raw in _lines() if len(code) == 2}
 
 
+@lru_cache(maxsize=1)
+def district_codes() -> frozenset[str]:
+    """Every district (kecamatan) code in Indonesia, for checking NIK and KK numbers."""
+    return frozenset(code for code, _ in _lines() if len(code) == 8)
+
+
 def subtree(regency_code: str) -> list[Region]:
     """The province, the regency and every district and village below it, parents first."""
     if regency_code not in regencies():

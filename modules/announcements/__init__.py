@@ -16,7 +16,7 @@ MODULE = Module(
     description={"id": "Pengumuman resmi pemerintah daerah untuk warga.",
                  "en": "The regency's official public notices."},
     settings=AnnouncementSettings,
-    permissions=("announcements.publish",),
+    permissions={"announcements.publish": ("admin", "opd_head", "opd_staff")},
     models="egovkit_modules.announcements.models",
     blueprint="egovkit_modules.announcements.views:bp",
     cli="egovkit_modules.announcements.cli:group",

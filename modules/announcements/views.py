@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
 from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from egovkit.auth import scope
 from egovkit.db import db
 from egovkit.models import Agency
 from egovkit.web.cache import invalidate, public_page
@@ -50,18 +52,15 @@ class NoticeForm(Form):
 
 
 def _can_publish() -> bool:
-    # Until the permission service lands (issue 4), only administrators publish.
-    return current_user.is_authenticated and current_user.has_role("admin")
+    return scope.can("announcements.publish")
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@login_required
+@scope.require("announcements.publish")
 def create():
-    if not _can_publish():
-        abort(403)
     form = NoticeForm()
     agencies = db.session.scalars(select(Agency).where(Agency.active).order_by(Agency.name)).all()
-    form.agency_code.choices = [("", _("(none)"))] + [(a.code, a.name) for a in agencies]
+    form.agency_code.choices = [SelectChoice("", _("(none)"))] + [SelectChoice(a.code, a.name) for a in agencies]
     if form.validate_on_submit():
         notice = Notice(title=form.title.data.strip(), body=form.body.data.strip(),
                         agency_code=form.agency_code.data or None, author_id=current_user.id)

@@ -1,0 +1,182 @@
+"""`egovkit users ...`: accounts and their scoped roles."""
+from __future__ import annotations
+
+import secrets
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from ..db import db
+from ..models import Agency, Region, RoleAssignment, User
+from . import passwords
+from .nik import NikError, parse_nik
+
+users = AppGroup("users", help="Accounts: create, list, disable, enable, reset passwords.")
+
+_LEVEL_FOR_SCOPE = {"district": "district", "village": "village"}
+
+
+def _find(login: str) -> User:
+    login = login.strip().lower()
+    user = db.session.scalar(select(User).where((User.email == login) | (User.nik == login)))
+    if user is None:
+        raise click.ClickException(f"no account with email or NIK {login!r}")
+    return user
+
+
+def _assignment(role: str, region: str | None, agency: str | None) -> RoleAssignment:
+    """A role assignment checked against the profile's roles and this instance's regions and agencies."""
+    profile = current_app.extensions["egovkit"].profile
+    definition = profile.roles.get(role)
+    if definition is None:
+        raise click.BadParameter(f"unknown role {role!r}; roles: {', '.join(profile.roles)}", param_hint="--role")
+    scope = definition.scope
+    if scope in _LEVEL_FOR_SCOPE:
+        if not region:
+            raise click.BadParameter(f"role {role} is tied to one {scope}: give its code", param_hint="--region")
+        found = db.session.get(Region, region)
+        if found is None or found.level != _LEVEL_FOR_SCOPE[scope]:
+            raise click.BadParameter(f"{region} is not a {scope} of this instance", param_hint="--region")
+    elif region:
+        raise click.BadParameter(f"role {role} has {scope} scope: it takes no --region", param_hint="--region")
+    if scope == "agency":
+        if not agency or db.session.get(Agency, agency) is None:
+            codes = ", ".join(db.session.scalars(select(Agency.code).order_by(Agency.code)))
+            raise click.BadParameter(f"role {role} is tied to one agency; known: {codes}", param_hint="--agency")
+    elif agency:
+        raise click.BadParameter(f"role {role} has {scope} scope: it takes no --agency", param_hint="--agency")
+    region_code = profile.regency.code if scope == "regency" else region
+    return RoleAssignment(role=role, region_code=region_code, agency_code=agency)
+
+
+def _new_password(from_stdin: bool) -> tuple[str, bool]:
+    """(password, generated?)"""
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+        problem = passwords.policy_error(password)
+        if problem:
+            raise click.BadParameter(f"password: {problem}", param_hint="--password-stdin")
+        return password, False
+    return secrets.token_urlsafe(12), True
+
+
+@users.command("create")
+@click.option("--email", help="Sign-in email (staff).")
+@click.option("--nik", help="NIK (citizens sign in with it).")
+@click.option("--name", required=True)
+@click.option("--phone")
+@click.option("--role", required=True, help="A role of the profile, e.g. operator_desa.")
+@click.option("--region", help="Village or district code, for roles tied to one.")
+@click.option("--agency", help="Agency (OPD) code, for agency roles.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create(email, nik, name, phone, role, region, agency, password_stdin):
+    """Create an account with one role (add more with `users grant`)."""
+    if not email and not nik:
+        raise click.UsageError("give --email or --nik")
+    if email and ("@" not in email or len(email) > 254):
+        raise click.BadParameter(f"{email!r} is not an email address", param_hint="--email")
+    if nik:
+        try:
+            parse_nik(nik)
+        except NikError as exc:
+            raise click.BadParameter(str(exc), param_hint="--nik") from None
+    email = email.strip().lower() if email else None
+    for column, value in ((User.email, email), (User.nik, nik)):
+        if value and db.session.scalar(select(User.id).where(column == value)):
+            raise click.ClickException(f"an account with {value} exists already")
+    assignment = _assignment(role, region, agency)
+    password, generated = _new_password(password_stdin)
+    user = User(email=email, nik=nik, name=name.strip(), phone=phone, active=True,
+                password_hash=passwords.hash_password(password))
+    user.roles.append(assignment)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"created {user.login} ({_describe(assignment)})")
+    if generated:
+        click.echo(f"password: {password}  (shown once)")
+
+
+@users.command("grant")
+@click.argument("login")
+@click.option("--role", required=True)
+@click.option("--region")
+@click.option("--agency")
+def grant(login, role, region, agency):
+    """Give an account another role."""
+    user = _find(login)
+    assignment = _assignment(role, region, agency)
+    if any((a.role, a.region_code, a.agency_code) == (assignment.role, assignment.region_code, assignment.agency_code)
+           for a in user.roles):
+        click.echo(f"{user.login} already holds {_describe(assignment)}")
+        return
+    user.roles.append(assignment)
+    db.session.commit()
+    click.echo(f"{user.login}: granted {_describe(assignment)}")
+
+
+@users.command("revoke")
+@click.argument("login")
+@click.option("--role", required=True)
+def revoke(login, role):
+    """Take a role (every assignment of it) from an account."""
+    user = _find(login)
+    kept = [a for a in user.roles if a.role != role]
+    if len(kept) == len(user.roles):
+        raise click.ClickException(f"{user.login} does not hold {role}")
+    user.roles = kept
+    db.session.commit()
+    click.echo(f"{user.login}: revoked {role}")
+
+
+def _describe(a: RoleAssignment) -> str:
+    where = a.agency_code or a.region_code or ""
+    return f"{a.role}@{where}" if where else a.role
+
+
+@users.command("list")
+@click.option("--role", help="Only accounts holding this role.")
+def list_users(role):
+    """Accounts with their roles."""
+    stmt = select(User).order_by(User.id)
+    if role:
+        stmt = stmt.where(User.roles.any(RoleAssignment.role == role))
+    for user in db.session.scalars(stmt):
+        state = "" if user.active else "  [disabled]"
+        click.echo(f"{user.id:>5}  {user.login:<32} {user.name:<28} "
+                   f"{', '.join(_describe(a) for a in user.roles)}{state}")
+
+
+@users.command("disable")
+@click.argument("login")
+def disable(login):
+    """Stop an account from signing in (its records stay)."""
+    user = _find(login)
+    user.active = False
+    db.session.commit()
+    click.echo(f"{user.login}: disabled")
+
+
+@users.command("enable")
+@click.argument("login")
+def enable(login):
+    user = _find(login)
+    user.active = True
+    db.session.commit()
+    click.echo(f"{user.login}: enabled")
+
+
+@users.command("reset-password")
+@click.argument("login")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from standard input.")
+def reset_password(login, password_stdin):
+    """Set a new password (printed once unless read from standard input)."""
+    user = _find(login)
+    password, generated = _new_password(password_stdin)
+    user.password_hash = passwords.hash_password(password)
+    db.session.commit()
+    click.echo(f"{user.login}: password reset")
+    if generated:
+        click.echo(f"password: {password}  (shown once)")

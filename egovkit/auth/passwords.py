@@ -1,0 +1,33 @@
+"""Password hashing with Argon2id (memory-hard) and a minimal policy."""
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+MIN_LENGTH = 10
+_hasher = PasswordHasher()
+# Verifying against this keeps the time of a login for an unknown account
+# the same as for a known one.
+_DUMMY = _hasher.hash("egovkit-no-such-user")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def policy_error(password: str) -> str | None:
+    """Why a new password is refused, or None."""
+    if len(password) < MIN_LENGTH:
+        return f"at least {MIN_LENGTH} characters"
+    if len(password) > 200:
+        return "at most 200 characters"
+    if password.isdigit():
+        return "not only digits"
+    return None

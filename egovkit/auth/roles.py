@@ -1,0 +1,40 @@
+"""Roles (from the profile, defaults in data/roles.yaml) and permissions
+(declared by the core and by modules with default roles; the profile may
+grant them to other roles)."""
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+ADMIN = "admin"
+SCOPES = ("regency", "district", "village", "agency", "self")
+
+# Permissions the core itself checks, with the roles that hold them by default.
+CORE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "users.manage": (ADMIN,),
+    "audit.read": (ADMIN,),
+    "events.manage": (ADMIN,),
+}
+
+
+@lru_cache(maxsize=1)
+def default_roles() -> dict:
+    return yaml.safe_load(resources.files("egovkit").joinpath("data/roles.yaml").read_text(encoding="utf-8"))
+
+
+def all_permissions(modules) -> dict[str, tuple[str, ...]]:
+    """Every permission of the core and the given modules -> default roles."""
+    out = dict(CORE_PERMISSIONS)
+    for module in modules:
+        out.update(module.permissions)
+    return out
+
+
+def granted_roles(profile, permission: str) -> frozenset[str]:
+    """The roles holding a permission under this profile (admin always does)."""
+    override = profile.schema.permissions.get(permission)
+    if override is not None:
+        return frozenset(override) | {ADMIN}
+    return frozenset(profile.permission_defaults.get(permission, ())) | {ADMIN}

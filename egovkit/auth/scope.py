@@ -1,0 +1,170 @@
+"""The one scoping helper: what a user may see and do, by wilayah and agency.
+
+A model opts in by naming its scope columns::
+
+    class Letter(db.Model):
+        __scope__ = Scope(region="village_code", agency=None, owner="citizen_id")
+
+Every list, detail, export and API query goes through ``visible()`` /
+``get_or_404()``; actions through ``can()`` / ``require()``. Out-of-scope
+records answer 404, so their existence does not leak.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import wraps
+
+from flask import abort, current_app
+from flask_login import current_user
+from sqlalchemy import and_, false, or_, true
+
+from ..db import db
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which columns of a model tie a record to a region, an agency and an owner."""
+
+    region: str | None = None  # column holding a region code (village, district, ...)
+    agency: str | None = None  # column holding an agency code
+    owner: str | None = None  # column holding the owning user's id (citizens see their own)
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One assignment's reach: None means 'any'."""
+
+    region: str | None = None
+    agency: str | None = None
+    owner: int | None = None
+    role: str = ""
+
+    @property
+    def everything(self) -> bool:
+        return self.region is None and self.agency is None and self.owner is None
+
+
+def _profile():
+    return current_app.extensions["egovkit"].profile
+
+
+def _user(user):
+    user = current_user if user is None else user
+    return user if getattr(user, "is_authenticated", False) and user.is_active else None
+
+
+def grants(user=None, roles: frozenset[str] | None = None) -> list[Grant]:
+    """The reach of each of the user's role assignments (only those roles, when given)."""
+    user = _user(user)
+    if user is None:
+        return []
+    defined = _profile().roles
+    out = []
+    for assignment in user.roles:
+        role = defined.get(assignment.role)
+        if role is None or (roles is not None and assignment.role not in roles):
+            continue  # a role the profile no longer defines grants nothing
+        if role.scope == "regency":
+            out.append(Grant(role=assignment.role))
+        elif role.scope in ("district", "village") and assignment.region_code:
+            out.append(Grant(region=assignment.region_code, role=assignment.role))
+        elif role.scope == "agency" and assignment.agency_code:
+            out.append(Grant(agency=assignment.agency_code, role=assignment.role))
+        elif role.scope == "self":
+            out.append(Grant(owner=user.id, role=assignment.role))
+    return out
+
+
+def _scope_of(model) -> Scope:
+    scope = getattr(model, "__scope__", None)
+    if scope is None:
+        raise TypeError(f"{model.__name__} declares no __scope__: it cannot be filtered by user")
+    return scope
+
+
+def _clause(model, grant: Grant):
+    parts = []
+    for dimension, wanted, column in _dimensions(grant, _scope_of(model)):
+        if column is None:
+            return None  # the grant restricts a dimension this model does not have: no access through it
+        col = getattr(model, column)
+        parts.append(or_(col == wanted, col.like(f"{wanted}.%")) if dimension == "region" else col == wanted)
+    return and_(true(), *parts)
+
+
+def _dimensions(grant: Grant, scope: Scope):
+    """(dimension, value the grant requires, the model's column) for each restricted dimension."""
+    for dimension in ("region", "agency", "owner"):
+        wanted = getattr(grant, dimension)
+        if wanted is not None:
+            yield dimension, wanted, getattr(scope, dimension)
+
+
+def condition(model, user=None, roles: frozenset[str] | None = None):
+    """A WHERE clause selecting the records of ``model`` the user may see."""
+    clauses = []
+    for grant in grants(user, roles):
+        if grant.everything:
+            return true()
+        clause = _clause(model, grant)
+        if clause is not None:
+            clauses.append(clause)
+    return or_(*clauses) if clauses else false()
+
+
+def visible(stmt, model, user=None):
+    """``stmt`` limited to what the user may see."""
+    return stmt.where(condition(model, user))
+
+
+def _covers(grant: Grant, obj) -> bool:
+    if grant.everything:
+        return True
+    for dimension, wanted, column in _dimensions(grant, _scope_of(type(obj))):
+        value = getattr(obj, column) if column else None
+        if value is None:
+            return False
+        if dimension == "region":
+            if not (value == wanted or str(value).startswith(wanted + ".")):
+                return False
+        elif value != wanted:
+            return False
+    return True
+
+
+def can_see(obj, user=None) -> bool:
+    return any(_covers(g, obj) for g in grants(user))
+
+
+def get_or_404(model, ident, user=None):
+    """The record if it exists and the user may see it; otherwise 404."""
+    obj = db.session.get(model, ident)
+    if obj is None or not can_see(obj, user):
+        abort(404)
+    return obj
+
+
+def can(permission: str, obj=None, user=None) -> bool:
+    """Whether the user holds ``permission`` through a role whose reach covers ``obj``."""
+    roles = _profile().roles_with(permission)
+    held = grants(user, roles)
+    if obj is None:
+        return bool(held)
+    return any(_covers(g, obj) for g in held)
+
+
+def require(permission: str):
+    """View decorator: sign-in required, then the permission (403 otherwise)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if _user(None) is None:
+                return current_app.login_manager.unauthorized()
+            if not can(permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,136 @@
+"""Sign in (staff by email, citizens by NIK), sign out, citizen registration."""
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required, login_user, logout_user
+from sqlalchemy import or_, select
+from wtforms import DateField, EmailField, PasswordField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
+
+from ..app import login_manager
+from ..db import db
+from ..models import RoleAssignment, User
+from ..web.forms import Form
+from . import passwords, throttle
+from .nik import NikError, check_nik
+
+bp = Blueprint("auth", __name__)
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def find_user(login: str) -> User | None:
+    """The account for an email address or a NIK."""
+    login = login.strip().lower()
+    return db.session.scalar(select(User).where(or_(User.email == login, User.nik == login)))
+
+
+def safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("core.home")
+
+
+class LoginForm(Form):
+    login = StringField("Email or NIK", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        identifier = form.login.data.strip().lower()
+        ip = request.remote_addr or "-"
+        if throttle.locked(identifier, ip):
+            flash(_("Too many failed attempts. Wait 15 minutes and try again."), "error")
+            return render_template("login.html", form=form), 429
+        user = find_user(identifier)
+        ok = passwords.verify(user.password_hash if user else None, form.password.data) and user.active
+        throttle.record(identifier, ip, ok)
+        if ok:
+            login_user(user)
+            return redirect(safe_next(request.args.get("next")))
+        flash(_("Wrong email/NIK or password."), "error")
+        status = 400
+    elif request.method == "POST":
+        status = 400
+    return render_template("login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    return redirect(url_for("core.home"))
+
+
+class RegisterForm(Form):
+    nik = StringField("NIK", validators=[DataRequired(), Regexp(r"^\d{16}$", message="A NIK has 16 digits.")])
+    name = StringField("Full name", validators=[DataRequired(), Length(min=2, max=120)])
+    birth_date = DateField("Date of birth", validators=[DataRequired()])
+    sex = RadioField("Sex", choices=[SelectChoice("L", "Male"), SelectChoice("P", "Female")],
+                     validators=[DataRequired()])
+    phone = StringField("Mobile phone", validators=[Length(max=20)])
+    email = EmailField("Email", validators=[Optional(), Length(max=254), Regexp(r"^[^@\s]+@[^@\s]+$")])
+    password = PasswordField("Password", validators=[DataRequired()])
+    confirm = PasswordField("Repeat password", validators=[EqualTo("password", message="The passwords differ.")])
+
+    def validate_nik(self, field):
+        try:
+            check_nik(field.data, self.birth_date.data, self.sex.data)
+        except NikError as exc:
+            raise ValidationError(str(exc)) from None
+        if db.session.scalar(select(User.id).where(User.nik == field.data)):
+            raise ValidationError(_("This NIK already has an account. Sign in, or ask the village office to "
+                                    "reset the password."))
+
+    def validate_phone(self, field):
+        field.data = (field.data or "").replace(" ", "").replace("-", "")
+        if not field.data and not self.email.data:
+            raise ValidationError(_("Give a mobile phone number or an email address."))
+        if field.data and not re.match(r"^\+?[0-9]{8,15}$", field.data):
+            raise ValidationError(_("A phone number has 8 to 15 digits, e.g. 081234567890."))
+
+    def validate_email(self, field):
+        if field.data and db.session.scalar(select(User.id).where(User.email == field.data.strip().lower())):
+            raise ValidationError(_("This email already has an account."))
+
+    def validate_password(self, field):
+        problem = passwords.policy_error(field.data)
+        if problem:
+            raise ValidationError(_("Password: %(problem)s.", problem=problem))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    form = RegisterForm()
+    if form.validate_on_submit():
+        user = User(nik=form.nik.data, name=form.name.data.strip(), phone=form.phone.data or None,
+                    email=(form.email.data or "").strip().lower() or None,
+                    password_hash=passwords.hash_password(form.password.data), active=True)
+        user.roles.append(RoleAssignment(role="citizen"))
+        db.session.add(user)
+        db.session.commit()
+        login_user(user)
+        flash(_("Your account is ready."), "success")
+        return redirect(url_for("core.home"))
+    return render_template("register.html", form=form), (400 if form.errors else 200)
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    from . import cli
+
+    app.cli.add_command(cli.users)
