@@ -71,7 +71,7 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from . import models  # noqa: F401  (core tables)
+    from . import audit, models  # noqa: F401  (core tables)
     from .auth import views as auth_views
     from .web import errors, views as core_views
 
@@ -92,4 +92,7 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
     babel.init_app(app, locale_selector=_select_locale)
     core_views.init_app(app)
     errors.init_app(app)
+    from . import admin
+
+    admin.init_app(app)
     return app

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import getpass
 import os
 import secrets
 import shutil
@@ -79,6 +80,9 @@ def _script_info(instance: str | None) -> ScriptInfo:
 def _set_instance(ctx, _param, value):
     # Runs while options are parsed, before the subcommand is looked up.
     ctx.obj = _script_info(value)
+    from . import audit
+
+    audit.set_actor(f"cli:{getpass.getuser()}")
     return value
 
 

@@ -15,6 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import current_app
 from flask_migrate import Migrate
+import flask_sqlalchemy.session
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event, inspect
 from sqlalchemy.engine import Engine
@@ -29,7 +30,11 @@ NAMING = {
 CORE = "core"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
-db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
+class Session(flask_sqlalchemy.session.Session):
+    """The session of egovkit's ``db``: its flushes are written to the audit log (egovkit.audit)."""
+
+
+db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING), session_options={"class_": Session})
 migrate = Migrate(directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
 
 

@@ -93,6 +93,7 @@ class LoginAttempt(db.Model):
     """Sign-in attempts, for throttling; kept a day."""
 
     __tablename__ = "core_login_attempt"
+    __audit__ = False  # sign-ins are audited as such (egovkit.auth.views)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     identifier: Mapped[str] = mapped_column(String(254), index=True)

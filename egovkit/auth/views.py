@@ -6,12 +6,13 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import or_, select
 from wtforms import DateField, EmailField, PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
+from .. import audit
 from ..app import login_manager
 from ..db import db
 from ..models import RoleAssignment, User
@@ -56,6 +57,8 @@ def login():
             return render_template("login.html", form=form), 429
         user = find_user(identifier)
         ok = passwords.verify(user.password_hash if user else None, form.password.data) and user.active
+        audit.record("login" if ok else "login_failed", "core", "core_user", user.id if user else None,
+                     login=identifier, ip=ip)
         throttle.record(identifier, ip, ok)
         if ok:
             login_user(user)
@@ -70,6 +73,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    audit.record("logout", "core", "core_user", current_user.id)
+    db.session.commit()
     logout_user()
     return redirect(url_for("core.home"))
 

@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import func, select, text
 
 from ..app import LOCALES
+from ..auth import scope
 from ..auth.views import safe_next
 from ..db import db
 from ..models import Region
@@ -50,6 +51,7 @@ def init_app(app) -> None:
     app.jinja_env.filters["number"] = lambda n: format_decimal(n)
     app.jinja_env.filters["isotime"] = _isotime
     app.jinja_env.globals["here"] = _here
+    app.jinja_env.globals["can"] = scope.can
 
 
 def _isotime(value) -> str:
