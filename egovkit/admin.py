@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 import click
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from . import audit
+from . import audit, events
 from .auth import scope
 from .db import db
 
@@ -77,6 +78,81 @@ def audit_list(limit, module, actor):
         click.echo(f"#{e.seq:<6} {e.at:%Y-%m-%d %H:%M:%S} {e.actor:<24} {e.action:<12} {e.record_type}:{e.record_id}")
 
 
+@bp.get("/events")
+@scope.require("events.manage")
+def event_log():
+    only_failed = request.args.get("failed") == "1"
+    subs = events.subscriptions()
+    stmt = select(events.Event).order_by(events.Event.id.desc()).limit(PER_PAGE)
+    if only_failed:
+        failed_ids = select(events.Delivery.event_id).where(events.Delivery.status == "failed")
+        stmt = stmt.where(events.Event.id.in_(failed_ids))
+    rows = db.session.scalars(stmt).all()
+    deliveries = {(d.event_id, d.handler): d for d in db.session.scalars(
+        select(events.Delivery).where(events.Delivery.event_id.in_([e.id for e in rows])))}
+    return render_template("admin/events.html", rows=rows, subs=subs, deliveries=deliveries, only_failed=only_failed)
+
+
+@bp.post("/events/retry")
+@scope.require("events.manage")
+def event_retry():
+    delivered = events.deliver_pending()
+    flash(_("%(count)s deliveries made.", count=delivered), "success")
+    return redirect(url_for(".event_log"))
+
+
+events_cli = AppGroup("events", help="Domain events and their deliveries (the outbox).")
+
+
+@events_cli.command("list")
+@click.option("--failed", is_flag=True, help="Only events with a failed delivery.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10000))
+def events_list(failed, limit):
+    """The latest events and, per subscribed handler, done / FAILED / pending."""
+    subs = events.subscriptions()
+    stmt = select(events.Event).order_by(events.Event.id.desc()).limit(limit)
+    if failed:
+        stmt = stmt.where(events.Event.id.in_(
+            select(events.Delivery.event_id).where(events.Delivery.status == "failed")))
+    for ev in db.session.scalars(stmt):
+        states = {d.handler: d for d in db.session.scalars(
+            select(events.Delivery).where(events.Delivery.event_id == ev.id))}
+        marks = []
+        for sub in (s for s in subs if s.event == ev.name):
+            d = states.get(sub.handler)
+            marks.append(f"{sub.module}: " + ("pending" if d is None else
+                                             "done" if d.status == "done" else f"FAILED x{d.attempts}"))
+        click.echo(f"#{ev.id:<6} {ev.created_at:%Y-%m-%d %H:%M:%S} {ev.name:<28} {'; '.join(marks) or 'no subscriber'}")
+
+
+@events_cli.command("retry")
+def events_retry():
+    """Deliver every event not yet delivered to an enabled subscriber (failed ones included)."""
+    delivered = events.deliver_pending()
+    left = len(events.undelivered())
+    click.echo(f"{delivered} deliveries made; {left} still undelivered")
+    if left:
+        raise SystemExit(1)
+
+
+@events_cli.command("relay")
+@click.option("--interval", default=2.0, show_default=True, help="Seconds between polls.")
+@click.option("--once", is_flag=True, help="Deliver what is waiting, then stop.")
+def events_relay(interval, once):
+    """Deliver events continuously (for EGOVKIT_EVENT_BACKEND=outbox)."""
+    import time
+
+    while True:
+        delivered = events.deliver_pending()
+        if delivered:
+            click.echo(f"{delivered} deliveries made")
+        db.session.remove()
+        if once:
+            return
+        time.sleep(interval)
+
+
 def init_app(app) -> None:
     app.register_blueprint(bp)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(events_cli)

@@ -62,6 +62,7 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
         BABEL_DEFAULT_LOCALE=profile.locale,
         BABEL_DEFAULT_TIMEZONE=profile.timezone,
         EGOVKIT_VERSION=__version__,
+        EGOVKIT_EVENT_BACKEND=os.environ.get("EGOVKIT_EVENT_BACKEND", "inprocess"),
     )
     app.config.update(config or {})
     app.extensions["egovkit"] = Egovkit(inst, profile)
@@ -71,7 +72,7 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from . import audit, models  # noqa: F401  (core tables)
+    from . import audit, events, models  # noqa: F401  (core tables)
     from .auth import views as auth_views
     from .web import errors, views as core_views
 
@@ -95,4 +96,5 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
     from . import admin
 
     admin.init_app(app)
+    events.init_app(app)
     return app

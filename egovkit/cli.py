@@ -285,6 +285,9 @@ def upgrade(ctx, no_backup):
             changes = setup.sync_module_states()
             changed, retired = setup.sync_agencies(prof.agencies)
             db.session.commit()
+            from . import events
+
+            delivered = events.deliver_pending()
         except Exception as exc:
             db.session.rollback()
             if backup_file and db.engine.url.get_backend_name() == "sqlite":
@@ -298,7 +301,9 @@ def upgrade(ctx, no_backup):
                                                           if retired else ""))
         inst.write_state(kit_version=__version__, profile=prof.name,
                          upgraded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
-        if not (plan or changes or changed):
+        if delivered:
+            click.echo(f"  delivered {delivered} waiting events to newly enabled or recovered handlers")
+        if not (plan or changes or changed or delivered):
             click.secho("Already up to date.", fg="green")
         else:
             click.secho("Upgrade complete.", fg="green")

@@ -209,9 +209,7 @@ def _merge(base: dict, child: dict, base_src: dict, child_src: dict, path: tuple
     out, src = dict(base), {k: v for k, v in base_src.items()}
     for key, value in child.items():
         here = path + (key,)
-        if key in ("name", "extends") and not path:
-            out[key] = value
-        elif isinstance(value, dict) and isinstance(out.get(key), dict) and here != ("regency",):
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and here != ("regency",):
             out[key], sub = _merge(out[key], value, _sub(src, here), _sub(child_src, here), here)
             src = {p: f for p, f in src.items() if p[:len(here)] != here} | sub
             src[here] = child_src[here]
@@ -225,15 +223,17 @@ def _sub(src: dict, prefix: tuple) -> dict:
     return {p: f for p, f in src.items() if p[:len(prefix)] == prefix}
 
 
-def load_raw(ref: str | Path, near: Path | None = None, _seen: tuple = ()) -> tuple[dict, dict, list[Path]]:
+def load_raw(ref: str | Path, near: Path | None = None, _seen: tuple = (),
+             _seen_lines: tuple = ()) -> tuple[dict, dict, list[Path]]:
     """Merged data, its provenance (field path -> (file, line)) and the files read."""
     path = Path(ref) if isinstance(ref, Path) else find(ref, near)
     real = path.resolve()
-    if real in _seen:
-        chain = " -> ".join(_display(p) for p in _seen + (real,))
-        raise ProfileError([Problem(_display(path), None, "extends", f"extends forms a cycle: {chain}")])
     data, lines = _read_yaml(path)
     shown = _display(path)
+    if real in _seen:
+        chain = " -> ".join(_display(p) for p in _seen + (real,))
+        raise ProfileError([Problem(_display(Path(_seen[-1])), _seen_lines[-1] if _seen_lines else None, "extends",
+                                    f"extends forms a cycle: {chain}")])
     src = {p: (shown, line) for p, line in lines.items()}
     parent = data.get("extends")
     if parent is None:
@@ -242,10 +242,15 @@ def load_raw(ref: str | Path, near: Path | None = None, _seen: tuple = ()) -> tu
     if not isinstance(parent, str):
         raise ProfileError([Problem(shown, lines.get(("extends",)), "extends", "must be a profile name")])
     try:
-        base, base_src, files = load_raw(parent, near=path, _seen=_seen + (real,))
+        base, base_src, files = load_raw(parent, near=path, _seen=_seen + (real,),
+                                         _seen_lines=_seen_lines + (lines.get(("extends",)),))
     except FileNotFoundError as exc:
         raise ProfileError([Problem(shown, lines.get(("extends",)), "extends", str(exc))]) from None
     merged, merged_src = _merge(base, data, base_src, src)
+    if "name" not in data:  # a profile's name is its own, never inherited
+        merged.pop("name", None)
+        merged_src.pop(("name",), None)
+    merged_src[()] = (shown, None)  # what no key of its own explains is the child's to answer for
     return merged, merged_src, files + [path]
 
 

@@ -104,3 +104,34 @@ def csrf_token(client, url):
 def login(client, email="admin@localhost", password=ADMIN_PASSWORD):
     """Sign in through the real form (email or NIK), CSRF token included."""
     return client.post("/login", data={"login": email, "password": password, "csrf_token": csrf_token(client, "/login")})
+
+
+@pytest.fixture
+def plugin(tmp_path, monkeypatch):
+    """Install a throwaway third-party module package reachable through the entry point group."""
+    import sys
+    import textwrap
+
+    from egovkit import modules
+
+    made = []
+
+    def install(package: str, name: str, files: dict[str, str]):
+        site = tmp_path / "site"
+        pkg = site / package
+        pkg.mkdir(parents=True)
+        for filename, source in files.items():
+            (pkg / filename).write_text(textwrap.dedent(source))
+        dist = site / f"{package}-1.0.dist-info"
+        dist.mkdir()
+        (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {package}\nVersion: 1.0\n")
+        (dist / "entry_points.txt").write_text(f"[egovkit.modules]\n{name} = {package}:MODULE\n")
+        monkeypatch.syspath_prepend(str(site))
+        modules.available.cache_clear()
+        made.append(package)
+
+    yield install
+    modules.available.cache_clear()
+    for package in made:
+        for loaded in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
+            del sys.modules[loaded]

@@ -119,7 +119,8 @@ def test_extends_cycle_is_an_error():
     write("a.yaml", "name: a\nextends: b\n")
     write("b.yaml", "name: b\nextends: a\n")
     [message] = problems("a.yaml")
-    assert "extends forms a cycle" in message and "a.yaml -> b.yaml -> a.yaml" in message
+    assert message.startswith("b.yaml:2: extends: extends forms a cycle")
+    assert "a.yaml -> b.yaml -> a.yaml" in message
 
 
 def test_missing_parent_is_an_error_with_line():
@@ -170,3 +171,12 @@ def test_module_value_must_be_settings_or_a_switch():
                                   "({} for the defaults), true or false"]
     write("q.yaml", BASE.replace("  announcements:\n    per_page: 5\n", "  announcements:\n"))
     assert profiles.load(Path("q.yaml")).modules["announcements"].per_page == 10
+
+
+def test_a_child_names_itself_and_errors_point_at_the_child():
+    write("base.yaml", BASE)
+    write("child.yaml", "extends: base\n")
+    assert problems("child.yaml") == ["child.yaml: name: required field is missing"]
+    assert "child.yaml" not in str(profiles.load_raw(Path("base.yaml"))[1])
+    write("child.yaml", "name: X\nextends: base\n")
+    assert problems("child.yaml")[0].startswith("child.yaml:1: name: 'X' does not have the expected form")

@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from egovkit.auth import scope
+from egovkit import events
 from egovkit.db import db
 from egovkit.models import Agency
 from egovkit.web.cache import invalidate, public_page
@@ -65,6 +66,8 @@ def create():
         notice = Notice(title=form.title.data.strip(), body=form.body.data.strip(),
                         agency_code=form.agency_code.data or None, author_id=current_user.id)
         db.session.add(notice)
+        db.session.flush()
+        events.publish("announcement.published", id=notice.id, title=notice.title, agency=notice.agency_code)
         db.session.commit()
         invalidate()
         flash(_("Announcement published."), "success")
