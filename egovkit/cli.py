@@ -17,7 +17,9 @@ from flask.cli import ScriptInfo
 
 from . import __version__
 from . import profile as profiles
-from .instance import Instance, InstanceError, resolve_dir
+from .auth import passwords
+from .auth.passwords import EMAIL
+from .instance import APPLIED_FILE, Instance, InstanceError, resolve_dir
 from .modules import ModuleError, available
 from .wilayah import data as wilayah
 
@@ -145,17 +147,25 @@ def init(ctx, profile_ref, demo, admin_email, force, yes):
     prof = _load_profile(path)
     inst = _instance(ctx)
     external_db = bool(os.environ.get("EGOVKIT_DATABASE_URL"))
+    if inst.path.exists() and not inst.path.is_dir():
+        _fail(f"--instance: {inst.path} is a file, not a folder", EXIT_INVALID)
     occupied = inst.path.exists() and any(inst.path.iterdir())
     if occupied and not force:
         _fail(f"{inst.path} is not empty: an instance may already live there.\n"
               f"  To replace it, run again with --force (the old folder is kept as a backup).")
-    if "@" not in admin_email or len(admin_email) > 254:
+    if not EMAIL.match(admin_email) or len(admin_email) > 254:
         _fail(f"--admin-email: {admin_email!r} is not an email address", EXIT_INVALID)
-    if force and not yes:
-        what = f"the instance at {inst.path}" if occupied else "the egovkit tables in the database"
-        click.confirm(f"Replace {what} with a new {prof.name} instance?", abort=True)
-
     password = os.environ.get("EGOVKIT_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+    problem = passwords.policy_error(password)
+    if problem:
+        _fail(f"EGOVKIT_ADMIN_PASSWORD: {problem}", EXIT_INVALID)
+    confirmed = yes
+    if occupied and not yes:
+        also = ", its database tables backed up and replaced" if external_db else ""
+        click.confirm(f"Replace the instance at {inst.path} with a new {prof.name} instance "
+                      f"(the old folder is kept{also})?", abort=True)
+        confirmed = True
+
     inst.path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{inst.path.name}.init-", dir=inst.path.parent))
     app = None
@@ -173,8 +183,14 @@ def init(ctx, profile_ref, demo, admin_email, force, yes):
                 if leftover and not force:
                     raise click.ClickException(
                         f"the database at EGOVKIT_DATABASE_URL already has egovkit tables ({len(leftover)}); "
-                        "use --force to replace them")
+                        "use --force to replace them (a backup is taken first)")
                 if leftover:
+                    if not confirmed:
+                        click.confirm(f"The database already has {len(leftover)} egovkit tables. Back them up, "
+                                      f"then replace them with a new {prof.name} instance?", abort=True)
+                    saved = setup.backup((inst.path if occupied else tmp) / "backups", "before-init")
+                    click.echo(f"  the old database was saved to {saved.name} in "
+                               f"{'the kept folder' if occupied else 'the new instance'}'s backups/")
                     setup.drop_egovkit_tables()
             made_tables = True
             click.echo(f"Creating {prof.regency.name} ({prof.regency.code}) from profile {prof.name}")
@@ -190,6 +206,7 @@ def init(ctx, profile_ref, demo, admin_email, force, yes):
             db.session.commit()
             db.session.remove()
             db.engine.dispose()
+        (tmp / APPLIED_FILE).write_text(_resolved_yaml(prof), encoding="utf-8")
         Instance(tmp).write_state(kit_version=__version__, profile=prof.name, database=_database_label(),
                                   created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
         if occupied:
@@ -225,10 +242,10 @@ def init(ctx, profile_ref, demo, admin_email, force, yes):
 
 def _database_label() -> str:
     """What instance.json records of the database: 'sqlite', or the URL without its password."""
-    from sqlalchemy.engine import make_url
+    from .instance import _label
 
     url = os.environ.get("EGOVKIT_DATABASE_URL")
-    return make_url(url).render_as_string(hide_password=True) if url else "sqlite"
+    return _label(url) if url else "sqlite"
 
 
 def _profile_path(ref: str) -> Path:
@@ -262,23 +279,32 @@ def upgrade(ctx, no_backup):
                   "install the newer kit instead of downgrading", EXIT_INVALID)
         try:
             regency = db.session.scalar(db.select(Region).where(Region.level == "regency"))
+            states = setup.migration_states()
+        except click.ClickException:
+            raise
         except Exception as exc:
-            _fail(f"cannot read the database ({inst.database_url()}): {exc}")
+            _fail(f"cannot read the database ({_database_label()}): {exc.__class__.__name__}")
         if regency is not None and regency.code != prof.regency.code:
             _fail(f"the profile's regency.code is {prof.regency.code}, but this instance serves {regency.code}: "
                   "an instance serves one regency; make a new instance for another", EXIT_INVALID)
-        plan = []
-        from . import db as dbm
-
-        for name in [dbm.CORE] + [m.name for m in app.extensions["egovkit"].modules]:
-            current, heads = dbm.pending(name)
-            if current != heads:
-                plan.append(name)
+        ahead = [n for n, state in states.items() if state == "ahead"]
+        if ahead:
+            _fail(f"the database is newer than this kit for {', '.join(ahead)}: install the kit version that "
+                  "made it", EXIT_INVALID)
+        plan = list(states)
         click.echo(f"Upgrading {inst.path} (profile {prof.name}, egovkit {__version__})")
+        applied = inst.path / APPLIED_FILE
+        now_yaml = _resolved_yaml(prof)
+        if applied.exists() and applied.read_text(encoding="utf-8") != now_yaml:
+            click.echo("  profile changes since the last init/upgrade (after extends and defaults):")
+            for line in difflib.unified_diff(applied.read_text(encoding="utf-8").splitlines(), now_yaml.splitlines(),
+                                             "applied", "now", lineterm="", n=0):
+                if not line.startswith(("---", "+++", "@@")):
+                    click.echo(f"    {line}")
         click.echo("  migrations to apply: " + (", ".join(plan) if plan else "none"))
         backup_file = None
         if plan and not no_backup:
-            backup_file = setup.backup(inst)
+            backup_file = setup.backup(inst.backups)
             click.echo(f"  backup: {backup_file}")
         try:
             setup.migrate_all()
@@ -299,10 +325,11 @@ def upgrade(ctx, no_backup):
         if changed:
             click.echo(f"  agencies updated: {changed}" + (f" ({retired} no longer in the profile, kept inactive)"
                                                           if retired else ""))
-        inst.write_state(kit_version=__version__, profile=prof.name,
-                         upgraded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
         if delivered:
             click.echo(f"  delivered {delivered} waiting events to newly enabled or recovered handlers")
+        applied.write_text(now_yaml, encoding="utf-8")
+        inst.write_state(kit_version=__version__, profile=prof.name,
+                         upgraded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
         if not (plan or changes or changed or delivered):
             click.secho("Already up to date.", fg="green")
         else:
@@ -322,19 +349,22 @@ def _version_key(version: str) -> tuple:
 @click.pass_context
 def serve(ctx, host, port, workers):
     """Serve the instance with a production WSGI server."""
-    from . import db as dbm
     from .db import db
+
+    from . import setup
 
     app = _app(ctx)
     with app.app_context():
         try:
-            behind = [n for n in [dbm.CORE] + [m.name for m in app.extensions["egovkit"].modules]
-                      if (lambda cur_heads: cur_heads[0] != cur_heads[1])(dbm.pending(n))]
+            states = setup.migration_states()
         except Exception as exc:
-            _fail(f"cannot read the database: {exc}")
+            _fail(f"cannot read the database ({_database_label()}): {exc.__class__.__name__}")
         db.engine.dispose()  # no connection crosses the fork
-    if behind:
-        _fail(f"the database is behind the code ({', '.join(behind)}): run `egovkit upgrade` first")
+    ahead = [n for n, state in states.items() if state == "ahead"]
+    if ahead:
+        _fail(f"the database is newer than this kit ({', '.join(ahead)}): install the kit version that made it")
+    if states:
+        _fail(f"the database is behind the code ({', '.join(states)}): run `egovkit upgrade` first")
     instance_path = str(_instance(ctx).path)
     click.echo(f"Serving {app.extensions['egovkit'].profile.regency.name} on http://{host}:{port}/")
     from .server import run

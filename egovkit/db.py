@@ -54,7 +54,11 @@ def target(name: str) -> tuple[Path, str, str]:
         return MIGRATIONS / "versions", "alembic_version_core", "core_"
     from .modules import available
 
-    module = available()[name]
+    module = available().get(name)
+    if module is None:
+        import click
+
+        raise click.UsageError(f"unknown module {name!r}; modules: core, {', '.join(sorted(available()))}")
     return module.migrations_dir, module.version_table, module.table_prefix
 
 
@@ -84,6 +88,13 @@ def pending(name: str) -> tuple[set[str], set[str]]:
         ctx = MigrationContext.configure(conn, opts={"version_table": config.attributes["version_table"]})
         current = set(ctx.get_current_heads())
     return current, heads
+
+
+def known_revisions(name: str) -> set[str]:
+    """Every revision id in the code's history of the core or a module."""
+    if not target(name)[0].is_dir():
+        return set()
+    return {rev.revision for rev in ScriptDirectory.from_config(_config(name)).walk_revisions()}
 
 
 def upgrade(name: str) -> None:

@@ -14,6 +14,7 @@ PROFILE_FILE = "profile.yaml"
 SECRET_FILE = "secret_key"
 STATE_FILE = "instance.json"
 DB_FILE = "egovkit.db"
+APPLIED_FILE = "applied-profile.yaml"  # the resolved profile as of the last init/upgrade
 
 
 def resolve_dir(path: str | os.PathLike | None = None) -> Path:
@@ -49,9 +50,13 @@ class Instance:
 
     def database_url(self) -> str:
         url = os.environ.get("EGOVKIT_DATABASE_URL")
-        if url:
-            return url
         recorded = self.state().get("database", "sqlite")
+        if url:
+            if self.state() and recorded != _label(url):
+                where = "its own SQLite file" if recorded == "sqlite" else recorded
+                raise InstanceError(f"EGOVKIT_DATABASE_URL points at {_label(url)}, but the instance at {self.path} "
+                                    f"uses {where}: unset it or point it at the instance's database")
+            return url
         if recorded != "sqlite":
             raise InstanceError(f"the database of the instance at {self.path} is {recorded}: "
                                 "set EGOVKIT_DATABASE_URL to its URL (with the password)")
@@ -81,3 +86,10 @@ class Instance:
         secret = self.path / SECRET_FILE
         secret.write_text(secrets.token_hex(32) + "\n")
         secret.chmod(0o600)
+
+
+def _label(url: str) -> str:
+    """A database URL as recorded in instance.json: without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

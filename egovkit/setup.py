@@ -1,6 +1,7 @@
 """Building and upgrading an instance's database (used by `init` and `upgrade`)."""
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -19,8 +20,11 @@ from .wilayah import data as wilayah
 
 
 def egovkit_tables() -> list[str]:
-    prefixes = ("core_", "alembic_version_") + tuple(m.table_prefix for m in available().values())
-    return [t for t in dbm.table_names() if t.startswith(prefixes)]
+    """Tables egovkit made: the core's, and those of any module this installation knows."""
+    known = {t for t in db.metadata.tables if t.startswith("core_")} | {"alembic_version_core"}
+    prefixes = tuple(m.table_prefix for m in available().values())
+    versions = {m.version_table for m in available().values()}
+    return [t for t in dbm.table_names() if t in known or t in versions or t.startswith(prefixes)]
 
 
 def drop_egovkit_tables() -> None:
@@ -31,17 +35,28 @@ def drop_egovkit_tables() -> None:
     meta.drop_all(bind=db.engine)
 
 
-def migrate_all(echo=click.echo) -> list[str]:
-    """Bring the core and every enabled module to their newest revision; returns what moved."""
-    moved = []
-    names = [dbm.CORE] + [m.name for m in current_app.extensions["egovkit"].modules]
-    for name in names:
+def migration_states() -> dict[str, str]:
+    """For the core and each enabled module whose database differs from the code: 'behind' or 'ahead'."""
+    out = {}
+    for name in [dbm.CORE] + [m.name for m in current_app.extensions["egovkit"].modules]:
         current, heads = dbm.pending(name)
         if current != heads:
-            dbm.upgrade(name)
-            moved.append(name)
-            echo(f"  migrated {name} -> {', '.join(sorted(heads))}")
-    return moved
+            known = dbm.known_revisions(name)
+            out[name] = "ahead" if current - known else "behind"
+    return out
+
+
+def migrate_all(echo=click.echo) -> list[str]:
+    """Bring the core and every enabled module to their newest revision; returns what moved."""
+    states = migration_states()
+    ahead = [n for n, state in states.items() if state == "ahead"]
+    if ahead:
+        raise click.ClickException(f"the database is newer than this kit for {', '.join(ahead)}: "
+                                   "install the kit version that made it")
+    for name in states:
+        dbm.upgrade(name)
+        echo(f"  migrated {name}")
+    return list(states)
 
 
 def load_regions(regency_code: str) -> int:
@@ -109,30 +124,37 @@ def seed_demo(echo=click.echo) -> None:
             echo(f"  demo data for {module.name}")
 
 
-def backup(instance) -> Path | None:
-    """Copy the database to the instance's backups folder before anything changes."""
-    url = db.engine.url
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    instance.backups.mkdir(exist_ok=True)
-    if url.get_backend_name() == "sqlite":
-        target = instance.backups / f"egovkit-{stamp}.db"
-        db.session.remove()
-        db.engine.dispose()
-        src = sqlite3.connect(url.database)
-        dst = sqlite3.connect(target)
+def _sqlite_copy(source: str | Path, target: str | Path) -> None:
+    """A consistent copy of a live SQLite database (the backup API, not a file copy)."""
+    db.session.remove()
+    db.engine.dispose()
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    try:
         with dst:
             src.backup(dst)
+    finally:
         src.close()
         dst.close()
+
+
+def backup(folder: Path, label: str = "egovkit") -> Path:
+    """Copy the database into ``folder`` before anything changes; returns the file."""
+    url = db.engine.url
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder.mkdir(parents=True, exist_ok=True)
+    if url.get_backend_name() == "sqlite":
+        target = folder / f"{label}-{stamp}.db"
+        _sqlite_copy(url.database, target)
         return target
     if url.get_backend_name() == "postgresql":
         if shutil.which("pg_dump") is None:
             raise click.ClickException("pg_dump is not installed: install the PostgreSQL client, "
                                        "or pass --no-backup if you made a backup yourself")
-        target = instance.backups / f"egovkit-{stamp}.pgdump"
-        plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        target = folder / f"{label}-{stamp}.pgdump"
+        env = dict(os.environ, PGPASSWORD=url.password or "")  # never on the command line
+        plain = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
         result = subprocess.run(["pg_dump", "--format=custom", "--file", str(target), plain],
-                                capture_output=True, text=True)
+                                capture_output=True, text=True, env=env)
         if result.returncode != 0:
             raise click.ClickException(f"pg_dump failed: {result.stderr.strip()}")
         return target
@@ -141,11 +163,4 @@ def backup(instance) -> Path | None:
 
 
 def restore_sqlite(backup_file: Path) -> None:
-    db.session.remove()
-    db.engine.dispose()
-    src = sqlite3.connect(backup_file)
-    dst = sqlite3.connect(db.engine.url.database)
-    with dst:
-        src.backup(dst)
-    src.close()
-    dst.close()
+    _sqlite_copy(backup_file, db.engine.url.database)

@@ -27,8 +27,9 @@ def query(instance: Path, sql: str):
     url = os.environ.get("EGOVKIT_DATABASE_URL") or f"sqlite:///{instance / 'egovkit.db'}"
     engine = create_engine(url)
     try:
-        with engine.connect() as conn:
-            return conn.execute(text(sql)).all()
+        with engine.begin() as conn:
+            result = conn.execute(text(sql))
+            return result.all() if result.returns_rows else None
     finally:
         engine.dispose()
 
@@ -259,3 +260,56 @@ def test_instance_on_an_external_database_says_so_when_the_url_is_missing(cli, m
     assert '"database": "postgresql' in state
     monkeypatch.delenv("EGOVKIT_DATABASE_URL")
     assert "set EGOVKIT_DATABASE_URL" in cli("upgrade", expect=1).output
+
+
+def test_init_refuses_bad_admin_email_and_weak_password(cli, monkeypatch):
+    assert "--admin-email: '@' is not an email address" in cli("init", "--profile", "batang", "--admin-email", "@",
+                                                               expect=2).output
+    monkeypatch.setenv("EGOVKIT_ADMIN_PASSWORD", "pw")
+    assert "EGOVKIT_ADMIN_PASSWORD: at least 10 characters" in cli("init", "--profile", "batang", expect=2).output
+    assert list(Path(".").iterdir()) == []
+
+
+def test_init_refuses_a_file_as_instance_folder(cli):
+    Path("afile").write_text("x")
+    assert "is a file, not a folder" in cli("init", "--profile", "batang", "--instance", "afile", expect=2).output
+
+
+def test_upgrade_shows_what_changed_in_the_resolved_profile(cli, make_instance):
+    path = make_instance("banyuwangi")
+    profile = yaml.safe_load((path / "profile.yaml").read_text())
+    profile["modules"]["announcements"]["per_page"] = 25
+    (path / "profile.yaml").write_text(yaml.safe_dump(profile))
+    out = cli("upgrade").output
+    assert "-    per_page: 10" in out and "+    per_page: 25" in out
+    assert "profile changes" not in cli("upgrade").output
+
+
+def test_serve_refuses_a_database_newer_than_the_kit(cli, make_instance):
+    path = make_instance("banyuwangi")
+    query(path, "UPDATE alembic_version_core SET version_num = 'core_9999'")
+    assert "newer than this kit (core)" in cli("serve", expect=1).output
+    assert "newer than this kit for core" in cli("upgrade", expect=2).output
+
+
+def test_a_sqlite_instance_refuses_a_stray_database_url(cli, make_instance, monkeypatch):
+    if os.environ.get("EGOVKIT_DATABASE_URL"):
+        pytest.skip("SQLite instances only")
+    make_instance("banyuwangi")
+    monkeypatch.setenv("EGOVKIT_DATABASE_URL", "postgresql+psycopg://someone:secret@elsewhere/other")
+    out = cli("upgrade", expect=1).output
+    assert "uses its own SQLite file" in out and "secret" not in out
+
+
+def test_forced_init_on_postgresql_backs_up_the_old_tables_first(cli, make_instance):
+    if not os.environ.get("EGOVKIT_DATABASE_URL"):
+        pytest.skip("needs EGOVKIT_TEST_DATABASE_URL")
+    path = make_instance("banyuwangi")
+    query(path, "CREATE TABLE core_settings (id integer)")  # not ours: must survive
+    out = cli("init", "--profile", "sukoharjo", "--force", "--yes").output
+    assert "the old database was saved to before-init-" in out
+    kept = next(p for p in Path(".").iterdir() if p.name.startswith("instance.replaced-"))
+    dump = next((kept / "backups").glob("before-init-*.pgdump"))
+    assert dump.stat().st_size > 1000
+    assert "core_settings" in tables(path)
+    assert region_counts(path)["kecamatan"] == 12

@@ -76,7 +76,7 @@ def create(email, nik, name, phone, role, region, agency, password_stdin):
     """Create an account with one role (add more with `users grant`)."""
     if not email and not nik:
         raise click.UsageError("give --email or --nik")
-    if email and ("@" not in email or len(email) > 254):
+    if email and (not passwords.EMAIL.match(email) or len(email) > 254):
         raise click.BadParameter(f"{email!r} is not an email address", param_hint="--email")
     if nik:
         try:

@@ -1,10 +1,13 @@
 """Password hashing with Argon2id (memory-hard) and a minimal policy."""
 from __future__ import annotations
 
+import re
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 MIN_LENGTH = 10
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")  # deliberately loose: staff addresses are checked by people
 _hasher = PasswordHasher()
 # Verifying against this keeps the time of a login for an unknown account
 # the same as for a known one.

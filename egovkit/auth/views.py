@@ -86,7 +86,7 @@ class RegisterForm(Form):
     sex = RadioField("Sex", choices=[SelectChoice("L", "Male"), SelectChoice("P", "Female")],
                      validators=[DataRequired()])
     phone = StringField("Mobile phone", validators=[Length(max=20)])
-    email = EmailField("Email", validators=[Optional(), Length(max=254), Regexp(r"^[^@\s]+@[^@\s]+$")])
+    email = EmailField("Email", validators=[Optional(), Length(max=254), Regexp(passwords.EMAIL)])
     password = PasswordField("Password", validators=[DataRequired()])
     confirm = PasswordField("Repeat password", validators=[EqualTo("password", message="The passwords differ.")])
 
