@@ -20,7 +20,7 @@ from . import profile as profiles
 from .auth import passwords
 from .auth.passwords import EMAIL
 from .instance import APPLIED_FILE, Instance, InstanceError, resolve_dir
-from .modules import ModuleError, available
+from .modules import ModuleError, available, broken
 from .wilayah import data as wilayah
 
 EXIT_INVALID = 2
@@ -123,6 +123,16 @@ def _app(ctx):
 
 
 # ------------------------------------------------------------------ init
+def _logo_file(prof: profiles.Profile) -> Path | None:
+    """The logo named by the profile, looked up beside the profile files (child first)."""
+    if not prof.regency.logo:
+        return None
+    for folder in dict.fromkeys(p.parent for p in reversed(prof.files)):
+        if (folder / prof.regency.logo).is_file():
+            return folder / prof.regency.logo
+    _fail(f"regency.logo: {prof.regency.logo} is not beside the profile ({prof.files[-1].parent})", EXIT_INVALID)
+
+
 def _profile_text(prof: profiles.Profile) -> str:
     """The file to keep in the instance: a copy when every parent is bundled, else flattened."""
     bundled = profiles.bundled_dir().resolve()
@@ -159,6 +169,7 @@ def init(ctx, profile_ref, demo, admin_email, force, yes):
     problem = passwords.policy_error(password)
     if problem:
         _fail(f"EGOVKIT_ADMIN_PASSWORD: {problem}", EXIT_INVALID)
+    logo = _logo_file(prof)
     confirmed = yes
     if occupied and not yes:
         also = ", its database tables backed up and replaced" if external_db else ""
@@ -172,6 +183,9 @@ def init(ctx, profile_ref, demo, admin_email, force, yes):
     made_tables = False
     try:
         Instance(tmp).create_files(_profile_text(prof))
+        if logo is not None:
+            (tmp / prof.regency.logo).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(logo, tmp / prof.regency.logo)
         from .app import create_app
         from . import setup
         from .db import db
@@ -506,3 +520,5 @@ def modules_list(ctx):
         mark = ("yes" if name in enabled else "no") if inst.exists() else "-"
         click.echo(f"{name:<16} {module.version:<8} {mark:<8} {', '.join(module.requires) or '-':<20} "
                    f"{module.t('title', 'en')}")
+    for name, reason in sorted(broken().items()):
+        click.secho(f"{name:<16} BROKEN: {reason}", fg="red")

@@ -101,22 +101,44 @@ def _check(module: Any, origin: str) -> Module:
 
 
 @lru_cache(maxsize=1)
-def available() -> dict[str, Module]:
-    """Every module this installation can offer: bundled ones and entry points."""
+def _discover() -> tuple[dict[str, Module], dict[str, str]]:
     found: dict[str, Module] = {}
+    broken: dict[str, str] = {}
     bundled = importlib.import_module(BUNDLED_PACKAGE)
     for info in sorted(pkgutil.iter_modules(bundled.__path__), key=lambda i: i.name):
         if not info.ispkg:
             continue
-        package = f"{BUNDLED_PACKAGE}.{info.name}"
+        package = f"{BUNDLED_PACKAGE}.{info.name}"  # a bundled module that fails is a bug: let it raise
         module = _check(getattr(importlib.import_module(package), "MODULE", None), package)
         found[module.name] = _with_package(module, package)
     for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-        module = _check(ep.load(), f"entry point {ep.name} = {ep.value}")
-        if module.name in found:
-            raise ModuleError(f"entry point {ep.value}: a module named {module.name!r} already exists")
+        # An installed package that fails to load must not take the kit down: it is reported instead.
+        try:
+            module = _check(ep.load(), f"entry point {ep.name} = {ep.value}")
+        except Exception as exc:
+            broken[ep.name] = f"{ep.value}: {exc.__class__.__name__}: {exc}"
+            continue
+        clash = next((n for n in found if n == module.name or n.startswith(module.name + "_")
+                      or module.name.startswith(n + "_")), None)
+        if clash:
+            broken[module.name] = (f"{ep.value}: its name collides with module {clash!r} "
+                                   "(names and table prefixes must not overlap)")
+            continue
         found[module.name] = _with_package(module, ep.module)
-    return found
+    return found, broken
+
+
+def available() -> dict[str, Module]:
+    """Every module this installation can offer: bundled ones and entry points."""
+    return _discover()[0]
+
+
+def broken() -> dict[str, str]:
+    """Installed modules that could not be loaded, with the reason."""
+    return _discover()[1]
+
+
+available.cache_clear = _discover.cache_clear  # tests install modules on the fly
 
 
 def _with_package(module: Module, package: str) -> Module:

@@ -18,7 +18,7 @@ from typing import Any, Literal, Union, get_args, get_origin  # noqa: F401
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .modules import Module, ModuleError, Settings, available, resolve
+from .modules import Module, ModuleError, Settings, available, broken, resolve
 from .wilayah import data as wilayah
 
 PROFILE_NAME = r"^[a-z][a-z0-9-]{1,62}$"
@@ -40,7 +40,9 @@ class Regency(_Strict):
     name: str = Field(min_length=3, description="Official name, e.g. Kabupaten Banyuwangi.")
     capital: str | None = Field(None, description="Seat of government (ibu kota), e.g. Banyuwangi.")
     tagline: str | None = Field(None, description="Short motto shown under the name.")
-    logo: str | None = Field(None, description="Path of a logo image, relative to the instance folder.")
+    logo: str | None = Field(None, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_/-]*\.(png|jpg|jpeg|svg|webp)$",
+                             description="Logo image (.png, .jpg, .svg or .webp) beside the profile file; init copies "
+                                         "it into the instance folder.")
     colors: Colors = Field(default_factory=Colors, description="Colours of the web pages.")
 
 
@@ -303,6 +305,8 @@ def _message(err: dict) -> str:
         return "unknown key"
     if kind == "literal_error":
         return "must be one of " + err["ctx"]["expected"]
+    if kind == "string_type" and isinstance(err.get("input"), (int, float)):
+        return f"must be text: write it in quotes, e.g. \"{err['input']}\" (YAML reads 35.10 as the number 35.1)"
     if kind == "string_pattern_mismatch":
         return f"{err['input']!r} does not have the expected form ({err['ctx']['pattern']})"
     return err["msg"][0].lower() + err["msg"][1:]
@@ -382,7 +386,10 @@ def load(ref: str | Path) -> Profile:
     for name, value in schema.modules.items():
         if name not in mods:
             file, line = _locate(src, ("modules", name), top)
-            problems.append(Problem(file, line, f"modules.{name}", "unknown module" + _did_you_mean(name, mods)))
+            reason = broken().get(name)
+            message = (f"installed but fails to load ({reason})" if reason
+                       else "unknown module" + _did_you_mean(name, mods))
+            problems.append(Problem(file, line, f"modules.{name}", message))
             continue
         if value is False:
             continue

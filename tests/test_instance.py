@@ -313,3 +313,23 @@ def test_forced_init_on_postgresql_backs_up_the_old_tables_first(cli, make_insta
     assert dump.stat().st_size > 1000
     assert "core_settings" in tables(path)
     assert region_counts(path)["kecamatan"] == 12
+
+
+def test_init_copies_the_logo_from_beside_the_profile(cli):
+    Path("brand").mkdir()
+    Path("brand/logo.png").write_bytes(b"\x89PNG\r\n\x1a\nlogo")
+    Path("brand/p.yaml").write_text("name: with-logo\nextends: banyuwangi\nregency:\n  code: \"35.10\"\n"
+                                    "  name: Kabupaten Banyuwangi\n  logo: logo.png\n")
+    cli("init", "--profile", "brand/p.yaml")
+    assert Path("instance/logo.png").read_bytes().endswith(b"logo")
+    client = create_app("instance").test_client()
+    assert client.get("/logo").data.endswith(b"logo")
+    Path("brand/q.yaml").write_text("name: no-logo\nextends: banyuwangi\nregency:\n  code: \"35.10\"\n"
+                                    "  name: Kabupaten Banyuwangi\n  logo: missing.png\n")
+    assert "regency.logo: missing.png is not beside the profile" in cli("init", "--profile", "brand/q.yaml",
+                                                                        "--instance", "other", expect=2).output
+    Path("brand/r.yaml").write_text("name: bad-logo\nextends: banyuwangi\nregency:\n  code: 32.17\n"
+                                    "  name: Kabupaten X\n  logo: secret_key\n")
+    out = cli("profile", "validate", "brand/r.yaml", expect=2).output
+    assert 'regency.code: must be text: write it in quotes, e.g. "32.17"' in out
+    assert "regency.logo: 'secret_key' does not have the expected form" in out

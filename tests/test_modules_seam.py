@@ -46,3 +46,18 @@ def test_entry_point_module_settings_are_validated(third_party, cli):
     Path("p.yaml").write_text("name: wisata\nextends: banyuwangi\nmodules:\n  tourism:\n    seasn: x\n")
     out = cli("profile", "validate", "p.yaml", expect=2).output
     assert "p.yaml:5: modules.tourism.seasn: unknown key (did you mean 'season'?)" in out
+
+
+def test_a_broken_installed_module_is_reported_not_fatal(plugin, cli):
+    plugin("egovkit_broken", "broken", {"__init__.py": "import no_such_dependency\n"})
+    plugin("egovkit_clash", "announcements_extra", {"__init__.py": '''
+        from egovkit.modules import Module
+        MODULE = Module(name="announcements_extra", version="1.0", title={"en": "x"})
+    '''})
+    out = cli("modules", "list").output
+    assert "broken           BROKEN: egovkit_broken:MODULE: ModuleNotFoundError" in out
+    assert "collides with module 'announcements'" in out
+    assert "banyuwangi" in cli("profile", "list").output
+    Path("p.yaml").write_text("name: pp\nextends: banyuwangi\nmodules:\n  broken: {}\n")
+    assert "p.yaml:4: modules.broken: installed but fails to load" in cli("profile", "validate", "p.yaml",
+                                                                          expect=2).output

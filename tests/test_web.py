@@ -160,3 +160,15 @@ def test_logo_from_the_instance_folder(app, client):
     assert '<img src="/logo"' in text(app.test_client().get("/wilayah/35.10.02"))
     app.extensions["egovkit"].profile.regency.logo = "../secret_key"
     assert client.get("/logo").status_code == 404
+
+
+def test_healthz_is_degraded_when_the_schema_is_gone(app, client):
+    from sqlalchemy import text as sql
+
+    from egovkit.db import db
+
+    with app.app_context():
+        db.session.execute(sql("DROP TABLE alembic_version_core"))
+        db.session.commit()
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.json["database"] == "unreachable"

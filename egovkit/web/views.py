@@ -32,7 +32,8 @@ def init_app(app) -> None:
         for module in ext.modules:
             for item in module.nav:
                 if item.public or current_user.is_authenticated:
-                    nav.append({"url": url_for(item.endpoint), "title": item.title.get(locale) or item.title["en"],
+                    title = item.title.get(locale) or item.title.get("en") or next(iter(item.title.values()))
+                    nav.append({"url": url_for(item.endpoint), "title": title,
                                 "active": request.endpoint == item.endpoint})
         return {"profile": ext.profile, "regency": ext.profile.regency, "nav": nav, "locale": locale,
                 "locales": LOCALES, "modules": ext.modules, "term": ext.profile.terminology}
@@ -116,10 +117,12 @@ def set_language(code: str):
 def healthz():
     ext = egov()
     try:
-        db.session.execute(text("SELECT 1"))
+        # Reads the schema, not just the connection: an empty or replaced database is not ok.
+        db.session.execute(text("SELECT version_num FROM alembic_version_core")).one()
         database = "ok"
     except Exception as exc:  # the point of a health check is to report, not raise
-        current_app.logger.warning("health check: database unreachable: %s", exc)
+        db.session.rollback()
+        current_app.logger.warning("health check: database not usable: %s", exc.__class__.__name__)
         database = "unreachable"
     body = {
         "status": "ok" if database == "ok" else "degraded",

@@ -30,7 +30,7 @@ def _settings():
 def index():
     per_page = _settings().per_page
     page = request.args.get("page", 1, type=int)
-    if page < 1:
+    if not 1 <= page <= 100_000:
         abort(404)
     total = db.session.scalar(select(func.count()).select_from(Notice))
     notices = db.session.scalars(select(Notice).order_by(Notice.published_at.desc(), Notice.id.desc())
