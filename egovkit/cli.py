@@ -464,20 +464,37 @@ def profile_new(name, base, code, capital, output, force):
         if re.match(r"^\d{4}$", code):
             hint = f" (did you mean {code[:2]}.{code[2:]}?)"
         _fail(f"--regency: {code} is not a regency or city code in the Kemendagri list{hint}", EXIT_INVALID)
-    _load_profile(_profile_path(base))
-    region = wilayah.regencies()[code]
+    base_path = _profile_path(base)
+    _load_profile(base_path)
     target = Path(output) if output else Path("profiles") / f"{name}.yaml"
+    if target.resolve().parent == profiles.bundled_dir().resolve() and target.exists():
+        _fail(f"{name} is a bundled profile: use it as it is (egovkit init --profile {name}) "
+              "or choose another name", EXIT_INVALID)
     if target.exists() and not force:
         _fail(f"{target} already exists (use --force to overwrite)")
+    if target.resolve() == base_path.resolve() or name == base:
+        _fail("NAME: a profile cannot extend itself; choose another name", EXIT_INVALID)
+    bundled = base_path.resolve().parent == profiles.bundled_dir().resolve()
+    extends = base if bundled and not base.endswith((".yaml", ".yml")) else \
+        os.path.relpath(base_path.resolve(), target.resolve().parent)
+    region = wilayah.regencies()[code]
     full_name = wilayah.display_name(region)
-    lines = [f"# {full_name}: made with `egovkit profile new {name} --from {base} --regency {code}`.",
-             f"name: {name}", f"extends: {base}", "regency:", f'  code: "{code}"', f"  name: {full_name}"]
-    lines.append(f"  capital: {capital}" if capital else "  # capital: set the seat of government (ibu kota)")
-    lines.append(f"timezone: {wilayah.timezone_for(code)}")
+    data = {"name": name, "extends": extends,
+            "regency": {"code": code, "name": full_name} | ({"capital": capital} if capital else {}),
+            "timezone": wilayah.timezone_for(code)}
+    header = f"# {full_name}: made with `egovkit profile new {name} --from {base} --regency {code}`.\n"
+    if not capital:
+        header += "# Add the seat of government under regency: as `capital: ...`.\n"
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    prof = _load_profile(target)
-    click.secho(f"Wrote {target}: {prof.regency.name} ({code}), extends {base}", fg="green")
+    draft = target.with_name(f".{target.name}.new")
+    draft.write_text(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    try:
+        prof = profiles.load(draft)
+    except profiles.ProfileError as exc:
+        draft.unlink()
+        _fail(f"the new profile would not be valid, nothing was written:\n{exc}", EXIT_INVALID)
+    draft.replace(target)
+    click.secho(f"Wrote {target}: {prof.regency.name} ({code}), extends {extends}", fg="green")
     click.echo(f"Next: egovkit init --profile {target} --instance ./{name}")
 
 

@@ -53,7 +53,7 @@ class Module:
     blueprint: str | None = None
     cli: str | None = None
     demo: str | None = None  # seed(app) -> None: demo data for `init --demo`
-    home: str | None = None  # widget(locale) -> Markup | None: a box on the portal home page
+    home: str | None = None  # widget() -> Markup | None: a box on the portal home page
     events: dict[str, str] = field(default_factory=dict)  # event name -> "package.module:handler"
     nav: tuple[NavItem, ...] = ()
     package: str = ""  # set by discovery when empty

@@ -77,7 +77,7 @@ def test_profile_new_for_any_regency_then_init(cli, make_instance):
               "--capital", "Ngamprah").output
     assert "Kabupaten Bandung Barat" in out
     text = Path("profiles/bandung-barat-copy.yaml").read_text()
-    assert "extends: banyuwangi" in text and 'code: "32.17"' in text
+    assert "extends: banyuwangi" in text and "code: '32.17'" in text
     path = make_instance("bandung-barat-copy", "./bandung-barat")
     counts = region_counts(path)
     assert counts["kecamatan"] == 16 and counts["desa"] + counts.get("kelurahan", 0) == 165
@@ -333,3 +333,34 @@ def test_init_copies_the_logo_from_beside_the_profile(cli):
     out = cli("profile", "validate", "brand/r.yaml", expect=2).output
     assert 'regency.code: must be text: write it in quotes, e.g. "32.17"' in out
     assert "regency.logo: 'secret_key' does not have the expected form" in out
+
+
+def test_demo_notices_can_be_removed_after_a_demo_init(cli, make_instance):
+    make_instance("banyuwangi", "instance", "--demo")
+    cli("announcements", "publish", "--title", "Nyata", "--body", "Bukan demo.")
+    cli("announcements", "delete", "--demo", input="n\n", expect=1)
+    assert "deleted 3 notice(s)" in cli("announcements", "delete", "--demo", "--yes").output
+    assert [line.split()[-1] for line in cli("announcements", "list").output.splitlines()] == ["Nyata"]
+
+
+def test_local_words_on_region_pages(make_instance):
+    path = make_instance("sabang")
+    page = create_app(path).test_client().get("/wilayah/11.72.01").get_data(as_text=True)
+    assert "gampong" in page and "Kota Sabang" in page
+
+
+def test_profile_new_writes_only_valid_profiles_and_never_replaces_bundled_ones(cli, monkeypatch):
+    from egovkit import profile as profiles
+
+    out = cli("profile", "new", "banyuwangi", "--from", "banyuwangi", "--regency", "35.10", expect=2).output
+    assert "cannot extend itself" in out and not Path("profiles/banyuwangi.yaml").exists()
+    cli("profile", "new", "kota-baru", "--from", "banyuwangi", "--regency", "33.11", "--capital", "Kota: Baru #1")
+    assert profiles.load(Path("profiles/kota-baru.yaml")).regency.capital == "Kota: Baru #1"
+    Path("mine").mkdir()
+    Path("mine/base.yaml").write_text("name: my-base\nextends: banyuwangi\n")
+    cli("profile", "new", "from-path", "--from", "mine/base.yaml", "--regency", "33.25")
+    assert profiles.load(Path("profiles/from-path.yaml")).schema.extends == "../mine/base.yaml"
+    monkeypatch.chdir(Path(profiles.bundled_dir()).parent)  # a source checkout: ./profiles is the bundled folder
+    out = cli("profile", "new", "bandung-barat", "--from", "banyuwangi", "--regency", "32.17", "--force",
+              expect=2).output
+    assert "bandung-barat is a bundled profile: use it as it is" in out

@@ -180,3 +180,13 @@ def test_a_child_names_itself_and_errors_point_at_the_child():
     assert "child.yaml" not in str(profiles.load_raw(Path("base.yaml"))[1])
     write("child.yaml", "name: X\nextends: base\n")
     assert problems("child.yaml")[0].startswith("child.yaml:1: name: 'X' does not have the expected form")
+
+
+def test_region_names_and_local_words_from_the_data():
+    from egovkit.wilayah import data as wilayah
+
+    names = {code: wilayah.display_name(wilayah.regencies()[code]) for code in ("53.02", "31.01", "31.71", "11.72")}
+    assert names == {"53.02": "Kabupaten Timor Tengah Selatan", "31.01": "Kabupaten Administrasi Kepulauan Seribu",
+                     "31.71": "Kota Administrasi Jakarta Pusat", "11.72": "Kota Sabang"}
+    assert wilayah.default_terminology("91.71") == {"regency": "kota", "district": "distrik", "village": "kampung"}
+    assert wilayah.default_terminology("13.06")["village"] == "nagari"

@@ -172,3 +172,16 @@ def test_healthz_is_degraded_when_the_schema_is_gone(app, client):
         db.session.commit()
     response = client.get("/healthz")
     assert response.status_code == 503 and response.json["database"] == "unreachable"
+
+
+def test_publisher_deletes_after_confirming(client, app):
+    login(client)
+    page = client.get("/announcements/1").get_data(as_text=True)
+    assert 'href="/announcements/1/delete"' in page
+    confirm = client.get("/announcements/1/delete")
+    assert confirm.status_code == 200 and "Ya, hapus" in confirm.get_data(as_text=True)
+    assert client.get("/announcements/1").status_code == 200  # nothing deleted by looking
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', confirm.get_data(as_text=True)).group(1)
+    assert client.post("/announcements/1/delete", data={"csrf_token": token}).status_code == 302
+    assert app.test_client().get("/announcements/1").status_code == 404
+    assert app.test_client().get("/announcements/2/delete").status_code == 302  # visitors are sent to sign in

@@ -101,7 +101,8 @@ def regions(code: str | None = None):
 
 
 def _region_title(region: Region) -> str:
-    return display_name(RegionFact(region.code, region.name, region.level, region.kind))
+    fact = RegionFact(region.code, region.name, region.level, region.kind)
+    return display_name(fact, egov().profile.terminology["regency"])
 
 
 @bp.get("/lang/<code>")

@@ -20,8 +20,9 @@ LEVELS = {1: "province", 2: "regency", 3: "district", 4: "village"}
 _WITA = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
 _WIT = {"81", "82", "91", "92", "93", "94", "95", "96", "97"}
 # Local names for a village and a district, by province code.
-_VILLAGE_WORD = {"11": "gampong", "13": "nagari"}
-_DISTRICT_WORD = {code: "distrik" for code in ("91", "92", "93", "94", "95", "96", "97")}
+_PAPUA = ("91", "92", "93", "94", "95", "96", "97")
+_VILLAGE_WORD = {"11": "gampong", "13": "nagari"} | {code: "kampung" for code in _PAPUA}
+_DISTRICT_WORD = {code: "distrik" for code in _PAPUA}
 _KEEP_UPPER = {"DKI", "DI", "KAB.", "II"}
 
 
@@ -58,7 +59,9 @@ def _clean(code: str, raw: str) -> str:
     if level == 1:
         return _title(raw)
     if level == 2:
-        return _title(re.sub(r"^(KAB\.|KOTA)\s+", "", raw))
+        name = re.sub(r"^(KAB\.?|KOTA)\s+", "", raw)  # the source writes both "KAB." and "KAB"
+        name = re.sub(r"\bADM\.\s*", "ADMINISTRASI ", name)
+        return _title(re.sub(r"\bKEP\.\s*", "KEPULAUAN ", name))
     return raw
 
 
@@ -122,8 +125,8 @@ def default_terminology(regency_code: str) -> dict[str, str]:
     }
 
 
-def display_name(region: Region) -> str:
-    """'Kabupaten Banyuwangi', 'Kota Sabang', ..."""
+def display_name(region: Region, regency_word: str | None = None) -> str:
+    """'Kabupaten Banyuwangi', 'Kota Sabang', ...; a profile's terminology may name the regency otherwise."""
     if region.level == "regency":
-        return f"{region.kind.capitalize()} {region.name}"
+        return f"{(regency_word or region.kind).capitalize()} {region.name}"
     return region.name

@@ -37,3 +37,23 @@ def list_notices(limit):
     """The latest notices."""
     for notice in db.session.scalars(select(Notice).order_by(Notice.published_at.desc()).limit(limit)):
         click.echo(f"#{notice.id:<5} {notice.published_at:%Y-%m-%d}  {notice.title}")
+
+
+@group.command("delete")
+@click.argument("notice_id", type=int, required=False)
+@click.option("--demo", is_flag=True, help="Delete every demo notice (from `init --demo`).")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+def delete(notice_id, demo, yes):
+    """Delete a notice by number, or all demo notices."""
+    if (notice_id is None) == (not demo):
+        raise click.UsageError("give a notice number or --demo (not both)")
+    stmt = select(Notice).where(Notice.demo) if demo else select(Notice).where(Notice.id == notice_id)
+    notices = db.session.scalars(stmt).all()
+    if not notices:
+        raise click.ClickException("no such notice" if notice_id else "no demo notices")
+    if not yes:
+        click.confirm(f"Delete {len(notices)} notice(s): {', '.join(n.title for n in notices)}?", abort=True)
+    for notice in notices:
+        db.session.delete(notice)
+    db.session.commit()
+    click.echo(f"deleted {len(notices)} notice(s)")

@@ -43,7 +43,7 @@ def index():
 @public_page()
 def show(notice_id: int):
     notice = db.session.get(Notice, notice_id) or abort(404)
-    return render_template("announcements/show.html", notice=notice)
+    return render_template("announcements/show.html", notice=notice, can_publish=_can_publish())
 
 
 class NoticeForm(Form):
@@ -73,6 +73,20 @@ def create():
         flash(_("Announcement published."), "success")
         return redirect(url_for(".show", notice_id=notice.id))
     return render_template("announcements/new.html", form=form), (400 if form.errors else 200)
+
+
+@bp.route("/<int:notice_id>/delete", methods=["GET", "POST"])
+@scope.require("announcements.publish")
+def delete(notice_id: int):
+    notice = db.session.get(Notice, notice_id) or abort(404)
+    form = Form()
+    if form.validate_on_submit():
+        db.session.delete(notice)
+        db.session.commit()
+        invalidate()
+        flash(_("Announcement deleted."), "success")
+        return redirect(url_for(".index"))
+    return render_template("announcements/delete.html", notice=notice, form=form)
 
 
 def home_widget():
