@@ -58,7 +58,13 @@ class EgovkitGroup(click.Group):
         if command is not None:
             return command
         app_cli = self._app_cli(ctx)
-        return app_cli.get_command(ctx, name) if app_cli else None
+        if app_cli is None:
+            inst = Instance.at(ctx.ensure_object(ScriptInfo).data.get("instance"))
+            if not inst.exists() and not ctx.resilient_parsing:
+                ctx.fail(f"no command {name!r} here; `db`, `users`, `audit`, `events` and module commands need "
+                         f"an instance, and there is none at {inst.path} (use --instance DIR)")
+            return None
+        return app_cli.get_command(ctx, name)
 
     def list_commands(self, ctx):
         names = set(super().list_commands(ctx))

@@ -364,3 +364,8 @@ def test_profile_new_writes_only_valid_profiles_and_never_replaces_bundled_ones(
     out = cli("profile", "new", "bandung-barat", "--from", "banyuwangi", "--regency", "32.17", "--force",
               expect=2).output
     assert "bandung-barat is a bundled profile: use it as it is" in out
+
+
+def test_instance_commands_without_an_instance_say_so(cli):
+    out = cli("db", "current", expect=2).output
+    assert "need an instance, and there is none at" in out
