@@ -1,16 +1,17 @@
-"""Admin pages of the core: the audit trail (and, with the platform services,
-events). Each page checks its own permission."""
+"""Admin pages and commands of the core: the audit trail, events, workflows.
+Each page checks its own permission."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
 import click
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_required
 from flask_babel import gettext as _
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from . import audit, events
+from . import audit, events, workflow
 from .auth import scope
 from .db import db
 
@@ -152,7 +153,43 @@ def events_relay(interval, once):
         time.sleep(interval)
 
 
+@bp.get("/workflows")
+@login_required
+def workflows():
+    """Every workflow of the instance as the profile has it: states, transitions, who decides, SLAs."""
+    items = [workflow.rules(name) for name in sorted(current_app.extensions["egovkit"].workflows)]
+    return render_template("admin/workflows.html", items=items, roles=current_app.extensions["egovkit"].profile.roles)
+
+
+workflows_cli = AppGroup("workflows", help="Workflows: states, transitions, who decides, SLAs.")
+
+
+@workflows_cli.command("list")
+def workflows_list():
+    for name in sorted(current_app.extensions["egovkit"].workflows):
+        wf = current_app.extensions["egovkit"].workflows[name]
+        click.echo(f"{name:<32} {len(wf.states)} states, {len(wf.transitions)} transitions")
+
+
+@workflows_cli.command("show")
+@click.argument("name")
+def workflows_show(name):
+    """A workflow as this instance's profile has it (delegations and SLAs applied)."""
+    known = current_app.extensions["egovkit"].workflows
+    if name not in known:
+        raise click.BadParameter(f"unknown workflow; workflows: {', '.join(sorted(known)) or 'none'}")
+    r = workflow.rules(name)
+    click.echo(f"{name}: starts in {r.workflow.initial}; final: {', '.join(r.workflow.final) or '-'}")
+    for state, titles in r.workflow.states.items():
+        sla = f"  (SLA {r.sla[state]} working days)" if r.sla.get(state) else ""
+        click.echo(f"  state {state:<16} {titles.get('en', '')}{sla}")
+    for t in r.workflow.transitions:
+        needs = f"  needs {', '.join(t.requires)}" if t.requires else ""
+        click.echo(f"  {t.name:<12} {'|'.join(t.source)} -> {t.target}   by {', '.join(sorted(r.roles[t.name]))}{needs}")
+
+
 def init_app(app) -> None:
     app.register_blueprint(bp)
     app.cli.add_command(audit_cli)
     app.cli.add_command(events_cli)
+    app.cli.add_command(workflows_cli)

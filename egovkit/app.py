@@ -39,6 +39,9 @@ class Egovkit:
         self.profile = profile
         self.modules = profile.enabled()
         self.region_counts: dict[str, int] | None = None  # filled on first use, not at start-up
+        from .workflow import registry
+
+        self.workflows = registry(self.modules)
 
 
 def create_app(instance: str | os.PathLike | None = None, config: dict | None = None) -> Flask:
@@ -72,9 +75,9 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from . import audit, events, models  # noqa: F401  (core tables)
+    from . import audit, events, models, workflow  # noqa: F401  (core tables)
     from .auth import views as auth_views
-    from .web import errors, views as core_views
+    from .web import cases, errors, views as core_views
 
     app.register_blueprint(core_views.bp)
     auth_views.init_app(app)
@@ -96,5 +99,6 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
     from . import admin
 
     admin.init_app(app)
+    cases.init_app(app)
     events.init_app(app)
     return app

@@ -37,6 +37,7 @@ class NavItem:
     endpoint: str
     title: dict[str, str]  # {"id": ..., "en": ...}
     public: bool = True  # shown to visitors who are not signed in
+    permission: str | None = None  # when set, shown only to holders of this permission
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Module:
     demo: str | None = None  # seed(app) -> None: demo data for `init --demo`
     home: str | None = None  # widget() -> Markup | None: a box on the portal home page
     events: dict[str, str] = field(default_factory=dict)  # event name -> "package.module:handler"
+    workflows: str | None = None  # "package.module:WORKFLOWS", a list of egovkit.workflow.Workflow
     nav: tuple[NavItem, ...] = ()
     package: str = ""  # set by discovery when empty
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from datetime import date
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -65,6 +66,17 @@ class RoleDef(_Strict):
     title: dict[Literal["id", "en"], str] = Field(description="Name of the role in each language.")
 
 
+class TransitionOverride(_Strict):
+    roles: list[str] | None = Field(None, description="The roles that may fire it, instead of the module's default.")
+
+
+class WorkflowOverride(_Strict):
+    transitions: dict[str, TransitionOverride] = Field(default_factory=dict,
+                                                       description="Transition name -> who may fire it.")
+    sla: dict[str, int] = Field(default_factory=dict,
+                                description="State -> working days a case may wait there (0: no limit).")
+
+
 def _default_roles() -> dict[str, RoleDef]:
     from .auth.roles import default_roles
 
@@ -87,6 +99,13 @@ class ProfileSchema(_Strict):
         default_factory=dict,
         description="Permission -> the roles that hold it, replacing the module's default (admin always holds "
                     "every permission). `egovkit profile describe` lists the permissions of each module.")
+    workflows: dict[str, WorkflowOverride] = Field(
+        default_factory=dict,
+        description="Workflow name -> changes: who may fire each transition (delegation) and each state's SLA. "
+                    "`egovkit workflows show NAME` lists a workflow's states, transitions and defaults.")
+    holidays: list[date] = Field(default_factory=list,
+                                 description="Extra days off (cuti bersama, local holidays) on top of the national "
+                                             "public holidays, for SLAs in working days.")
     modules: dict[str, Any] = Field(
         default_factory=dict,
         description="Module name -> settings. `{}`, `true` or nothing switches it on with defaults, "
@@ -423,6 +442,7 @@ def load(ref: str | Path) -> Profile:
             if role not in schema.roles:
                 problems.append(Problem(file, line, f"permissions.{permission}",
                                         f"unknown role {role!r}" + _did_you_mean(role, schema.roles)))
+    problems += _check_workflows(schema, src, top)
     for permission, roles in permission_defaults.items():
         missing = [r for r in roles if r not in schema.roles]
         if missing:
@@ -435,6 +455,37 @@ def load(ref: str | Path) -> Profile:
     terminology.update({k: v for k, v in schema.terminology.model_dump().items() if v})
     return Profile(name=schema.name, schema=schema, modules={m.name: settings[m.name] for m in ordered},
                    files=files, raw=raw, terminology=terminology, permission_defaults=permission_defaults)
+
+
+def _check_workflows(schema: ProfileSchema, src: dict, top: str) -> list[Problem]:
+    from .workflow import registry
+
+    known = registry(list(available().values()))  # a disabled module's workflow may keep its settings
+    out = []
+    for name, override in schema.workflows.items():
+        file, line = _locate(src, ("workflows", name), top)
+        wf = known.get(name)
+        if wf is None:
+            out.append(Problem(file, line, f"workflows.{name}", "unknown workflow" + _did_you_mean(name, known)))
+            continue
+        names = [t.name for t in wf.transitions]
+        for transition, change in override.transitions.items():
+            file, line = _locate(src, ("workflows", name, "transitions", transition), top)
+            if transition not in names:
+                out.append(Problem(file, line, f"workflows.{name}.transitions.{transition}",
+                                   "unknown transition" + _did_you_mean(transition, names)))
+            for role in change.roles or []:
+                if role not in schema.roles:
+                    out.append(Problem(file, line, f"workflows.{name}.transitions.{transition}.roles",
+                                       f"unknown role {role!r}" + _did_you_mean(role, schema.roles)))
+        for state, days in override.sla.items():
+            file, line = _locate(src, ("workflows", name, "sla", state), top)
+            if state not in wf.states:
+                out.append(Problem(file, line, f"workflows.{name}.sla.{state}",
+                                   "unknown state" + _did_you_mean(state, wf.states)))
+            elif days < 0:
+                out.append(Problem(file, line, f"workflows.{name}.sla.{state}", "must be 0 or more working days"))
+    return out
 
 
 # ----------------------------------------------------------------- describe
@@ -501,6 +552,14 @@ def describe_markdown(modules: dict[str, Module] | None = None) -> str:
         out += _table(rows) if rows else ["No settings: `{}` switches it on."]
         if module.permissions:
             out += ["", "Permissions:", ""] + _permission_lines(module.permissions)
+        from .workflow import registry
+
+        for wf in registry([module]).values():
+            out += ["", f"Workflow `{wf.name}` (change under `workflows:`):", ""]
+            for t in wf.transitions:
+                sla = f"; SLA of `{t.target}`: {wf.sla[t.target]} working days" if wf.sla.get(t.target) else ""
+                out.append(f"- `{t.name}`: {' or '.join(t.source)} -> {t.target}, by default by "
+                           f"{', '.join(t.roles)}{sla}")
     return "\n".join(out) + "\n"
 
 

@@ -133,5 +133,4 @@ def test_profile_can_add_roles_and_grant_permissions():
     prof = profiles.load(Path("p.yaml"))
     assert "lurah" in prof.roles and "camat" in prof.roles
     assert prof.roles_with("announcements.publish") == {"admin", "lurah"}
-    assert profiles.load(profiles.find("banyuwangi")).roles_with("announcements.publish") == {
-        "admin", "opd_head", "opd_staff"}
+    assert profiles.load(profiles.find("banyuwangi")).roles_with("announcements.publish") == {"admin"}

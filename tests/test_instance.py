@@ -236,7 +236,7 @@ def test_db_commands_of_flask_migrate_work_per_module(make_instance):
         return subprocess.run([sys.executable, "-c", "from egovkit.cli import main; main()", *args],
                               capture_output=True, text=True, check=True).stdout
 
-    assert "announcements_0001 (head)" in run("db", "-x", "module=announcements", "current")
+    assert "announcements_0002 (head)" in run("db", "-x", "module=announcements", "current")
     assert "(head)" in run("db", "current")
 
 

@@ -17,6 +17,8 @@ def test_every_module_folder_is_a_listed_package():
     packages = set(cfg["options"]["packages"].split())
     folders = {p.name for p in (ROOT / "modules").iterdir() if (p / "__init__.py").exists()}
     assert {f"egovkit_modules.{name}" for name in folders} <= packages
+    core = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "egovkit").rglob("__init__.py")}
+    assert core <= packages, f"add to setup.cfg [options] packages: {sorted(core - packages)}"
     assert not {"modules", "cli", "profiles"} & packages  # no generic names in site-packages
 
 

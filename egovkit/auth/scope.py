@@ -117,7 +117,8 @@ def visible(stmt, model, user=None):
     return stmt.where(condition(model, user))
 
 
-def _covers(grant: Grant, obj) -> bool:
+def covers(grant: Grant, obj) -> bool:
+    """Whether one grant reaches one record."""
     if grant.everything:
         return True
     for dimension, wanted, column in _dimensions(grant, _scope_of(type(obj))):
@@ -133,7 +134,7 @@ def _covers(grant: Grant, obj) -> bool:
 
 
 def can_see(obj, user=None) -> bool:
-    return any(_covers(g, obj) for g in grants(user))
+    return any(covers(g, obj) for g in grants(user))
 
 
 def get_or_404(model, ident, user=None):
@@ -150,7 +151,7 @@ def can(permission: str, obj=None, user=None) -> bool:
     held = grants(user, roles)
     if obj is None:
         return bool(held)
-    return any(_covers(g, obj) for g in held)
+    return any(covers(g, obj) for g in held)
 
 
 def require(permission: str):

@@ -38,5 +38,7 @@ def init_app(app) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc):
+        if app.testing:
+            raise exc  # let the test show the traceback
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return render_error(500)

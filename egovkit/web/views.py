@@ -31,7 +31,8 @@ def init_app(app) -> None:
         nav = []
         for module in ext.modules:
             for item in module.nav:
-                if item.public or current_user.is_authenticated:
+                visible = item.public or current_user.is_authenticated
+                if visible and (item.permission is None or scope.can(item.permission)):
                     title = item.title.get(locale) or item.title.get("en") or next(iter(item.title.values()))
                     nav.append({"url": url_for(item.endpoint), "title": title,
                                 "active": request.endpoint == item.endpoint})

@@ -16,11 +16,17 @@ MODULE = Module(
     description={"id": "Pengumuman resmi pemerintah daerah untuk warga.",
                  "en": "The regency's official public notices."},
     settings=AnnouncementSettings,
-    permissions={"announcements.publish": ("admin", "opd_head", "opd_staff")},
+    permissions={
+        "announcements.publish": ("admin",),  # publish at once, without review
+        "announcements.draft": ("operator_desa", "kepala_desa", "camat", "opd_staff", "opd_head"),
+    },
+    workflows="egovkit_modules.announcements.workflows:WORKFLOWS",
     models="egovkit_modules.announcements.models",
     blueprint="egovkit_modules.announcements.views:bp",
     cli="egovkit_modules.announcements.cli:group",
     demo="egovkit_modules.announcements.demo:seed",
     home="egovkit_modules.announcements.views:home_widget",
-    nav=(NavItem("announcements.index", {"id": "Pengumuman", "en": "Announcements"}),),
+    nav=(NavItem("announcements.index", {"id": "Pengumuman", "en": "Announcements"}),
+         NavItem("announcements.drafts", {"id": "Draf pengumuman", "en": "Draft notices"}, public=False,
+                 permission="announcements.draft")),
 )

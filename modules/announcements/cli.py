@@ -3,8 +3,9 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from egovkit import events
 from egovkit.db import db
-from egovkit.models import Agency
+from egovkit.models import Agency, utcnow
 
 from .models import Notice
 
@@ -25,8 +26,10 @@ def publish(title, body, agency):
     if agency and db.session.get(Agency, agency) is None:
         codes = ", ".join(db.session.scalars(select(Agency.code).order_by(Agency.code)))
         raise click.BadParameter(f"no agency {agency!r}; known: {codes}", param_hint="--agency")
-    notice = Notice(title=title, body=body, agency_code=agency)
+    notice = Notice(title=title, body=body, agency_code=agency, published_at=utcnow())
     db.session.add(notice)
+    db.session.flush()
+    events.publish("announcement.published", id=notice.id, title=notice.title, agency=notice.agency_code)
     db.session.commit()
     click.echo(f"published #{notice.id}: {title}")
 
@@ -35,8 +38,10 @@ def publish(title, body, agency):
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
 def list_notices(limit):
     """The latest notices."""
-    for notice in db.session.scalars(select(Notice).order_by(Notice.published_at.desc()).limit(limit)):
-        click.echo(f"#{notice.id:<5} {notice.published_at:%Y-%m-%d}  {notice.title}")
+    stmt = select(Notice).order_by(Notice.published_at.desc().nulls_first(), Notice.id.desc()).limit(limit)
+    for notice in db.session.scalars(stmt):
+        when = f"{notice.published_at:%Y-%m-%d}" if notice.published_at else "draft     "
+        click.echo(f"#{notice.id:<5} {when}  {notice.title}")
 
 
 @group.command("delete")

@@ -2,18 +2,19 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import func, select
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from egovkit import events, workflow
 from egovkit.auth import scope
-from egovkit import events
 from egovkit.db import db
-from egovkit.models import Agency
+from egovkit.models import Agency, utcnow
 from egovkit.web.cache import invalidate, public_page
+from egovkit.web.export import csv_response, keyset
 from egovkit.web.forms import Form
 
 from .models import Notice
@@ -25,6 +26,10 @@ def _settings():
     return current_app.extensions["egovkit"].profile.modules["announcements"]
 
 
+def _published():
+    return select(Notice).where(Notice.published_at.is_not(None))
+
+
 @bp.get("/")
 @public_page()
 def index():
@@ -32,53 +37,121 @@ def index():
     page = request.args.get("page", 1, type=int)
     if not 1 <= page <= 100_000:
         abort(404)
-    total = db.session.scalar(select(func.count()).select_from(Notice))
-    notices = db.session.scalars(select(Notice).order_by(Notice.published_at.desc(), Notice.id.desc())
+    total = db.session.scalar(select(func.count()).select_from(_published().subquery()))
+    notices = db.session.scalars(_published().order_by(Notice.published_at.desc(), Notice.id.desc())
                                  .limit(per_page).offset((page - 1) * per_page)).all()
     return render_template("announcements/index.html", notices=notices, page=page,
-                           has_next=page * per_page < total, can_publish=_can_publish())
+                           has_next=page * per_page < total, can_draft=_can_draft())
 
 
-@bp.get("/<int:notice_id>")
+@bp.get("/<int:record_id>")
 @public_page()
-def show(notice_id: int):
-    notice = db.session.get(Notice, notice_id) or abort(404)
-    return render_template("announcements/show.html", notice=notice, can_publish=_can_publish())
+def show(record_id: int):
+    notice = db.session.get(Notice, record_id)
+    if notice is None or (notice.published_at is None and not _can_draft()):
+        abort(404)
+    if notice.published_at is None:
+        notice = scope.get_or_404(Notice, record_id)  # a draft: only within the reader's reach
+    case = db.session.get(workflow.Case, notice.case_id) if notice.case_id else None
+    return render_template("announcements/show.html", notice=notice, case=case,
+                           can_delete=_can_publish() or (notice.published_at is None and scope.can_see(notice)))
 
 
 class NoticeForm(Form):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     body = TextAreaField("Text", validators=[DataRequired(), Length(max=20000)])
-    agency_code = SelectField("Agency", choices=[], validate_choice=True)
+    agency_code = SelectField("Agency", choices=[], default="", validate_choice=True)
 
 
 def _can_publish() -> bool:
     return scope.can("announcements.publish")
 
 
+def _can_draft() -> bool:
+    return scope.can("announcements.draft") or _can_publish()
+
+
+def _reach() -> tuple[str | None, str | None]:
+    """(region, agency) a new notice of this user belongs to: their village, district or agency."""
+    for grant in scope.grants(None, current_app.extensions["egovkit"].profile.roles_with("announcements.draft")):
+        if grant.region or grant.agency:
+            return grant.region, grant.agency
+    return None, None
+
+
 @bp.route("/new", methods=["GET", "POST"])
-@scope.require("announcements.publish")
+@login_required
 def create():
+    if not _can_draft():
+        abort(403)
     form = NoticeForm()
+    region, agency = _reach()
     agencies = db.session.scalars(select(Agency).where(Agency.active).order_by(Agency.name)).all()
-    form.agency_code.choices = [SelectChoice("", _("(none)"))] + [SelectChoice(a.code, a.name) for a in agencies]
+    if agency:
+        agencies = [a for a in agencies if a.code == agency]
+    form.agency_code.choices = ([] if agency else [SelectChoice("", _("(none)"))]) + [
+        SelectChoice(a.code, a.name) for a in agencies]
     if form.validate_on_submit():
-        notice = Notice(title=form.title.data.strip(), body=form.body.data.strip(),
-                        agency_code=form.agency_code.data or None, author_id=current_user.id)
+        direct = _can_publish() and request.form.get("action") != "draft"
+        notice = Notice(title=form.title.data.strip(), body=form.body.data.strip(), region_code=region,
+                        agency_code=form.agency_code.data or agency, author_id=current_user.id,
+                        published_at=utcnow() if direct else None)
         db.session.add(notice)
         db.session.flush()
-        events.publish("announcement.published", id=notice.id, title=notice.title, agency=notice.agency_code)
+        if direct:
+            events.publish("announcement.published", id=notice.id, title=notice.title, agency=notice.agency_code)
+            flash(_("Announcement published."), "success")
+        else:
+            case = workflow.start("announcements.notice", notice.id, notice.title, module="announcements",
+                                  region_code=region, agency_code=notice.agency_code, user=current_user)
+            notice.case_id = case.id
+            flash(_("Draft saved. Submit it for approval when it is ready."), "success")
         db.session.commit()
         invalidate()
-        flash(_("Announcement published."), "success")
-        return redirect(url_for(".show", notice_id=notice.id))
-    return render_template("announcements/new.html", form=form), (400 if form.errors else 200)
+        return redirect(url_for(".show", record_id=notice.id))
+    return render_template("announcements/new.html", form=form, can_publish=_can_publish(), region=region), \
+        (400 if form.errors else 200)
 
 
-@bp.route("/<int:notice_id>/delete", methods=["GET", "POST"])
-@scope.require("announcements.publish")
-def delete(notice_id: int):
-    notice = db.session.get(Notice, notice_id) or abort(404)
+@bp.get("/drafts")
+@login_required
+def drafts():
+    if not _can_draft():
+        abort(403)
+    rows = db.session.scalars(scope.visible(select(Notice).where(Notice.published_at.is_(None)), Notice)
+                              .order_by(Notice.id.desc()).limit(500)).all()
+    cases = {c.id: c for c in db.session.scalars(
+        select(workflow.Case).where(workflow.Case.id.in_([n.case_id for n in rows if n.case_id])))}
+    return render_template("announcements/drafts.html", notices=rows, cases=cases)
+
+
+@bp.get("/export.csv")
+@login_required
+def export():
+    """Every notice within the user's reach, drafts included."""
+    if not _can_draft():
+        abort(403)
+    rows = ((n.id, n.title, n.region_code, n.agency_code, n.published_at.isoformat() if n.published_at else "")
+            for n in keyset(scope.visible(select(Notice), Notice), Notice.id))
+    return csv_response("pengumuman.csv", ["id", "title", "region_code", "agency_code", "published_at"], rows)
+
+
+def on_published(case, step):
+    """Workflow hook: the notice goes public in the same transaction as the approval."""
+    notice = db.session.get(Notice, int(case.record_id))
+    notice.published_at = step.at
+    events.publish("announcement.published", id=notice.id, title=notice.title, agency=notice.agency_code)
+    invalidate()
+
+
+@bp.route("/<int:record_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(record_id: int):
+    notice = scope.get_or_404(Notice, record_id) if not _can_publish() else db.session.get(Notice, record_id)
+    if notice is None:
+        abort(404)
+    if not (_can_publish() or (notice.published_at is None and _can_draft())):
+        abort(403)
     form = Form()
     if form.validate_on_submit():
         db.session.delete(notice)
@@ -93,5 +166,5 @@ def home_widget():
     limit = _settings().show_on_home
     if not limit:
         return None
-    notices = db.session.scalars(select(Notice).order_by(Notice.published_at.desc()).limit(limit)).all()
+    notices = db.session.scalars(_published().order_by(Notice.published_at.desc()).limit(limit)).all()
     return Markup(render_template("announcements/_widget.html", notices=notices))

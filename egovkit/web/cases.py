@@ -1,0 +1,91 @@
+"""Workflow pages every module shares: the inbox, and deciding on a case."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlalchemy import select
+
+from .. import workflow
+from ..auth import scope
+from ..auth.views import safe_next
+from ..db import db
+from .forms import Form
+
+bp = Blueprint("cases", __name__)
+
+
+def case_url(case: workflow.Case) -> str:
+    wf = current_app.extensions["egovkit"].workflows.get(case.workflow)
+    if wf is None or wf.view is None:
+        return url_for("cases.inbox")
+    return url_for(wf.view, record_id=case.record_id)
+
+
+def state_title(case: workflow.Case, locale: str) -> str:
+    wf = current_app.extensions["egovkit"].workflows.get(case.workflow)
+    titles = wf.states.get(case.state, {}) if wf else {}
+    return titles.get(locale) or titles.get("en") or case.state
+
+
+@bp.get("/inbox")
+@login_required
+def inbox():
+    return render_template("cases/inbox.html", cases=workflow.inbox())
+
+
+@bp.post("/cases/<int:case_id>/<transition>")
+@login_required
+def decide(case_id: int, transition: str):
+    form = Form()
+    if not form.validate_on_submit():
+        abort(400)
+    case = scope.get_or_404(workflow.Case, case_id)
+    back = safe_next(request.form.get("next")) if request.form.get("next") else case_url(case)
+    note = (request.form.get("note") or "").strip()[:2000] or None
+    try:
+        workflow.fire(case, transition, note=note)
+        db.session.commit()
+    except workflow.Forbidden:
+        db.session.rollback()
+        abort(403)
+    except workflow.WorkflowError as exc:
+        db.session.rollback()
+        flash(_("Not done: %(reason)s", reason=str(exc)), "error")
+        return redirect(back)
+    flash(_("Done: %(transition)s.", transition=_transition_title(case, transition)), "success")
+    return redirect(back)
+
+
+def _transition_title(case, name: str) -> str:
+    from flask_babel import get_locale
+
+    t = current_app.extensions["egovkit"].workflows[case.workflow].transition(name)
+    locale = str(get_locale())
+    return t.title.get(locale) or t.title.get("en") or name
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def _helpers():
+        from flask_babel import get_locale
+
+        def panel(case):
+            """Timeline and the decisions this user may take, for a module's record page."""
+            if case is None:
+                return ""
+            locale = str(get_locale())
+            wf = app.extensions["egovkit"].workflows[case.workflow]
+            steps = workflow.timeline(case)
+            return render_template("cases/_panel.html", case=case, steps=steps, wf=wf, locale=locale,
+                                   actions=workflow.allowed(case), state=state_title(case, locale))
+
+        return {"case_panel": panel, "case_url": case_url, "case_state": state_title}
+
+
+def waiting_count() -> int:
+    from sqlalchemy import func
+
+    return db.session.scalar(select(func.count()).select_from(workflow.Case).where(workflow.waiting_condition()))

@@ -1,0 +1,278 @@
+"""Declarative workflows: states, transitions, who may fire them, SLAs.
+
+A module declares its workflows as data (``Module.workflows``); the profile
+may change who fires a transition and each state's SLA (that is how a
+regency delegates, e.g. RTLH approval from the bupati to the kepala desa).
+A case is one record moving through a workflow; every transition is stored
+as a step (who, when, from, to, note), audited, and published as the event
+``workflow.<workflow>.<transition>``. Two people firing on the same case at
+once: one wins, the other gets ``Conflict``; never a double approval.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, time, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, and_, or_, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from . import audit, events, workdays
+from .auth import scope
+from .db import db
+from .models import utcnow
+
+
+# ----------------------------------------------------------------- definitions
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    source: tuple[str, ...]
+    target: str
+    roles: tuple[str, ...]  # default roles that may fire it (the profile may change them)
+    title: dict[str, str] = field(default_factory=dict)
+    requires: tuple[str, ...] = ()  # fields the decision must carry, e.g. ("note",) for a rejection
+
+
+@dataclass(frozen=True)
+class Workflow:
+    name: str  # "<module>.<thing>", unique
+    states: dict[str, dict[str, str]]  # state -> {"id": ..., "en": ...}
+    initial: str
+    transitions: tuple[Transition, ...]
+    final: tuple[str, ...] = ()
+    sla: dict[str, int] = field(default_factory=dict)  # state -> working days (default)
+    on_enter: dict[str, str] = field(default_factory=dict)  # state -> "pkg.mod:func(case, step)", same transaction
+    view: str | None = None  # endpoint showing the record; it takes record_id=...
+
+    def transition(self, name: str) -> Transition:
+        for t in self.transitions:
+            if t.name == name:
+                return t
+        raise KeyError(name)
+
+    def check(self) -> None:
+        """Raise ValueError when the definition is inconsistent (a bug in the module)."""
+        states = set(self.states)
+        if self.initial not in states:
+            raise ValueError(f"workflow {self.name}: initial state {self.initial!r} is not a state")
+        for t in self.transitions:
+            bad = [s for s in (*t.source, t.target) if s not in states]
+            if bad:
+                raise ValueError(f"workflow {self.name}: transition {t.name} names unknown states {bad}")
+        for state in (*self.final, *self.sla, *self.on_enter):
+            if state not in states:
+                raise ValueError(f"workflow {self.name}: {state!r} is not a state")
+
+
+@dataclass(frozen=True)
+class Rules:
+    """A workflow as the profile has it: who fires each transition, SLA of each state."""
+
+    workflow: Workflow
+    roles: dict[str, frozenset[str]]
+    sla: dict[str, int]
+
+
+def registry(modules=None) -> dict[str, Workflow]:
+    """Workflows of the given (default: enabled) modules, by name."""
+    if modules is None:
+        modules = current_app.extensions["egovkit"].modules
+    out = {}
+    for module in modules:
+        for wf in module.load("workflows") or ():
+            wf.check()
+            out[wf.name] = wf
+    return out
+
+
+def rules(name: str) -> Rules:
+    ext = current_app.extensions["egovkit"]
+    wf = ext.workflows[name]
+    override = ext.profile.schema.workflows.get(name)
+    roles = {t.name: frozenset(t.roles) for t in wf.transitions}
+    sla = dict(wf.sla)
+    if override is not None:
+        roles.update({t: frozenset(o.roles) for t, o in override.transitions.items() if o.roles is not None})
+        sla.update(override.sla)
+    return Rules(wf, roles, sla)
+
+
+# ----------------------------------------------------------------- tables
+class Case(db.Model):
+    """One record moving through a workflow."""
+
+    __tablename__ = "core_case"
+    __scope__ = scope.Scope(region="region_code", agency="agency_code", owner="owner_id")
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workflow: Mapped[str] = mapped_column(String(80), index=True)
+    state: Mapped[str] = mapped_column(String(40), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    module: Mapped[str] = mapped_column(String(64))
+    record_id: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    region_code: Mapped[str | None] = mapped_column(String(13), index=True)
+    agency_code: Mapped[str | None] = mapped_column(String(32), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    state_since: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    @property
+    def overdue(self) -> bool:
+        return self.due_at is not None and not self.closed and _aware(self.due_at) < utcnow()
+
+
+class Step(db.Model):
+    """One transition of a case: the timeline."""
+
+    __tablename__ = "core_case_step"
+    __audit__ = False  # audited as a decision, with its meaning, by fire()
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("core_case.id"), index=True)
+    transition: Mapped[str] = mapped_column(String(40))
+    from_state: Mapped[str | None] = mapped_column(String(40))
+    to_state: Mapped[str] = mapped_column(String(40))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
+    actor: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[str] = mapped_column(Text, default="{}")
+
+
+# ----------------------------------------------------------------- errors
+class WorkflowError(Exception):
+    """A transition that cannot happen; the message is for the person who tried."""
+
+
+class Forbidden(WorkflowError):
+    pass
+
+
+class Conflict(WorkflowError):
+    pass
+
+
+class Invalid(WorkflowError):
+    pass
+
+
+# ----------------------------------------------------------------- operations
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _due(state: str, r: Rules, since: datetime) -> datetime | None:
+    days = r.sla.get(state)
+    if not days:
+        return None
+    profile = current_app.extensions["egovkit"].profile
+    tz = ZoneInfo(profile.timezone)
+    extra = frozenset(profile.schema.holidays)
+    local_day = _aware(since).astimezone(tz).date()
+    due_day = workdays.add_working_days(local_day, days, extra)
+    return datetime.combine(due_day, time(23, 59, 59), tz).astimezone(timezone.utc)
+
+
+def _who(user):
+    if user is not None and getattr(user, "is_authenticated", False):
+        return user.id, user.login
+    return None, audit._who()[1]
+
+
+def start(name: str, record_id, title: str, *, module: str, region_code: str | None = None,
+          agency_code: str | None = None, owner_id: int | None = None, note: str | None = None, user=None) -> Case:
+    """Open a case in the workflow's initial state (in the caller's transaction)."""
+    r = rules(name)
+    now = utcnow()
+    case = Case(workflow=name, state=r.workflow.initial, version=1, module=module, record_id=str(record_id),
+                title=title[:200], region_code=region_code, agency_code=agency_code, owner_id=owner_id,
+                created_at=now, state_since=now, due_at=_due(r.workflow.initial, r, now),
+                closed=r.workflow.initial in r.workflow.final)
+    db.session.add(case)
+    db.session.flush()
+    actor_id, actor = _who(user)
+    db.session.add(Step(case_id=case.id, transition="start", from_state=None, to_state=case.state,
+                        actor_id=actor_id, actor=actor, note=note, data="{}"))
+    audit.record("start", module, "core_case", case.id, workflow=name, state=case.state, record=str(record_id))
+    return case
+
+
+def allowed(case: Case, user=None) -> list[Transition]:
+    """Transitions from the case's state that this user may fire on this case."""
+    r = rules(case.workflow)
+    out = []
+    for t in r.workflow.transitions:
+        if case.state in t.source and not case.closed:
+            # Only the roles the workflow (or the profile) names: an administrator does not decide cases.
+            held = scope.grants(user, r.roles[t.name])
+            if any(scope.covers(g, case) for g in held):
+                out.append(t)
+    return out
+
+
+def fire(case: Case, transition: str, *, note: str | None = None, data: dict | None = None, user=None) -> Step:
+    """Move a case along ``transition`` in the caller's transaction; raises a WorkflowError."""
+    r = rules(case.workflow)
+    try:
+        t = r.workflow.transition(transition)
+    except KeyError:
+        raise Invalid(f"{case.workflow} has no transition {transition!r}") from None
+    if case.state not in t.source or case.closed:
+        raise Conflict(f"this case is '{case.state}' now: '{transition}' is not possible any more")
+    if t not in allowed(case, user):
+        raise Forbidden(f"you may not {transition} this case")
+    data = dict(data or {})
+    missing = [f for f in t.requires if not (note if f == "note" else data.get(f))]
+    if missing:
+        raise Invalid(f"{transition} needs: {', '.join(missing)}")
+    now = utcnow()
+    seen = case.version
+    moved = db.session.execute(
+        update(Case).where(Case.id == case.id, Case.version == seen, Case.state == case.state)
+        .values(state=t.target, version=seen + 1, state_since=now, due_at=_due(t.target, r, now),
+                closed=t.target in r.workflow.final)
+        .execution_options(synchronize_session=False))
+    if moved.rowcount != 1:
+        raise Conflict("someone else decided on this case a moment ago: reload to see the new state")
+    from_state = case.state
+    db.session.expire(case)
+    actor_id, actor = _who(user)
+    step = Step(case_id=case.id, transition=t.name, from_state=from_state, to_state=t.target, actor_id=actor_id,
+                actor=actor, at=now, note=note, data=json.dumps(data, ensure_ascii=False, sort_keys=True, default=str))
+    db.session.add(step)
+    audit.record("transition", case.module, "core_case", case.id, workflow=case.workflow, transition=t.name,
+                 from_state=from_state, to_state=t.target, note=note)
+    hook = r.workflow.on_enter.get(t.target)
+    if hook:
+        module_name, _, attribute = hook.partition(":")
+        getattr(importlib.import_module(module_name), attribute)(case, step)
+    events.publish(f"workflow.{case.workflow}.{t.name}", case_id=case.id, record_id=case.record_id,
+                   module=case.module, from_state=from_state, to_state=t.target)
+    return step
+
+
+def timeline(case: Case) -> list[Step]:
+    return db.session.scalars(select(Step).where(Step.case_id == case.id).order_by(Step.at, Step.id)).all()
+
+
+def waiting_condition(user=None):
+    """WHERE clause for the open cases this user may act on now."""
+    clauses = []
+    for name, wf in current_app.extensions["egovkit"].workflows.items():
+        r = rules(name)
+        for t in wf.transitions:
+            reach = scope.condition(Case, user, r.roles[t.name])
+            clauses.append(and_(Case.workflow == name, Case.state.in_(t.source), reach))
+    return and_(Case.closed.is_(False), or_(*clauses)) if clauses else and_(False)
+
+
+def inbox(user=None, limit: int = 200) -> list[Case]:
+    """Cases waiting on this user, overdue (earliest due) first."""
+    stmt = (select(Case).where(waiting_condition(user))
+            .order_by(Case.due_at.is_(None), Case.due_at, Case.created_at).limit(limit))
+    return db.session.scalars(stmt).all()
