@@ -10,6 +10,7 @@ from flask import Flask, request
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 from . import __version__
 from . import profile as profiles
@@ -29,6 +30,14 @@ def _select_locale() -> str:
     from flask import current_app
 
     return current_app.extensions["egovkit"].profile.locale
+
+
+class BoundedInt(IntegerConverter):
+    """<int:...> in every route stops at the largest 32-bit id: bigger numbers are a 404, not a database error."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 class Egovkit:
@@ -52,6 +61,7 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
 
     app = Flask("egovkit", instance_path=str(inst.path), template_folder="web/templates",
                 static_folder="web/static", root_path=str(Path(__file__).parent))
+    app.url_map.converters["int"] = BoundedInt
     translations = [str(Path(__file__).parent / "translations")]
     app.config.update(
         SECRET_KEY=inst.secret_key(),
@@ -75,7 +85,7 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from . import audit, events, models, workflow  # noqa: F401  (core tables)
+    from . import api as _api, audit, events, models, workflow  # noqa: F401  (core tables)
     from .auth import views as auth_views
     from .web import cases, errors, views as core_views
 
@@ -83,9 +93,10 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
     auth_views.init_app(app)
     for module in app.extensions["egovkit"].modules:
         module.load("models")
-        blueprint = module.load("blueprint")
-        if blueprint is not None:
-            app.register_blueprint(blueprint)
+        for attr in ("blueprint", "api"):
+            blueprint = module.load(attr)
+            if blueprint is not None:
+                app.register_blueprint(blueprint)
         commands = module.load("cli")
         if commands is not None:
             app.cli.add_command(commands)
@@ -101,4 +112,7 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
     admin.init_app(app)
     cases.init_app(app)
     events.init_app(app)
+    from . import api
+
+    api.init_app(app)  # last: it exempts every API blueprint from CSRF
     return app

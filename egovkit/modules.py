@@ -57,6 +57,8 @@ class Module:
     home: str | None = None  # widget() -> Markup | None: a box on the portal home page
     events: dict[str, str] = field(default_factory=dict)  # event name -> "package.module:handler"
     workflows: str | None = None  # "package.module:WORKFLOWS", a list of egovkit.workflow.Workflow
+    api: str | None = None  # "package.module:api", an egovkit.api.ApiBlueprint
+    api_scopes: tuple[str, ...] = ()  # token scopes its API checks, e.g. "announcements:read"
     nav: tuple[NavItem, ...] = ()
     package: str = ""  # set by discovery when empty
 

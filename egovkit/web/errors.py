@@ -1,4 +1,4 @@
-"""Error pages in the visitor's language (JSON for /api and /healthz)."""
+"""Error pages in the visitor's language (the API's JSON error shape under /api/)."""
 from __future__ import annotations
 
 from flask import render_template, request
@@ -20,9 +20,11 @@ def _messages() -> dict[int, tuple[str, str]]:
 
 
 def render_error(code: int, detail: str | None = None):
+    if request.path.startswith("/api/"):
+        from ..api import error_response
+
+        return error_response(code, detail=detail or "")
     title, text = _messages().get(code, (_("Error"), ""))
-    if request.path.startswith(("/api/", "/healthz")):
-        return {"error": {"status": code, "title": title, "detail": detail or text}}, code
     return render_template("error.html", code=code, title=title, text=detail or text), code
 
 

@@ -21,6 +21,8 @@ MODULE = Module(
         "announcements.draft": ("operator_desa", "kepala_desa", "camat", "opd_staff", "opd_head"),
     },
     workflows="egovkit_modules.announcements.workflows:WORKFLOWS",
+    api="egovkit_modules.announcements.api:api",
+    api_scopes=("announcements:read", "announcements:write"),
     models="egovkit_modules.announcements.models",
     blueprint="egovkit_modules.announcements.views:bp",
     cli="egovkit_modules.announcements.cli:group",
