@@ -47,6 +47,7 @@ class Egovkit:
         self.instance = instance
         self.profile = profile
         self.modules = profile.enabled()
+        self.modules_by_name = {m.name: m for m in self.modules}
         self.region_counts: dict[str, int] | None = None  # filled on first use, not at start-up
         from .workflow import registry
 
@@ -76,6 +77,8 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
         BABEL_DEFAULT_TIMEZONE=profile.timezone,
         EGOVKIT_VERSION=__version__,
         EGOVKIT_EVENT_BACKEND=os.environ.get("EGOVKIT_EVENT_BACKEND", "inprocess"),
+        # The address citizens use (behind a proxy the app cannot tell): QR codes on documents point there.
+        EGOVKIT_PUBLIC_URL=os.environ.get("EGOVKIT_PUBLIC_URL"),
     )
     app.config.update(config or {})
     app.extensions["egovkit"] = Egovkit(inst, profile)
@@ -85,7 +88,7 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from . import api as _api, audit, events, models, workflow  # noqa: F401  (core tables)
+    from . import api as _api, audit, documents, events, models, workflow  # noqa: F401  (core tables)
     from .auth import views as auth_views
     from .web import cases, errors, views as core_views
 
@@ -111,6 +114,9 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
 
     admin.init_app(app)
     cases.init_app(app)
+    from .web import documents as document_views
+
+    app.register_blueprint(document_views.bp)
     events.init_app(app)
     from . import api
 

@@ -41,6 +41,15 @@ class NavItem:
 
 
 @dataclass(frozen=True)
+class DocumentType:
+    """A kind of document a module issues (egovkit.documents): its classification code and numbering."""
+
+    name: str  # "<module>.<thing>"
+    code: str  # e.g. "470" (population affairs) or "PENG"
+    numbering: str = "{seq:03d}/{code}/{scope}/{year}"
+
+
+@dataclass(frozen=True)
 class Module:
     name: str
     version: str
@@ -59,6 +68,7 @@ class Module:
     workflows: str | None = None  # "package.module:WORKFLOWS", a list of egovkit.workflow.Workflow
     api: str | None = None  # "package.module:api", an egovkit.api.ApiBlueprint
     api_scopes: tuple[str, ...] = ()  # token scopes its API checks, e.g. "announcements:read"
+    documents: tuple[DocumentType, ...] = ()  # documents it issues; numbering may be changed by the profile
     nav: tuple[NavItem, ...] = ()
     package: str = ""  # set by discovery when empty
 

@@ -103,6 +103,11 @@ class ProfileSchema(_Strict):
         default_factory=dict,
         description="Workflow name -> changes: who may fire each transition (delegation) and each state's SLA. "
                     "`egovkit workflows show NAME` lists a workflow's states, transitions and defaults.")
+    numbering: dict[str, str] = Field(
+        default_factory=dict,
+        description="Document type -> numbering pattern, e.g. \"{seq:03d}/{code}/{scope}/{year}\". Fields: seq, code "
+                    "(the type's classification code), regency, scope (e.g. the village code), year, month, roman "
+                    "(the month in Roman numerals).")
     holidays: list[date] = Field(default_factory=list,
                                  description="Extra days off (cuti bersama, local holidays) on top of the national "
                                              "public holidays, for SLAs in working days.")
@@ -443,6 +448,7 @@ def load(ref: str | Path) -> Profile:
                 problems.append(Problem(file, line, f"permissions.{permission}",
                                         f"unknown role {role!r}" + _did_you_mean(role, schema.roles)))
     problems += _check_workflows(schema, src, top)
+    problems += _check_numbering(schema, src, top)
     for permission, roles in permission_defaults.items():
         missing = [r for r in roles if r not in schema.roles]
         if missing:
@@ -455,6 +461,28 @@ def load(ref: str | Path) -> Profile:
     terminology.update({k: v for k, v in schema.terminology.model_dump().items() if v})
     return Profile(name=schema.name, schema=schema, modules={m.name: settings[m.name] for m in ordered},
                    files=files, raw=raw, terminology=terminology, permission_defaults=permission_defaults)
+
+
+def _check_numbering(schema: ProfileSchema, src: dict, top: str) -> list[Problem]:
+    types = {d.name for m in available().values() for d in m.documents}
+    out = []
+    for name, pattern in schema.numbering.items():
+        file, line = _locate(src, ("numbering", name), top)
+        if name not in types:
+            out.append(Problem(file, line, f"numbering.{name}", "unknown document type" + _did_you_mean(name, types)))
+            continue
+        try:
+            sample = pattern.format(seq=1, code="470", regency="35.10", scope="35.10.01.2001", year=2026, month=1,
+                                    roman="I")
+        except (KeyError, IndexError, ValueError) as exc:
+            out.append(Problem(file, line, f"numbering.{name}", f"not a valid pattern ({exc.__class__.__name__}: "
+                                                                f"{exc}); fields: seq, code, regency, scope, year, "
+                                                                "month, roman"))
+            continue
+        if "{seq" not in pattern:
+            out.append(Problem(file, line, f"numbering.{name}", f"has no {{seq}}: every document would get the "
+                                                                f"same number ({sample})"))
+    return out
 
 
 def _check_workflows(schema: ProfileSchema, src: dict, top: str) -> list[Problem]:

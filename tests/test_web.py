@@ -185,3 +185,19 @@ def test_publisher_deletes_after_confirming(client, app):
     assert client.post("/announcements/1/delete", data={"csrf_token": token}).status_code == 302
     assert app.test_client().get("/announcements/1").status_code == 404
     assert app.test_client().get("/announcements/2/delete").status_code == 302  # visitors are sent to sign in
+
+
+def test_rupiah_and_dates_follow_the_language(app):
+    from datetime import datetime, timezone
+
+    from flask_babel import force_locale, format_datetime
+
+    from egovkit.web.views import rupiah
+
+    with app.test_request_context("/"):
+        with force_locale("id"):
+            assert rupiah(1250000) == "Rp 1.250.000"
+            assert format_datetime(datetime(2026, 8, 17, 3, 0, tzinfo=timezone.utc), "d MMMM y HH.mm") == \
+                "17 Agustus 2026 10.00"  # shown in the profile's time zone (WIB)
+        with force_locale("en"):
+            assert rupiah(1250000) == "Rp 1,250,000"

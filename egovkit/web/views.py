@@ -52,8 +52,14 @@ def init_app(app) -> None:
 
     app.jinja_env.filters["number"] = lambda n: format_decimal(n)
     app.jinja_env.filters["isotime"] = _isotime
+    app.jinja_env.filters["rupiah"] = rupiah
     app.jinja_env.globals["here"] = _here
     app.jinja_env.globals["can"] = scope.can
+
+
+def rupiah(amount) -> str:
+    """Rupiah for the visitor's language: 'Rp 1.250.000' (id), 'Rp 1,250,000' (en); no cents."""
+    return "Rp " + format_decimal(round(amount), format="#,##0")
 
 
 def _isotime(value) -> str:

@@ -1,7 +1,7 @@
 """announcements: the regency's public notices (pengumuman)."""
 from pydantic import Field
 
-from egovkit.modules import Module, NavItem, Settings
+from egovkit.modules import DocumentType, Module, NavItem, Settings
 
 
 class AnnouncementSettings(Settings):
@@ -23,6 +23,7 @@ MODULE = Module(
     workflows="egovkit_modules.announcements.workflows:WORKFLOWS",
     api="egovkit_modules.announcements.api:api",
     api_scopes=("announcements:read", "announcements:write"),
+    documents=(DocumentType("announcements.notice", "PENG", "{seq:03d}/{code}/{scope}/{year}"),),
     models="egovkit_modules.announcements.models",
     blueprint="egovkit_modules.announcements.views:bp",
     cli="egovkit_modules.announcements.cli:group",

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -9,7 +9,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from egovkit import events, workflow
+from egovkit import documents, events, workflow
 from egovkit.auth import scope
 from egovkit.db import db
 from egovkit.models import Agency, utcnow
@@ -134,6 +134,26 @@ def export():
     rows = ((n.id, n.title, n.region_code, n.agency_code, n.published_at.isoformat() if n.published_at else "")
             for n in keyset(scope.visible(select(Notice), Notice), Notice.id))
     return csv_response("pengumuman.csv", ["id", "title", "region_code", "agency_code", "published_at"], rows)
+
+
+@bp.get("/<int:record_id>/pdf")
+def pdf(record_id: int):
+    """The notice as a numbered PDF with a verification QR code (issued once, then the same file)."""
+    notice = db.session.get(Notice, record_id)
+    if notice is None or notice.published_at is None:
+        abort(404)
+    doc = db.session.scalar(select(documents.Document).where(documents.Document.module == "announcements",
+                                                             documents.Document.record_id == str(notice.id)))
+    if doc is None:
+        doc_type = current_app.extensions["egovkit"].modules_by_name["announcements"].documents[0]
+        agency = db.session.get(Agency, notice.agency_code) if notice.agency_code else None
+        facts = [("Judul", notice.title), ("Diterbitkan oleh", agency.name if agency else
+                                            current_app.extensions["egovkit"].profile.regency.name)]
+        doc = documents.issue(doc_type, module="announcements", record_id=notice.id, title=notice.title,
+                              paragraphs=notice.body.split("\n"), facts=facts,
+                              scope=notice.region_code or notice.agency_code or None)
+        db.session.commit()
+    return send_file(documents.storage(doc.code), mimetype="application/pdf", download_name=f"{doc.code}.pdf")
 
 
 def on_published(case, step):

@@ -1,0 +1,183 @@
+"""Documents: numbered, QR-verifiable PDFs for every module.
+
+``issue()`` gives a document the next number from the profile's numbering
+scheme, renders it to PDF (fpdf2, pure Python), stamps a QR code that leads
+to the public page ``/verify/<code>``, stores the file, and keeps the PDF's
+SHA-256 with an HMAC signature made with the instance's key. The public
+page shows the document's key facts; a PDF uploaded there verifies only if
+it is byte for byte the one issued.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import json
+import secrets
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import segno
+from flask import current_app, url_for
+from fpdf import FPDF
+from sqlalchemy import Boolean, DateTime, Integer, String, Text, UniqueConstraint, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from . import audit
+from .db import db
+from .models import utcnow
+from .modules import DocumentType
+
+class Document(db.Model):
+    __tablename__ = "core_document"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)  # public, in the QR code
+    doc_type: Mapped[str] = mapped_column(String(80))
+    number: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(200))
+    module: Mapped[str] = mapped_column(String(64))
+    record_id: Mapped[str] = mapped_column(String(64))
+    facts: Mapped[str] = mapped_column(Text)  # JSON: what the public verification page shows
+    sha256: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    issued_by: Mapped[str] = mapped_column(String(120))
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    @property
+    def fact_items(self) -> list[tuple[str, str]]:
+        return json.loads(self.facts)
+
+
+class Sequence(db.Model):
+    """The last number given per document type, scope and year."""
+
+    __tablename__ = "core_doc_sequence"
+    __table_args__ = (UniqueConstraint("doc_type", "scope", "year"),)
+    __audit__ = False
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    doc_type: Mapped[str] = mapped_column(String(80))
+    scope: Mapped[str] = mapped_column(String(32))
+    year: Mapped[int] = mapped_column(Integer)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+def _key() -> bytes:
+    return hashlib.sha256(b"egovkit-documents:" + current_app.config["SECRET_KEY"].encode()).digest()
+
+
+def sign(code: str, number: str, sha256: str) -> str:
+    return hmac.new(_key(), f"{code}|{number}|{sha256}".encode(), hashlib.sha256).hexdigest()
+
+
+def next_number(doc_type: DocumentType, scope: str, when: datetime) -> str:
+    """The next number for this type, scope (e.g. a village code) and year, in the caller's transaction."""
+    profile = current_app.extensions["egovkit"].profile
+    pattern = profile.schema.numbering.get(doc_type.name, doc_type.numbering)
+    table = Sequence.__table__
+    year = when.year
+    for _attempt in range(3):
+        bumped = db.session.execute(update(table).where(
+            table.c.doc_type == doc_type.name, table.c.scope == scope, table.c.year == year)
+            .values(last=table.c.last + 1))
+        if bumped.rowcount == 1:
+            break
+        try:
+            with db.session.begin_nested():
+                db.session.execute(insert(table).values(doc_type=doc_type.name, scope=scope, year=year, last=1))
+            break
+        except IntegrityError:
+            continue  # someone created the row meanwhile: bump it
+    seq = db.session.scalar(select(table.c.last).where(
+        table.c.doc_type == doc_type.name, table.c.scope == scope, table.c.year == year))
+    return pattern.format(seq=seq, code=doc_type.code, regency=profile.regency.code, scope=scope, year=year,
+                          month=when.month, roman=_ROMAN[when.month])
+
+
+_ROMAN = ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
+
+
+def _latin1(text: str) -> str:
+    """The PDF core fonts speak Latin-1: keep Indonesian text, replace typographic marks."""
+    table = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-", "\u2026": "..."}
+    return "".join(table.get(c, c) for c in text).encode("latin-1", "replace").decode("latin-1")
+
+
+def render(title: str, number: str, paragraphs: list[str], facts: list[tuple[str, str]], verify_url: str,
+           issued_at: datetime) -> bytes:
+    profile = current_app.extensions["egovkit"].profile
+    pdf = FPDF(format="A4")
+    pdf.set_creator("egovkit")
+    pdf.set_title(_latin1(title))
+    pdf.set_creation_date(issued_at)
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 14)
+    pdf.cell(0, 8, _latin1(profile.regency.name.upper()), align="C", new_x="LMARGIN", new_y="NEXT")
+    if profile.regency.tagline:
+        pdf.set_font("Helvetica", "", 10)
+        pdf.cell(0, 6, _latin1(profile.regency.tagline), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.line(15, pdf.get_y() + 2, 195, pdf.get_y() + 2)
+    pdf.ln(8)
+    pdf.set_font("Helvetica", "B", 13)
+    pdf.multi_cell(0, 7, _latin1(title), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 10)
+    pdf.cell(0, 6, _latin1(f"Nomor: {number}"), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
+    pdf.set_font("Helvetica", "", 11)
+    for paragraph in paragraphs:
+        pdf.multi_cell(0, 6, _latin1(paragraph), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(2)
+    if facts:
+        pdf.ln(4)
+        for label, value in facts:
+            pdf.set_font("Helvetica", "B", 10)
+            pdf.cell(50, 6, _latin1(label))
+            pdf.set_font("Helvetica", "", 10)
+            pdf.multi_cell(0, 6, _latin1(str(value)), new_x="LMARGIN", new_y="NEXT")
+    qr = io.BytesIO()
+    segno.make(verify_url, error="m").save(qr, kind="png", scale=4, border=2)
+    qr.seek(0)
+    y = max(pdf.get_y() + 10, 220)
+    pdf.image(qr, x=155, y=y, w=40)
+    pdf.set_xy(15, y + 5)
+    pdf.set_font("Helvetica", "", 8)
+    tz = ZoneInfo(profile.timezone)
+    pdf.multi_cell(130, 4, align="L", text=_latin1(
+        f"Diterbitkan {issued_at.astimezone(tz):%d-%m-%Y %H:%M} ({profile.timezone}). Pindai kode QR atau buka "
+        f"{verify_url} untuk memeriksa keaslian dokumen ini."))
+    return bytes(pdf.output())
+
+
+def storage(code: str) -> Path:
+    folder = Path(current_app.instance_path) / "uploads" / "documents"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{code}.pdf"
+
+
+def issue(doc_type: DocumentType, *, module: str, record_id, title: str, paragraphs: list[str],
+          facts: list[tuple[str, str]], scope: str | None = None) -> Document:
+    """Number, render, store and sign a document (in the caller's transaction)."""
+    now = utcnow()
+    code = secrets.token_urlsafe(9)[:12]
+    number = next_number(doc_type, scope or current_app.extensions["egovkit"].profile.regency.code, now)
+    public = current_app.config.get("EGOVKIT_PUBLIC_URL")
+    verify_url = (public.rstrip("/") + url_for("documents.verify", code=code) if public
+                  else url_for("documents.verify", code=code, _external=True))
+    pdf = render(title, number, paragraphs, facts, verify_url, now)
+    digest = hashlib.sha256(pdf).hexdigest()
+    storage(code).write_bytes(pdf)
+    doc = Document(code=code, doc_type=doc_type.name, number=number, title=title[:200], module=module,
+                   record_id=str(record_id), facts=json.dumps([["Nomor", number], *facts], ensure_ascii=False),
+                   sha256=digest, signature=sign(code, number, digest), issued_at=now,
+                   issued_by=audit._who()[1])
+    db.session.add(doc)
+    return doc
+
+
+def check(doc: Document, pdf: bytes) -> bool:
+    """Whether ``pdf`` is exactly the document issued (and its record was not altered)."""
+    digest = hashlib.sha256(pdf).hexdigest()
+    return (hmac.compare_digest(digest, doc.sha256)
+            and hmac.compare_digest(sign(doc.code, doc.number, doc.sha256), doc.signature))

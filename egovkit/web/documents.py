@@ -1,0 +1,33 @@
+"""The public verification page of issued documents."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+from sqlalchemy import select
+
+from .. import documents
+from ..db import db
+from .forms import Form
+
+bp = Blueprint("documents", __name__)
+
+
+class UploadForm(Form):
+    pass
+
+
+@bp.route("/verify/<code>", methods=["GET", "POST"])
+def verify(code: str):
+    doc = db.session.scalar(select(documents.Document).where(documents.Document.code == code))
+    if doc is None:
+        abort(404)
+    form = UploadForm()
+    result = None
+    if form.validate_on_submit():
+        upload = request.files.get("pdf")
+        if upload is None or not upload.filename:
+            result = "missing"
+        else:
+            result = "valid" if documents.check(doc, upload.read(10 * 1024 * 1024 + 1)) else "invalid"
+    signature_ok = documents.sign(doc.code, doc.number, doc.sha256) == doc.signature
+    return render_template("documents/verify.html", doc=doc, form=form, result=result, signature_ok=signature_ok), \
+        (400 if result == "missing" else 200)
