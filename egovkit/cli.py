@@ -269,9 +269,6 @@ def _database_label() -> str:
 
 
 def _profile_path(ref: str) -> Path:
-    local = Path("profiles") / f"{ref}.yaml"
-    if not ref.endswith((".yaml", ".yml")) and local.exists():
-        return local
     try:
         return profiles.find(ref)
     except FileNotFoundError as exc:

@@ -114,7 +114,8 @@ class ProfileSchema(_Strict):
     modules: dict[str, Any] = Field(
         default_factory=dict,
         description="Module name -> settings. `{}`, `true` or nothing switches it on with defaults, "
-                    "`false` off; absent is off.")
+                    "`false` off; absent is off. In a profile that extends another, `{...}` changes only the "
+                    "settings it names (maps merge) and `true` restores the module's defaults.")
 
 
 # ----------------------------------------------------------------- errors
@@ -211,13 +212,15 @@ def bundled_names() -> list[str]:
 
 
 def find(ref: str, near: Path | None = None) -> Path:
-    """A profile file from a name (searched beside ``near``, then bundled) or a path."""
+    """A profile file from a path, or from a name: searched beside ``near`` (the file that extends it) or,
+    from the command line, in ./profiles; then among the bundled profiles."""
     if ref.endswith((".yaml", ".yml")) or "/" in ref or "\\" in ref:
         base = near.parent if near else Path.cwd()
         path = (base / ref) if not Path(ref).is_absolute() else Path(ref)
         if path.exists() or near is None:
             return path
-    candidates = ([near.parent / f"{ref}.yaml"] if near else []) + [bundled_dir() / f"{ref}.yaml"]
+    first = near.parent if near else Path.cwd() / "profiles"
+    candidates = [first / f"{ref}.yaml", bundled_dir() / f"{ref}.yaml"]
     for path in candidates:
         if path.exists():
             return path

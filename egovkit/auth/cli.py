@@ -149,23 +149,25 @@ def list_users(role):
                    f"{', '.join(_describe(a) for a in user.roles)}{state}")
 
 
+def _set_active(login: str, active: bool) -> None:
+    user = _find(login)
+    user.active = active
+    db.session.commit()
+    click.echo(f"{user.login}: {'enabled' if active else 'disabled'}")
+
+
 @users.command("disable")
 @click.argument("login")
 def disable(login):
     """Stop an account from signing in (its records stay)."""
-    user = _find(login)
-    user.active = False
-    db.session.commit()
-    click.echo(f"{user.login}: disabled")
+    _set_active(login, False)
 
 
 @users.command("enable")
 @click.argument("login")
 def enable(login):
-    user = _find(login)
-    user.active = True
-    db.session.commit()
-    click.echo(f"{user.login}: enabled")
+    """Let a disabled account sign in again."""
+    _set_active(login, True)
 
 
 @users.command("reset-password")
