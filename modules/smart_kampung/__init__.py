@@ -1,0 +1,32 @@
+"""smart_kampung: the village population register, letters and delegated approvals (Smart Kampung)."""
+from pydantic import Field
+
+from egovkit.modules import Module, NavItem, Settings
+
+
+class SmartKampungSettings(Settings):
+    import_batch: int = Field(1000, ge=100, le=5000, description="Rows written per transaction when importing.")
+    search_limit: int = Field(50, ge=10, le=500, description="Residents shown per search.")
+    demo_families_per_village: int = Field(3, ge=0, le=2000,
+                                           description="Synthetic families per village made by `init --demo`.")
+
+
+MODULE = Module(
+    name="smart_kampung",
+    version="0.1.0",
+    title={"id": "Smart Kampung", "en": "Smart Kampung"},
+    description={"id": "Data penduduk desa dan layanan administrasi di kantor desa.",
+                 "en": "The village population register and village services."},
+    settings=SmartKampungSettings,
+    permissions={
+        "smart_kampung.residents.read": ("operator_desa", "kepala_desa", "camat"),
+        "smart_kampung.residents.edit": ("operator_desa",),
+        "smart_kampung.residents.import": ("operator_desa",),
+    },
+    models="egovkit_modules.smart_kampung.models",
+    blueprint="egovkit_modules.smart_kampung.views:bp",
+    cli="egovkit_modules.smart_kampung.cli:residents",
+    demo="egovkit_modules.smart_kampung.demo:seed",
+    nav=(NavItem("smart_kampung.residents", {"id": "Penduduk", "en": "Residents"}, public=False,
+                 permission="smart_kampung.residents.read"),),
+)

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from egovkit.auth.scope import Scope
+from egovkit.db import db
+from egovkit.models import utcnow
+
+
+class Family(db.Model):
+    """A household on one family card (KK)."""
+
+    __tablename__ = "smart_kampung_family"
+    __scope__ = Scope(region="village_code")
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kk_number: Mapped[str] = mapped_column(String(16), unique=True)
+    village_code: Mapped[str] = mapped_column(ForeignKey("core_region.code"), index=True)
+    address: Mapped[str] = mapped_column(String(200))
+    rt: Mapped[str] = mapped_column(String(3))
+    rw: Mapped[str] = mapped_column(String(3))
+
+
+class Resident(db.Model):
+    """A person in the village register, identified by NIK."""
+
+    __tablename__ = "smart_kampung_resident"
+    __scope__ = Scope(region="village_code")
+    __table_args__ = (Index("ix_smart_kampung_resident_village_name", "village_code", "name_key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nik: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    name_key: Mapped[str] = mapped_column(String(120), index=True)  # lower case, for prefix search
+    sex: Mapped[str] = mapped_column(String(1))
+    birth_place: Mapped[str] = mapped_column(String(60))
+    birth_date: Mapped[date] = mapped_column(Date)
+    religion: Mapped[str] = mapped_column(String(20))
+    education: Mapped[str] = mapped_column(String(24))
+    occupation: Mapped[str] = mapped_column(String(60))
+    marital_status: Mapped[str] = mapped_column(String(16))
+    relation: Mapped[str] = mapped_column(String(20))
+    family_id: Mapped[int | None] = mapped_column(ForeignKey("smart_kampung_family.id"), index=True)
+    village_code: Mapped[str] = mapped_column(ForeignKey("core_region.code"), index=True)
+    address: Mapped[str] = mapped_column(String(200))
+    rt: Mapped[str] = mapped_column(String(3))
+    rw: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(8), default="alive", index=True)  # alive | moved | died
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

@@ -1,0 +1,141 @@
+"""smart_kampung, first part: the population register. Import with rejects
+and re-import as a no-op, search and family cards scoped to the operator's
+desa, edits in the audit trail."""
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from egovkit.app import create_app
+
+from .conftest import csrf_token, login
+from .test_workflow import KANDANGAN, PASSWORD, SARONGAN, people
+
+GOOD = {"nik": "3510011708900002", "nama": "Budi Santoso", "jenis_kelamin": "L", "tempat_lahir": "Banyuwangi",
+        "tanggal_lahir": "17-08-1990", "agama": "Islam", "pendidikan": "SLTA", "pekerjaan": "Petani",
+        "status_perkawinan": "Kawin", "hubungan_keluarga": "Kepala Keluarga", "no_kk": "3510010101200003",
+        "alamat": "Dusun Krajan No. 5", "rt": "1", "rw": "2", "kode_desa": SARONGAN, "status": ""}
+
+
+def write(path, rows, columns=None):
+    columns = columns or list(GOOD)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+@pytest.fixture
+def register(cli):
+    cli("init", "--profile", "banyuwangi")
+    people(cli)
+    return create_app("instance", {"TESTING": True})
+
+
+def test_import_keeps_good_rows_reports_bad_ones_and_reimport_changes_nothing(register, cli):
+    rows = [GOOD,
+            dict(GOOD, nik="3510015708900003", nama="Sri Wahyuni", jenis_kelamin="P", hubungan_keluarga="Istri"),
+            dict(GOOD, nik="3510011708900004", tanggal_lahir="18-08-1990"),  # NIK disagrees with the date
+            dict(GOOD, nik="3510011708900005", agama="Jedi"),
+            dict(GOOD, nik="3510011708900006", kode_desa="33.11.01.2001"),
+            dict(GOOD, nik="3510011708900007", rt="RT satu")]
+    write("warga.csv", rows)
+    out = cli("residents", "import", "warga.csv").output
+    assert "6 rows: 2 written, 0 unchanged, 4 rejected" in out
+    rejects = list(csv.reader(open("warga.rejects.csv", encoding="utf-8")))
+    assert [r[0] for r in rejects[1:]] == ["4", "5", "6", "7"]
+    assert rejects[1][1].startswith("nik: the NIK says born 17-08-90")
+    assert rejects[2][1].startswith("agama: 'Jedi' is not one of")
+    assert "not a desa/kelurahan of this instance" in rejects[3][1]
+    assert "6 rows: 0 written, 2 unchanged, 4 rejected" in cli("residents", "import", "warga.csv").output
+    write("fixed.csv", [dict(GOOD, alamat="Dusun Krajan No. 7")])
+    assert "1 rows: 1 written, 0 unchanged" in cli("residents", "import", "fixed.csv").output
+
+
+def test_a_file_without_the_needed_columns_is_refused_whole(register, cli):
+    write("bad.csv", [GOOD], columns=["nik", "nama"])
+    assert "missing column(s) jenis_kelamin" in cli("residents", "import", "bad.csv", expect=1).output
+    Path("latin1.csv").write_bytes(",".join(GOOD).encode() + b"\n" + "Jos\xe9".encode("latin-1"))
+    assert "not UTF-8" in cli("residents", "import", "latin1.csv", expect=1).output
+
+
+def test_operators_see_only_their_own_desa(register, cli):
+    write("warga.csv", [GOOD, dict(GOOD, nik="3510011708900009", nama="Budi Kandangan", kode_desa=KANDANGAN,
+                                   no_kk="3510010101200004")])
+    cli("residents", "import", "warga.csv")
+    own = register.test_client()
+    login(own, "op.sarongan@desa.id", PASSWORD)
+    page = own.get("/kampung/residents?q=budi").get_data(as_text=True)
+    assert "BUDI SANTOSO" in page.upper() and "Budi Kandangan" not in page
+    other = register.test_client()
+    login(other, "op.kandangan@desa.id", PASSWORD)
+    ids = {}
+    with register.app_context():
+        from egovkit.db import db
+        from egovkit_modules.smart_kampung.models import Resident
+
+        ids = {r.nik: r.id for r in db.session.query(Resident)}
+    sarongan_id = ids[GOOD["nik"]]
+    assert other.get(f"/kampung/residents/{sarongan_id}").status_code == 404
+    assert other.get(f"/kampung/families/{GOOD['no_kk']}").status_code == 404
+    assert other.get(f"/kampung/residents?q={GOOD['nik']}").get_data(as_text=True).count("/kampung/residents/") == 0
+    camat = register.test_client()
+    login(camat, "camat.pesanggaran@kec.id", PASSWORD)
+    assert camat.get(f"/kampung/residents/{sarongan_id}").status_code == 200
+    assert camat.get(f"/kampung/residents/{sarongan_id}/edit").status_code == 403  # camat reads, operator edits
+    assert register.test_client().get("/kampung/residents").status_code == 302
+
+
+def test_operator_edits_and_the_audit_keeps_old_and_new(register, cli):
+    write("warga.csv", [GOOD])
+    cli("residents", "import", "warga.csv")
+    client = register.test_client()
+    login(client, "op.sarongan@desa.id", PASSWORD)
+    page = client.get("/kampung/residents?q=3510011708900002").get_data(as_text=True)
+    url = page.split('href="/kampung/residents/')[1].split('"')[0]
+    response = client.post(f"/kampung/residents/{url}/edit", data={
+        "name": "Budi Santoso", "address": "Dusun Krajan No. 9", "rt": "3", "rw": "2", "occupation": "Wiraswasta",
+        "education": "SLTA", "marital_status": "KAWIN", "csrf_token": csrf_token(client, f"/kampung/residents/{url}/edit")})
+    assert response.status_code == 302
+    audit = cli("audit", "list", "--module", "smart_kampung").output
+    assert "update" in audit and "smart_kampung_resident" in audit
+    assert "audit log intact" in cli("audit", "verify").output
+
+
+def test_operator_uploads_a_csv_for_their_own_desa_only(register):
+    client = register.test_client()
+    login(client, "op.sarongan@desa.id", PASSWORD)
+    data = io.StringIO()
+    writer = csv.DictWriter(data, fieldnames=list(GOOD))
+    writer.writeheader()
+    writer.writerows([GOOD, dict(GOOD, nik="3510011708900010", kode_desa=KANDANGAN)])
+    response = client.post("/kampung/import", data={
+        "csrf_token": csrf_token(client, "/kampung/import"),
+        "file": (io.BytesIO(data.getvalue().encode()), "warga.csv")}, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "2 baris: 1 disimpan" in page
+    assert "bukan desa yang sedang diimpor" in page or "is not the village being imported" in page
+
+
+def test_demo_residents_are_believable(make_instance):
+    path = make_instance("banyuwangi", "instance", "--demo")
+    app = create_app(path)
+    with app.app_context():
+        from datetime import date
+
+        from sqlalchemy import func, select
+
+        from egovkit.auth.nik import check_nik
+        from egovkit.db import db
+        from egovkit_modules.smart_kampung.models import Family, Resident
+
+        residents = db.session.scalars(select(Resident)).all()
+        families = db.session.scalar(select(func.count()).select_from(Family))
+        assert families == 3 * 217
+        assert 2.5 <= len(residents) / families <= 5
+        for r in residents:
+            check_nik(r.nik, r.birth_date, r.sex)
+        heads = [r for r in residents if r.relation == "KEPALA KELUARGA"]
+        assert len(heads) == families and all((date(2026, 11, 24) - h.birth_date).days > 18 * 365 for h in heads)
+        db.engine.dispose()
