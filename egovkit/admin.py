@@ -61,7 +61,9 @@ def audit_verify():
     if problem:
         click.secho(f"audit log BROKEN after {checked} good entries: {problem}", fg="red", err=True)
         raise SystemExit(1)
+    head = db.session.get(audit.AuditHead, 1)
     click.secho(f"audit log intact: {checked} entries", fg="green")
+    click.echo(f"head: #{head.seq} {head.hash}  (keep this line elsewhere: a later head must continue from it)")
 
 
 @audit_cli.command("list")

@@ -1,20 +1,22 @@
 """Append-only, hash-chained audit log.
 
-Every create/update/delete of a mapped record (through the ORM), every
-workflow decision and every sign-in becomes an entry. Each entry's hash
-covers its fields and the previous entry's hash, so editing or deleting an
-entry breaks the chain at that point: ``egovkit audit verify`` names the
-first broken entry. Entries are appended in the same transaction as the
+Every create/update/delete of a mapped record made through the ORM, every
+workflow decision, sign-in and bulk import becomes an entry. Each entry's
+HMAC (keyed with the instance secret) covers its fields and the previous
+entry's, so editing or deleting an entry breaks the chain at that point:
+``egovkit audit verify`` names the first broken entry and prints the head
+to keep elsewhere (a truncated tail is found by comparing heads). Entries are appended in the same transaction as the
 change they describe; a one-row head table serialises writers.
 """
 from __future__ import annotations
 
 import contextvars
 import hashlib
+import hmac
 import json
 from datetime import datetime, timezone
 
-from flask import has_request_context
+from flask import current_app, has_request_context
 from sqlalchemy import Integer, String, Text, event, insert, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -54,6 +56,11 @@ def set_actor(label: str | None) -> None:
     _actor.set(label)
 
 
+def actor() -> tuple[int | None, str]:
+    """(user id, label) of whoever acts now: the signed-in user, or the CLI/system actor."""
+    return _who()
+
+
 def _who() -> tuple[int | None, str]:
     if has_request_context():
         from flask_login import current_user
@@ -70,10 +77,16 @@ def _stamp(value: datetime) -> str:
     return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
 
 
+def _key() -> bytes:
+    # Keyed with the instance secret (a file outside the database): whoever can write the database
+    # but not read the instance folder cannot recompute a chain after editing it.
+    return hashlib.sha256(b"egovkit-audit:" + current_app.config["SECRET_KEY"].encode()).digest()
+
+
 def entry_hash(seq, at, actor_id, actor, action, module, record_type, record_id, data, prev_hash) -> str:
     payload = json.dumps([seq, _stamp(at), actor_id, actor, action, module, record_type, record_id, data, prev_hash],
                          ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return hmac.new(_key(), payload.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def _append(connection, entries: list[dict]) -> None:

@@ -14,12 +14,12 @@ import hmac
 import io
 import json
 import secrets
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import segno
-from flask import current_app, url_for
+from flask import current_app
 from fpdf import FPDF
 from sqlalchemy import Boolean, DateTime, Integer, String, Text, UniqueConstraint, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -30,8 +30,11 @@ from .db import db
 from .models import utcnow
 from .modules import DocumentType
 
+VERIFY_PATH = "/verify"  # the public page a document's QR code leads to (egovkit/web/documents.py)
+
 class Document(db.Model):
     __tablename__ = "core_document"
+    __table_args__ = (UniqueConstraint("doc_type", "record_id"),)  # one document per record and type
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)  # public, in the QR code
     doc_type: Mapped[str] = mapped_column(String(80))
@@ -68,8 +71,13 @@ def _key() -> bytes:
     return hashlib.sha256(b"egovkit-documents:" + current_app.config["SECRET_KEY"].encode()).digest()
 
 
-def sign(code: str, number: str, sha256: str) -> str:
-    return hmac.new(_key(), f"{code}|{number}|{sha256}".encode(), hashlib.sha256).hexdigest()
+def sign(doc: Document) -> str:
+    """HMAC over everything the public verification page shows, so an edited row is detected."""
+    issued = doc.issued_at if doc.issued_at.tzinfo else doc.issued_at.replace(tzinfo=timezone.utc)
+    payload = json.dumps([doc.code, doc.doc_type, doc.number, doc.title, doc.facts, doc.sha256,
+                          issued.astimezone(timezone.utc).isoformat(timespec="seconds"), bool(doc.revoked)],
+                         ensure_ascii=False, separators=(",", ":"))
+    return hmac.new(_key(), payload.encode(), hashlib.sha256).hexdigest()
 
 
 def next_number(doc_type: DocumentType, scope: str, when: datetime) -> str:
@@ -162,22 +170,43 @@ def issue(doc_type: DocumentType, *, module: str, record_id, title: str, paragra
     now = utcnow()
     code = secrets.token_urlsafe(9)[:12]
     number = next_number(doc_type, scope or current_app.extensions["egovkit"].profile.regency.code, now)
-    public = current_app.config.get("EGOVKIT_PUBLIC_URL")
-    verify_url = (public.rstrip("/") + url_for("documents.verify", code=code) if public
-                  else url_for("documents.verify", code=code, _external=True))
+    verify_url = public_url(f"{VERIFY_PATH}/{code}")
     pdf = render(title, number, paragraphs, facts, verify_url, now)
     digest = hashlib.sha256(pdf).hexdigest()
     storage(code).write_bytes(pdf)
     doc = Document(code=code, doc_type=doc_type.name, number=number, title=title[:200], module=module,
                    record_id=str(record_id), facts=json.dumps([["Nomor", number], *facts], ensure_ascii=False),
-                   sha256=digest, signature=sign(code, number, digest), issued_at=now,
-                   issued_by=audit._who()[1])
+                   sha256=digest, issued_at=now.replace(microsecond=0), issued_by=audit.actor()[1], revoked=False)
+    doc.signature = sign(doc)
     db.session.add(doc)
     return doc
+
+
+def public_url(path: str) -> str:
+    """An absolute address for citizens: EGOVKIT_PUBLIC_URL, else the address of the signed-in person's own
+    request (documents are issued only in decisions made by signed-in staff, never by an anonymous GET)."""
+    public = current_app.config.get("EGOVKIT_PUBLIC_URL")
+    if public:
+        return public.rstrip("/") + path
+    from flask import has_request_context, request
+
+    if not has_request_context():
+        raise RuntimeError("set EGOVKIT_PUBLIC_URL: documents issued outside a web request need the public "
+                           "address for their QR code")
+    return request.host_url.rstrip("/") + path
+
+
+def revoke(doc: Document) -> None:
+    doc.revoked = True
+    doc.signature = sign(doc)
 
 
 def check(doc: Document, pdf: bytes) -> bool:
     """Whether ``pdf`` is exactly the document issued (and its record was not altered)."""
     digest = hashlib.sha256(pdf).hexdigest()
-    return (hmac.compare_digest(digest, doc.sha256)
-            and hmac.compare_digest(sign(doc.code, doc.number, doc.sha256), doc.signature))
+    return hmac.compare_digest(digest, doc.sha256) and intact(doc) and not doc.revoked
+
+
+def intact(doc: Document) -> bool:
+    """Whether the stored record is as it was signed."""
+    return hmac.compare_digest(sign(doc), doc.signature)

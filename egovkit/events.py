@@ -91,7 +91,9 @@ def _committed(session):
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _rolled_back(session, _previous):
+def _rolled_back(session, previous):
+    if previous.nested:
+        return  # a savepoint: the outer transaction and its events go on
     session.info.pop("egovkit_events_new", None)
     session.info.pop("egovkit_events_flushed", None)
 

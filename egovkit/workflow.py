@@ -35,6 +35,7 @@ class Transition:
     roles: tuple[str, ...]  # default roles that may fire it (the profile may change them)
     title: dict[str, str] = field(default_factory=dict)
     requires: tuple[str, ...] = ()  # fields the decision must carry, e.g. ("note",) for a rejection
+    separate: bool = False  # four eyes: not by whoever moved the case into its current state
 
 
 @dataclass(frozen=True)
@@ -179,9 +180,11 @@ def _due(state: str, r: Rules, since: datetime) -> datetime | None:
 
 
 def _who(user):
+    """(user id, the name shown on the timeline): a person's name, never their email or NIK."""
     if user is not None and getattr(user, "is_authenticated", False):
-        return user.id, user.login
-    return None, audit._who()[1]
+        return user.id, user.name
+    actor_id, label = audit.actor()
+    return actor_id, label
 
 
 def start(name: str, record_id, title: str, *, module: str, region_code: str | None = None,
@@ -206,7 +209,15 @@ def allowed(case: Case, user=None) -> list[Transition]:
     """Transitions from the case's state that this user may fire on this case."""
     r = rules(case.workflow)
     out = []
+    user_id = getattr(scope._user(user), "id", None)
+    last_actor = None
+    if any(t.separate for t in r.workflow.transitions):
+        last = db.session.scalars(select(Step).where(Step.case_id == case.id)
+                                  .order_by(Step.at.desc(), Step.id.desc()).limit(1)).first()
+        last_actor = last.actor_id if last else None
     for t in r.workflow.transitions:
+        if t.separate and user_id is not None and user_id == last_actor:
+            continue
         if case.state in t.source and not case.closed:
             # Only the roles the workflow (or the profile) names: an administrator does not decide cases.
             held = scope.grants(user, r.roles[t.name])

@@ -3,10 +3,19 @@ import io
 import re
 from pathlib import Path
 
-from .conftest import csrf_token
+from .conftest import csrf_token, login
 
 
-def issue(client, record=1):
+def publish(client, title="Jadwal posyandu"):
+    """The administrator publishes a notice at once; its PDF is issued in that transaction."""
+    login(client)
+    response = client.post("/announcements/new", data={"title": title, "body": "Kamis pagi.", "agency_code": "",
+                                                       "action": "publish",
+                                                       "csrf_token": csrf_token(client, "/announcements/new")})
+    return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+def issue(client, record):
     response = client.get(f"/announcements/{record}/pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     return response.data
@@ -28,34 +37,43 @@ def verify(client, code, data):
 
 
 def test_pdf_is_numbered_and_verifies_via_its_qr_page(client, app):
-    pdf = issue(client)
+    record = publish(client)
+    pdf = issue(client, record)
     assert pdf.startswith(b"%PDF")
-    assert issue(client) == pdf  # issued once, then the same file
-    code, number = document(app)
-    assert re.fullmatch(r"001/PENG/dpmd/20\d\d", number)  # numbered per publishing agency
+    assert issue(client, record) == pdf  # issued once, then the same file
+    code, number = document(app, record)
+    assert re.fullmatch(r"001/PENG/35\.10/20\d\d", number)
     page = client.get(f"/verify/{code}").get_data(as_text=True)
-    assert number in page and "[DEMO] Pelayanan surat keterangan" in page
+    assert number in page and "Jadwal posyandu" in page
     assert "Asli: berkas ini adalah dokumen yang diterbitkan." in verify(client, code, pdf)
     changed = bytearray(pdf)
     changed[len(changed) // 2] ^= 0x01
     assert "TIDAK asli" in verify(client, code, bytes(changed))
 
 
-def test_numbers_follow_the_sequence_per_scope(client, app, cli):
-    for title in ("Satu", "Dua"):
-        cli("announcements", "publish", "--title", title, "--body", "Isi.")
-    issue(client, 4)
-    issue(client, 5)
-    assert document(app, 4)[0] != document(app, 5)[0]
-    assert document(app, 4)[1].startswith("001/PENG/35.10/") and document(app, 5)[1].startswith("002/PENG/35.10/")
+def test_numbers_follow_the_sequence_and_demo_notices_have_no_pdf(client, app):
+    first, second = publish(client, "Satu"), publish(client, "Dua")
+    assert document(app, first)[1].startswith("001/PENG/35.10/")
+    assert document(app, second)[1].startswith("002/PENG/35.10/")
+    assert client.get("/announcements/1/pdf").status_code == 404  # demo notice: never issued
+
+
+def test_deleting_a_notice_revokes_its_document(client, app):
+    record = publish(client)
+    code, _ = document(app, record)
+    pdf = issue(client, record)
+    client.post(f"/announcements/{record}/delete", data={"csrf_token": csrf_token(client, "/")})
+    page = verify(client, code, pdf)
+    assert "telah dicabut" in page and "TIDAK asli" in page
 
 
 def test_an_altered_record_is_flagged(client, app):
     from egovkit.db import db
     from egovkit.documents import Document
 
-    pdf = issue(client)
-    code, _ = document(app)
+    record = publish(client)
+    pdf = issue(client, record)
+    code, _ = document(app, record)
     forged = bytearray(pdf)
     forged[-20] ^= 0x01
     import hashlib
@@ -66,6 +84,13 @@ def test_an_altered_record_is_flagged(client, app):
         db.session.commit()
     page = verify(client, code, bytes(forged))
     assert "TIDAK asli" in page and "Catatan dokumen ini telah diubah" in page
+    with app.app_context():
+        doc = db.session.query(Document).filter_by(code=code).one()
+        doc.sha256 = hashlib.sha256(pdf).hexdigest()
+        doc.title = "Surat palsu"  # the facts shown on the page are signed too
+        db.session.commit()
+        db.engine.dispose()
+    assert "Catatan dokumen ini telah diubah" in client.get(f"/verify/{code}").get_data(as_text=True)
 
 
 def test_unknown_document_is_404(client):

@@ -32,7 +32,7 @@ def people(cli):
 def instance(cli, profile="banyuwangi"):
     cli("init", "--profile", profile)
     people(cli)
-    return create_app("instance", {"TESTING": True})
+    return create_app("instance", {"TESTING": True, "EGOVKIT_PUBLIC_URL": "https://layanan.banyuwangikab.example"})
 
 
 def as_user(app, email):

@@ -78,6 +78,7 @@ def create(email, nik, name, phone, role, region, agency, password_stdin):
         raise click.UsageError("give --email or --nik")
     if email and (not passwords.EMAIL.match(email) or len(email) > 254):
         raise click.BadParameter(f"{email!r} is not an email address", param_hint="--email")
+    nik = nik.strip() if nik else None
     if nik:
         try:
             parse_nik(nik)
@@ -123,10 +124,11 @@ def grant(login, role, region, agency):
 def revoke(login, role):
     """Take a role (every assignment of it) from an account."""
     user = _find(login)
-    kept = [a for a in user.roles if a.role != role]
-    if len(kept) == len(user.roles):
+    gone = [a for a in user.roles if a.role == role]
+    if not gone:
         raise click.ClickException(f"{user.login} does not hold {role}")
-    user.roles = kept
+    for assignment in gone:
+        db.session.delete(assignment)  # an explicit delete, so the audit trail records it
     db.session.commit()
     click.echo(f"{user.login}: revoked {role}")
 

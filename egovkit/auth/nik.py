@@ -11,7 +11,7 @@ from datetime import date
 
 from ..wilayah import data as wilayah
 
-_DIGITS16 = re.compile(r"^\d{16}$")
+_DIGITS16 = re.compile(r"[0-9]{16}")  # used with fullmatch: no trailing newline, ASCII digits only
 
 
 class NikError(ValueError):
@@ -36,13 +36,15 @@ def _date(dd: int, mm: int, yy: int, today: date) -> date:
 def parse_nik(nik: str, today: date | None = None) -> tuple[str, date, str]:
     """(district code, birth date, sex 'L'/'P') from a NIK; raises NikError."""
     nik = nik.strip()
-    if not _DIGITS16.match(nik):
+    if not _DIGITS16.fullmatch(nik):
         raise NikError("a NIK has exactly 16 digits")
     district = _region(nik)
     today = today or date.today()
     dd, mm, yy = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
     sex = "P" if dd > 40 else "L"
     born = _date(dd - 40 if dd > 40 else dd, mm, yy, today)
+    if born > today:
+        raise NikError(f"digits 7-12 give a birth date in the future ({born:%d-%m-%Y})")
     if nik[12:] == "0000":
         raise NikError("digits 13-16 (serial) start at 0001")
     return district, born, sex
@@ -62,7 +64,7 @@ def check_nik(nik: str, birth_date: date | None = None, sex: str | None = None) 
 def check_kk(number: str, today: date | None = None) -> str:
     """Validate a family card (KK) number structurally; returns the district code."""
     number = number.strip()
-    if not _DIGITS16.match(number):
+    if not _DIGITS16.fullmatch(number):
         raise NikError("a KK number has exactly 16 digits")
     district = _region(number)
     _date(int(number[6:8]), int(number[8:10]), int(number[10:12]), today or date.today())

@@ -1,6 +1,8 @@
 """Login throttling from a table, so it holds across worker processes
-without an extra service: 5 failures for one account or 20 from one
-address within 15 minutes lock further attempts until the window passes."""
+without an extra service: 5 failures for one account, or 100 from one
+address, within 15 minutes lock further attempts until the window passes.
+(Behind a reverse proxy every visitor may share one address: the address
+limit is high for that reason; configure the proxy to pass the real one.)"""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -12,7 +14,7 @@ from ..models import LoginAttempt, utcnow
 
 WINDOW = timedelta(minutes=15)
 PER_ACCOUNT = 5
-PER_ADDRESS = 20
+PER_ADDRESS = 100
 
 
 def locked(identifier: str, ip: str) -> bool:

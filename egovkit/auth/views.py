@@ -25,7 +25,8 @@ bp = Blueprint("auth", __name__)
 
 @login_manager.user_loader
 def _load_user(user_id: str):
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None  # disabling ends open sessions too
 
 
 def find_user(login: str) -> User | None:
@@ -80,7 +81,8 @@ def logout():
 
 
 class RegisterForm(Form):
-    nik = StringField("NIK", validators=[DataRequired(), Regexp(r"^\d{16}$", message="A NIK has 16 digits.")])
+    nik = StringField("NIK", validators=[DataRequired(), Regexp(r"\A[0-9]{16}\Z", message="A NIK has 16 digits.")],
+                      filters=[lambda v: v.strip() if v else v])
     name = StringField("Full name", validators=[DataRequired(), Length(min=2, max=120)])
     birth_date = DateField("Date of birth", validators=[DataRequired()])
     sex = RadioField("Sex", choices=[SelectChoice("L", "Male"), SelectChoice("P", "Female")],

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
-from sqlalchemy import select
+from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from .. import workflow
 from ..auth import scope
@@ -46,6 +46,9 @@ def decide(case_id: int, transition: str):
     try:
         workflow.fire(case, transition, note=note)
         db.session.commit()
+        from .cache import invalidate
+
+        invalidate()  # after commit: a page cached meanwhile would show the old state
     except workflow.Forbidden:
         db.session.rollback()
         abort(403)
@@ -73,19 +76,15 @@ def init_app(app) -> None:
         from flask_babel import get_locale
 
         def panel(case):
-            """Timeline and the decisions this user may take, for a module's record page."""
-            if case is None:
+            """Timeline and the decisions this user may take, for a module's record page (staff only)."""
+            if case is None or not current_user.is_authenticated or not scope.can_see(case):
                 return ""
             locale = str(get_locale())
             wf = app.extensions["egovkit"].workflows[case.workflow]
             steps = workflow.timeline(case)
-            return render_template("cases/_panel.html", case=case, steps=steps, wf=wf, locale=locale,
-                                   actions=workflow.allowed(case), state=state_title(case, locale))
+            return Markup(render_template("cases/_panel.html", case=case, steps=steps, wf=wf, locale=locale,
+                                          actions=workflow.allowed(case), state=state_title(case, locale)))
 
         return {"case_panel": panel, "case_url": case_url, "case_state": state_title}
 
 
-def waiting_count() -> int:
-    from sqlalchemy import func
-
-    return db.session.scalar(select(func.count()).select_from(workflow.Case).where(workflow.waiting_condition()))

@@ -11,16 +11,12 @@ from .forms import Form
 bp = Blueprint("documents", __name__)
 
 
-class UploadForm(Form):
-    pass
-
-
-@bp.route("/verify/<code>", methods=["GET", "POST"])
+@bp.route(documents.VERIFY_PATH + "/<code>", methods=["GET", "POST"])
 def verify(code: str):
     doc = db.session.scalar(select(documents.Document).where(documents.Document.code == code))
     if doc is None:
         abort(404)
-    form = UploadForm()
+    form = Form()  # CSRF only: the file comes from request.files
     result = None
     if form.validate_on_submit():
         upload = request.files.get("pdf")
@@ -28,6 +24,6 @@ def verify(code: str):
             result = "missing"
         else:
             result = "valid" if documents.check(doc, upload.read(10 * 1024 * 1024 + 1)) else "invalid"
-    signature_ok = documents.sign(doc.code, doc.number, doc.sha256) == doc.signature
+    signature_ok = documents.intact(doc)
     return render_template("documents/verify.html", doc=doc, form=form, result=result, signature_ok=signature_ok), \
         (400 if result == "missing" else 200)

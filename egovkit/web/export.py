@@ -24,6 +24,15 @@ def keyset(stmt, id_column, batch: int = 500):
         last = getattr(rows[-1], id_column.key)
 
 
+def _cell(value):
+    """Text a spreadsheet would run as a formula is prefixed with ' (CSV injection)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def csv_response(filename: str, header: list[str], rows: Iterable[Iterable]) -> Response:
     def generate():
         buffer = io.StringIO()
@@ -31,7 +40,7 @@ def csv_response(filename: str, header: list[str], rows: Iterable[Iterable]) -> 
         buffer.write("\ufeff")
         writer.writerow(header)
         for row in rows:
-            writer.writerow(["" if value is None else value for value in row])
+            writer.writerow([_cell(value) for value in row])
             if buffer.tell() > 64 * 1024:
                 yield buffer.getvalue()
                 buffer.seek(0)

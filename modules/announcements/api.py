@@ -60,15 +60,23 @@ def one(notice_id: int):
     return _out(notice)
 
 
+def _require_drafting() -> None:
+    """The same rule as the pages: drafts are for those who draft (or publish) notices."""
+    if not (scope.can("announcements.draft") or scope.can("announcements.publish")):
+        raise ApiError(403, "forbidden", "Your account may not work with draft notices.")
+
+
 @api.operation("/drafts", summary="Unpublished notices within the user's reach", response=Page[NoticeOut],
                query=PageQuery, scope="announcements:read")
 def drafts(query: PageQuery):
+    _require_drafting()
     return _page(scope.visible(select(Notice).where(Notice.published_at.is_(None)), Notice), query)
 
 
 @api.operation("/drafts/<int:notice_id>", summary="An unpublished notice within the user's reach",
                response=NoticeOut, scope="announcements:read")
 def draft(notice_id: int):
+    _require_drafting()
     notice = db.session.get(Notice, notice_id)
     if notice is None or notice.published_at is not None or not scope.can_see(notice):
         raise ApiError(404, "not_found", f"No draft {notice_id} within your reach.")
@@ -78,11 +86,12 @@ def draft(notice_id: int):
 @api.operation("/drafts", "POST", summary="Save a draft notice for the user's village, district or agency",
                response=NoticeOut, status=201, body=NoticeIn, scope="announcements:write")
 def create(body: NoticeIn):
-    if not scope.can("announcements.draft"):
-        raise ApiError(403, "forbidden", "Your account may not draft notices.")
+    _require_drafting()
     from .views import _reach
 
     region, agency = _reach()
+    if body.agency_code and (region or agency) and body.agency_code != agency:
+        raise ApiError(403, "forbidden", "Only regency-wide accounts may name another agency.")
     agency = agency or body.agency_code
     if agency and db.session.get(Agency, agency) is None:
         raise ApiError(422, "validation_failed", "Unknown agency.", {"agency_code": f"no agency {agency!r}"})

@@ -1,5 +1,6 @@
 """`egovkit announcements ...`: publish and list notices from the shell."""
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
@@ -29,9 +30,16 @@ def publish(title, body, agency):
     notice = Notice(title=title, body=body, agency_code=agency, published_at=utcnow())
     db.session.add(notice)
     db.session.flush()
+    pdf = bool(current_app.config.get("EGOVKIT_PUBLIC_URL"))
+    if pdf:
+        from .views import issue_pdf
+
+        issue_pdf(notice)
     events.publish("announcement.published", id=notice.id, title=notice.title, agency=notice.agency_code)
     db.session.commit()
     click.echo(f"published #{notice.id}: {title}")
+    if not pdf:
+        click.echo("  (no PDF: set EGOVKIT_PUBLIC_URL so its QR code can carry the public address)")
 
 
 @group.command("list")
@@ -58,7 +66,10 @@ def delete(notice_id, demo, yes):
         raise click.ClickException("no such notice" if notice_id else "no demo notices")
     if not yes:
         click.confirm(f"Delete {len(notices)} notice(s): {', '.join(n.title for n in notices)}?", abort=True)
+    from .views import withdraw
+
     for notice in notices:
+        withdraw(notice)
         db.session.delete(notice)
     db.session.commit()
     click.echo(f"deleted {len(notices)} notice(s)")

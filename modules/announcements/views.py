@@ -86,8 +86,10 @@ def create():
         abort(403)
     form = NoticeForm()
     region, agency = _reach()
+    # A village or district notice belongs to that region only; an agency's to that agency; only
+    # regency-wide accounts (no region, no agency) may name the publishing agency.
     agencies = db.session.scalars(select(Agency).where(Agency.active).order_by(Agency.name)).all()
-    if agency:
+    if agency or region:
         agencies = [a for a in agencies if a.code == agency]
     form.agency_code.choices = ([] if agency else [SelectChoice("", _("(none)"))]) + [
         SelectChoice(a.code, a.name) for a in agencies]
@@ -99,6 +101,7 @@ def create():
         db.session.add(notice)
         db.session.flush()
         if direct:
+            issue_pdf(notice)
             events.publish("announcement.published", id=notice.id, title=notice.title, agency=notice.agency_code)
             flash(_("Announcement published."), "success")
         else:
@@ -136,32 +139,36 @@ def export():
     return csv_response("pengumuman.csv", ["id", "title", "region_code", "agency_code", "published_at"], rows)
 
 
+def issue_pdf(notice: Notice) -> documents.Document:
+    """The notice as a numbered PDF with a verification QR code, made when it is published."""
+    doc_type = current_app.extensions["egovkit"].modules_by_name["announcements"].documents[0]
+    agency = db.session.get(Agency, notice.agency_code) if notice.agency_code else None
+    facts = [("Judul", notice.title),
+             ("Diterbitkan oleh", agency.name if agency else current_app.extensions["egovkit"].profile.regency.name)]
+    return documents.issue(doc_type, module="announcements", record_id=notice.id, title=notice.title,
+                           paragraphs=notice.body.split("\n"), facts=facts,
+                           scope=notice.region_code or notice.agency_code or None)
+
+
 @bp.get("/<int:record_id>/pdf")
 def pdf(record_id: int):
-    """The notice as a numbered PDF with a verification QR code (issued once, then the same file)."""
     notice = db.session.get(Notice, record_id)
-    if notice is None or notice.published_at is None:
-        abort(404)
-    doc = db.session.scalar(select(documents.Document).where(documents.Document.module == "announcements",
-                                                             documents.Document.record_id == str(notice.id)))
+    doc = db.session.scalar(select(documents.Document).where(
+        documents.Document.doc_type == "announcements.notice", documents.Document.record_id == str(record_id),
+        documents.Document.revoked.is_(False))) if notice is not None and notice.published_at else None
     if doc is None:
-        doc_type = current_app.extensions["egovkit"].modules_by_name["announcements"].documents[0]
-        agency = db.session.get(Agency, notice.agency_code) if notice.agency_code else None
-        facts = [("Judul", notice.title), ("Diterbitkan oleh", agency.name if agency else
-                                            current_app.extensions["egovkit"].profile.regency.name)]
-        doc = documents.issue(doc_type, module="announcements", record_id=notice.id, title=notice.title,
-                              paragraphs=notice.body.split("\n"), facts=facts,
-                              scope=notice.region_code or notice.agency_code or None)
-        db.session.commit()
+        abort(404)
     return send_file(documents.storage(doc.code), mimetype="application/pdf", download_name=f"{doc.code}.pdf")
 
 
 def on_published(case, step):
     """Workflow hook: the notice goes public in the same transaction as the approval."""
     notice = db.session.get(Notice, int(case.record_id))
+    if notice is None:
+        raise workflow.Conflict("this notice was deleted")
     notice.published_at = step.at
+    issue_pdf(notice)
     events.publish("announcement.published", id=notice.id, title=notice.title, agency=notice.agency_code)
-    invalidate()
 
 
 @bp.route("/<int:record_id>/delete", methods=["GET", "POST"])
@@ -174,12 +181,25 @@ def delete(record_id: int):
         abort(403)
     form = Form()
     if form.validate_on_submit():
+        withdraw(notice)
         db.session.delete(notice)
         db.session.commit()
         invalidate()
         flash(_("Announcement deleted."), "success")
         return redirect(url_for(".index"))
     return render_template("announcements/delete.html", notice=notice, form=form)
+
+
+def withdraw(notice: Notice) -> None:
+    """Before deleting a notice: close its open case and revoke its documents."""
+    if notice.case_id:
+        case = db.session.get(workflow.Case, notice.case_id)
+        notice.case_id = None
+        if case is not None and not case.closed:
+            case.closed = True
+    for doc in db.session.scalars(select(documents.Document).where(
+            documents.Document.doc_type == "announcements.notice", documents.Document.record_id == str(notice.id))):
+        documents.revoke(doc)
 
 
 def home_widget():

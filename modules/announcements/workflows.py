@@ -15,7 +15,7 @@ NOTICE = Workflow(
     transitions=(
         Transition("submit", ("draft",), "submitted", roles=("operator_desa", "kepala_desa", "opd_staff", "camat"),
                    title={"id": "Ajukan", "en": "Submit"}),
-        Transition("approve", ("submitted",), "published", roles=("camat", "opd_head"),
+        Transition("approve", ("submitted",), "published", roles=("camat", "opd_head"), separate=True,
                    title={"id": "Setujui dan terbitkan", "en": "Approve and publish"}),
         Transition("reject", ("submitted",), "draft", roles=("camat", "opd_head"), requires=("note",),
                    title={"id": "Kembalikan", "en": "Send back"}),

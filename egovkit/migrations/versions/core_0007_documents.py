@@ -29,6 +29,7 @@ def upgrade():
         sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("issued_by", sa.String(120), nullable=False),
         sa.Column("revoked", sa.Boolean(), nullable=False),
+        sa.UniqueConstraint("doc_type", "record_id"),
     )
     op.create_table(
         "core_doc_sequence",
