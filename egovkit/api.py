@@ -28,7 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from . import __version__
 from .db import db
-from .models import User, utcnow
+from .models import User, as_utc, utcnow
 
 PREFIX = "/api/v1"
 T = TypeVar("T")
@@ -81,31 +81,19 @@ def issue_token(user: User, name: str, scopes: list[str], days: int | None = Non
     return token, secret
 
 
-def _aware(value):
-    from datetime import timezone
-
-    return value if value is None or value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
 def _token_from_request() -> ApiToken | None:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(header[7:].strip())))
-    if token is None or token.revoked or (token.expires_at and _aware(token.expires_at) < utcnow()):
+    if token is None or token.revoked or (token.expires_at and as_utc(token.expires_at) < utcnow()):
         raise ApiError(401, "invalid_token", "The token is unknown, expired or revoked.")
     return token
 
 
 # ----------------------------------------------------------------- errors and shapes
-def _utc(value: datetime) -> datetime:
-    from datetime import timezone
-
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
-
-
 # A datetime that always carries its offset (SQLite hands back naive UTC values).
-UtcDateTime = Annotated[datetime, AfterValidator(_utc)]
+UtcDateTime = Annotated[datetime, AfterValidator(as_utc)]
 
 
 class ApiError(Exception):
@@ -249,7 +237,7 @@ def _register_auth(app) -> None:
             if token is not None and not current_user.is_authenticated:
                 raise ApiError(401, "invalid_token", "The token's account is disabled.")
             if token is not None and (token.last_used_at is None or
-                                      _aware(token.last_used_at) < utcnow() - timedelta(minutes=5)):
+                                      as_utc(token.last_used_at) < utcnow() - timedelta(minutes=5)):
                 token.last_used_at = utcnow()
                 db.session.commit()
         return None

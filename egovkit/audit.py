@@ -14,14 +14,14 @@ import contextvars
 import hashlib
 import hmac
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask import current_app, has_request_context
 from sqlalchemy import Integer, String, Text, event, insert, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import Session, db
-from .models import utcnow
+from .models import as_utc, utcnow
 
 GENESIS = "0" * 64
 _actor: contextvars.ContextVar[str | None] = contextvars.ContextVar("egovkit_audit_actor", default=None)
@@ -72,9 +72,7 @@ def _who() -> tuple[int | None, str]:
 
 
 def _stamp(value: datetime) -> str:
-    if value.tzinfo is None:  # SQLite hands back naive UTC
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return as_utc(value).isoformat(timespec="microseconds")
 
 
 def _key() -> bytes:

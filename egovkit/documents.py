@@ -14,7 +14,7 @@ import hmac
 import io
 import json
 import secrets
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -27,7 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from . import audit
 from .db import db
-from .models import utcnow
+from .models import as_utc, utcnow
 from .modules import DocumentType
 
 VERIFY_PATH = "/verify"  # the public page a document's QR code leads to (egovkit/web/documents.py)
@@ -73,9 +73,9 @@ def _key() -> bytes:
 
 def sign(doc: Document) -> str:
     """HMAC over everything the public verification page shows, so an edited row is detected."""
-    issued = doc.issued_at if doc.issued_at.tzinfo else doc.issued_at.replace(tzinfo=timezone.utc)
+    issued = as_utc(doc.issued_at)
     payload = json.dumps([doc.code, doc.doc_type, doc.number, doc.title, doc.facts, doc.sha256,
-                          issued.astimezone(timezone.utc).isoformat(timespec="seconds"), bool(doc.revoked)],
+                          issued.isoformat(timespec="seconds"), bool(doc.revoked)],
                          ensure_ascii=False, separators=(",", ":"))
     return hmac.new(_key(), payload.encode(), hashlib.sha256).hexdigest()
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from . import audit, events, workdays
 from .auth import scope
 from .db import db
-from .models import utcnow
+from .models import as_utc, utcnow
 
 
 # ----------------------------------------------------------------- definitions
@@ -125,7 +125,7 @@ class Case(db.Model):
 
     @property
     def overdue(self) -> bool:
-        return self.due_at is not None and not self.closed and _aware(self.due_at) < utcnow()
+        return self.due_at is not None and not self.closed and as_utc(self.due_at) < utcnow()
 
 
 class Step(db.Model):
@@ -163,10 +163,6 @@ class Invalid(WorkflowError):
 
 
 # ----------------------------------------------------------------- operations
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
 def _due(state: str, r: Rules, since: datetime) -> datetime | None:
     days = r.sla.get(state)
     if not days:
@@ -174,7 +170,7 @@ def _due(state: str, r: Rules, since: datetime) -> datetime | None:
     profile = current_app.extensions["egovkit"].profile
     tz = ZoneInfo(profile.timezone)
     extra = frozenset(profile.schema.holidays)
-    local_day = _aware(since).astimezone(tz).date()
+    local_day = as_utc(since).astimezone(tz).date()
     due_day = workdays.add_working_days(local_day, days, extra)
     return datetime.combine(due_day, time(23, 59, 59), tz).astimezone(timezone.utc)
 

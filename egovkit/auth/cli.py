@@ -20,8 +20,9 @@ _LEVEL_FOR_SCOPE = {"district": "district", "village": "village"}
 
 
 def _find(login: str) -> User:
-    login = login.strip().lower()
-    user = db.session.scalar(select(User).where((User.email == login) | (User.nik == login)))
+    from .views import find_user
+
+    user = find_user(login)
     if user is None:
         raise click.ClickException(f"no account with email or NIK {login!r}")
     return user

@@ -1,7 +1,6 @@
 """Core pages: portal home, regions, language switch, health check, logo."""
 from __future__ import annotations
 
-from datetime import timezone
 
 from flask import (Blueprint, abort, current_app, jsonify, redirect, render_template, request,
                    send_from_directory,
@@ -14,7 +13,7 @@ from ..app import LOCALES
 from ..auth import scope
 from ..auth.views import safe_next
 from ..db import db
-from ..models import Region
+from ..models import Region, as_utc
 from ..wilayah.data import Region as RegionFact, display_name
 from .cache import public_page
 
@@ -44,6 +43,10 @@ def init_app(app) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if app.config["SESSION_COOKIE_SECURE"]:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if current_user.is_authenticated:
+            response.headers.setdefault("Cache-Control", "no-store, private")
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -64,7 +67,7 @@ def rupiah(amount) -> str:
 
 def _isotime(value) -> str:
     """ISO 8601 with offset; SQLite hands back naive datetimes, which are UTC."""
-    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
+    return as_utc(value).isoformat()
 
 
 def _here() -> str:
