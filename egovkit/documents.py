@@ -165,11 +165,14 @@ def storage(code: str) -> Path:
 
 
 def issue(doc_type: DocumentType, *, module: str, record_id, title: str, paragraphs: list[str],
-          facts: list[tuple[str, str]], scope: str | None = None) -> Document:
-    """Number, render, store and sign a document (in the caller's transaction)."""
+          facts: list[tuple[str, str]], scope: str | None = None, code: str | None = None) -> Document:
+    """Number, render, store and sign a document (in the caller's transaction); ``code`` overrides the
+    type's classification code in the number (e.g. one per kind of letter)."""
     now = utcnow()
-    code = secrets.token_urlsafe(9)[:12]
+    if code is not None:
+        doc_type = DocumentType(doc_type.name, code, doc_type.numbering)
     number = next_number(doc_type, scope or current_app.extensions["egovkit"].profile.regency.code, now)
+    code = secrets.token_urlsafe(9)[:12]
     verify_url = public_url(f"{VERIFY_PATH}/{code}")
     pdf = render(title, number, paragraphs, facts, verify_url, now)
     digest = hashlib.sha256(pdf).hexdigest()

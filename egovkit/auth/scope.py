@@ -88,8 +88,15 @@ def _clause(model, grant: Grant):
         if column is None:
             return None  # the grant restricts a dimension this model does not have: no access through it
         col = getattr(model, column)
-        parts.append(or_(col == wanted, col.like(f"{wanted}.%")) if dimension == "region" else col == wanted)
+        parts.append(_within(col, wanted) if dimension == "region" else col == wanted)
     return and_(true(), *parts)
+
+
+def _within(col, code: str):
+    """The region ``code`` and everything below it, as index ranges (a village has nothing below it)."""
+    if code.count(".") == 3:
+        return col == code
+    return or_(col == code, and_(col > code + ".", col < code + "/"))  # "/" sorts right after "."
 
 
 def _dimensions(grant: Grant, scope: Scope):

@@ -1,7 +1,9 @@
 """smart_kampung: the village population register, letters and delegated approvals (Smart Kampung)."""
 from pydantic import Field
 
-from egovkit.modules import Module, NavItem, Settings
+from egovkit.modules import DocumentType, Module, NavItem, Settings
+
+from .letters import DEFAULT_TYPES, LetterType
 
 
 class SmartKampungSettings(Settings):
@@ -9,6 +11,10 @@ class SmartKampungSettings(Settings):
     search_limit: int = Field(50, ge=10, le=500, description="Residents shown per search.")
     demo_families_per_village: int = Field(3, ge=0, le=2000,
                                            description="Synthetic families per village made by `init --demo`.")
+    letters: dict[str, LetterType] = Field(default_factory=lambda: dict(DEFAULT_TYPES),
+                                           description="Letter types: title, classification code, fields, template. "
+                                                       "Replaces the defaults (domisili, usaha, sktm, "
+                                                       "pengantar_ktp_kk, kelahiran, kematian) when given.")
 
 
 MODULE = Module(
@@ -22,11 +28,17 @@ MODULE = Module(
         "smart_kampung.residents.read": ("operator_desa", "kepala_desa", "camat"),
         "smart_kampung.residents.edit": ("operator_desa",),
         "smart_kampung.residents.import": ("operator_desa",),
+        "smart_kampung.letters.request": ("citizen", "operator_desa"),
+        "smart_kampung.letters.read": ("operator_desa", "kepala_desa", "camat"),
     },
+    workflows="egovkit_modules.smart_kampung.workflows:WORKFLOWS",
+    documents=(DocumentType("smart_kampung.letter", "470", "{code}/{seq:03d}/{scope}/{year}"),),
     models="egovkit_modules.smart_kampung.models",
     blueprint="egovkit_modules.smart_kampung.views:bp",
     cli="egovkit_modules.smart_kampung.cli:residents",
     demo="egovkit_modules.smart_kampung.demo:seed",
     nav=(NavItem("smart_kampung.residents", {"id": "Penduduk", "en": "Residents"}, public=False,
-                 permission="smart_kampung.residents.read"),),
+                 permission="smart_kampung.residents.read"),
+         NavItem("smart_kampung.letters", {"id": "Surat desa", "en": "Village letters"}, public=False),
+         NavItem("smart_kampung.track", {"id": "Lacak surat", "en": "Track a letter"})),
 )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from egovkit.auth.scope import Scope
@@ -48,3 +48,19 @@ class Resident(db.Model):
     rw: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(8), default="alive", index=True)  # alive | moved | died
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class Letter(db.Model):
+    """A request for a village letter, followed through the smart_kampung.letter workflow."""
+
+    __tablename__ = "smart_kampung_letter"
+    __scope__ = Scope(region="village_code", owner="citizen_id")
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tracking_code: Mapped[str] = mapped_column(String(12), unique=True)  # public: status only, no personal data
+    letter_type: Mapped[str] = mapped_column(String(40))
+    resident_id: Mapped[int] = mapped_column(ForeignKey("smart_kampung_resident.id"), index=True)
+    village_code: Mapped[str] = mapped_column(ForeignKey("core_region.code"), index=True)
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"), index=True)
+    fields: Mapped[str] = mapped_column(Text)  # JSON: the answers to the letter type's fields
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("core_case.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

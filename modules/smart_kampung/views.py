@@ -1,23 +1,30 @@
 """Operator screens: search the register, a resident, a family card, edits, CSV upload."""
 from __future__ import annotations
 
+import json
+import secrets
 import tempfile
+from datetime import date
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import select
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
+from flask_login import current_user, login_required
+
+from egovkit import documents, events, workflow
 from egovkit.auth import scope
 from egovkit.csvimport import RowError
 from egovkit.db import db
+from egovkit.models import Region
 from egovkit.web.forms import Form
 
 from . import codes, importer
-from .models import Family, Resident
+from .models import Family, Letter, Resident
 
 bp = Blueprint("smart_kampung", __name__, url_prefix="/kampung", template_folder="templates")
 
@@ -34,7 +41,9 @@ def residents():
     if q.isdigit() and len(q) == 16:
         stmt = stmt.where(Resident.nik == q)
     elif q:
-        stmt = stmt.where(Resident.name_key.startswith(q.lower(), autoescape=True))
+        key = q.lower()[:120]
+        # A range, not LIKE 'q%': both SQLite and PostgreSQL answer it from the (village, name) index.
+        stmt = stmt.where(Resident.name_key >= key, Resident.name_key < key[:-1] + chr(ord(key[-1]) + 1))
     rows = db.session.scalars(stmt.order_by(Resident.name_key, Resident.id).limit(_settings().search_limit)).all()
     return render_template("smart_kampung/residents.html", rows=rows, q=q,
                            can_import=scope.can("smart_kampung.residents.import"))
@@ -129,3 +138,168 @@ def upload():
             rejects = summary.rejects_file.read_text(encoding="utf-8") if summary.rejects_file else None
         return render_template("smart_kampung/import.html", form=form, summary=summary, rejects=rejects)
     return render_template("smart_kampung/import.html", form=form, summary=None), (400 if form.errors else 200)
+
+
+# ----------------------------------------------------------------- letters
+def _letter_types() -> dict:
+    return _settings().letters
+
+
+def _check_fields(letter_type, form) -> tuple[dict, dict]:
+    """(answers, errors) for a letter type's fields from a submitted form."""
+    answers, errors = {}, {}
+    for f in letter_type.fields:
+        value = " ".join((form.get(f.name) or "").split())
+        if not value:
+            if f.required:
+                errors[f.name] = _("This field is required.")
+            continue
+        if len(value) > 200:
+            errors[f.name] = _("Field cannot be longer than %(max)d characters.", max=200)
+        elif f.type == "date":
+            try:
+                value = date.fromisoformat(value).isoformat()
+            except ValueError:
+                errors[f.name] = _("A date, e.g. 2026-08-17.")
+        elif f.type == "number" and not value.isdigit():
+            errors[f.name] = _("Numbers only.")
+        elif f.type == "choice" and value not in f.choices:
+            errors[f.name] = _("Not a valid choice.")
+        answers[f.name] = value
+    return answers, errors
+
+
+def _subject() -> Resident | None:
+    """Whom the letter is for: ?resident=ID for staff (within reach); the citizen themself, by NIK."""
+    if request.values.get("resident"):
+        if not scope.can("smart_kampung.residents.read"):
+            abort(403)
+        return scope.get_or_404(Resident, request.values.get("resident", type=int) or 0)
+    nik = getattr(current_user, "nik", None)
+    if not nik:
+        return None
+    return db.session.scalar(select(Resident).where(Resident.nik == nik, Resident.status == "alive"))
+
+
+@bp.get("/letters")
+@login_required
+def letters():
+    stmt = scope.visible(select(Letter), Letter).order_by(Letter.id.desc()).limit(200)
+    rows = db.session.scalars(stmt).all()
+    cases = {c.id: c for c in db.session.scalars(
+        select(workflow.Case).where(workflow.Case.id.in_([r.case_id for r in rows if r.case_id])))}
+    return render_template("smart_kampung/letters.html", rows=rows, cases=cases, types=_letter_types(),
+                           can_request=scope.can("smart_kampung.letters.request"))
+
+
+@bp.route("/letters/new", methods=["GET", "POST"])
+@scope.require("smart_kampung.letters.request")
+def request_letter():
+    types = _letter_types()
+    kind = request.values.get("type")
+    letter_type = types.get(kind)
+    person = _subject()
+    form = Form()
+    errors, answers = {}, {}
+    if person is None:
+        flash(_("Your NIK is not in this village register. Please visit your village office."), "error")
+        return redirect(url_for(".letters"))
+    if letter_type is not None and request.method == "POST" and form.validate_on_submit():
+        answers, errors = _check_fields(letter_type, request.form)
+        if not errors:
+            citizen = current_user.id if getattr(current_user, "nik", None) == person.nik else None
+            letter = Letter(tracking_code=_tracking_code(), letter_type=kind, resident_id=person.id,
+                            village_code=person.village_code, citizen_id=citizen,
+                            fields=json.dumps(answers, ensure_ascii=False))
+            db.session.add(letter)
+            db.session.flush()
+            title = f"{letter_type.title.get('id')}: {person.name}"
+            case = workflow.start("smart_kampung.letter", letter.id, title, module="smart_kampung",
+                                  region_code=person.village_code, owner_id=citizen, user=current_user)
+            letter.case_id = case.id
+            db.session.commit()
+            flash(_("Request sent. Tracking code: %(code)s", code=letter.tracking_code), "success")
+            return redirect(url_for(".letter", record_id=letter.id))
+    return render_template("smart_kampung/request.html", types=types, kind=kind, letter_type=letter_type,
+                           person=person, form=form, errors=errors, answers=answers or request.form), \
+        (400 if errors else 200)
+
+
+def _tracking_code() -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a counter
+    return "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+def _visible_letter(record_id: int) -> Letter:
+    letter = scope.get_or_404(Letter, record_id)
+    return letter
+
+
+@bp.get("/letters/<int:record_id>")
+@login_required
+def letter(record_id: int):
+    item = _visible_letter(record_id)
+    person = db.session.get(Resident, item.resident_id)
+    case = db.session.get(workflow.Case, item.case_id) if item.case_id else None
+    doc = _document(item)
+    return render_template("smart_kampung/letter.html", letter=item, person=person, case=case, doc=doc,
+                           letter_type=_letter_types().get(item.letter_type), answers=json.loads(item.fields))
+
+
+def _document(item: Letter):
+    return db.session.scalar(select(documents.Document).where(
+        documents.Document.doc_type == "smart_kampung.letter", documents.Document.record_id == str(item.id)))
+
+
+@bp.get("/letters/<int:record_id>/pdf")
+@login_required
+def letter_pdf(record_id: int):
+    item = _visible_letter(record_id)
+    doc = _document(item)
+    if doc is None or doc.revoked:
+        abort(404)
+    return send_file(documents.storage(doc.code), mimetype="application/pdf", download_name=f"surat-{doc.code}.pdf")
+
+
+@bp.get("/track")
+def track():
+    """Public: the state of a request by its tracking code, without personal data."""
+    code = (request.args.get("code") or "").strip().upper()
+    found = db.session.scalar(select(Letter).where(Letter.tracking_code == code)) if code else None
+    case = db.session.get(workflow.Case, found.case_id) if found and found.case_id else None
+    return render_template("smart_kampung/track.html", code=code, letter=found, case=case,
+                           letter_type=_letter_types().get(found.letter_type) if found else None), \
+        (404 if code and found is None else 200)
+
+
+def _masked(nik: str) -> str:
+    return nik[:6] + "******" + nik[-4:]
+
+
+def on_issued(case, step):
+    """Workflow hook (same transaction as the signature): number, render and sign the letter's PDF."""
+    item = db.session.get(Letter, int(case.record_id))
+    person = db.session.get(Resident, item.resident_id)
+    letter_type = _letter_types()[item.letter_type]
+    profile = current_app.extensions["egovkit"].profile
+    village = db.session.get(Region, person.village_code)
+    district = db.session.get(Region, village.parent_code)
+    values = {"name": person.name, "nik": person.nik, "birth_place": person.birth_place,
+              "birth_date": person.birth_date.strftime("%d-%m-%Y"), "village": village.name,
+              "district": district.name, "regency": profile.regency.name,
+              "address": f"{person.address} RT {person.rt}/RW {person.rw}, {village.name}",
+              **json.loads(item.fields)}
+    try:
+        paragraphs = [p.format(**values) for p in letter_type.template]
+    except (KeyError, IndexError) as exc:
+        raise workflow.Invalid(f"the template of {item.letter_type} names an unknown field {exc}") from None
+    doc_type = current_app.extensions["egovkit"].modules_by_name["smart_kampung"].documents[0]
+    documents.issue(doc_type, module="smart_kampung", record_id=item.id, title=letter_type.title["id"],
+                    paragraphs=paragraphs, scope=person.village_code, code=letter_type.code,
+                    facts=[("Jenis surat", letter_type.title["id"]), ("Nama", person.name),
+                           ("NIK", _masked(person.nik)), ("Desa", village.name),
+                           ("Ditandatangani oleh", step.actor)])
+    if item.letter_type == "kematian":
+        person.status = "died"
+        events.publish("resident.died", nik=person.nik, village=person.village_code,
+                       date_of_death=json.loads(item.fields).get("date_of_death"), letter=item.id)

@@ -1,0 +1,79 @@
+"""Village letter types (surat keterangan): declared as settings, so a profile
+can add a type or change a field, a template or a classification code."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class LetterField(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,30}$", description="Key used in the template, e.g. purpose.")
+    label: dict[Literal["id", "en"], str] = Field(description="Label in each language.")
+    type: Literal["text", "date", "number", "choice"] = "text"
+    required: bool = True
+    choices: list[str] = Field(default_factory=list, description="For type choice.")
+
+
+class LetterType(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: dict[Literal["id", "en"], str]
+    code: str = Field("470", description="Classification code in the letter number (470: population affairs).")
+    fields: list[LetterField] = Field(default_factory=list)
+    template: list[str] = Field(description="Paragraphs; {name}, {nik}, {birth_place}, {birth_date}, {address}, "
+                                            "{village}, ... of the resident and {field} of the request.")
+
+
+def _f(name, id_, en, type_="text", required=True, choices=()):
+    return LetterField(name=name, label={"id": id_, "en": en}, type=type_, required=required, choices=list(choices))
+
+
+OPENING = ("Yang bertanda tangan di bawah ini Kepala Desa {village}, Kecamatan {district}, {regency}, "
+           "menerangkan bahwa:")
+PERSON = "Nama: {name}; NIK: {nik}; tempat/tanggal lahir: {birth_place}, {birth_date}; alamat: {address}."
+CLOSING = "Demikian surat keterangan ini dibuat untuk dipergunakan sebagaimana mestinya."
+
+DEFAULT_TYPES: dict[str, LetterType] = {
+    "domisili": LetterType(
+        title={"id": "Surat Keterangan Domisili", "en": "Certificate of domicile"},
+        fields=[_f("since", "Tinggal sejak", "Living here since", "date"),
+                _f("purpose", "Keperluan", "Purpose")],
+        template=[OPENING, PERSON, "benar berdomisili di alamat tersebut sejak {since}. Surat ini diberikan untuk "
+                                   "keperluan {purpose}.", CLOSING]),
+    "usaha": LetterType(
+        title={"id": "Surat Keterangan Usaha", "en": "Business certificate"}, code="503",
+        fields=[_f("business_name", "Nama usaha", "Business name"), _f("business_type", "Jenis usaha", "Kind of business"),
+                _f("business_address", "Alamat usaha", "Business address"),
+                _f("since", "Berdiri sejak", "Running since", "date")],
+        template=[OPENING, PERSON, "benar memiliki usaha {business_name} ({business_type}) di {business_address} "
+                                   "sejak {since}.", CLOSING]),
+    "sktm": LetterType(
+        title={"id": "Surat Keterangan Tidak Mampu", "en": "Certificate of low income"}, code="400",
+        fields=[_f("income", "Penghasilan keluarga per bulan (Rp)", "Household income per month (Rp)", "number"),
+                _f("purpose", "Keperluan", "Purpose", "choice", choices=("Sekolah", "Rumah sakit", "Lainnya"))],
+        template=[OPENING, PERSON, "benar termasuk keluarga kurang mampu dengan penghasilan keluarga sekitar "
+                                   "Rp {income} per bulan. Surat ini diberikan untuk keperluan {purpose}.", CLOSING]),
+    "pengantar_ktp_kk": LetterType(
+        title={"id": "Surat Pengantar KTP/KK", "en": "Cover letter for ID card / family card"},
+        fields=[_f("document", "Dokumen", "Document", "choice", choices=("KTP", "KK")),
+                _f("reason", "Alasan", "Reason", "choice", choices=("Baru", "Hilang", "Perubahan data"))],
+        template=[OPENING, PERSON, "mengajukan permohonan {document} ({reason}) kepada Dinas Kependudukan dan "
+                                   "Pencatatan Sipil.", CLOSING]),
+    "kelahiran": LetterType(
+        title={"id": "Surat Keterangan Kelahiran", "en": "Birth certificate letter"},
+        fields=[_f("child_name", "Nama anak", "Child's name"), _f("child_birth_date", "Tanggal lahir anak",
+                                                                   "Child's date of birth", "date"),
+                _f("child_birth_place", "Tempat lahir anak", "Child's place of birth"),
+                _f("child_sex", "Jenis kelamin anak", "Child's sex", "choice", choices=("L", "P")),
+                _f("birth_order", "Anak ke-", "Birth order", "number")],
+        template=[OPENING, "telah lahir seorang anak bernama {child_name} ({child_sex}), anak ke-{birth_order}, di "
+                           "{child_birth_place} pada {child_birth_date}, dari orang tua:", PERSON, CLOSING]),
+    "kematian": LetterType(
+        title={"id": "Surat Keterangan Kematian", "en": "Death certificate letter"},
+        fields=[_f("date_of_death", "Tanggal meninggal", "Date of death", "date"),
+                _f("place_of_death", "Tempat meninggal", "Place of death"), _f("cause", "Sebab", "Cause"),
+                _f("reporter", "Pelapor", "Reporter"), _f("relation", "Hubungan pelapor", "Reporter's relation")],
+        template=[OPENING, PERSON, "telah meninggal dunia pada {date_of_death} di {place_of_death} karena {cause}. "
+                                   "Dilaporkan oleh {reporter} ({relation}).", CLOSING]),
+}

@@ -1,0 +1,124 @@
+"""The Smart Kampung journey through HTTP: a citizen asks for a domisili
+letter, the operator checks it, the kepala desa signs, the PDF verifies via
+its QR page, tracking shows 'Selesai'. A death letter marks the resident
+died and publishes resident.died once."""
+import io
+import re
+
+import pytest
+
+from egovkit.app import create_app
+
+from .conftest import csrf_token, login
+from .test_auth import WOMAN
+from .test_smart_kampung import GOOD, write
+from .test_workflow import PASSWORD, people
+
+CITIZEN = dict(GOOD, nik=WOMAN, nama="Sri Wahyuni", jenis_kelamin="P", hubungan_keluarga="Istri")
+
+
+@pytest.fixture
+def village(cli):
+    cli("init", "--profile", "banyuwangi")
+    people(cli)
+    write("warga.csv", [GOOD, CITIZEN])
+    cli("residents", "import", "warga.csv")
+    return create_app("instance", {"TESTING": True})
+
+
+def signed_in(app, who, password=PASSWORD):
+    client = app.test_client()
+    assert login(client, who, password).status_code == 302
+    return client
+
+
+def citizen(app):
+    client = app.test_client()
+    data = {"nik": WOMAN, "name": "Sri Wahyuni", "birth_date": "1990-08-17", "sex": "P", "phone": "081234567890",
+            "email": "", "password": "kata-sandi-panjang", "confirm": "kata-sandi-panjang",
+            "csrf_token": csrf_token(client, "/register")}
+    assert client.post("/register", data=data).status_code == 302
+    return client
+
+
+def ask(client, kind, **answers):
+    url = f"/kampung/letters/new?type={kind}"
+    return client.post(url, data={"csrf_token": csrf_token(client, url), "type": kind, **answers})
+
+
+def decide(client, url, transition, note=""):
+    page = client.get(url).get_data(as_text=True)
+    case_id = re.search(r'formaction="/cases/(\d+)/' + transition, page).group(1)
+    return client.post(f"/cases/{case_id}/{transition}",
+                       data={"csrf_token": csrf_token(client, url), "note": note, "next": url})
+
+
+def test_domisili_letter_from_request_to_verified_pdf(village):
+    sri = citizen(village)
+    bad = ask(sri, "domisili", since="kemarin", purpose="")
+    assert bad.status_code == 400
+    response = ask(sri, "domisili", since="2015-01-01", purpose="Melamar pekerjaan")
+    assert response.status_code == 302
+    url = response.headers["Location"]
+    page = sri.get(url).get_data(as_text=True)
+    code = re.search(r"<code>([A-Z0-9]{8})</code>", page).group(1)
+    public = village.test_client()
+    assert "Diajukan" in public.get(f"/kampung/track?code={code}").get_data(as_text=True)
+
+    operator = signed_in(village, "op.sarongan@desa.id")
+    assert "Surat Keterangan Domisili" in operator.get("/inbox").get_data(as_text=True)
+    assert decide(operator, url, "verify").status_code == 302
+    kades = signed_in(village, "kades.sarongan@desa.id")
+    assert decide(kades, url, "sign").status_code == 302
+
+    track = public.get(f"/kampung/track?code={code}").get_data(as_text=True)
+    assert "Selesai" in track and "Sri" not in track  # no personal data on the public page
+    pdf = sri.get(url + "/pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    with village.app_context():
+        from egovkit.db import db
+        from egovkit.documents import Document
+
+        doc = db.session.query(Document).filter_by(doc_type="smart_kampung.letter").one()
+        doc_code, number = doc.code, doc.number
+        db.engine.dispose()
+    assert re.fullmatch(r"470/001/35\.10\.01\.2001/20\d\d", number)
+    page = public.get(f"/verify/{doc_code}").get_data(as_text=True)
+    assert "Surat Keterangan Domisili" in page and "351001******0001" in page and WOMAN not in page
+    checked = public.post(f"/verify/{doc_code}", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(public, f"/verify/{doc_code}"), "pdf": (io.BytesIO(pdf.data), "surat.pdf")})
+    assert "Asli" in checked.get_data(as_text=True)
+    assert village.test_client().get(url + "/pdf").status_code == 302  # sign in first
+    other = signed_in(village, "op.kandangan@desa.id")
+    assert other.get(url).status_code == 404 and other.get(url + "/pdf").status_code == 404
+
+
+def test_citizen_outside_the_register_is_sent_to_the_office(village):
+    client = village.test_client()
+    data = {"nik": "3510015209950001", "name": "Orang Baru", "birth_date": "1995-09-12", "sex": "P",
+            "phone": "081234567891", "email": "", "password": "kata-sandi-panjang", "confirm": "kata-sandi-panjang",
+            "csrf_token": csrf_token(client, "/register")}
+    client.post("/register", data=data)
+    response = client.get("/kampung/letters/new?type=domisili", follow_redirects=True)
+    assert "kantor desa" in response.get_data(as_text=True)
+
+
+def test_death_letter_marks_the_resident_died_and_publishes_once(village, cli):
+    operator = signed_in(village, "op.sarongan@desa.id")
+    with village.app_context():
+        from egovkit.db import db
+        from egovkit_modules.smart_kampung.models import Resident
+
+        budi = db.session.query(Resident).filter_by(nik=GOOD["nik"]).one().id
+        db.engine.dispose()
+    url = f"/kampung/letters/new?type=kematian&resident={budi}"
+    response = operator.post(url, data={"csrf_token": csrf_token(operator, url), "type": "kematian",
+                                        "resident": budi, "date_of_death": "2026-11-20",
+                                        "place_of_death": "Rumah", "cause": "Sakit", "reporter": "Sri Wahyuni",
+                                        "relation": "Istri"})
+    letter = response.headers["Location"]
+    decide(operator, letter, "verify")
+    decide(signed_in(village, "kades.sarongan@desa.id"), letter, "sign")
+    assert "meninggal" in operator.get(f"/kampung/residents/{budi}").get_data(as_text=True)
+    events = cli("events", "list").output
+    assert events.count("resident.died") == 1
