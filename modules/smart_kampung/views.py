@@ -258,7 +258,8 @@ def letter_pdf(record_id: int):
     doc = _document(item)
     if doc is None or doc.revoked:
         abort(404)
-    return send_file(documents.storage(doc.code), mimetype="application/pdf", download_name=f"surat-{doc.code}.pdf")
+    return send_file(documents.storage(doc.code), mimetype="application/pdf", download_name=f"surat-{doc.code}.pdf",
+                     as_attachment=True)
 
 
 @bp.get("/track")
