@@ -358,6 +358,9 @@ def _enum_values(source: str) -> list[str]:
 
     if source == "agencies":
         return list(db.session.scalars(select(Agency.code).where(Agency.active).order_by(Agency.code)))
+    if source.startswith("settings:"):  # "settings:<module>.<setting>": the keys of a mapping setting
+        module, _, key = source[len("settings:"):].partition(".")
+        return sorted(getattr(current_app.extensions["egovkit"].profile.modules[module], key))
     raise ValueError(f"unknown x-egovkit-enum source {source!r}")
 
 

@@ -4,6 +4,7 @@ workers must never share a connection)."""
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, request
@@ -72,6 +73,7 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=os.environ.get("EGOVKIT_SECURE_COOKIES") == "1",
         REMEMBER_COOKIE_HTTPONLY=True,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
         BABEL_DEFAULT_LOCALE=profile.locale,
         BABEL_DEFAULT_TIMEZONE=profile.timezone,

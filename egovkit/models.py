@@ -53,6 +53,8 @@ class User(db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Part of every session's id: bumping it (sign-out, password reset, disabling) ends all sessions.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     roles: Mapped[list["RoleAssignment"]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     # Flask-Login
@@ -64,7 +66,11 @@ class User(db.Model):
     is_anonymous = False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}:{self.session_epoch}"
+
+    def end_sessions(self) -> None:
+        """Invalidate every open session of this account (on every device)."""
+        self.session_epoch = (self.session_epoch or 0) + 1
 
     def has_role(self, role: str) -> bool:
         return any(r.role == role for r in self.roles)

@@ -3,6 +3,7 @@ an OpenAPI document that validates and that a schema-driven fuzzer cannot
 break (schemathesis)."""
 import pytest
 import schemathesis
+from schemathesis.checks import positive_data_acceptance
 from hypothesis import HealthCheck, given, settings
 from openapi_spec_validator import validate
 
@@ -96,7 +97,8 @@ def test_unknown_scope_is_refused(api, cli):
 def test_every_documented_operation_answers_as_documented(api, cli):
     # schemathesis drives each operation from the OpenAPI document and checks status codes, content types and
     # response schemas (its pytest plugin does not run under pytest 9 yet, so hypothesis runs it directly).
-    secret = token(cli, "admin@localhost", "me:read", "announcements:read", "announcements:write")
+    secret = token(cli, "admin@localhost", "me:read", "announcements:read", "announcements:write", "kampung:read",
+                   "kampung:write")
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", api)
     checked = []
     for result in schema.get_all_operations():
@@ -106,7 +108,10 @@ def test_every_documented_operation_answers_as_documented(api, cli):
         @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
                   database=None)
         def run(case):
-            case.call_and_validate(headers=bearer(secret))
+            # A letter's answers depend on its type, checked when the request arrives (a documented 422),
+            # so schema-valid bodies may be refused there: that one check is left out for that operation.
+            excluded = [positive_data_acceptance] if case.operation.label == "POST /api/v1/kampung/letters" else []
+            case.call_and_validate(headers=bearer(secret), excluded_checks=excluded)
 
         run()
         checked.append(operation.label)

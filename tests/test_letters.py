@@ -122,3 +122,25 @@ def test_death_letter_marks_the_resident_died_and_publishes_once(village, cli):
     assert "meninggal" in operator.get(f"/kampung/residents/{budi}").get_data(as_text=True)
     events = cli("events", "list").output
     assert events.count("resident.died") == 1
+
+
+def test_registry_lookup_and_letters_through_the_api(village, cli):
+    def bearer(login, *scopes):
+        args = ["tokens", "create", "--user", login] + [a for s in scopes for a in ("--scope", s)]
+        return {"Authorization": "Bearer " + cli(*args).output.split(": ")[1].split()[0]}
+
+    client = village.test_client()
+    own = bearer("op.sarongan@desa.id", "kampung:read", "kampung:write")
+    found = client.get(f"/api/v1/kampung/residents?nik={GOOD['nik']}", headers=own)
+    assert found.status_code == 200 and found.json["village_code"] == "35.10.01.2001"
+    other = bearer("op.kandangan@desa.id", "kampung:read", "kampung:write")
+    assert client.get(f"/api/v1/kampung/residents?nik={GOOD['nik']}", headers=other).status_code == 404
+    body = {"resident_id": found.json["id"], "letter_type": "sktm", "fields": {"income": "900000",
+                                                                             "purpose": "Sekolah"}}
+    assert client.post("/api/v1/kampung/letters", json=body, headers=other).status_code == 404
+    bad = client.post("/api/v1/kampung/letters", json=dict(body, fields={"income": "banyak"}), headers=own)
+    assert bad.status_code == 422 and set(bad.json["error"]["fields"]) == {"fields.income", "fields.purpose"}
+    made = client.post("/api/v1/kampung/letters", json=body, headers=own)
+    assert made.status_code == 201 and made.json["state"] == "requested"
+    tracked = client.get(f"/api/v1/kampung/track/{made.json['tracking_code'].lower()}").json
+    assert tracked["state"] == "requested" and "name" not in tracked

@@ -117,3 +117,24 @@ def test_csv_export_defuses_formulas(cli):
     body = operator.get("/announcements/export.csv").get_data(as_text=True)
     assert "'=HYPERLINK" in body
     assert io.StringIO(body)
+
+
+def test_a_copied_session_cookie_dies_with_sign_out_and_password_reset(cli, make_instance):
+    from egovkit.app import create_app
+
+    make_instance("banyuwangi")
+    cli("users", "create", "--email", "x@desa.id", "--name", "X", "--role", "operator_desa", "--region", SARONGAN,
+        "--password-stdin", input=PASSWORD + "\n")
+    app = create_app("instance", {"TESTING": True})
+    client = app.test_client()
+    login(client, "x@desa.id", PASSWORD)
+    stolen = client.get_cookie("session").value
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    assert thief.get("/inbox").status_code == 200
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    assert thief.get("/inbox").status_code == 302
+    login(client, "x@desa.id", PASSWORD)
+    thief.set_cookie("session", client.get_cookie("session").value)
+    cli("users", "reset-password", "x@desa.id")
+    assert thief.get("/inbox").status_code == 302

@@ -155,6 +155,8 @@ def list_users(role):
 def _set_active(login: str, active: bool) -> None:
     user = _find(login)
     user.active = active
+    if not active:
+        user.end_sessions()
     db.session.commit()
     click.echo(f"{user.login}: {'enabled' if active else 'disabled'}")
 
@@ -181,6 +183,7 @@ def reset_password(login, password_stdin):
     user = _find(login)
     password, generated = _new_password(password_stdin)
     user.password_hash = passwords.hash_password(password)
+    user.end_sessions()
     db.session.commit()
     click.echo(f"{user.login}: password reset")
     if generated:

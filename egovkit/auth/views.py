@@ -25,8 +25,11 @@ bp = Blueprint("auth", __name__)
 
 @login_manager.user_loader
 def _load_user(user_id: str):
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None  # disabling ends open sessions too
+    ident, _, epoch = user_id.partition(":")
+    user = db.session.get(User, int(ident)) if ident.isdigit() else None
+    if user is None or not user.active or str(user.session_epoch) != epoch:
+        return None  # disabled, signed out elsewhere, or the password was reset since
+    return user
 
 
 def find_user(login: str) -> User | None:
@@ -75,6 +78,8 @@ def login():
 @login_required
 def logout():
     audit.record("logout", "core", "core_user", current_user.id)
+    user = db.session.get(User, current_user.id)
+    user.end_sessions()  # a copied session cookie stops working too
     db.session.commit()
     logout_user()
     return redirect(url_for("core.home"))

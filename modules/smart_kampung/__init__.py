@@ -35,6 +35,8 @@ MODULE = Module(
     documents=(DocumentType("smart_kampung.letter", "470", "{code}/{seq:03d}/{scope}/{year}"),),
     models="egovkit_modules.smart_kampung.models",
     blueprint="egovkit_modules.smart_kampung.views:bp",
+    api="egovkit_modules.smart_kampung.api:api",
+    api_scopes=("kampung:read", "kampung:write"),
     cli="egovkit_modules.smart_kampung.cli:residents",
     demo="egovkit_modules.smart_kampung.demo:seed",
     nav=(NavItem("smart_kampung.residents", {"id": "Penduduk", "en": "Residents"}, public=False,

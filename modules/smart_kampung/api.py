@@ -1,0 +1,120 @@
+"""smart_kampung in the API: registry lookup within the token user's reach,
+letter requests, and public tracking."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from flask_login import current_user
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from egovkit import workflow
+from egovkit.api import ApiBlueprint, ApiError, UtcDateTime
+from egovkit.auth import scope
+from egovkit.db import db
+
+from .models import Letter, Resident
+
+api = ApiBlueprint("smart_kampung_api", __name__, url_prefix="/api/v1/kampung", tag="smart_kampung")
+
+
+class ResidentOut(BaseModel):
+    id: int
+    nik: str
+    name: str
+    sex: str
+    birth_place: str
+    birth_date: date
+    village_code: str
+    rt: str
+    rw: str
+    status: str
+
+
+class LookupQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    nik: str = Field(pattern=r"^[0-9]{16}$", description="The resident's NIK.")
+
+
+class LetterIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    resident_id: int = Field(ge=1, le=2**31 - 1)
+    letter_type: str = Field(max_length=40, json_schema_extra={"x-egovkit-enum": "settings:smart_kampung.letters"})
+    fields: dict[str, str] = Field(default_factory=dict, description="Answers to the letter type's fields.")
+
+
+class LetterOut(BaseModel):
+    id: int
+    tracking_code: str
+    letter_type: str
+    state: str
+
+
+class TrackingOut(BaseModel):
+    tracking_code: str
+    letter_type: str
+    state: str
+    requested_at: UtcDateTime
+    due_at: UtcDateTime | None
+
+
+def _resident(r: Resident) -> ResidentOut:
+    return ResidentOut(id=r.id, nik=r.nik, name=r.name, sex=r.sex, birth_place=r.birth_place,
+                       birth_date=r.birth_date, village_code=r.village_code, rt=r.rt, rw=r.rw, status=r.status)
+
+
+@api.operation("/residents", summary="Look a resident up by NIK, within the token user's reach",
+               response=ResidentOut, query=LookupQuery, scope="kampung:read", errors=(404,))
+def lookup(query: LookupQuery):
+    if not scope.can("smart_kampung.residents.read"):
+        raise ApiError(403, "forbidden", "Your account may not read the population register.")
+    found = db.session.scalar(scope.visible(select(Resident).where(Resident.nik == query.nik), Resident))
+    if found is None:
+        raise ApiError(404, "not_found", "No resident with this NIK within your reach.")
+    return _resident(found)
+
+
+@api.operation("/letters", "POST", summary="Request a village letter for a resident within reach",
+               response=LetterOut, status=201, body=LetterIn, scope="kampung:write", errors=(404,))
+def request_letter(body: LetterIn):
+    from .views import _check_fields, _letter_types, _tracking_code
+
+    if not scope.can("smart_kampung.letters.request"):
+        raise ApiError(403, "forbidden", "Your account may not request letters.")
+    person = db.session.get(Resident, body.resident_id)
+    own = person is not None and getattr(current_user, "nik", None) == person.nik
+    if person is None or not (own or scope.can_see(person)):
+        raise ApiError(404, "not_found", "No such resident within your reach.")
+    letter_type = _letter_types().get(body.letter_type)
+    if letter_type is None:
+        raise ApiError(422, "validation_failed", "Unknown letter type.",
+                       {"letter_type": f"one of {', '.join(_letter_types())}"})
+    answers, errors = _check_fields(letter_type, body.fields)
+    if errors:
+        raise ApiError(422, "validation_failed", "Some answers are missing or wrong.",
+                       {f"fields.{k}": str(v) for k, v in errors.items()})
+    letter = Letter(tracking_code=_tracking_code(), letter_type=body.letter_type, resident_id=person.id,
+                    village_code=person.village_code, citizen_id=current_user.id if own else None,
+                    fields=json.dumps(answers, ensure_ascii=False))
+    db.session.add(letter)
+    db.session.flush()
+    case = workflow.start("smart_kampung.letter", letter.id, f"{letter_type.title.get('id')}: {person.name}",
+                          module="smart_kampung", region_code=person.village_code, owner_id=letter.citizen_id,
+                          user=current_user)
+    letter.case_id = case.id
+    db.session.commit()
+    return LetterOut(id=letter.id, tracking_code=letter.tracking_code, letter_type=letter.letter_type,
+                     state=case.state)
+
+
+@api.operation("/track/<code>", summary="The state of a letter request by its tracking code (public)",
+               response=TrackingOut)
+def track(code: str):
+    letter = db.session.scalar(select(Letter).where(Letter.tracking_code == code.strip().upper()))
+    if letter is None:
+        raise ApiError(404, "not_found", "No request with this code.")
+    case = db.session.get(workflow.Case, letter.case_id)
+    return TrackingOut(tracking_code=letter.tracking_code, letter_type=letter.letter_type, state=case.state,
+                       requested_at=letter.created_at, due_at=None if case.closed else case.due_at)
+
