@@ -144,3 +144,20 @@ def test_registry_lookup_and_letters_through_the_api(village, cli):
     assert made.status_code == 201 and made.json["state"] == "requested"
     tracked = client.get(f"/api/v1/kampung/track/{made.json['tracking_code'].lower()}").json
     assert tracked["state"] == "requested" and "name" not in tracked
+
+
+def test_dashboard_counts_within_reach(village, cli):
+    write("more.csv", [dict(GOOD, nik="3510021708900011", kode_desa="35.10.02.2001", no_kk="3510020101200005")])
+    cli("residents", "import", "more.csv")
+    camat = signed_in(village, "camat.pesanggaran@kec.id")
+    page = camat.get("/kampung/dashboard").get_data(as_text=True)
+    assert "<svg" in page and "Piramida penduduk" in page
+    assert ">2</strong>" in page  # two residents in Kec. Pesanggaran, not the third elsewhere
+    admin = village.test_client()
+    login(admin)
+    regency = admin.get("/kampung/dashboard").get_data(as_text=True)
+    from egovkit.wilayah.data import subtree
+
+    second = next(r.name for r in subtree("35.10") if r.code == "35.10.02")
+    assert ">3</strong>" in regency and second in regency  # the per-district table of the regency
+    assert village.test_client().get("/kampung/dashboard").status_code == 302

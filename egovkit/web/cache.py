@@ -50,3 +50,20 @@ def public_page(ttl: float = 30):
 def invalidate() -> None:
     """Forget every cached page of this process (call after a change visitors should see)."""
     _store.clear()
+
+
+_memo: dict[tuple, tuple[float, object]] = {}
+
+
+def memo(key: tuple, ttl: float, compute):
+    """``compute()``'s result, kept ``ttl`` seconds per key in this process (for aggregates that are
+    costly at a regency's scale and may be a few minutes old, such as dashboards)."""
+    now = time.monotonic()
+    hit = _memo.get(key)
+    if hit and hit[0] > now:
+        return hit[1]
+    value = compute()
+    if len(_memo) >= _MAX_ENTRIES:
+        _memo.clear()
+    _memo[key] = (now + ttl, value)
+    return value

@@ -42,5 +42,7 @@ MODULE = Module(
     nav=(NavItem("smart_kampung.residents", {"id": "Penduduk", "en": "Residents"}, public=False,
                  permission="smart_kampung.residents.read"),
          NavItem("smart_kampung.letters", {"id": "Surat desa", "en": "Village letters"}, public=False),
+         NavItem("smart_kampung.dashboard", {"id": "Dasbor desa", "en": "Village dashboard"}, public=False,
+                 permission="smart_kampung.residents.read"),
          NavItem("smart_kampung.track", {"id": "Lacak surat", "en": "Track a letter"})),
 )

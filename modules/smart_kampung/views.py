@@ -304,3 +304,23 @@ def on_issued(case, step):
         person.status = "died"
         events.publish("resident.died", nik=person.nik, village=person.village_code,
                        date_of_death=json.loads(item.fields).get("date_of_death"), letter=item.id)
+
+
+# ----------------------------------------------------------------- dashboard
+@bp.get("/dashboard")
+@scope.require("smart_kampung.residents.read")
+def dashboard():
+    from egovkit.web.cache import memo
+
+    from . import dashboard as figures
+
+    reach = tuple(sorted((g.region or "", g.agency or "", g.owner or 0) for g in scope.grants()))
+    year = date.today().year
+
+    def compute():
+        return {"population": figures.population(year), "families": figures.families_count(),
+                "letters": figures.letters_summary(), "districts": figures.by_district()}
+
+    data = memo(("smart_kampung.dashboard", reach, year), 300, compute)  # figures up to 5 minutes old
+    widest = max([max(m, w) for _, m, w in data["population"]["groups"]] + [1])
+    return render_template("smart_kampung/dashboard.html", widest=widest, **data)
