@@ -4,6 +4,7 @@ from pydantic import Field
 from egovkit.modules import DocumentType, Module, NavItem, Settings
 
 from .letters import DEFAULT_TYPES, LetterType
+from .rtlh import DEFAULT_CRITERIA, Criterion
 
 
 class SmartKampungSettings(Settings):
@@ -15,6 +16,10 @@ class SmartKampungSettings(Settings):
                                            description="Letter types: title, classification code, fields, template. "
                                                        "Replaces the defaults (domisili, usaha, sktm, "
                                                        "pengantar_ktp_kk, kelahiran, kematian) when given.")
+    rtlh_criteria: dict[str, Criterion] = Field(default_factory=lambda: dict(DEFAULT_CRITERIA),
+                                                description="RTLH survey: criterion -> answers and their points.")
+    rtlh_threshold: int = Field(12, ge=0, le=100, description="Survey score from which a house counts as "
+                                                              "uninhabitable (shown to the approver).")
 
 
 MODULE = Module(
@@ -30,6 +35,7 @@ MODULE = Module(
         "smart_kampung.residents.import": ("operator_desa",),
         "smart_kampung.letters.request": ("citizen", "operator_desa"),
         "smart_kampung.letters.read": ("operator_desa", "kepala_desa", "camat"),
+        "smart_kampung.rtlh.propose": ("operator_desa",),
     },
     workflows="egovkit_modules.smart_kampung.workflows:WORKFLOWS",
     documents=(DocumentType("smart_kampung.letter", "470", "{code}/{seq:03d}/{scope}/{year}"),),
@@ -42,6 +48,8 @@ MODULE = Module(
     nav=(NavItem("smart_kampung.residents", {"id": "Penduduk", "en": "Residents"}, public=False,
                  permission="smart_kampung.residents.read"),
          NavItem("smart_kampung.letters", {"id": "Surat desa", "en": "Village letters"}, public=False),
+         NavItem("smart_kampung.rtlh_list", {"id": "RTLH", "en": "Housing aid (RTLH)"}, public=False,
+                 permission="smart_kampung.residents.read"),
          NavItem("smart_kampung.dashboard", {"id": "Dasbor desa", "en": "Village dashboard"}, public=False,
                  permission="smart_kampung.residents.read"),
          NavItem("smart_kampung.track", {"id": "Lacak surat", "en": "Track a letter"})),

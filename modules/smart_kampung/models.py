@@ -64,3 +64,18 @@ class Letter(db.Model):
     fields: Mapped[str] = mapped_column(Text)  # JSON: the answers to the letter type's fields
     case_id: Mapped[int | None] = mapped_column(ForeignKey("core_case.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class HousingProposal(db.Model):
+    """An RTLH proposal: a household's house, surveyed and scored, with photos."""
+
+    __tablename__ = "smart_kampung_rtlh"
+    __scope__ = Scope(region="village_code")
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("smart_kampung_resident.id"), index=True)
+    village_code: Mapped[str] = mapped_column(ForeignKey("core_region.code"), index=True)
+    survey: Mapped[str] = mapped_column(Text)  # JSON: criterion -> answer
+    score: Mapped[int] = mapped_column(Integer)
+    photos: Mapped[str] = mapped_column(Text, default="[]")  # JSON: stored upload names
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("core_case.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

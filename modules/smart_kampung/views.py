@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length
 
 from flask_login import current_user, login_required
 
-from egovkit import documents, events, workflow
+from egovkit import documents, events, uploads, workflow
 from egovkit.auth import scope
 from egovkit.csvimport import RowError
 from egovkit.db import db
@@ -24,7 +24,7 @@ from egovkit.models import Region
 from egovkit.web.forms import Form
 
 from . import codes, importer
-from .models import Family, Letter, Resident
+from .models import Family, HousingProposal, Letter, Resident
 
 bp = Blueprint("smart_kampung", __name__, url_prefix="/kampung", template_folder="templates")
 
@@ -324,3 +324,93 @@ def dashboard():
     data = memo(("smart_kampung.dashboard", reach, year), 300, compute)  # figures up to 5 minutes old
     widest = max([max(m, w) for _, m, w in data["population"]["groups"]] + [1])
     return render_template("smart_kampung/dashboard.html", widest=widest, **data)
+
+
+# ----------------------------------------------------------------- RTLH
+@bp.get("/rtlh")
+@scope.require("smart_kampung.residents.read")
+def rtlh_list():
+    rows = db.session.scalars(scope.visible(select(HousingProposal), HousingProposal)
+                              .order_by(HousingProposal.id.desc()).limit(300)).all()
+    people = {r.id: r for r in db.session.scalars(select(Resident).where(
+        Resident.id.in_([p.resident_id for p in rows])))}
+    cases = {c.id: c for c in db.session.scalars(select(workflow.Case).where(
+        workflow.Case.id.in_([p.case_id for p in rows if p.case_id])))}
+    return render_template("smart_kampung/rtlh_list.html", rows=rows, people=people, cases=cases,
+                           can_propose=scope.can("smart_kampung.rtlh.propose"),
+                           threshold=_settings().rtlh_threshold)
+
+
+@bp.route("/rtlh/new", methods=["GET", "POST"])
+@scope.require("smart_kampung.rtlh.propose")
+def rtlh_new():
+    criteria = _settings().rtlh_criteria
+    form = Form()
+    errors, answers = {}, {}
+    household = None
+    nik = (request.values.get("nik") or "").strip()
+    if nik:
+        household = db.session.scalar(scope.visible(select(Resident).where(Resident.nik == nik), Resident))
+        if household is None:
+            errors["nik"] = _("No resident with this NIK in your village.")
+    if request.method == "POST" and form.validate_on_submit() and household is not None:
+        for key, criterion in criteria.items():
+            answers[key] = request.form.get(key, "")
+            if answers[key] not in criterion.options:
+                errors[key] = _("Not a valid choice.")
+        photos = [f for f in request.files.getlist("photos") if f and f.filename]
+        if not photos:
+            errors["photos"] = _("Add at least one photo of the house.")
+        if not errors:
+            proposal = HousingProposal(resident_id=household.id, village_code=household.village_code,
+                                       survey=json.dumps(answers, ensure_ascii=False),
+                                       score=sum(criteria[k].options[v] for k, v in answers.items()), photos="[]")
+            db.session.add(proposal)
+            db.session.flush()
+            try:
+                names = [uploads.save(f, "rtlh", str(proposal.id)) for f in photos[:6]]
+            except uploads.UploadError as exc:
+                db.session.rollback()
+                errors["photos"] = str(exc)
+            else:
+                proposal.photos = json.dumps(names)
+                case = workflow.start("smart_kampung.rtlh", proposal.id, f"RTLH: {household.name}",
+                                      module="smart_kampung", region_code=household.village_code,
+                                      user=current_user)
+                proposal.case_id = case.id
+                db.session.commit()
+                flash(_("Proposal sent for approval."), "success")
+                return redirect(url_for(".rtlh_detail", record_id=proposal.id))
+    return render_template("smart_kampung/rtlh_new.html", form=form, criteria=criteria, errors=errors,
+                           answers=answers, household=household, nik=nik), (400 if errors else 200)
+
+
+@bp.get("/rtlh/<int:record_id>")
+@scope.require("smart_kampung.residents.read")
+def rtlh_detail(record_id: int):
+    proposal = scope.get_or_404(HousingProposal, record_id)
+    person = db.session.get(Resident, proposal.resident_id)
+    case = db.session.get(workflow.Case, proposal.case_id) if proposal.case_id else None
+    return render_template("smart_kampung/rtlh_detail.html", proposal=proposal, person=person, case=case,
+                           criteria=_settings().rtlh_criteria, survey=json.loads(proposal.survey),
+                           photos=json.loads(proposal.photos), threshold=_settings().rtlh_threshold)
+
+
+@bp.get("/rtlh/<int:record_id>/photos/<name>")
+@scope.require("smart_kampung.residents.read")
+def rtlh_photo(record_id: int, name: str):
+    proposal = scope.get_or_404(HousingProposal, record_id)
+    if name not in json.loads(proposal.photos):
+        abort(404)
+    try:
+        return send_file(uploads.path(name, "rtlh", str(proposal.id)), max_age=3600)
+    except FileNotFoundError:
+        abort(404)
+
+
+def on_rtlh_approved(case, step):
+    """Workflow hook: the approved renovation goes to the village budget as a candidate activity."""
+    proposal = db.session.get(HousingProposal, int(case.record_id))
+    person = db.session.get(Resident, proposal.resident_id)
+    events.publish("rtlh.approved", proposal=proposal.id, village=proposal.village_code, nik=person.nik,
+                   household=person.name, score=proposal.score)

@@ -26,4 +26,25 @@ LETTER = Workflow(
     view="smart_kampung.letter",
 )
 
-WORKFLOWS = [LETTER]
+RTLH = Workflow(
+    name="smart_kampung.rtlh",
+    states={
+        "proposed": {"id": "Diusulkan", "en": "Proposed"},
+        "approved": {"id": "Disetujui", "en": "Approved"},
+        "rejected": {"id": "Tidak disetujui", "en": "Not approved"},
+    },
+    initial="proposed",
+    final=("approved", "rejected"),
+    transitions=(
+        # The regency decides by default; Banyuwangi delegates the decision to the village head.
+        Transition("approve", ("proposed",), "approved", roles=("camat",), separate=True,
+                   title={"id": "Setujui", "en": "Approve"}),
+        Transition("reject", ("proposed",), "rejected", roles=("camat",), requires=("note",),
+                   title={"id": "Tolak", "en": "Reject"}),
+    ),
+    sla={"proposed": 10},
+    on_enter={"approved": "egovkit_modules.smart_kampung.views:on_rtlh_approved"},
+    view="smart_kampung.rtlh_detail",
+)
+
+WORKFLOWS = [LETTER, RTLH]

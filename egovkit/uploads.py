@@ -1,0 +1,49 @@
+"""Uploaded files, kept on local disk in the instance folder (one way for every module).
+
+Files are checked by content, not by name: only the kinds a caller allows,
+up to a size, stored under a random name so nothing a visitor chose ends up
+in a path."""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from flask import current_app
+
+KINDS = {  # kind -> (magic bytes at the start, file extension)
+    "jpg": (b"\xff\xd8\xff", ".jpg"),
+    "png": (b"\x89PNG\r\n\x1a\n", ".png"),
+    "pdf": (b"%PDF-", ".pdf"),
+}
+
+
+class UploadError(ValueError):
+    """Why a file was refused (shown to the person who sent it)."""
+
+
+def folder(*parts: str) -> Path:
+    path = Path(current_app.instance_path, "uploads", *parts)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def save(storage, *where: str, kinds: tuple[str, ...] = ("jpg", "png"), max_bytes: int = 5 * 1024 * 1024) -> str:
+    """Check and store an uploaded file (werkzeug FileStorage); returns its stored name."""
+    data = storage.read(max_bytes + 1)
+    if not data:
+        raise UploadError("the file is empty")
+    if len(data) > max_bytes:
+        raise UploadError(f"the file is larger than {max_bytes // (1024 * 1024)} MB")
+    kind = next((k for k in kinds if data.startswith(KINDS[k][0])), None)
+    if kind is None:
+        raise UploadError(f"the file is not a {' or '.join(k.upper() for k in kinds)} file")
+    name = secrets.token_hex(12) + KINDS[kind][1]
+    (folder(*where) / name).write_bytes(data)
+    return name
+
+
+def path(name: str, *where: str) -> Path:
+    """The stored file, refusing any name that is not one ``save`` could have made."""
+    if not (len(name) == 28 and name[:24].isalnum() and name[24:] in {k[1] for k in KINDS.values()}):
+        raise FileNotFoundError(name)
+    return folder(*where) / name
