@@ -92,6 +92,11 @@ def _token_from_request() -> ApiToken | None:
 
 
 # ----------------------------------------------------------------- errors and shapes
+# Text from clients: some visible character and no NUL (which PostgreSQL cannot store).
+Line = Annotated[str, Field(pattern=r"^[^\x00]*[^\s\x00][^\x00]*$")]
+# Any text without NUL (may be empty).
+Plain = Annotated[str, Field(pattern=r"^[^\x00]*$")]
+
 # A datetime that always carries its offset (SQLite hands back naive UTC values).
 UtcDateTime = Annotated[datetime, AfterValidator(as_utc)]
 

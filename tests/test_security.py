@@ -138,3 +138,10 @@ def test_a_copied_session_cookie_dies_with_sign_out_and_password_reset(cli, make
     thief.set_cookie("session", client.get_cookie("session").value)
     cli("users", "reset-password", "x@desa.id")
     assert thief.get("/inbox").status_code == 302
+
+
+def test_nul_characters_are_refused_at_the_door(client):
+    assert client.get("/announcements/?page=1\x00").status_code in (400, 404)
+    assert client.post("/api/v1/announcements/drafts", json={"title": "x", "body": "\x00"}).status_code == 400
+    assert client.get("/api/v1/wilayah/35.10%00").status_code == 404
+    assert client.post("/login", data={"login": "a\x00", "password": "x"}).status_code == 400

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
 from egovkit import workflow
-from egovkit.api import ApiBlueprint, ApiError, Page, PageQuery, UtcDateTime
+from egovkit.api import ApiBlueprint, ApiError, Line, Page, PageQuery, UtcDateTime
 from egovkit.auth import scope
 from egovkit.db import db
 from egovkit.models import Agency
@@ -29,8 +29,8 @@ class NoticeOut(BaseModel):
 
 class NoticeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    title: str = Field(min_length=1, max_length=200, pattern=r"\S")
-    body: str = Field(min_length=1, max_length=20000, pattern=r"\S")
+    title: Line = Field(max_length=200)
+    body: Line = Field(max_length=20000)
     agency_code: str | None = Field(None, json_schema_extra={"x-egovkit-enum": "agencies"},
                                     description="Code of an agency of this instance (for regency-wide notices).")
 

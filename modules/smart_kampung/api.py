@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from egovkit import workflow
-from egovkit.api import ApiBlueprint, ApiError, UtcDateTime
+from egovkit.api import ApiBlueprint, ApiError, Plain, UtcDateTime
 from egovkit.auth import scope
 from egovkit.db import db
 
@@ -41,7 +41,7 @@ class LetterIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     resident_id: int = Field(ge=1, le=2**31 - 1)
     letter_type: str = Field(max_length=40, json_schema_extra={"x-egovkit-enum": "settings:smart_kampung.letters"})
-    fields: dict[str, str] = Field(default_factory=dict, description="Answers to the letter type's fields.")
+    fields: dict[Plain, Plain] = Field(default_factory=dict, description="Answers to the letter type's fields.")
 
 
 class LetterOut(BaseModel):
