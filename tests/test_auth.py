@@ -99,7 +99,7 @@ def register(client, **fields):
 
 def test_citizen_registers_with_nik_and_signs_in_with_it(app, client):
     bad = register(client, birth_date="1990-08-18")
-    assert bad.status_code == 400 and "born 17-08-90" in bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "NIK tidak sesuai dengan tanggal lahir" in bad.get_data(as_text=True)
     assert register(client, phone="").status_code == 400
     assert register(client).status_code == 302
     assert "Sri Wahyuni" in client.get("/").get_data(as_text=True)

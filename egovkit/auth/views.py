@@ -5,7 +5,7 @@ import re
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import or_, select
 from wtforms import DateField, EmailField, PasswordField, RadioField, StringField
@@ -85,9 +85,23 @@ def logout():
     return redirect(url_for("core.home"))
 
 
+def nik_message(exc: NikError) -> str:
+    """A NIK problem in the visitor's language."""
+    messages = {
+        "length": _("A NIK has exactly 16 digits."),
+        "region": _("The first 6 digits of the NIK are not a district code in the Kemendagri list."),
+        "date": _("Digits 7 to 12 of the NIK are not a valid date."),
+        "future": _("Digits 7 to 12 of the NIK give a birth date in the future."),
+        "serial": _("The last 4 digits of the NIK (the serial) start at 0001."),
+        "birth": _("The NIK does not match the date of birth."),
+        "sex": _("The NIK does not match the sex (for women, 40 is added to the day of birth)."),
+    }
+    return messages.get(exc.code, str(exc))
+
+
 class RegisterForm(Form):
-    nik = StringField("NIK", validators=[DataRequired(), Regexp(r"\A[0-9]{16}\Z", message="A NIK has 16 digits.")],
-                      filters=[lambda v: v.strip() if v else v])
+    nik = StringField("NIK", filters=[lambda v: v.strip() if v else v], validators=[
+        DataRequired(), Regexp(r"\A[0-9]{16}\Z", message=_l("A NIK has exactly 16 digits."))])
     name = StringField("Full name", validators=[DataRequired(), Length(min=2, max=120)])
     birth_date = DateField("Date of birth", validators=[DataRequired()])
     sex = RadioField("Sex", choices=[SelectChoice("L", "Male"), SelectChoice("P", "Female")],
@@ -95,13 +109,13 @@ class RegisterForm(Form):
     phone = StringField("Mobile phone", validators=[Length(max=20)])
     email = EmailField("Email", validators=[Optional(), Length(max=254), Regexp(passwords.EMAIL)])
     password = PasswordField("Password", validators=[DataRequired()])
-    confirm = PasswordField("Repeat password", validators=[EqualTo("password", message="The passwords differ.")])
+    confirm = PasswordField("Repeat password", validators=[EqualTo("password", message=_l("The passwords differ."))])
 
     def validate_nik(self, field):
         try:
             check_nik(field.data, self.birth_date.data, self.sex.data)
         except NikError as exc:
-            raise ValidationError(str(exc)) from None
+            raise ValidationError(nik_message(exc)) from None
         if db.session.scalar(select(User.id).where(User.nik == field.data)):
             raise ValidationError(_("This NIK already has an account. Sign in, or ask the village office to "
                                     "reset the password."))
