@@ -115,7 +115,7 @@ def test_operator_uploads_a_csv_for_their_own_desa_only(register):
         "file": (io.BytesIO(data.getvalue().encode()), "warga.csv")}, content_type="multipart/form-data")
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "2 baris: 1 disimpan" in page
-    assert "bukan desa yang sedang diimpor" in page or "is not the village being imported" in page
+    assert "is not the village being imported (35.10.01.2001)" in page  # the refused row and why
 
 
 def test_demo_residents_are_believable(make_instance):

@@ -7,7 +7,6 @@ import threading
 from datetime import date
 from pathlib import Path
 
-import pytest
 
 from egovkit import workdays
 from egovkit.app import create_app
@@ -173,4 +172,3 @@ def test_profile_workflow_overrides_are_checked(cli):
     assert "p.yaml:6: workflows.announcements.notice.transitions.aprove: unknown transition (did you mean 'approve'?)" in out
     assert "unknown role 'lurah'" in out
     assert "p.yaml:8: workflows.announcements.notice.sla.submited: unknown state (did you mean 'submitted'?)" in out
-    pytest.importorskip("egovkit.workflow")
