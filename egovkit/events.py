@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import Session, db
 from .models import utcnow
+from .modules import import_path
 
 
 class Event(db.Model):
@@ -63,10 +64,7 @@ class Subscription:
     handler: str  # import path, also the delivery key
 
     def load(self) -> Callable:
-        module_name, _, attribute = self.handler.partition(":")
-        import importlib
-
-        return getattr(importlib.import_module(module_name), attribute)
+        return import_path(self.handler)
 
 
 def publish(name: str, **payload) -> Event:

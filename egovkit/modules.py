@@ -22,6 +22,13 @@ ENTRY_POINT_GROUP = "egovkit.modules"
 BUNDLED_PACKAGE = "egovkit_modules"
 
 
+def import_path(target: str) -> Any:
+    """What "package.module" or "package.module:attribute" names (manifests, event handlers, hooks)."""
+    module_name, _, attribute = target.partition(":")
+    imported = importlib.import_module(module_name)
+    return getattr(imported, attribute) if attribute else imported
+
+
 class Settings(BaseModel):
     """Base for a module's settings: unknown keys are profile errors."""
 
@@ -91,11 +98,7 @@ class Module:
     def load(self, attr: str) -> Any:
         """Import what ``attr`` names (e.g. ``self.blueprint``)."""
         target = getattr(self, attr)
-        if target is None:
-            return None
-        module_name, _, attribute = target.partition(":")
-        imported = importlib.import_module(module_name)
-        return getattr(imported, attribute) if attribute else imported
+        return None if target is None else import_path(target)
 
     def t(self, field_name: str, locale: str) -> str:
         texts = getattr(self, field_name)

@@ -10,7 +10,6 @@ once: one wins, the other gets ``Conflict``; never a double approval.
 """
 from __future__ import annotations
 
-import importlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, time, timezone
@@ -24,6 +23,7 @@ from . import audit, events, workdays
 from .auth import scope
 from .db import db
 from .models import as_utc, utcnow
+from .modules import import_path
 
 
 # ----------------------------------------------------------------- definitions
@@ -256,8 +256,7 @@ def fire(case: Case, transition: str, *, note: str | None = None, data: dict | N
                  from_state=from_state, to_state=t.target, note=note)
     hook = r.workflow.on_enter.get(t.target)
     if hook:
-        module_name, _, attribute = hook.partition(":")
-        getattr(importlib.import_module(module_name), attribute)(case, step)
+        import_path(hook)(case, step)
     events.publish(f"workflow.{case.workflow}.{t.name}", case_id=case.id, record_id=case.record_id,
                    module=case.module, from_state=from_state, to_state=t.target)
     return step

@@ -230,15 +230,10 @@ def _tracking_code() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(8))
 
 
-def _visible_letter(record_id: int) -> Letter:
-    letter = scope.get_or_404(Letter, record_id)
-    return letter
-
-
 @bp.get("/letters/<int:record_id>")
 @login_required
 def letter(record_id: int):
-    item = _visible_letter(record_id)
+    item = scope.get_or_404(Letter, record_id)
     person = db.session.get(Resident, item.resident_id)
     case = db.session.get(workflow.Case, item.case_id) if item.case_id else None
     doc = _document(item)
@@ -254,7 +249,7 @@ def _document(item: Letter):
 @bp.get("/letters/<int:record_id>/pdf")
 @login_required
 def letter_pdf(record_id: int):
-    item = _visible_letter(record_id)
+    item = scope.get_or_404(Letter, record_id)
     doc = _document(item)
     if doc is None or doc.revoked:
         abort(404)
