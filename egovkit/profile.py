@@ -336,6 +336,8 @@ def _message(err: dict) -> str:
         return f"must be text: write it in quotes, e.g. \"{err['input']}\" (YAML reads 35.10 as the number 35.1)"
     if kind == "string_pattern_mismatch":
         return f"{err['input']!r} does not have the expected form ({err['ctx']['pattern']})"
+    if kind == "value_error":  # our own validators' messages, without pydantic's "Value error, "
+        return str(err["ctx"]["error"])
     return err["msg"][0].lower() + err["msg"][1:]
 
 

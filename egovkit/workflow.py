@@ -121,6 +121,8 @@ class Case(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     state_since: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    # The whole case's deadline when the record sets one (e.g. an SLA per letter or permit type).
+    deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
 
     @property
@@ -163,8 +165,19 @@ class Invalid(WorkflowError):
 
 
 # ----------------------------------------------------------------- operations
-def _due(state: str, r: Rules, since: datetime) -> datetime | None:
-    days = r.sla.get(state)
+def _due(state: str, r: Rules, since: datetime, deadline: datetime | None = None) -> datetime | None:
+    """When the case must leave ``state``: the state's SLA, never later than the case's deadline."""
+    if state in r.workflow.final:
+        return None
+    due = _after_working_days(r.sla.get(state), since)
+    if deadline is not None:
+        deadline = as_utc(deadline)
+        due = deadline if due is None else min(due, deadline)
+    return due
+
+
+def _after_working_days(days: int | None, since: datetime) -> datetime | None:
+    """The end of the working day ``days`` working days after ``since``, in the regency's time zone."""
     if not days:
         return None
     profile = current_app.extensions["egovkit"].profile
@@ -184,14 +197,19 @@ def _who(user):
 
 
 def start(name: str, record_id, title: str, *, module: str, region_code: str | None = None,
-          agency_code: str | None = None, owner_id: int | None = None, note: str | None = None, user=None) -> Case:
-    """Open a case in the workflow's initial state (in the caller's transaction)."""
+          agency_code: str | None = None, owner_id: int | None = None, note: str | None = None, user=None,
+          deadline_days: int | None = None) -> Case:
+    """Open a case in the workflow's initial state (in the caller's transaction).
+
+    ``deadline_days``: working days for the whole case (the record's own SLA); each state's due
+    date is then capped by it."""
     r = rules(name)
     now = utcnow()
+    deadline = _after_working_days(deadline_days, now)
     case = Case(workflow=name, state=r.workflow.initial, version=1, module=module, record_id=str(record_id),
                 title=title[:200], region_code=region_code, agency_code=agency_code, owner_id=owner_id,
-                created_at=now, state_since=now, due_at=_due(r.workflow.initial, r, now),
-                closed=r.workflow.initial in r.workflow.final)
+                created_at=now, state_since=now, deadline=deadline,
+                due_at=_due(r.workflow.initial, r, now, deadline), closed=r.workflow.initial in r.workflow.final)
     db.session.add(case)
     db.session.flush()
     actor_id, actor = _who(user)
@@ -241,7 +259,7 @@ def fire(case: Case, transition: str, *, note: str | None = None, data: dict | N
     seen = case.version
     moved = db.session.execute(
         update(Case).where(Case.id == case.id, Case.version == seen, Case.state == case.state)
-        .values(state=t.target, version=seen + 1, state_since=now, due_at=_due(t.target, r, now),
+        .values(state=t.target, version=seen + 1, state_since=now, due_at=_due(t.target, r, now, case.deadline),
                 closed=t.target in r.workflow.final)
         .execution_options(synchronize_session=False))
     if moved.rowcount != 1:

@@ -161,3 +161,94 @@ def test_dashboard_counts_within_reach(village, cli):
     second = next(r.name for r in subtree("35.10") if r.code == "35.10.02")
     assert ">3</strong>" in regency and second in regency  # the per-district table of the regency
     assert village.test_client().get("/kampung/dashboard").status_code == 302
+
+
+def _case_of(app, letter_url):
+    from egovkit.db import db
+    from egovkit.workflow import Case
+    from egovkit_modules.smart_kampung.models import Letter
+
+    with app.app_context():
+        letter = db.session.get(Letter, int(letter_url.rstrip("/").split("/")[-1]))
+        case = db.session.get(Case, letter.case_id)
+        db.session.expunge_all()
+        db.engine.dispose()
+        return letter, case
+
+
+def test_each_letter_type_has_its_own_sla_and_late_requests_are_flagged(village):
+    from datetime import datetime, timedelta, timezone
+    from zoneinfo import ZoneInfo
+
+    from egovkit import workdays
+
+    sri = citizen(village)
+    quick = ask(sri, "domisili", since="2015-01-01", purpose="Bank").headers["Location"]
+    slow = ask(sri, "usaha", business_name="Warung Sri", business_type="Warung", business_address="Krajan",
+               since="2020-02-02").headers["Location"]
+    jakarta = ZoneInfo("Asia/Jakarta")
+    for url, days in ((quick, 1), (slow, 2)):  # domisili: 1 working day, usaha: 2 (letters.py defaults)
+        letter, case = _case_of(village, url)
+        asked = letter.created_at.replace(tzinfo=timezone.utc).astimezone(jakarta).date()
+        assert case.deadline.replace(tzinfo=timezone.utc).astimezone(jakarta).date() == \
+            workdays.add_working_days(asked, days)
+        assert case.due_at <= case.deadline
+
+    # The deadline passes while the request waits: after the check, the letter is late, not newly due.
+    _, case = _case_of(village, slow)
+    with village.app_context():
+        from sqlalchemy import update
+
+        from egovkit.db import db
+        from egovkit.workflow import Case
+
+        db.session.execute(update(Case).where(Case.id == case.id)
+                           .values(deadline=datetime.now(timezone.utc) - timedelta(hours=1)))
+        db.session.commit()
+        db.engine.dispose()
+    operator = signed_in(village, "op.sarongan@desa.id")
+    decide(operator, slow, "verify")
+    rows = operator.get("/kampung/letters").get_data(as_text=True)
+    late = [r for r in rows.split("<tr") if "terlambat" in r]
+    assert len(late) == 1 and "Surat Keterangan Usaha" in late[0]
+    assert '<li class="card overdue"><strong>1</strong>' in operator.get("/kampung/dashboard").get_data(as_text=True)
+
+
+def test_birth_letter_adds_the_child_to_the_family_and_its_nik_comes_later(village, cli):
+    sri = citizen(village)
+    url = ask(sri, "kelahiran", child_name="Ayu  Lestari", child_birth_date="2026-11-20",
+              child_birth_place="Puskesmas Pesanggaran", child_sex="P", birth_order="2").headers["Location"]
+    operator = signed_in(village, "op.sarongan@desa.id")
+    decide(operator, url, "verify")
+    decide(signed_in(village, "kades.sarongan@desa.id"), url, "sign")
+
+    letter, _ = _case_of(village, url)
+    assert letter.child_id is not None
+    family = operator.get(f"/kampung/families/{CITIZEN['no_kk']}").get_data(as_text=True)
+    assert "Ayu Lestari" in family and "belum terbit" in family
+    assert cli("events", "list").output.count("resident.born") == 1
+
+    edit = f"/kampung/residents/{letter.child_id}/edit"
+    form = {"csrf_token": csrf_token(operator, edit), "name": "Ayu Lestari", "address": "Dusun Krajan No. 5",
+            "rt": "001", "rw": "002", "occupation": "BELUM/TIDAK BEKERJA", "education": "TIDAK/BELUM SEKOLAH",
+            "marital_status": "BELUM KAWIN"}
+    boy = operator.post(edit, data=dict(form, nik="3510012011260001"))  # a boy's NIK: day not +40
+    assert boy.status_code == 400
+    assert operator.post(edit, data=dict(form, nik=GOOD["nik"])).status_code == 400  # not her birth date either
+    assert operator.post(edit, data=dict(form, nik="3510016011260001")).status_code == 302
+    child = operator.get(f"/kampung/residents/{letter.child_id}").get_data(as_text=True)
+    assert "3510016011260001" in child
+    again = operator.get(edit).get_data(as_text=True)
+    assert 'name="nik"' not in again  # once issued, the NIK is not edited here
+
+
+def test_a_birth_letter_type_without_the_child_fields_is_a_profile_error():
+    from .test_profiles import problems, write
+
+    write("p.yaml", "extends: banyuwangi\nname: lahir-test\nmodules:\n  smart_kampung:\n    letters:\n      lahir:\n"
+                    "        title: {id: Lahir, en: Birth}\n        effect: born\n"
+                    "        fields: [{name: child_name, label: {id: Nama, en: Name}}]\n"
+                    "        template: [\"{child_name}\"]\n")
+    [message] = problems("p.yaml")
+    assert message == ("p.yaml:6: modules.smart_kampung.letters.lahir: effect born needs the required field(s) "
+                       "child_birth_date, child_birth_place, child_sex")

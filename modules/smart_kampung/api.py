@@ -2,10 +2,8 @@
 letter requests, and public tracking."""
 from __future__ import annotations
 
-import json
 from datetime import date
 
-from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
@@ -21,7 +19,7 @@ api = ApiBlueprint("smart_kampung_api", __name__, url_prefix="/api/v1/kampung", 
 
 class ResidentOut(BaseModel):
     id: int
-    nik: str
+    nik: str | None = Field(description="None for a newborn whose NIK Dukcapil has not issued yet.")
     name: str
     sex: str
     birth_place: str
@@ -56,7 +54,8 @@ class TrackingOut(BaseModel):
     letter_type: str
     state: str
     requested_at: UtcDateTime
-    due_at: UtcDateTime | None
+    due_at: UtcDateTime | None = Field(description="When the letter is promised (the letter type's SLA in "
+                                                   "working days); None once decided.")
 
 
 def _resident(r: Resident) -> ResidentOut:
@@ -78,13 +77,12 @@ def lookup(query: LookupQuery):
 @api.operation("/letters", "POST", summary="Request a village letter for a resident within reach",
                response=LetterOut, status=201, body=LetterIn, scope="kampung:write", errors=(404,))
 def request_letter(body: LetterIn):
-    from .views import _check_fields, _letter_types, _tracking_code
+    from .views import _check_fields, _letter_types, file_letter, is_self
 
     if not scope.can("smart_kampung.letters.request"):
         raise ApiError(403, "forbidden", "Your account may not request letters.")
     person = db.session.get(Resident, body.resident_id)
-    own = person is not None and getattr(current_user, "nik", None) == person.nik
-    if person is None or not (own or scope.can_see(person)):
+    if person is None or not (is_self(person) or scope.can_see(person)):
         raise ApiError(404, "not_found", "No such resident within your reach.")
     letter_type = _letter_types().get(body.letter_type)
     if letter_type is None:
@@ -94,15 +92,8 @@ def request_letter(body: LetterIn):
     if errors:
         raise ApiError(422, "validation_failed", "Some answers are missing or wrong.",
                        {f"fields.{k}": str(v) for k, v in errors.items()})
-    letter = Letter(tracking_code=_tracking_code(), letter_type=body.letter_type, resident_id=person.id,
-                    village_code=person.village_code, citizen_id=current_user.id if own else None,
-                    fields=json.dumps(answers, ensure_ascii=False))
-    db.session.add(letter)
-    db.session.flush()
-    case = workflow.start("smart_kampung.letter", letter.id, f"{letter_type.title.get('id')}: {person.name}",
-                          module="smart_kampung", region_code=person.village_code, owner_id=letter.citizen_id,
-                          user=current_user)
-    letter.case_id = case.id
+    letter = file_letter(person, body.letter_type, letter_type, answers)
+    case = db.session.get(workflow.Case, letter.case_id)
     db.session.commit()
     return LetterOut(id=letter.id, tracking_code=letter.tracking_code, letter_type=letter.letter_type,
                      state=case.state)
@@ -116,5 +107,5 @@ def track(code: str):
         raise ApiError(404, "not_found", "No request with this code.")
     case = db.session.get(workflow.Case, letter.case_id)
     return TrackingOut(tracking_code=letter.tracking_code, letter_type=letter.letter_type, state=case.state,
-                       requested_at=letter.created_at, due_at=None if case.closed else case.due_at)
+                       requested_at=letter.created_at, due_at=None if case.closed else (case.deadline or case.due_at))
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+BIRTH_FIELDS = ("child_name", "child_birth_date", "child_birth_place", "child_sex")
 
 
 class LetterField(BaseModel):
@@ -23,6 +26,29 @@ class LetterType(BaseModel):
     fields: list[LetterField] = Field(default_factory=list)
     template: list[str] = Field(description="Paragraphs; {name}, {nik}, {birth_place}, {birth_date}, {address}, "
                                             "{village}, ... of the resident and {field} of the request.")
+    sla_days: int = Field(2, ge=1, le=60, description="Working days from the request to the signed letter; "
+                                                      "the request is flagged overdue after that.")
+    effect: Literal["none", "died", "born"] = Field(
+        "none", description="What issuing the letter does to the register: died marks the resident as died "
+                            "and publishes resident.died (needs a date_of_death field); born adds the child to "
+                            "the requester's family and publishes resident.born (needs the fields "
+                            f"{', '.join(BIRTH_FIELDS)}).")
+
+    @model_validator(mode="after")
+    def _effect_fields(self):
+        needed = {"died": ("date_of_death",), "born": BIRTH_FIELDS}.get(self.effect, ())
+        missing = [n for n in needed if n not in {f.name for f in self.fields if f.required}]
+        if missing:
+            raise ValueError(f"effect {self.effect} needs the required field(s) {', '.join(missing)}")
+        by_name = {f.name: f for f in self.fields}
+        if self.effect == "born":
+            if by_name["child_sex"].type != "choice" or set(by_name["child_sex"].choices) != {"L", "P"}:
+                raise ValueError("effect born needs child_sex as a choice of L and P")
+            if by_name["child_birth_date"].type != "date" or not by_name["child_birth_date"].required:
+                raise ValueError("effect born needs child_birth_date as a required date")
+        if self.effect == "died" and by_name["date_of_death"].type != "date":
+            raise ValueError("effect died needs date_of_death as a date")
+        return self
 
 
 def _f(name, id_, en, type_="text", required=True, choices=()):
@@ -40,26 +66,27 @@ DEFAULT_TYPES: dict[str, LetterType] = {
         fields=[_f("since", "Tinggal sejak", "Living here since", "date"),
                 _f("purpose", "Keperluan", "Purpose")],
         template=[OPENING, PERSON, "benar berdomisili di alamat tersebut sejak {since}. Surat ini diberikan untuk "
-                                   "keperluan {purpose}.", CLOSING]),
+                                   "keperluan {purpose}.", CLOSING], sla_days=1),
     "usaha": LetterType(
         title={"id": "Surat Keterangan Usaha", "en": "Business certificate"}, code="503",
         fields=[_f("business_name", "Nama usaha", "Business name"), _f("business_type", "Jenis usaha", "Kind of business"),
                 _f("business_address", "Alamat usaha", "Business address"),
                 _f("since", "Berdiri sejak", "Running since", "date")],
         template=[OPENING, PERSON, "benar memiliki usaha {business_name} ({business_type}) di {business_address} "
-                                   "sejak {since}.", CLOSING]),
+                                   "sejak {since}.", CLOSING], sla_days=2),
     "sktm": LetterType(
         title={"id": "Surat Keterangan Tidak Mampu", "en": "Certificate of low income"}, code="400",
         fields=[_f("income", "Penghasilan keluarga per bulan (Rp)", "Household income per month (Rp)", "number"),
                 _f("purpose", "Keperluan", "Purpose", "choice", choices=("Sekolah", "Rumah sakit", "Lainnya"))],
         template=[OPENING, PERSON, "benar termasuk keluarga kurang mampu dengan penghasilan keluarga sekitar "
-                                   "Rp {income} per bulan. Surat ini diberikan untuk keperluan {purpose}.", CLOSING]),
+                                   "Rp {income} per bulan. Surat ini diberikan untuk keperluan {purpose}.", CLOSING],
+        sla_days=1),
     "pengantar_ktp_kk": LetterType(
         title={"id": "Surat Pengantar KTP/KK", "en": "Cover letter for ID card / family card"},
         fields=[_f("document", "Dokumen", "Document", "choice", choices=("KTP", "KK")),
                 _f("reason", "Alasan", "Reason", "choice", choices=("Baru", "Hilang", "Perubahan data"))],
         template=[OPENING, PERSON, "mengajukan permohonan {document} ({reason}) kepada Dinas Kependudukan dan "
-                                   "Pencatatan Sipil.", CLOSING]),
+                                   "Pencatatan Sipil.", CLOSING], sla_days=1),
     "kelahiran": LetterType(
         title={"id": "Surat Keterangan Kelahiran", "en": "Birth certificate letter"},
         fields=[_f("child_name", "Nama anak", "Child's name"), _f("child_birth_date", "Tanggal lahir anak",
@@ -68,12 +95,14 @@ DEFAULT_TYPES: dict[str, LetterType] = {
                 _f("child_sex", "Jenis kelamin anak", "Child's sex", "choice", choices=("L", "P")),
                 _f("birth_order", "Anak ke-", "Birth order", "number")],
         template=[OPENING, "telah lahir seorang anak bernama {child_name} ({child_sex}), anak ke-{birth_order}, di "
-                           "{child_birth_place} pada {child_birth_date}, dari orang tua:", PERSON, CLOSING]),
+                           "{child_birth_place} pada {child_birth_date}, dari orang tua:", PERSON, CLOSING],
+        sla_days=2, effect="born"),
     "kematian": LetterType(
         title={"id": "Surat Keterangan Kematian", "en": "Death certificate letter"},
         fields=[_f("date_of_death", "Tanggal meninggal", "Date of death", "date"),
                 _f("place_of_death", "Tempat meninggal", "Place of death"), _f("cause", "Sebab", "Cause"),
                 _f("reporter", "Pelapor", "Reporter"), _f("relation", "Hubungan pelapor", "Reporter's relation")],
         template=[OPENING, PERSON, "telah meninggal dunia pada {date_of_death} di {place_of_death} karena {cause}. "
-                                   "Dilaporkan oleh {reporter} ({relation}).", CLOSING]),
+                                   "Dilaporkan oleh {reporter} ({relation}).", CLOSING],
+        sla_days=1, effect="died"),
 }

@@ -30,7 +30,7 @@ class Resident(db.Model):
     __scope__ = Scope(region="village_code")
     __table_args__ = (Index("ix_smart_kampung_resident_village_name", "village_code", "name_key"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    nik: Mapped[str] = mapped_column(String(16), unique=True)
+    nik: Mapped[str | None] = mapped_column(String(16), unique=True)  # None: a newborn awaiting Dukcapil
     name: Mapped[str] = mapped_column(String(120))
     name_key: Mapped[str] = mapped_column(String(120), index=True)  # lower case, for prefix search
     sex: Mapped[str] = mapped_column(String(1))
@@ -64,6 +64,7 @@ class Letter(db.Model):
     fields: Mapped[str] = mapped_column(Text)  # JSON: the answers to the letter type's fields
     case_id: Mapped[int | None] = mapped_column(ForeignKey("core_case.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    child_id: Mapped[int | None] = mapped_column(ForeignKey("smart_kampung_resident.id"))  # added by a birth letter
 
 
 class HousingProposal(db.Model):

@@ -12,12 +12,14 @@ from flask_babel import gettext as _
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import select
 from wtforms import SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 from flask_login import current_user, login_required
 
-from egovkit import documents, events, uploads, workflow
+from egovkit import audit, documents, events, uploads, workflow
 from egovkit.auth import scope
+from egovkit.auth.nik import NikError, check_nik
+from egovkit.auth.views import nik_message
 from egovkit.csvimport import RowError
 from egovkit.db import db
 from egovkit.models import Region
@@ -79,6 +81,7 @@ class EditForm(Form):
     occupation = StringField("Occupation", validators=[DataRequired(), Length(max=60)])
     education = SelectField("Education", choices=list(codes.EDUCATION))
     marital_status = SelectField("Marital status", choices=list(codes.MARITAL))
+    nik = StringField("NIK", validators=[Optional(), Length(min=16, max=16)])  # only for a newborn without one
 
 
 @bp.route("/residents/<int:resident_id>/edit", methods=["GET", "POST"])
@@ -88,7 +91,9 @@ def edit(resident_id: int):
     if not scope.can("smart_kampung.residents.edit", person):
         abort(403)
     form = EditForm(obj=person)
-    if form.validate_on_submit():
+    if person.nik is not None:
+        del form.nik  # a NIK, once known, comes from Dukcapil and is not edited here
+    if form.validate_on_submit() and _newborn_nik(form, person):
         for field in ("address", "occupation", "education", "marital_status"):
             setattr(person, field, " ".join(getattr(form, field).data.split()))
         person.name = " ".join(form.name.data.split())
@@ -103,6 +108,23 @@ def edit(resident_id: int):
         flash(_("Saved."), "success")
         return redirect(url_for(".resident", resident_id=person.id))
     return render_template("smart_kampung/edit.html", form=form, person=person), (400 if form.errors else 200)
+
+
+def _newborn_nik(form, person) -> bool:
+    """Check the NIK Dukcapil issued to a newborn added by a birth letter; False with the field's error."""
+    if "nik" not in form or not form.nik.data:
+        return True
+    nik = form.nik.data.strip()
+    try:
+        check_nik(nik, person.birth_date, person.sex)
+    except NikError as exc:
+        form.nik.errors.append(nik_message(exc))
+        return False
+    if db.session.scalar(select(Resident.id).where(Resident.nik == nik)) is not None:
+        form.nik.errors.append(_("This NIK is already in the register."))
+        return False
+    person.nik = nik
+    return True
 
 
 class UploadForm(Form):
@@ -207,22 +229,33 @@ def request_letter():
     if letter_type is not None and request.method == "POST" and form.validate_on_submit():
         answers, errors = _check_fields(letter_type, request.form)
         if not errors:
-            citizen = current_user.id if getattr(current_user, "nik", None) == person.nik else None
-            letter = Letter(tracking_code=_tracking_code(), letter_type=kind, resident_id=person.id,
-                            village_code=person.village_code, citizen_id=citizen,
-                            fields=json.dumps(answers, ensure_ascii=False))
-            db.session.add(letter)
-            db.session.flush()
-            title = f"{letter_type.title.get('id')}: {person.name}"
-            case = workflow.start("smart_kampung.letter", letter.id, title, module="smart_kampung",
-                                  region_code=person.village_code, owner_id=citizen, user=current_user)
-            letter.case_id = case.id
+            letter = file_letter(person, kind, letter_type, answers)
             db.session.commit()
             flash(_("Request sent. Tracking code: %(code)s", code=letter.tracking_code), "success")
             return redirect(url_for(".letter", record_id=letter.id))
     return render_template("smart_kampung/request.html", types=types, kind=kind, letter_type=letter_type,
                            person=person, form=form, errors=errors, answers=answers or request.form), \
         (400 if errors else 200)
+
+
+def is_self(person: Resident) -> bool:
+    """Whether the signed-in citizen is this resident (a newborn without a NIK is nobody's account)."""
+    return person.nik is not None and getattr(current_user, "nik", None) == person.nik
+
+
+def file_letter(person: Resident, kind: str, letter_type, answers: dict) -> Letter:
+    """Record a letter request and open its case (the caller commits); the SLA is the letter type's."""
+    citizen = current_user.id if is_self(person) else None
+    letter = Letter(tracking_code=_tracking_code(), letter_type=kind, resident_id=person.id,
+                    village_code=person.village_code, citizen_id=citizen,
+                    fields=json.dumps(answers, ensure_ascii=False))
+    db.session.add(letter)
+    db.session.flush()
+    case = workflow.start("smart_kampung.letter", letter.id, f"{letter_type.title.get('id')}: {person.name}",
+                          module="smart_kampung", region_code=person.village_code, owner_id=citizen,
+                          user=current_user, deadline_days=letter_type.sla_days)
+    letter.case_id = case.id
+    return letter
 
 
 def _tracking_code() -> str:
@@ -268,8 +301,8 @@ def track():
         (404 if code and found is None else 200)
 
 
-def _masked(nik: str) -> str:
-    return nik[:6] + "******" + nik[-4:]
+def _masked(nik: str | None) -> str:
+    return nik[:6] + "******" + nik[-4:] if nik else "-"
 
 
 def on_issued(case, step):
@@ -280,7 +313,7 @@ def on_issued(case, step):
     profile = current_app.extensions["egovkit"].profile
     village = db.session.get(Region, person.village_code)
     district = db.session.get(Region, village.parent_code)
-    values = {"name": person.name, "nik": person.nik, "birth_place": person.birth_place,
+    values = {"name": person.name, "nik": person.nik or "-", "birth_place": person.birth_place,
               "birth_date": person.birth_date.strftime("%d-%m-%Y"), "village": village.name,
               "district": district.name, "regency": profile.regency.name,
               "address": f"{person.address} RT {person.rt}/RW {person.rw}, {village.name}",
@@ -295,10 +328,34 @@ def on_issued(case, step):
                     facts=[("Jenis surat", letter_type.title["id"]), ("Nama", person.name),
                            ("NIK", _masked(person.nik)), ("Desa", village.name),
                            ("Ditandatangani oleh", step.actor)])
-    if item.letter_type == "kematian":
+    answers = json.loads(item.fields)
+    if letter_type.effect == "died":
         person.status = "died"
         events.publish("resident.died", nik=person.nik, village=person.village_code,
-                       date_of_death=json.loads(item.fields).get("date_of_death"), letter=item.id)
+                       date_of_death=answers.get("date_of_death"), letter=item.id)
+    elif letter_type.effect == "born":
+        _add_child(item, person, answers)
+
+
+def _add_child(item: Letter, parent: Resident, answers: dict) -> None:
+    """A birth letter adds the child to the parent's family card, without a NIK until Dukcapil issues one."""
+    if parent.family_id is None:
+        audit.record("child_not_added", "smart_kampung", "smart_kampung_letter", item.id,
+                     reason="the parent is on no family card")
+        return
+    name = " ".join(answers["child_name"].split())
+    child = Resident(nik=None, name=name, name_key=name.lower(), sex=answers["child_sex"],
+                     birth_place=answers.get("child_birth_place") or parent.birth_place,
+                     birth_date=date.fromisoformat(answers["child_birth_date"]), religion=parent.religion,
+                     education=codes.EDUCATION[0], occupation="BELUM/TIDAK BEKERJA", marital_status=codes.MARITAL[0],
+                     relation="ANAK", family_id=parent.family_id, village_code=parent.village_code,
+                     address=parent.address, rt=parent.rt, rw=parent.rw, status="alive")
+    db.session.add(child)
+    db.session.flush()
+    item.child_id = child.id
+    family = db.session.get(Family, parent.family_id)
+    events.publish("resident.born", resident=child.id, kk_number=family.kk_number, village=child.village_code,
+                   birth_date=child.birth_date.isoformat(), sex=child.sex, letter=item.id)
 
 
 # ----------------------------------------------------------------- dashboard
