@@ -90,7 +90,7 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from . import api as _api, audit, documents, events, models, workflow  # noqa: F401  (core tables)
+    from . import api as _api, audit, documents, events, jobs, models, workflow  # noqa: F401  (core tables)
     from .auth import views as auth_views
     from .web import cases, errors, views as core_views
 
@@ -119,6 +119,9 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
     from .web import documents as document_views
 
     app.register_blueprint(document_views.bp)
+    from .web import jobs as job_views
+
+    app.register_blueprint(job_views.bp)
     events.init_app(app)
     from . import api
 

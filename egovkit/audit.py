@@ -24,7 +24,8 @@ from .db import Session, db
 from .models import as_utc, utcnow
 
 GENESIS = "0" * 64
-_actor: contextvars.ContextVar[str | None] = contextvars.ContextVar("egovkit_audit_actor", default=None)
+_actor: contextvars.ContextVar[tuple[int | None, str] | None] = contextvars.ContextVar("egovkit_audit_actor",
+                                                                                      default=None)
 
 
 class AuditEntry(db.Model):
@@ -51,9 +52,9 @@ class AuditHead(db.Model):
     hash: Mapped[str] = mapped_column(String(64))
 
 
-def set_actor(label: str | None) -> None:
-    """Who acts outside a web request (e.g. 'cli:root'); None resets."""
-    _actor.set(label)
+def set_actor(label: str | None, user_id: int | None = None) -> None:
+    """Who acts outside a web request (e.g. 'cli:root', or a background job for a user); None resets."""
+    _actor.set((user_id, label) if label else None)
 
 
 def actor() -> tuple[int | None, str]:
@@ -68,7 +69,7 @@ def _who() -> tuple[int | None, str]:
         if getattr(current_user, "is_authenticated", False):
             return current_user.id, current_user.login
         return None, "anonymous"
-    return None, _actor.get() or "system"
+    return _actor.get() or (None, "system")
 
 
 def _stamp(value: datetime) -> str:

@@ -3,6 +3,7 @@ and re-import as a no-op, search and family cards scoped to the operator's
 desa, edits in the audit trail."""
 import csv
 import io
+import time
 from pathlib import Path
 
 import pytest
@@ -103,19 +104,78 @@ def test_operator_edits_and_the_audit_keeps_old_and_new(register, cli):
     assert "audit log intact" in cli("audit", "verify").output
 
 
-def test_operator_uploads_a_csv_for_their_own_desa_only(register):
-    client = register.test_client()
-    login(client, "op.sarongan@desa.id", PASSWORD)
+def upload(client, rows, columns=None):
+    """Upload a CSV on the import page and follow the background job to its end; the last response."""
     data = io.StringIO()
-    writer = csv.DictWriter(data, fieldnames=list(GOOD))
+    writer = csv.DictWriter(data, fieldnames=columns or list(GOOD), extrasaction="ignore")
     writer.writeheader()
-    writer.writerows([GOOD, dict(GOOD, nik="3510011708900010", kode_desa=KANDANGAN)])
+    writer.writerows(rows)
     response = client.post("/kampung/import", data={
         "csrf_token": csrf_token(client, "/kampung/import"),
         "file": (io.BytesIO(data.getvalue().encode()), "warga.csv")}, content_type="multipart/form-data")
-    page = response.get_data(as_text=True)
-    assert response.status_code == 200 and "2 baris: 1 disimpan" in page
+    assert response.status_code == 302 and response.headers["Location"].startswith("/jobs/")
+    job_url = response.headers["Location"]
+    for _ in range(300):  # the job runs on a background thread: its page refreshes until it is done
+        response = client.get(job_url)
+        page = response.get_data(as_text=True)
+        if response.status_code == 302 or "Selesai" in page.split("<h1>")[1]:
+            break
+        assert '<meta http-equiv="refresh"' in page and "<progress" in page
+        time.sleep(0.05)
+    return job_url, response
+
+
+def test_operator_uploads_a_csv_for_their_own_desa_only(register):
+    client = register.test_client()
+    login(client, "op.sarongan@desa.id", PASSWORD)
+    job_url, response = upload(client, [GOOD, dict(GOOD, nik="3510011708900010", kode_desa=KANDANGAN)])
+    assert response.status_code == 302
+    result = client.get(response.headers["Location"])
+    page = result.get_data(as_text=True)
+    assert result.status_code == 200 and "2 baris: 1 disimpan" in page
     assert "is not the village being imported (35.10.01.2001)" in page  # the refused row and why
+    rejects = client.get(response.headers["Location"] + "/rejects.csv")
+    assert rejects.status_code == 200 and rejects.get_data(as_text=True).count("\n") == 2  # header + the row
+    other = register.test_client()
+    login(other, "op.kandangan@desa.id", PASSWORD)
+    assert other.get(job_url).status_code == 404  # a job and its rejects are its owner's alone
+    assert other.get(response.headers["Location"] + "/rejects.csv").status_code == 404
+    kept = [p.name for p in Path(register.instance_path).glob("uploads/smart_kampung-imports/*.csv")]
+    assert len(kept) == 1 and kept[0].endswith(".rejects.csv")  # the upload itself is gone
+
+
+def test_a_file_that_cannot_be_read_fails_the_job_with_its_reason(register):
+    client = register.test_client()
+    login(client, "op.sarongan@desa.id", PASSWORD)
+    _, response = upload(client, [GOOD], columns=["nik", "nama"])
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "missing column(s)" in page and "jenis_kelamin" in page
+    assert '<meta http-equiv="refresh"' not in page
+
+
+def test_a_job_page_shows_progress_and_says_when_its_process_died(register):
+    from datetime import timedelta
+
+    from egovkit.db import db
+    from egovkit.jobs import Job
+    from egovkit.models import User, utcnow
+
+    client = register.test_client()
+    login(client, "op.sarongan@desa.id", PASSWORD)
+    with register.app_context():
+        owner = db.session.query(User).filter_by(email="op.sarongan@desa.id").one()
+        running = Job(kind="smart_kampung.import", target="x:y", owner_id=owner.id, state="running", done=250,
+                      total=1000)
+        dead = Job(kind="smart_kampung.import", target="x:y", owner_id=owner.id, state="running", done=1, total=9,
+                   updated_at=utcnow() - timedelta(hours=1))
+        db.session.add_all([running, dead])
+        db.session.commit()
+        ids = running.id, dead.id
+        db.engine.dispose()
+    page = client.get(f"/jobs/{ids[0]}").get_data(as_text=True)
+    assert '<progress id="job-progress" max="100" value="25">' in page and '<meta http-equiv="refresh"' in page
+    page = client.get(f"/jobs/{ids[1]}").get_data(as_text=True)
+    assert "terputus" in page and '<meta http-equiv="refresh"' not in page
 
 
 def test_demo_residents_are_believable(make_instance):

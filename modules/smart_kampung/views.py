@@ -1,9 +1,9 @@
 """Operator screens: search the register, a resident, a family card, edits, CSV upload."""
 from __future__ import annotations
 
+import itertools
 import json
 import secrets
-import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from flask_login import current_user, login_required
 
-from egovkit import audit, documents, events, uploads, workflow
+from egovkit import audit, documents, events, jobs, uploads, workflow
 from egovkit.auth import scope
 from egovkit.auth.nik import NikError, check_nik
 from egovkit.auth.views import nik_message
@@ -145,21 +145,73 @@ def _own_village() -> str | None:
 @bp.route("/import", methods=["GET", "POST"])
 @scope.require("smart_kampung.residents.import")
 def upload():
+    """The upload is saved and imported in the background; the operator follows a progress bar."""
     form = UploadForm()
-    summary = None
     if form.validate_on_submit():
         village = _own_village()
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "upload.csv"
-            form.file.data.save(path)
-            try:
-                summary = importer.import_file(path, village, _settings().import_batch)
-            except RowError as exc:
-                flash(str(exc), "error")
-                return render_template("smart_kampung/import.html", form=form, summary=None), 400
-            rejects = summary.rejects_file.read_text(encoding="utf-8") if summary.rejects_file else None
-        return render_template("smart_kampung/import.html", form=form, summary=summary, rejects=rejects)
-    return render_template("smart_kampung/import.html", form=form, summary=None), (400 if form.errors else 200)
+        folder = _imports_folder()
+        path = folder / f"{secrets.token_hex(12)}.csv"
+        form.file.data.save(path)
+        job = jobs.submit("smart_kampung.import", "egovkit_modules.smart_kampung.views:import_job",
+                          owner_id=current_user.id, result_endpoint="smart_kampung.import_result",
+                          path=str(path), village=village, batch_size=_settings().import_batch)
+        return redirect(url_for("jobs.status", job_id=job.id))
+    return render_template("smart_kampung/import.html", form=form), (400 if form.errors else 200)
+
+
+def _imports_folder() -> Path:
+    folder = Path(current_app.instance_path) / "uploads" / "smart_kampung-imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def import_job(progress, path: str, village: str | None, batch_size: int) -> dict:
+    """Background job: import one uploaded file; the upload is removed, the rejects file kept for its owner."""
+    source = Path(path)
+    progress.total(source.stat().st_size)
+    try:
+        summary = importer.import_file(source, village, batch_size, progress=progress)
+    except RowError as exc:
+        raise jobs.JobError(str(exc)) from None
+    finally:
+        source.unlink(missing_ok=True)
+    return {"rows": summary.rows, "written": summary.written, "unchanged": summary.unchanged,
+            "rejected": summary.rejected, "reasons": summary.reasons,
+            "rejects": summary.rejects_file.name if summary.rejects_file else None}
+
+
+def _own_job(job_id: int):
+    job = db.session.get(jobs.Job, job_id)
+    if job is None or job.kind != "smart_kampung.import" or job.owner_id != current_user.id:
+        abort(404)
+    return job
+
+
+@bp.get("/import/<int:job_id>")
+@scope.require("smart_kampung.residents.import")
+def import_result(job_id: int):
+    job = _own_job(job_id)
+    if job.state != "done":
+        return redirect(url_for("jobs.status", job_id=job.id))
+    summary = job.outcome()
+    rejects = None
+    if summary.get("rejects"):
+        path = _imports_folder() / summary["rejects"]
+        if path.exists():
+            with path.open(encoding="utf-8") as handle:  # the first rows on the page, all in the download
+                rejects = "".join(itertools.islice(handle, 201))
+    return render_template("smart_kampung/import.html", form=UploadForm(), summary=summary, rejects=rejects,
+                           job=job)
+
+
+@bp.get("/import/<int:job_id>/rejects.csv")
+@scope.require("smart_kampung.residents.import")
+def import_rejects(job_id: int):
+    name = _own_job(job_id).outcome().get("rejects")
+    if not name or not (_imports_folder() / name).exists():
+        abort(404)
+    return send_file(_imports_folder() / name, mimetype="text/csv", as_attachment=True,
+                     download_name=f"ditolak-{job_id}.csv")
 
 
 # ----------------------------------------------------------------- letters

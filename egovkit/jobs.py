@@ -1,0 +1,152 @@
+"""Background jobs for work longer than a page load (a village's CSV upload).
+
+A job is a row in ``core_job``: who asked, what runs, how far it got. It
+runs on a small thread pool inside the web process that accepted it, so the
+default needs nothing but Python; progress is read back from the database,
+so any process (several gunicorn workers) can show it. A job whose process
+died stops updating and is shown as interrupted. The function is given a
+``Progress`` and the job's parameters, and returns a JSON-able result:
+
+    def import_residents(progress, path, village):
+        progress.total(size)
+        ... progress(done) ...    # between units of work: it commits
+        return {"rows": n}
+
+``JobError`` carries a message for the person who asked; any other exception
+fails the job with a generic message and is logged.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+
+from flask import Flask, current_app
+from flask_babel import force_locale, get_locale
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from . import audit
+from .auth.scope import Scope
+from .db import db
+from .models import as_utc, utcnow
+from .modules import import_path
+
+log = logging.getLogger(__name__)
+STALE_AFTER = timedelta(minutes=10)  # no progress for this long: the process running it is gone
+
+
+class JobError(Exception):
+    """Why a job could not do its work, for the person who asked."""
+
+
+class Job(db.Model):
+    __tablename__ = "core_job"
+    __scope__ = Scope(owner="owner_id")
+    __audit__ = False  # the work a job does is audited; its progress counters are not
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(80))  # e.g. smart_kampung.import
+    target: Mapped[str] = mapped_column(String(200))  # "package.module:function"
+    params: Mapped[str] = mapped_column(Text, default="{}")
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"), index=True)
+    locale: Mapped[str] = mapped_column(String(8), default="id")
+    state: Mapped[str] = mapped_column(String(10), default="queued")  # queued | running | done | failed
+    done: Mapped[int] = mapped_column(BigInteger, default=0)
+    total: Mapped[int | None] = mapped_column(BigInteger)
+    message: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[str | None] = mapped_column(Text)  # JSON
+    result_endpoint: Mapped[str | None] = mapped_column(String(120))  # page showing the result, takes job_id
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("done", "failed")
+
+    @property
+    def interrupted(self) -> bool:
+        return not self.finished and as_utc(self.updated_at) < utcnow() - STALE_AFTER
+
+    @property
+    def percent(self) -> int | None:
+        if self.state == "done":
+            return 100
+        if not self.total:
+            return None
+        return min(99, int(self.done * 100 / self.total))
+
+    def outcome(self) -> dict:
+        return json.loads(self.result) if self.result else {}
+
+
+class Progress:
+    """Handed to the job's function: ``total(n)`` once, then ``progress(done)`` as it goes."""
+
+    def __init__(self, job_id: int):
+        self.job_id = job_id
+
+    def total(self, total: int) -> None:
+        self._set(total=total)
+
+    def __call__(self, done: int) -> None:
+        self._set(done=done)
+
+    def _set(self, **values) -> None:
+        # Commits the job's session: call it between units of work, each its own transaction.
+        db.session.execute(update(Job).where(Job.id == self.job_id).values(updated_at=utcnow(), **values))
+        db.session.commit()
+
+
+def _executor(app: Flask) -> ThreadPoolExecutor:
+    pool = app.extensions.get("egovkit_jobs")
+    if pool is None:
+        pool = ThreadPoolExecutor(max_workers=app.config.get("EGOVKIT_JOB_WORKERS", 1),
+                                  thread_name_prefix="egovkit-job")
+        app.extensions["egovkit_jobs"] = pool
+    return pool
+
+
+def submit(kind: str, target: str, *, owner_id: int | None, result_endpoint: str | None = None,
+           **params) -> Job:
+    """Record a job (committed) and start it in the background; returns the job."""
+    job = Job(kind=kind, target=target, params=json.dumps(params, ensure_ascii=False), owner_id=owner_id,
+              locale=str(get_locale() or "id"), result_endpoint=result_endpoint)
+    db.session.add(job)
+    db.session.flush()
+    audit.record("submit", "core", "core_job", job.id, kind=kind)
+    db.session.commit()
+    app = current_app._get_current_object()
+    _executor(app).submit(_run, app, job.id)
+    return job
+
+
+def _run(app: Flask, job_id: int) -> None:
+    with app.app_context():
+        job = db.session.get(Job, job_id)
+        owner = job.owner_id
+        audit.set_actor(f"job:{job.id}", owner)
+        job.state, job.updated_at = "running", utcnow()
+        db.session.commit()
+        try:
+            with force_locale(job.locale):
+                result = import_path(job.target)(Progress(job_id), **json.loads(job.params))
+        except JobError as exc:
+            _finish(job_id, "failed", message=str(exc))
+        except Exception:
+            log.exception("job %s (%s) failed", job_id, job.kind)
+            _finish(job_id, "failed", message=None)
+        else:
+            _finish(job_id, "done", result=json.dumps(result, ensure_ascii=False, default=str))
+        finally:
+            audit.set_actor(None)
+            db.session.remove()
+
+
+def _finish(job_id: int, state: str, **values) -> None:
+    db.session.rollback()  # whatever the failed unit of work left is not kept
+    now = utcnow()
+    db.session.execute(update(Job).where(Job.id == job_id)
+                       .values(state=state, updated_at=now, finished_at=now, **values))
+    db.session.commit()
