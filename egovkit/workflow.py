@@ -36,6 +36,7 @@ class Transition:
     title: dict[str, str] = field(default_factory=dict)
     requires: tuple[str, ...] = ()  # fields the decision must carry, e.g. ("note",) for a rejection
     separate: bool = False  # four eyes: not by whoever moved the case into its current state
+    check: str | None = None  # "pkg.mod:func(case) -> list of problems": any problem refuses the transition
 
 
 @dataclass(frozen=True)
@@ -255,6 +256,10 @@ def fire(case: Case, transition: str, *, note: str | None = None, data: dict | N
     missing = [f for f in t.requires if not (note if f == "note" else data.get(f))]
     if missing:
         raise Invalid(f"{transition} needs: {', '.join(missing)}")
+    if t.check:
+        problems = import_path(t.check)(case)
+        if problems:
+            raise Invalid("; ".join(str(p) for p in problems))
     now = utcnow()
     seen = case.version
     moved = db.session.execute(
