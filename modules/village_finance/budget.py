@@ -1,0 +1,245 @@
+"""What can happen to an APBDes: drafting lines, the rule check before it
+leaves the desa, approval, amendment, realisation and the realisation report.
+Every function works in the caller's transaction; the views commit."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+
+from egovkit import events, workflow
+from egovkit.db import db
+from egovkit.models import utcnow
+
+from . import accounts, rules
+from .models import Activity, Budget, Entry, Line
+
+
+class BudgetError(ValueError):
+    """Why a change to a budget cannot be made (for the person who tried)."""
+
+
+def settings():
+    return current_app.extensions["egovkit"].profile.modules["village_finance"]
+
+
+def chart() -> accounts.Chart:
+    return accounts.chart(settings().extra_kegiatan)
+
+
+def problems_of(lines_: list[rules.DraftLine]) -> list[rules.Violation]:
+    return rules.check(chart(), lines_, settings().earmarks, settings().operational_cap)
+
+
+# ----------------------------------------------------------------- versions
+def versions(village: str, year: int) -> list[Budget]:
+    return db.session.scalars(select(Budget).where(Budget.village_code == village, Budget.year == year)
+                              .order_by(Budget.version)).all()
+
+
+def in_force(village: str, year: int) -> Budget | None:
+    return db.session.scalar(select(Budget).where(Budget.village_code == village, Budget.year == year,
+                                                  Budget.in_force.is_(True)))
+
+
+def state(budget: Budget) -> str:
+    return db.session.get(workflow.Case, budget.case_id).state
+
+
+def editable(budget: Budget) -> bool:
+    return state(budget) == "draft"
+
+
+def start(village: str, year: int, user) -> Budget:
+    """The first draft of a year's APBDes, or an amendment (a new version copying the lines in force)."""
+    existing = versions(village, year)
+    if any(not workflow_closed(b) for b in existing):
+        raise BudgetError(_("A version of this budget is still being prepared or evaluated."))
+    previous = in_force(village, year)
+    if existing and previous is None:
+        raise BudgetError(_("This year's budget exists but none is in force."))
+    budget = Budget(village_code=village, year=year, version=len(existing) + 1,
+                    previous_id=previous.id if previous else None)
+    db.session.add(budget)
+    db.session.flush()
+    if previous is not None:
+        for line in lines(previous):
+            db.session.add(Line(budget_id=budget.id, village_code=village, key=line.key, account=line.account,
+                                kegiatan=line.kegiatan, activity_id=line.activity_id, source=line.source,
+                                amount=line.amount, description=line.description, realised=line.realised))
+    title = f"APBDes {year}" + (f" Perubahan {budget.version - 1}" if budget.version > 1 else "")
+    case = workflow.start("village_finance.apbdes", budget.id, title, module="village_finance",
+                          region_code=village, user=user)
+    budget.case_id = case.id
+    return budget
+
+
+def workflow_closed(budget: Budget) -> bool:
+    return db.session.get(workflow.Case, budget.case_id).closed
+
+
+def lines(budget: Budget) -> list[Line]:
+    return db.session.scalars(select(Line).where(Line.budget_id == budget.id)
+                              .order_by(Line.account, Line.kegiatan, Line.id)).all()
+
+
+@dataclass
+class LineInput:
+    account: str
+    kegiatan: str | None
+    source: str
+    amount: int
+    description: str = ""
+    activity_id: int | None = None
+
+
+def add_line(budget: Budget, data: LineInput) -> Line:
+    if not editable(budget):
+        raise BudgetError(_("Only a draft can be changed."))
+    line = Line(budget_id=budget.id, village_code=budget.village_code, key=secrets.token_hex(6), **_checked(data))
+    db.session.add(line)
+    return line
+
+
+def change_line(budget: Budget, line: Line, data: LineInput) -> None:
+    if not editable(budget) or line.budget_id != budget.id:
+        raise BudgetError(_("Only a draft can be changed."))
+    for key, value in _checked(data, line.realised).items():
+        setattr(line, key, value)
+
+
+def remove_line(budget: Budget, line: Line) -> None:
+    if not editable(budget) or line.budget_id != budget.id:
+        raise BudgetError(_("Only a draft can be changed."))
+    if line.realised:
+        raise BudgetError(_("Money was already realised against this line: lower it, do not remove it."))
+    db.session.delete(line)
+
+
+def _checked(data: LineInput, realised: int = 0) -> dict:
+    """The line's fields once its account, kegiatan, source and amount keep the line rules."""
+    problems = rules.check_line(chart(), rules.DraftLine(ref="", account=data.account, kegiatan=data.kegiatan,
+                                                         source=data.source, amount=data.amount, realised=realised))
+    if problems:
+        raise BudgetError("; ".join(p.message(_lang()) for p in problems))
+    return {"account": data.account, "kegiatan": data.kegiatan if data.account.startswith("5") else None,
+            "source": data.source, "amount": data.amount, "description": " ".join(data.description.split())[:200],
+            "activity_id": data.activity_id}
+
+
+def _lang() -> str:
+    return "en" if str(get_locale() or "id").startswith("en") else "id"
+
+
+def problems(budget: Budget) -> list:
+    """The rule violations of a version (empty: it may be submitted and set)."""
+    draft = [rules.DraftLine(ref=line.key, account=line.account, kegiatan=line.kegiatan, source=line.source,
+                             amount=line.amount, realised=line.realised) for line in lines(budget)]
+    return problems_of(draft)
+
+
+def problems_of_case(case) -> list[str]:
+    """Workflow check before submit and approve: the violations, in the reader's language."""
+    budget = db.session.get(Budget, int(case.record_id))
+    return [p.message(_lang()) for p in problems(budget)]
+
+
+def on_approved(case, step) -> None:
+    """Workflow hook: the approved version comes into force; the one it amends stays, out of force."""
+    budget = db.session.get(Budget, int(case.record_id))
+    db.session.execute(update(Budget).where(Budget.village_code == budget.village_code,
+                                            Budget.year == budget.year, Budget.id != budget.id)
+                       .values(in_force=False))
+    budget.in_force = True
+    budget.approved_at = utcnow()
+    events.publish("apbdes.approved", village=budget.village_code, year=budget.year, version=budget.version,
+                   budget=budget.id)
+
+
+# ----------------------------------------------------------------- realisation
+def realise(village: str, year: int, key: str, day: date, amount: int, description: str, *,
+            progress: int | None = None, evidence: str | None = None, user_id: int | None = None) -> Entry:
+    """Record money received or spent against a line of the budget in force, never above a spending line."""
+    budget = in_force(village, year)
+    if budget is None:
+        raise BudgetError(_("No budget is in force for this year: it must be set by Perdes first."))
+    line = db.session.scalar(select(Line).where(Line.budget_id == budget.id, Line.key == key))
+    if line is None:
+        raise BudgetError(_("No such line in the budget in force."))
+    if amount <= 0:
+        raise BudgetError(_("The amount must be a positive number of Rupiah."))
+    if day.year != year or day > date.today():
+        raise BudgetError(_("The date must fall in %(year)s and not in the future.", year=year))
+    if progress is not None and not 0 <= progress <= 100:
+        raise BudgetError(_("Physical progress is a percentage from 0 to 100."))
+    stmt = update(Line).where(Line.id == line.id).values(realised=Line.realised + amount)
+    if rules.capped(line.account):  # one statement: two entries at once cannot both pass the check
+        stmt = stmt.where(Line.realised + amount <= Line.amount)
+    if db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount != 1:
+        raise BudgetError(_("This would go above the line: %(left)s left of %(amount)s; amend the budget "
+                            "(APBDes Perubahan) first.", left=rules.rupiah(line.amount - line.realised),
+                            amount=rules.rupiah(line.amount)))
+    entry = Entry(village_code=village, year=year, line_key=key, line_id=line.id, day=day, amount=amount,
+                  description=" ".join(description.split())[:200], progress=progress, evidence=evidence,
+                  created_by=user_id)
+    db.session.add(entry)
+    db.session.expire(line)
+    return entry
+
+
+# ----------------------------------------------------------------- report
+@dataclass
+class ReportRow:
+    account: str
+    kegiatan: str | None
+    name: str
+    source: str
+    budget: int
+    realised: int
+
+    @property
+    def share(self) -> float | None:
+        return self.realised / self.budget if self.budget else None
+
+
+def report(village: str, year: int, until: date) -> dict:
+    """Laporan Realisasi Anggaran: each line of the budget in force against the entries up to ``until``."""
+    budget = in_force(village, year)
+    if budget is None:
+        raise BudgetError(_("No budget is in force for this year."))
+    done = dict(db.session.execute(
+        select(Entry.line_key, func.sum(Entry.amount)).where(Entry.village_code == village, Entry.year == year,
+                                                             Entry.day <= until).group_by(Entry.line_key)).all())
+    c = chart()
+    rows = [ReportRow(line.account, line.kegiatan, c.name(line.kegiatan or line.account), line.source,
+                      line.amount, int(done.get(line.key, 0))) for line in lines(budget)]
+    totals = {}
+    for part in ("4", "5", "6.1", "6.2"):
+        chosen = [r for r in rows if r.account.startswith(part)]
+        totals[part] = (sum(r.budget for r in chosen), sum(r.realised for r in chosen))
+    return {"budget": budget, "rows": rows, "totals": totals, "until": until}
+
+
+def candidates(village: str, year: int) -> list[Activity]:
+    """Plan activities of this year or carried over from earlier ones, not yet taken up by any budget line."""
+    used = select(Line.activity_id).where(Line.village_code == village, Line.activity_id.is_not(None))
+    return db.session.scalars(select(Activity).where(Activity.village_code == village, Activity.year <= year,
+                                                     Activity.id.not_in(used)).order_by(Activity.id)).all()
+
+
+def on_rtlh_approved(event) -> None:
+    """smart_kampung approved a house renovation: a candidate activity in the desa's plan, once."""
+    data = event.data
+    ref = str(data["proposal"])
+    if db.session.scalar(select(Activity.id).where(Activity.origin == "smart_kampung.rtlh",
+                                                   Activity.origin_ref == ref)) is not None:
+        return
+    db.session.add(Activity(village_code=data["village"], year=utcnow().year, kegiatan=settings().rtlh_kegiatan,
+                            name=f"Rehabilitasi rumah tidak layak huni: {data['household']}",
+                            estimate=settings().rtlh_estimate, origin="smart_kampung.rtlh", origin_ref=ref,
+                            note=f"Skor survei {data['score']}"))

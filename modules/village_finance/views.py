@@ -1,0 +1,331 @@
+"""Village finance screens: the year's plan and budget of a desa, its lines, the
+rule check, realisation entries, the realisation report and the public page."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from egovkit import uploads, workflow
+from egovkit.auth import scope
+from egovkit.db import db
+from egovkit.models import Region
+from egovkit.web.export import csv_response
+from egovkit.web.forms import Form
+
+from . import budget as service
+from .models import Activity, Budget, Line
+
+bp = Blueprint("village_finance", __name__, url_prefix="/apbdes", template_folder="templates")
+MAX_RUPIAH = 10**13  # ten trillion: far above any village budget, well inside BIGINT
+
+
+def _village(code: str) -> Region:
+    region = db.session.get(Region, code)
+    if region is None or region.level != "village":
+        abort(404)
+    if not scope.can("village_finance.budget.read", Budget(village_code=code)):
+        abort(404)  # out of reach looks the same as absent
+    return region
+
+
+def _year(year: int) -> int:
+    if not 2000 <= year <= date.today().year + 1:
+        abort(404)
+    return year
+
+
+def _rupiah(text: str | None, field: str, errors: dict) -> int | None:
+    value = (text or "").replace(".", "").replace(" ", "").strip()
+    if value.startswith("Rp"):
+        value = value[2:]
+    if not value.isdigit() or not 0 < int(value) < MAX_RUPIAH:
+        errors[field] = _("A whole number of Rupiah above zero, e.g. 15000000.")
+        return None
+    return int(value)
+
+
+@bp.get("/")
+@scope.require("village_finance.budget.read")
+def index():
+    year = request.args.get("year", type=int) or date.today().year
+    villages = db.session.scalars(scope.visible(select(Budget), Budget).where(Budget.year == year,
+                                                                               Budget.in_force.is_(True))).all()
+    own = [g.region for g in scope.grants() if g.region and g.region.count(".") == 3]
+    if len(own) == 1 and not villages:
+        return redirect(url_for(".year", village=own[0], year=year))
+    names = dict(db.session.execute(select(Region.code, Region.name).where(
+        Region.code.in_([b.village_code for b in villages] + own))).all())
+    return render_template("village_finance/index.html", year=year, budgets=villages, names=names, own=own)
+
+
+@bp.get("/<village>/<int:year>")
+@scope.require("village_finance.budget.read")
+def year(village: str, year: int):
+    region = _village(village)
+    _year(year)
+    found = service.versions(village, year)
+    current = found[-1] if found else None
+    if current is not None:
+        return redirect(url_for(".budget", record_id=current.id))
+    return render_template("village_finance/year.html", region=region, year=year,
+                           activities=service.candidates(village, year),
+                           can_edit=scope.can("village_finance.budget.edit", Budget(village_code=village)))
+
+
+@bp.post("/<village>/<int:year>/start")
+@scope.require("village_finance.budget.edit")
+def start(village: str, year: int):
+    _village(village)
+    _year(year)
+    if not Form().validate_on_submit() or not scope.can("village_finance.budget.edit", Budget(village_code=village)):
+        abort(403)
+    try:
+        made = service.start(village, year, current_user)
+    except service.BudgetError as exc:
+        db.session.rollback()
+        flash(_("Not done: %(reason)s", reason=str(exc)), "error")
+        return redirect(url_for(".year", village=village, year=year))
+    db.session.commit()
+    return redirect(url_for(".budget", record_id=made.id))
+
+
+@bp.route("/<village>/<int:year>/plan", methods=["GET", "POST"])
+@scope.require("village_finance.budget.read")
+def plan(village: str, year: int):
+    """The village plan (RKPDes): activities the budget may take up, including approved RTLH houses."""
+    region = _village(village)
+    _year(year)
+    can_edit = scope.can("village_finance.budget.edit", Budget(village_code=village))
+    errors, form = {}, Form()
+    if request.method == "POST":
+        if not can_edit or not form.validate_on_submit():
+            abort(403)
+        kegiatan = request.form.get("kegiatan", "")
+        if kegiatan not in dict(service.chart().kegiatan()):
+            errors["kegiatan"] = _("Choose a kegiatan from the list.")
+        name = " ".join((request.form.get("name") or "").split())
+        if not name or len(name) > 200:
+            errors["name"] = _("A name of at most 200 characters.")
+        estimate = _rupiah(request.form.get("estimate"), "estimate", errors)
+        if not errors:
+            db.session.add(Activity(village_code=village, year=year, kegiatan=kegiatan, name=name,
+                                    location=" ".join((request.form.get("location") or "").split())[:200],
+                                    estimate=estimate))
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for(".plan", village=village, year=year))
+    activities = db.session.scalars(select(Activity).where(Activity.village_code == village, Activity.year == year)
+                                    .order_by(Activity.kegiatan, Activity.id)).all()
+    return render_template("village_finance/plan.html", region=region, year=year, activities=activities,
+                           kegiatan=service.chart().kegiatan(), can_edit=can_edit, errors=errors, form=form,
+                           values=request.form), (400 if errors else 200)
+
+
+@bp.get("/budgets/<int:record_id>")
+@scope.require("village_finance.budget.read")
+def budget(record_id: int):
+    item = scope.get_or_404(Budget, record_id)
+    region = db.session.get(Region, item.village_code)
+    case = db.session.get(workflow.Case, item.case_id)
+    rows = service.lines(item)
+    can_edit = case.state == "draft" and scope.can("village_finance.budget.edit", item)
+    found = service.versions(item.village_code, item.year)
+    return render_template("village_finance/budget.html", budget=item, region=region, case=case, lines=rows,
+                           problems=[p.message(service._lang()) for p in service.problems(item)],
+                           totals=_totals(rows), chart=service.chart(), can_edit=can_edit, versions=found,
+                           can_amend=(item.in_force and found[-1].id == item.id
+                                      and scope.can("village_finance.budget.edit", item)),
+                           can_realise=item.in_force and scope.can("village_finance.realise", item),
+                           candidates=service.candidates(item.village_code, item.year) if can_edit else [],
+                           sources=service.chart().sources(), form=Form(), errors={}, values={})
+
+
+def _totals(rows: list[Line]) -> dict:
+    out = {"4": 0, "5": 0, "6.1": 0, "6.2": 0}
+    for r in rows:
+        for part in out:
+            if r.account.startswith(part):
+                out[part] += r.amount
+    out["surplus"] = out["4"] - out["5"]
+    out["financing"] = out["6.1"] - out["6.2"]
+    return out
+
+
+@bp.post("/budgets/<int:record_id>/lines")
+@scope.require("village_finance.budget.edit")
+def add_line(record_id: int):
+    item = scope.get_or_404(Budget, record_id)
+    if not Form().validate_on_submit() or not scope.can("village_finance.budget.edit", item):
+        abort(403)
+    errors = {}
+    amount = _rupiah(request.form.get("amount"), "amount", errors)
+    activity_id = request.form.get("activity", type=int)
+    if activity_id and activity_id not in {a.id for a in service.candidates(item.village_code, item.year)}:
+        errors["activity"] = _("Not a valid choice.")
+    if not errors:
+        try:
+            service.add_line(item, service.LineInput(
+                account=request.form.get("account", "").strip(), kegiatan=request.form.get("kegiatan") or None,
+                source=request.form.get("source", ""), amount=amount,
+                description=request.form.get("description", ""), activity_id=activity_id or None))
+        except service.BudgetError as exc:
+            errors["line"] = str(exc)
+    if errors:
+        db.session.rollback()
+        flash(_("Not done: %(reason)s", reason="; ".join(errors.values())), "error")
+        return redirect(url_for(".budget", record_id=item.id)), 303
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for(".budget", record_id=item.id) + "#lines", 303)
+
+
+@bp.post("/budgets/<int:record_id>/lines/<int:line_id>")
+@scope.require("village_finance.budget.edit")
+def change_line(record_id: int, line_id: int):
+    item = scope.get_or_404(Budget, record_id)
+    line = db.session.get(Line, line_id)
+    if not Form().validate_on_submit() or not scope.can("village_finance.budget.edit", item) \
+            or line is None or line.budget_id != item.id:
+        abort(404)
+    errors = {}
+    try:
+        if request.form.get("remove"):
+            service.remove_line(item, line)
+        else:
+            amount = _rupiah(request.form.get("amount"), "amount", errors)
+            if amount is not None:
+                service.change_line(item, line, service.LineInput(
+                    account=line.account, kegiatan=line.kegiatan, source=line.source, amount=amount,
+                    description=line.description, activity_id=line.activity_id))
+    except service.BudgetError as exc:
+        errors["line"] = str(exc)
+    if errors:
+        db.session.rollback()
+        flash(_("Not done: %(reason)s", reason="; ".join(errors.values())), "error")
+    else:
+        db.session.commit()
+        flash(_("Saved."), "success")
+    return redirect(url_for(".budget", record_id=item.id) + "#lines", 303)
+
+
+@bp.post("/budgets/<int:record_id>/amend")
+@scope.require("village_finance.budget.edit")
+def amend(record_id: int):
+    item = scope.get_or_404(Budget, record_id)
+    return start(item.village_code, item.year)
+
+
+@bp.route("/budgets/<int:record_id>/realise", methods=["GET", "POST"])
+@scope.require("village_finance.realise")
+def realise(record_id: int):
+    item = scope.get_or_404(Budget, record_id)
+    if not item.in_force or not scope.can("village_finance.realise", item):
+        abort(404)
+    rows = service.lines(item)
+    errors, form = {}, Form()
+    if request.method == "POST" and form.validate_on_submit():
+        key = request.form.get("line", "")
+        amount = _rupiah(request.form.get("amount"), "amount", errors)
+        try:
+            day = date.fromisoformat(request.form.get("day", ""))
+        except ValueError:
+            errors["day"] = _("A date, e.g. 2026-08-17.")
+        progress = request.form.get("progress", "").strip()
+        if progress and not (progress.isdigit() and int(progress) <= 100):
+            errors["progress"] = _("A percentage from 0 to 100.")
+        description = " ".join((request.form.get("description") or "").split())
+        if not description:
+            errors["description"] = _("This field is required.")
+        if not errors:
+            try:
+                entry = service.realise(item.village_code, item.year, key, day, amount, description,
+                                        progress=int(progress) if progress else None, user_id=current_user.id)
+                evidence = request.files.get("evidence")
+                if evidence and evidence.filename:
+                    db.session.flush()
+                    entry.evidence = uploads.save(evidence, "village_finance", str(entry.id),
+                                                  kinds=("jpg", "png", "pdf"))
+            except (service.BudgetError, uploads.UploadError) as exc:
+                errors["line"] = str(exc)
+        if errors:
+            db.session.rollback()
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for(".realise", record_id=item.id), 303)
+    return render_template("village_finance/realise.html", budget=item, lines=rows, chart=service.chart(),
+                           form=form, errors=errors, values=request.form,
+                           region=db.session.get(Region, item.village_code)), (400 if errors else 200)
+
+
+def _until(year: int) -> date:
+    semester = request.args.get("semester", type=int)
+    if semester == 1:
+        return date(year, 6, 30)
+    return date(year, 12, 31)
+
+
+@bp.get("/<village>/<int:year>/report")
+@scope.require("village_finance.budget.read")
+def report(village: str, year: int):
+    """Laporan Realisasi Anggaran per semester (?semester=1) or year, as a page or ?format=csv."""
+    region = _village(village)
+    _year(year)
+    try:
+        data = service.report(village, year, _until(year))
+    except service.BudgetError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".year", village=village, year=year))
+    if request.args.get("format") == "csv":
+        rows = ([r.account, r.kegiatan or "", r.name, r.source, r.budget, r.realised] for r in data["rows"])
+        return csv_response(f"lra-{village}-{year}.csv",
+                            ["akun", "kegiatan", "uraian", "sumber_dana", "anggaran", "realisasi"], rows)
+    return render_template("village_finance/report.html", region=region, year=year, **data)
+
+
+@bp.get("/public/<village>/<int:year>")
+def public(village: str, year: int):
+    """Transparency page: the approved APBDes of a desa and its realisation, for anyone."""
+    region = db.session.get(Region, village)
+    if region is None or region.level != "village":
+        abort(404)
+    _year(year)
+    try:
+        data = service.report(village, year, date(year, 12, 31))
+    except service.BudgetError:
+        data = None
+    return render_template("village_finance/public.html", region=region, year=year, data=data,
+                           chart=service.chart())
+
+
+@bp.get("/dashboard")
+@scope.require("village_finance.budget.read")
+def dashboard():
+    """Absorption per kecamatan (or per desa of one kecamatan), by source and bidang, within reach."""
+    from egovkit.web.cache import memo
+
+    from . import dashboard as figures
+
+    year = _year(request.args.get("year", type=int) or date.today().year)
+    district = request.args.get("district") or None
+    if district is not None and (district.count(".") != 2 or len(district) > 8):
+        abort(404)
+    settings = service.settings()
+    bidang_names = {code: name for code, name in service.chart().bidang()}
+    reach = tuple(sorted((g.region or "", g.agency or "", g.owner or 0) for g in scope.grants()))
+
+    def compute():
+        return {"units": figures.units(year, district), "sources": figures.by_source(year, district),
+                "bidang": figures.by_bidang(year, bidang_names, district)}
+
+    data = memo(("village_finance.dashboard", reach, year, district), 120, compute)
+    expected = figures.expected_share(year)
+    lights = {u.key: figures.light(u.share, expected, settings.pace_yellow, settings.pace_red)
+              for u in data["units"]}
+    total = figures.Figure("", "", sum(u.budget for u in data["units"]), sum(u.realised for u in data["units"]))
+    return render_template("village_finance/dashboard.html", year=year, district=district, expected=expected,
+                           lights=lights, total=total, **data)

@@ -1,0 +1,355 @@
+"""village_finance: a desa's whole budget year through HTTP (plan, draft,
+submit, correction, evaluation, Perdes, realisation, amendment, report), the
+rules refusing bad budgets with their message, and the walls between desa."""
+import csv
+import io
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from egovkit.app import create_app
+
+from .conftest import csrf_token, login
+from .test_api import bearer, token
+from .test_letters import decide
+from .test_workflow import KANDANGAN, PASSWORD, SARONGAN, people
+
+YEAR = date.today().year - 1  # a closed year: every day of it may carry realisation
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+
+
+@pytest.fixture
+def village(cli):
+    cli("init", "--profile", "banyuwangi")
+    people(cli)
+    return create_app("instance", {"TESTING": True})
+
+
+def as_user(app, email):
+    client = app.test_client()
+    assert login(client, email, PASSWORD).status_code == 302
+    return client
+
+
+def start(client, village=SARONGAN, year=YEAR):
+    url = f"/apbdes/{village}/{year}"
+    response = client.post(f"{url}/start", data={"csrf_token": csrf_token(client, url)})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response.headers["Location"]
+
+
+def add(client, url, account, source, amount, kegiatan="", description="", activity=""):
+    return client.post(f"{url}/lines", data={"csrf_token": csrf_token(client, url), "account": account,
+                                             "kegiatan": kegiatan, "source": source, "amount": str(amount),
+                                             "description": description, "activity": activity})
+
+
+def page(client, url) -> str:
+    return client.get(url).get_data(as_text=True)
+
+
+def lines(app, budget_url):
+    from egovkit_modules.village_finance.models import Line
+
+    with app.app_context():
+        from egovkit.db import db
+        budget_id = int(budget_url.rsplit("/", 1)[1])
+        return {(x.kegiatan or x.account): (x.amount, x.realised, x.key, x.id)
+                for x in db.session.scalars(select(Line).where(Line.budget_id == budget_id))}
+
+
+def state(app, budget_url):
+    from egovkit.db import db
+    from egovkit.workflow import Case
+    from egovkit_modules.village_finance.models import Budget
+
+    with app.app_context():
+        budget = db.session.get(Budget, int(budget_url.rsplit("/", 1)[1]))
+        return db.session.get(Case, budget.case_id).state, budget.in_force
+
+
+BALANCED = [  # account, source, amount, kegiatan
+    ("4.2.1.01", "DD", 1_000_000_000, ""), ("4.2.3.01", "ADD", 600_000_000, ""),
+    ("5.1.1.02", "ADD", 200_000_000, "1.1.02"), ("5.2.7.02", "DD", 250_000_000, "4.2.01"),
+    ("5.4.1.01", "DD", 150_000_000, "5.3.00"), ("5.2.1.06", "ADD", 100_000_000, "2.2.02"),
+]
+
+
+def draft_budget(app, operator):
+    url = start(operator)
+    for account, source, amount, kegiatan in BALANCED:
+        assert add(operator, url, account, source, amount, kegiatan).status_code == 303
+    return url
+
+
+def test_the_whole_year_plan_to_report(village):
+    app = village
+    operator = as_user(app, "op.sarongan@desa.id")
+    kades = as_user(app, "kades.sarongan@desa.id")
+    camat = as_user(app, "camat.pesanggaran@kec.id")
+
+    # plan: an activity of the RKPDes, taken up by a line
+    plan = f"/apbdes/{SARONGAN}/{YEAR}/plan"
+    response = operator.post(plan, data={"csrf_token": csrf_token(operator, plan), "kegiatan": "2.3.10",
+                                         "name": "Rabat beton Dusun Krajan", "location": "RT 02/RW 01",
+                                         "estimate": "450.000.000"})
+    assert response.status_code == 302
+    assert "Rabat beton Dusun Krajan" in page(operator, plan)
+    url = draft_budget(app, operator)
+    activity = re.search(r'<option value="(\d+)">2.3.10 Rabat beton', page(operator, url)).group(1)
+    assert add(operator, url, "5.3.5.01", "DD", 550_000_000, "2.3.10", "Rabat beton", activity).status_code == 303
+    assert "Rabat beton Dusun Krajan" not in page(operator, url).split('id="activity"')[-1]  # taken up
+
+    # a rule broken: the kepala desa cannot submit, the message says why, nothing moves
+    assert add(operator, url, "5.3.4.01", "DD", 100_000_000, "1.2.03", "Balai desa").status_code == 303
+    decide(kades, url, "submit")
+    shown = page(kades, url)
+    assert "Belanja dari sumber DD Rp 1.050.000.000 melebihi penerimaannya Rp 1.000.000.000." in shown
+    assert state(app, url) == ("draft", False)
+    hall = lines(app, url)["1.2.03"]
+    response = operator.post(f"{url}/lines/{hall[3]}", data={"csrf_token": csrf_token(operator, url), "remove": "1"})
+    assert response.status_code == 303
+
+    # submit, the camat asks for a correction, resubmit, evaluate, set by Perdes
+    assert decide(kades, url, "submit").status_code == 302 and state(app, url)[0] == "submitted"
+    assert decide(camat, url, "correct", note="Kurangi BLT, tambah posyandu").status_code == 302
+    assert state(app, url)[0] == "draft"
+    blt = lines(app, url)["5.3.00"]
+    response = operator.post(f"{url}/lines/{blt[3]}", data={"csrf_token": csrf_token(operator, url),
+                                                             "amount": "140.000.000"})
+    assert response.status_code == 303 and lines(app, url)["5.3.00"][0] == 140_000_000
+    decide(kades, url, "submit")
+    assert 'formaction="/cases/' not in page(operator, url)  # the operator decides nothing
+    assert decide(camat, url, "evaluate").status_code == 302
+    assert decide(kades, url, "approve").status_code == 302
+    assert state(app, url) == ("approved", True)
+    from egovkit.events import Event
+    from egovkit.db import db
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Event).where(Event.name == "apbdes.approved")) == 1
+
+    # realise: within the line, with evidence; never above the line
+    road_key = lines(app, url)["2.3.10"][2]
+    realise = f"{url}/realise"
+
+    def spend(key, amount, day, **extra):
+        data = {"csrf_token": csrf_token(operator, realise), "line": key, "amount": str(amount),
+                "day": day.isoformat(), "description": "Pembayaran termin", **extra}
+        return operator.post(realise, data=data, content_type="multipart/form-data")
+
+    assert spend(road_key, 300_000_000, date(YEAR, 5, 10), progress="50",
+                 evidence=(io.BytesIO(PNG), "foto.png")).status_code == 303
+    assert spend(road_key, 200_000_000, date(YEAR, 8, 17), progress="90").status_code == 303
+    refused = spend(road_key, 60_000_000, date(YEAR, 9, 1))
+    assert refused.status_code == 400
+    assert "Rp 50.000.000 tersisa dari Rp 550.000.000" in refused.get_data(as_text=True)
+    assert lines(app, url)["2.3.10"][1] == 500_000_000  # nothing written
+    dd_key = lines(app, url)["4.2.1.01"][2]
+    assert spend(dd_key, 1_000_000_000, date(YEAR, 3, 1)).status_code == 303
+
+    # amend: a new version keeps the old; a line cannot go below what was realised
+    response = operator.post(f"{url}/amend", data={"csrf_token": csrf_token(operator, url)})
+    amended = response.headers["Location"]
+    assert amended != url and state(app, amended) == ("draft", False) and state(app, url) == ("approved", True)
+    road = lines(app, amended)["2.3.10"]
+    assert road[1] == 500_000_000
+    low = operator.post(f"{amended}/lines/{road[3]}", data={"csrf_token": csrf_token(operator, amended),
+                                                             "amount": "400000000"})
+    assert low.status_code == 303 and lines(app, amended)["2.3.10"][0] == 550_000_000
+    assert "di bawah realisasi Rp 500.000.000" in page(operator, amended)
+    posyandu = lines(app, amended)["2.2.02"]
+    operator.post(f"{amended}/lines/{posyandu[3]}", data={"csrf_token": csrf_token(operator, amended),
+                                                           "amount": "40000000"})
+    operator.post(f"{amended}/lines/{road[3]}", data={"csrf_token": csrf_token(operator, amended),
+                                                       "amount": "610000000"})
+    for who, step in ((kades, "submit"), (camat, "evaluate"), (kades, "approve")):
+        assert decide(who, amended, step).status_code == 302
+    assert state(app, amended) == ("approved", True) and state(app, url) == ("approved", False)
+    assert spend(road_key, 60_000_000, date(YEAR, 10, 1)).status_code == 404  # the old version is out of force
+    realise = f"{amended}/realise"
+    assert spend(road_key, 60_000_000, date(YEAR, 10, 1)).status_code == 303
+
+    # report: the totals are the entries, by semester and for the year
+    from egovkit_modules.village_finance.models import Entry
+    with app.app_context():
+        spent = db.session.scalar(select(func.sum(Entry.amount)).where(Entry.village_code == SARONGAN,
+                                                                     Entry.year == YEAR, Entry.line_key != dd_key))
+        first_half = db.session.scalar(select(func.sum(Entry.amount)).where(
+            Entry.village_code == SARONGAN, Entry.year == YEAR, Entry.line_key != dd_key,
+            Entry.day <= date(YEAR, 6, 30)))
+    assert (spent, first_half) == (560_000_000, 300_000_000)
+    report = f"/apbdes/{SARONGAN}/{YEAR}/report"
+    for query, expected in (("", spent), ("?semester=1", first_half)):
+        csv_text = operator.get(f"{report}{query}{'&' if query else '?'}format=csv").get_data(as_text=True)
+        rows = list(csv.reader(io.StringIO(csv_text)))[1:]
+        assert sum(int(r[-1]) for r in rows if r[0].startswith("5")) == expected
+    assert "Rp 560.000.000" in page(operator, report)
+
+
+def test_rules_refuse_bad_lines_and_change_nothing(village):
+    operator = as_user(village, "op.sarongan@desa.id")
+    url = draft_budget(village, operator)
+    before = lines(village, url)
+    cases = [
+        (("9.9.9.99", "DD", 1000, ""), "Rekening 9.9.9.99 tidak ada di bagan akun"),
+        (("5.2.1.01", "DD", 1000, ""), "Belanja 5.2.1.01 perlu kegiatan dari daftar"),
+        (("5.2.1.01", "XYZ", 1000, "1.1.04"), "Sumber dana &#39;XYZ&#39; tidak dikenal."),
+        (("4.2.1.01", "ADD", 1000, ""), "Rekening 4.2.1.01 adalah penerimaan dari sumber DD, bukan ADD."),
+        (("5.2.1.01", "DD", "12,5", "1.1.04"), "Bilangan bulat Rupiah di atas nol"),
+    ]
+    for (account, source, amount, kegiatan), message in cases:
+        response = add(operator, url, account, source, amount, kegiatan)
+        assert response.status_code == 303
+        assert message in page(operator, url), message
+    assert lines(village, url) == before
+
+
+def test_budget_rules_messages():
+    from egovkit_modules.village_finance import accounts, rules
+
+    chart = accounts.chart()
+    line = rules.DraftLine
+
+    def codes(lines, marks=()):
+        return [v.code for v in rules.check(chart, lines, marks)]
+
+    balanced = [line("a", "4.2.1.01", None, "DD", 1000), line("b", "5.3.5.01", "2.3.10", "DD", 700),
+                line("c", "5.2.7.02", "4.2.01", "DD", 300)]
+    assert codes(balanced) == []
+    assert codes([]) == ["empty"]
+    over = balanced + [line("d", "5.3.5.01", "2.3.10", "ADD", 100)]
+    assert codes(over) == ["unbalanced", "source_short"]
+    with_financing = over + [line("e", "6.1.1.01", None, "SILPA", 100)]
+    assert codes(with_financing) == ["source_short"]  # balanced now, but SiLPA does not pay for ADD lines
+    siltap = [line("a", "4.2.3.01", None, "ADD", 1000), line("b", "5.1.1.02", "1.1.02", "ADD", 400),
+              line("c", "5.2.7.02", "4.2.01", "ADD", 600)]
+    found = rules.check(chart, siltap)
+    assert [v.code for v in found] == ["operational"]
+    assert found[0].message("en") == ("Fixed income, allowances and running costs (sub-bidang 1.1) Rp 400 = 40% of "
+                                      "spending, above the cap of 30%.")
+    food = rules.Earmark(title="Ketahanan pangan", source="DD", kegiatan=["4.2"], min_share=0.4)
+    blt = rules.Earmark(title="BLT", source="DD", kegiatan=["5.3"], max_share=0.25)
+    found = rules.check(chart, balanced, [food, blt])
+    assert [v.message("id") for v in found] == [
+        "Ketahanan pangan: 30% dari DD (Rp 300), kurang dari minimal 40%."]
+    assert codes(balanced + [line("f", "5.4.1.01", "5.3.00", "DD", 0)], [blt]) == ["amount"]
+    assert rules.check_line(chart, line("g", "5.3.5.01", "2.3.10", "DD", 100, realised=150))[0].code == \
+        "below_realised"
+    assert rules.capped("5.3.5.01") and rules.capped("6.2.2.01") and not rules.capped("4.2.1.01")
+
+
+def test_chart_is_complete_and_a_profile_may_add_kegiatan(cli, tmp_path):
+    from egovkit_modules.village_finance import accounts
+
+    chart = accounts.chart()
+    assert [code for code, _ in chart.bidang()] == ["1", "2", "3", "4", "5"]
+    assert chart.name("4.2.1.01") == "Dana Desa" and chart.receipt_source("4.2.3.01") == "ADD"
+    assert chart.is_postable("6.2.2.01") and not chart.is_postable("5.2")
+    assert chart.is_kegiatan("2.4.01") and "Rumah Tidak Layak Huni" in chart.name("2.4.01")
+    profile = tmp_path / "p.yaml"
+    profile.write_text("name: desa-plus\nextends: banyuwangi\nmodules:\n  village_finance:\n"
+                       "    extra_kegiatan: {\"2.4.90\": Bedah rumah swadaya}\n")
+    assert cli("profile", "validate", str(profile)).exit_code == 0
+    profile.write_text("name: desa-plus\nextends: banyuwangi\nmodules:\n  village_finance:\n"
+                       "    extra_kegiatan: {\"2.9.01\": Sub-bidang yang tidak ada}\n"
+                       "    earmarks: [{title: X, source: DD, kegiatan: [\"4.2\"]}]\n")
+    result = cli("profile", "validate", str(profile), expect=None)
+    assert result.exit_code != 0
+    assert "sub-bidang 2.9 is not in the chart" in result.output
+    assert "an earmark needs min_share or max_share" in result.output
+
+
+def test_two_desa_never_see_each_others_drafts_and_the_public_sees_only_approved(village):
+    sarongan = as_user(village, "op.sarongan@desa.id")
+    kandangan = as_user(village, "op.kandangan@desa.id")
+    url = draft_budget(village, sarongan)
+    assert kandangan.get(url).status_code == 404
+    assert kandangan.get(f"/apbdes/{SARONGAN}/{YEAR}").status_code == 404
+    assert kandangan.get(f"/apbdes/{SARONGAN}/{YEAR}/report?format=csv").status_code == 404
+    assert kandangan.post(f"{url}/lines", data={"csrf_token": csrf_token(kandangan, f"/apbdes/{KANDANGAN}/{YEAR}"),
+                                                "account": "4.1.2.01", "source": "PAD",
+                                                "amount": "1000"}).status_code == 404
+    public = village.test_client()
+    assert "belum menetapkan" in page(public, f"/apbdes/public/{SARONGAN}/{YEAR}")
+    assert "Rp 1.000.000.000" not in page(public, f"/apbdes/public/{SARONGAN}/{YEAR}")
+    kades, camat = as_user(village, "kades.sarongan@desa.id"), as_user(village, "camat.pesanggaran@kec.id")
+    for who, step in ((kades, "submit"), (camat, "evaluate"), (kades, "approve")):
+        decide(who, url, step)
+    assert "Rp 1.000.000.000" in page(public, f"/apbdes/public/{SARONGAN}/{YEAR}")
+    amended = sarongan.post(f"{url}/amend", data={"csrf_token": csrf_token(sarongan, url)}).headers["Location"]
+    dd = lines(village, amended)["4.2.1.01"]
+    sarongan.post(f"{amended}/lines/{dd[3]}", data={"csrf_token": csrf_token(sarongan, amended),
+                                                     "amount": "1200000000"})
+    shown = page(public, f"/apbdes/public/{SARONGAN}/{YEAR}")
+    assert "Rp 1.000.000.000" in shown and "Rp 1.200.000.000" not in shown  # the draft amendment stays inside
+
+
+def test_rtlh_approval_becomes_a_candidate_activity_once(village):
+    from egovkit import events
+    from egovkit.db import db
+    from egovkit_modules.village_finance.models import Activity
+
+    with village.test_request_context():
+        events.publish("rtlh.approved", proposal=7, village=SARONGAN, nik="3510011708900002",
+                       household="Budi Santoso", score=22)
+        db.session.commit()
+        event = db.session.scalars(select(events.Event).where(events.Event.name == "rtlh.approved")).one()
+        from egovkit_modules.village_finance.budget import on_rtlh_approved
+        on_rtlh_approved(event)  # a second delivery changes nothing
+        db.session.commit()
+        found = [(a.village_code, a.kegiatan, a.origin_ref) for a in db.session.scalars(select(Activity))]
+    assert found == [(SARONGAN, "2.4.01", "7")]
+    operator = as_user(village, "op.sarongan@desa.id")
+    assert "Rehabilitasi rumah tidak layak huni: Budi Santoso" in page(
+        operator, f"/apbdes/{SARONGAN}/{date.today().year}/plan")
+
+
+def test_api_reads_budgets_and_records_realisation_within_reach(village, cli):
+    operator = as_user(village, "op.sarongan@desa.id")
+    url = draft_budget(village, operator)
+    kades, camat = as_user(village, "kades.sarongan@desa.id"), as_user(village, "camat.pesanggaran@kec.id")
+    for who, step in ((kades, "submit"), (camat, "evaluate"), (kades, "approve")):
+        decide(who, url, step)
+    budget_id = int(url.rsplit("/", 1)[1])
+    mine = bearer(token(cli, "op.sarongan@desa.id", "apbdes:read", "apbdes:write"))
+    other = bearer(token(cli, "op.kandangan@desa.id", "apbdes:read", "apbdes:write"))
+    api = village.test_client()
+    found = api.get(f"/api/v1/apbdes/budgets?village={SARONGAN}&year={YEAR}", headers=mine).json["items"]
+    assert [b["state"] for b in found] == ["approved"]
+    assert api.get(f"/api/v1/apbdes/budgets?village={SARONGAN}&year={YEAR}", headers=other).json["items"] == []
+    assert api.get(f"/api/v1/apbdes/budgets/{budget_id}", headers=other).status_code == 404
+    key = next(x["key"] for x in found[0]["lines"] if x["kegiatan"] == "2.2.02")
+    body = {"line_key": key, "day": f"{YEAR}-04-01", "amount": 40_000_000, "description": "PMT balita"}
+    response = api.post(f"/api/v1/apbdes/budgets/{budget_id}/entries", json=body, headers=mine)
+    assert response.status_code == 201 and response.json["line_realised"] == 40_000_000
+    assert api.post(f"/api/v1/apbdes/budgets/{budget_id}/entries", json=body, headers=other).status_code == 404
+    too_much = api.post(f"/api/v1/apbdes/budgets/{budget_id}/entries", json={**body, "amount": 70_000_000},
+                        headers=mine)
+    assert too_much.status_code == 422 and "Rp 60.000.000" in too_much.json["error"]["detail"]
+    figures = api.get(f"/api/v1/apbdes/dashboard?year={YEAR}", headers=mine).json
+    assert [(u["key"], u["realised"]) for u in figures["units"]] == [(SARONGAN, 40_000_000)]
+
+
+def test_dashboard_lights_and_demo_budgets(cli):
+    cli("init", "--profile", "banyuwangi", "--demo")
+    people(cli)
+    app = create_app("instance", {"TESTING": True})
+    camat = as_user(app, "camat.pesanggaran@kec.id")
+    shown = page(camat, f"/apbdes/dashboard?year={date.today().year}")
+    assert '<svg class="bars"' in shown
+    lights = re.findall(r'<tr class="light-(\w+)">', shown)
+    assert set(lights) <= {"green", "yellow", "red"}
+    with app.app_context():
+        from egovkit_modules.village_finance.demo import villages
+        assert len(lights) == len([v for v in villages() if v.startswith("35.10.01.")]) > 1
+        from egovkit.db import db
+        from egovkit_modules.village_finance.models import Budget, Line
+        from egovkit_modules.village_finance import budget as service
+        assert db.session.scalar(select(func.count(func.distinct(Budget.year)))) == 3
+        some = db.session.scalars(select(Budget).where(Budget.village_code == SARONGAN)).first()
+        with app.test_request_context():
+            assert service.problems(some) == []
+        assert db.session.scalar(select(func.count()).select_from(Line).where(Line.realised > Line.amount,
+                                                                              Line.account.like("5%"))) == 0
