@@ -107,7 +107,7 @@ def next_number(doc_type: DocumentType, scope: str, when: datetime) -> str:
 _ROMAN = ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
 
 
-def _latin1(text: str) -> str:
+def latin1(text: str) -> str:
     """The PDF core fonts speak Latin-1: keep Indonesian text, replace typographic marks."""
     table = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-", "\u2026": "..."}
     return "".join(table.get(c, c) for c in text).encode("latin-1", "replace").decode("latin-1")
@@ -118,32 +118,32 @@ def render(title: str, number: str, paragraphs: list[str], facts: list[tuple[str
     profile = current_app.extensions["egovkit"].profile
     pdf = FPDF(format="A4")
     pdf.set_creator("egovkit")
-    pdf.set_title(_latin1(title))
+    pdf.set_title(latin1(title))
     pdf.set_creation_date(issued_at)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 14)
-    pdf.cell(0, 8, _latin1(profile.regency.name.upper()), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, latin1(profile.regency.name.upper()), align="C", new_x="LMARGIN", new_y="NEXT")
     if profile.regency.tagline:
         pdf.set_font("Helvetica", "", 10)
-        pdf.cell(0, 6, _latin1(profile.regency.tagline), align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 6, latin1(profile.regency.tagline), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.line(15, pdf.get_y() + 2, 195, pdf.get_y() + 2)
     pdf.ln(8)
     pdf.set_font("Helvetica", "B", 13)
-    pdf.multi_cell(0, 7, _latin1(title), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 7, latin1(title), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 10)
-    pdf.cell(0, 6, _latin1(f"Nomor: {number}"), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, latin1(f"Nomor: {number}"), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
     pdf.set_font("Helvetica", "", 11)
     for paragraph in paragraphs:
-        pdf.multi_cell(0, 6, _latin1(paragraph), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6, latin1(paragraph), new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2)
     if facts:
         pdf.ln(4)
         for label, value in facts:
             pdf.set_font("Helvetica", "B", 10)
-            pdf.cell(50, 6, _latin1(label))
+            pdf.cell(50, 6, latin1(label))
             pdf.set_font("Helvetica", "", 10)
-            pdf.multi_cell(0, 6, _latin1(str(value)), new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, 6, latin1(str(value)), new_x="LMARGIN", new_y="NEXT")
     qr = io.BytesIO()
     segno.make(verify_url, error="m").save(qr, kind="png", scale=4, border=2)
     qr.seek(0)
@@ -152,7 +152,7 @@ def render(title: str, number: str, paragraphs: list[str], facts: list[tuple[str
     pdf.set_xy(15, y + 5)
     pdf.set_font("Helvetica", "", 8)
     tz = ZoneInfo(profile.timezone)
-    pdf.multi_cell(130, 4, align="L", text=_latin1(
+    pdf.multi_cell(130, 4, align="L", text=latin1(
         f"Diterbitkan {issued_at.astimezone(tz):%d-%m-%Y %H:%M} ({profile.timezone}). Pindai kode QR atau buka "
         f"{verify_url} untuk memeriksa keaslian dokumen ini."))
     return bytes(pdf.output())

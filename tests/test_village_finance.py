@@ -6,6 +6,7 @@ import io
 import re
 from datetime import date
 
+import openpyxl
 import pytest
 from sqlalchemy import func, select
 
@@ -186,6 +187,11 @@ def test_the_whole_year_plan_to_report(village):
         rows = list(csv.reader(io.StringIO(csv_text)))[1:]
         assert sum(int(r[-1]) for r in rows if r[0].startswith("5")) == expected
     assert "Rp 560.000.000" in page(operator, report)
+    sheet = openpyxl.load_workbook(io.BytesIO(operator.get(f"{report}?format=xlsx").data)).active
+    values = list(sheet.iter_rows(min_row=4, values_only=True))
+    assert sum(r[5] for r in values if r[0].startswith("5")) == spent
+    pdf = operator.get(f"{report}?semester=1&format=pdf")
+    assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
 
 
 def test_rules_refuse_bad_lines_and_change_nothing(village):
@@ -278,6 +284,11 @@ def test_two_desa_never_see_each_others_drafts_and_the_public_sees_only_approved
     for who, step in ((kades, "submit"), (camat, "evaluate"), (kades, "approve")):
         decide(who, url, step)
     assert "Rp 1.000.000.000" in page(public, f"/apbdes/public/{SARONGAN}/{YEAR}")
+    assert f'href="/apbdes/public/{SARONGAN}/{YEAR}"' in page(public, f"/apbdes/public?year={YEAR}")
+    camat = as_user(village, "camat.pesanggaran@kec.id")
+    for who, expected in ((sarongan, {SARONGAN}), (kandangan, set()), (camat, {SARONGAN})):
+        exported = who.get(f"/apbdes/export?year={YEAR}&format=csv").get_data(as_text=True).lstrip("\ufeff")
+        assert {r["kode_desa"] for r in csv.DictReader(io.StringIO(exported))} == expected
     amended = sarongan.post(f"{url}/amend", data={"csrf_token": csrf_token(sarongan, url)}).headers["Location"]
     dd = lines(village, amended)["4.2.1.01"]
     sarongan.post(f"{amended}/lines/{dd[3]}", data={"csrf_token": csrf_token(sarongan, amended),

@@ -73,5 +73,6 @@ MODULE = Module(
     nav=(NavItem("village_finance.index", {"id": "APBDes", "en": "Village budgets"}, public=False,
                  permission="village_finance.budget.read"),
          NavItem("village_finance.dashboard", {"id": "Serapan dana desa", "en": "Budget absorption"}, public=False,
-                 permission="village_finance.budget.read")),
+                 permission="village_finance.budget.read"),
+         NavItem("village_finance.public_index", {"id": "Transparansi APBDes", "en": "Village budgets"})),
 )

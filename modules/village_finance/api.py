@@ -157,8 +157,7 @@ def realise(budget_id: int, body: EntryIn):
                response=DashboardOut, query=DashboardQuery, scope="apbdes:read")
 def dashboard(query: DashboardQuery):
     _read()
-    bidang_names = dict(service.chart().bidang())
-    units = figures.units(query.year, query.district)
+    data = figures.summary(query.year, query.district)
     return DashboardOut(year=query.year, expected_share=round(figures.expected_share(query.year), 4),
-                        units=_figures(units), sources=_figures(figures.by_source(query.year, query.district)),
-                        bidang=_figures(figures.by_bidang(query.year, bidang_names, query.district)))
+                        units=_figures(data["units"]), sources=_figures(data["sources"]),
+                        bidang=_figures(data["bidang"]))

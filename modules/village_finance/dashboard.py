@@ -13,6 +13,7 @@ from egovkit.auth import scope
 from egovkit.db import db
 from egovkit.models import Region
 
+from .budget import chart as budget_chart
 from .models import Budget, Line
 
 
@@ -44,53 +45,35 @@ def light(share: float, expected: float, yellow: float, red: float) -> str:
     return "green" if pace >= yellow else ("yellow" if pace >= red else "red")
 
 
-def _spending(year: int, *columns):
-    stmt = (select(*columns, func.sum(Line.amount), func.sum(Line.realised))
-            .join(Budget, Budget.id == Line.budget_id)
-            .where(Budget.year == year, Budget.in_force.is_(True), Line.account.like("5%")))
-    return scope.visible(stmt, Line)
-
-
-def units(year: int, district: str | None = None) -> list[Figure]:
-    """Per desa of one kecamatan, else per kecamatan; per desa when only one kecamatan is in reach."""
-    found = by_village(year, district) if district else by_district(year)
-    if not district and len(found) <= 1:
-        found = by_village(year)
-    return found
-
-
-def by_village(year: int, district: str | None = None) -> list[Figure]:
-    stmt = _spending(year, Line.village_code).group_by(Line.village_code)
-    if district:
-        stmt = stmt.where(Line.village_code.like(f"{district}.%"))
-    rows = db.session.execute(stmt).all()
-    names = _names([r[0] for r in rows])
-    return sorted((Figure(code, names.get(code, code), int(b or 0), int(r or 0)) for code, b, r in rows),
-                  key=lambda f: f.key)
-
-
-def by_district(year: int) -> list[Figure]:
-    district = func.substr(Line.village_code, 1, 8)
-    rows = db.session.execute(_spending(year, district).group_by(district)).all()
-    names = _names([r[0] for r in rows])
-    return sorted((Figure(code, names.get(code, code), int(b or 0), int(r or 0)) for code, b, r in rows),
-                  key=lambda f: f.key)
-
-
-def by_source(year: int, district: str | None = None) -> list[Figure]:
-    stmt = _spending(year, Line.source).group_by(Line.source)
-    if district:
-        stmt = stmt.where(Line.village_code.like(f"{district}.%"))
-    return [Figure(s, s, int(b or 0), int(r or 0)) for s, b, r in db.session.execute(stmt.order_by(Line.source))]
-
-
-def by_bidang(year: int, names: dict[str, str], district: str | None = None) -> list[Figure]:
+def summary(year: int, district: str | None = None) -> dict[str, list[Figure]]:
+    """Absorption per unit (desa of one kecamatan, else kecamatan; desa when only one kecamatan is in
+    reach), per source of funds and per bidang: one scan of the year's lines in force, rolled up here."""
     bidang = func.substr(Line.kegiatan, 1, 1)
-    stmt = _spending(year, bidang).group_by(bidang)
+    stmt = (select(Line.village_code, Line.source, bidang, func.sum(Line.amount), func.sum(Line.realised))
+            .join(Budget, Budget.id == Line.budget_id)
+            .where(Budget.year == year, Budget.in_force.is_(True), Line.account.like("5%"))
+            .group_by(Line.village_code, Line.source, bidang))
     if district:
         stmt = stmt.where(Line.village_code.like(f"{district}.%"))
-    return [Figure(k, names.get(k, k), int(b or 0), int(r or 0))
-            for k, b, r in db.session.execute(stmt.order_by(bidang))]
+    rows = db.session.execute(scope.visible(stmt, Line)).all()
+    chart = budget_chart()
+    per_village = _roll((code, b, r) for code, _, _, b, r in rows)
+    per_district = _roll((code[:8], b, r) for code, _, _, b, r in rows)
+    units = per_village if district or len(per_district) <= 1 else per_district
+    names = _names(list(units))
+    return {"units": [Figure(k, names.get(k, k), b, r) for k, (b, r) in sorted(units.items())],
+            "sources": [Figure(k, chart.source_name(k), b, r)
+                        for k, (b, r) in sorted(_roll((s, b, r) for _, s, _, b, r in rows).items())],
+            "bidang": [Figure(k, chart.name(k) or k, b, r)
+                       for k, (b, r) in sorted(_roll((g or "", b, r) for _, _, g, b, r in rows).items())]}
+
+
+def _roll(triples) -> dict[str, tuple[int, int]]:
+    out: dict[str, tuple[int, int]] = {}
+    for key, budget, realised in triples:
+        b, r = out.get(key, (0, 0))
+        out[key] = (b + int(budget or 0), r + int(realised or 0))
+    return out
 
 
 def _names(codes: list[str]) -> dict[str, str]:

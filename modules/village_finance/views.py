@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,10 +13,13 @@ from egovkit import uploads, workflow
 from egovkit.auth import scope
 from egovkit.db import db
 from egovkit.models import Region
+from egovkit.web.cache import memo, public_page
 from egovkit.web.export import csv_response
 from egovkit.web.forms import Form
 
 from . import budget as service
+from . import dashboard as figures
+from . import exports
 from .models import Activity, Budget, Line
 
 bp = Blueprint("village_finance", __name__, url_prefix="/apbdes", template_folder="templates")
@@ -280,14 +283,62 @@ def report(village: str, year: int):
     except service.BudgetError as exc:
         flash(str(exc), "error")
         return redirect(url_for(".year", village=village, year=year))
-    if request.args.get("format") == "csv":
-        rows = ([r.account, r.kegiatan or "", r.name, r.source, r.budget, r.realised] for r in data["rows"])
-        return csv_response(f"lra-{village}-{year}.csv",
-                            ["akun", "kegiatan", "uraian", "sumber_dana", "anggaran", "realisasi"], rows)
+    kind = request.args.get("format")
+    name = f"lra-{village}-{year}" + ("-s1" if data["until"].month == 6 else "")
+    header = ["akun", "kegiatan", "uraian", "sumber_dana", "anggaran", "realisasi"]
+    rows = [[r.account, r.kegiatan or "", r.name, r.source, r.budget, r.realised] for r in data["rows"]]
+    if kind == "csv":
+        return csv_response(f"{name}.csv", header, rows)
+    if kind == "xlsx":
+        return exports.xlsx_response(f"{name}.xlsx", f"LRA {year} {region.name}", header, rows, money={4, 5})
+    if kind == "pdf":
+        district = db.session.get(Region, village.rsplit(".", 1)[0])
+        pdf = exports.lra_pdf(region.name, district.name if district else "", year, data["until"], data)
+        return Response(pdf, mimetype="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
+    if kind:
+        abort(404)
     return render_template("village_finance/report.html", region=region, year=year, **data)
 
 
+@bp.get("/export")
+@scope.require("village_finance.budget.read")
+def export():
+    """Every line of the budgets in force within reach for a year, with realisation: for the finance office."""
+    year = _year(request.args.get("year", type=int) or date.today().year)
+    kind = request.args.get("format", "csv")
+    if kind not in ("csv", "xlsx"):
+        abort(404)
+    found = db.session.execute(
+        scope.visible(select(Line, Budget.version, Region.name), Line)
+        .join(Budget, Budget.id == Line.budget_id).join(Region, Region.code == Line.village_code)
+        .where(Budget.year == year, Budget.in_force.is_(True))
+        .order_by(Line.village_code, Line.account, Line.kegiatan, Line.id)).all()
+    header = ["kode_desa", "desa", "versi", "akun", "kegiatan", "sumber_dana", "uraian", "anggaran", "realisasi"]
+    rows = [[x.village_code, name, version, x.account, x.kegiatan or "", x.source, x.description, x.amount,
+             x.realised] for x, version, name in found]
+    if kind == "csv":
+        return csv_response(f"apbdes-{year}.csv", header, rows)
+    return exports.xlsx_response(f"apbdes-{year}.xlsx", f"APBDes {year}", header, rows, money={7, 8})
+
+
+@bp.get("/public")
+@public_page(60)
+def public_index():
+    """Transparency: the desa whose APBDes of a year is in force, per kecamatan, for anyone."""
+    year = _year(request.args.get("year", type=int) or date.today().year)
+    codes = db.session.scalars(select(Budget.village_code).where(Budget.year == year, Budget.in_force.is_(True))
+                               .order_by(Budget.village_code)).all()
+    names = dict(db.session.execute(select(Region.code, Region.name).where(
+        Region.code.in_(set(codes) | {c.rsplit(".", 1)[0] for c in codes}))).all())
+    groups: dict[str, list[str]] = {}
+    for code in codes:
+        groups.setdefault(code.rsplit(".", 1)[0], []).append(code)
+    return render_template("village_finance/public_index.html", year=year, groups=groups, names=names)
+
+
 @bp.get("/public/<village>/<int:year>")
+@public_page(60)
 def public(village: str, year: int):
     """Transparency page: the approved APBDes of a desa and its realisation, for anyone."""
     region = db.session.get(Region, village)
@@ -306,23 +357,14 @@ def public(village: str, year: int):
 @scope.require("village_finance.budget.read")
 def dashboard():
     """Absorption per kecamatan (or per desa of one kecamatan), by source and bidang, within reach."""
-    from egovkit.web.cache import memo
-
-    from . import dashboard as figures
-
     year = _year(request.args.get("year", type=int) or date.today().year)
     district = request.args.get("district") or None
     if district is not None and (district.count(".") != 2 or len(district) > 8):
         abort(404)
     settings = service.settings()
-    bidang_names = {code: name for code, name in service.chart().bidang()}
     reach = tuple(sorted((g.region or "", g.agency or "", g.owner or 0) for g in scope.grants()))
 
-    def compute():
-        return {"units": figures.units(year, district), "sources": figures.by_source(year, district),
-                "bidang": figures.by_bidang(year, bidang_names, district)}
-
-    data = memo(("village_finance.dashboard", reach, year, district), 120, compute)
+    data = memo(("village_finance.dashboard", reach, year, district), 120, lambda: figures.summary(year, district))
     expected = figures.expected_share(year)
     lights = {u.key: figures.light(u.share, expected, settings.pace_yellow, settings.pace_red)
               for u in data["units"]}

@@ -1,0 +1,95 @@
+"""The realisation report and the budget lines as files for the finance office:
+spreadsheet (XLSX, numbers as numbers) and PDF (the LRA of one desa)."""
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import xlsxwriter
+from flask import Response, current_app
+from fpdf import FPDF
+
+from egovkit.documents import latin1
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PARTS = (("4", "PENDAPATAN"), ("5", "BELANJA"), ("6.1", "PENERIMAAN PEMBIAYAAN"), ("6.2", "PENGELUARAN PEMBIAYAAN"))
+
+
+def _text(value):
+    """Text a spreadsheet would run as a formula is kept as text (the same guard as the CSV export)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def xlsx_response(filename: str, title: str, header: list[str], rows, money: set[int] = frozenset()) -> Response:
+    """One sheet: a title row, the header, the rows; columns in ``money`` formatted as Rupiah."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
+                                        "strings_to_urls": False})
+    sheet = book.add_worksheet(title[:31].replace("/", "-"))
+    bold = book.add_format({"bold": True})
+    rupiah = book.add_format({"num_format": "#,##0"})
+    sheet.write(0, 0, title, bold)
+    for col, name in enumerate(header):
+        sheet.write(2, col, name, bold)
+        sheet.set_column(col, col, 16 if col in money else max(10, min(60, len(name) + 4)))
+    row_no = 3
+    for row in rows:
+        for col, value in enumerate(row):
+            if col in money and isinstance(value, int):
+                sheet.write_number(row_no, col, value, rupiah)
+            elif value is None:
+                sheet.write_blank(row_no, col, None)
+            else:
+                sheet.write(row_no, col, _text(value))
+        row_no += 1
+    sheet.freeze_panes(3, 0)
+    book.close()
+    return Response(buffer.getvalue(), mimetype=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _money(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+def lra_pdf(region_name: str, district_name: str, year: int, until: date, data: dict) -> bytes:
+    """Laporan Realisasi Anggaran of one desa: each part with its total, then its lines."""
+    profile = current_app.extensions["egovkit"].profile
+    pdf = FPDF(orientation="L", format="A4")
+    pdf.set_creator("egovkit")
+    pdf.set_title(latin1(f"LRA APBDes {year} {region_name}"))
+    pdf.set_auto_page_break(True, 15)
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 12)
+    pdf.cell(0, 6, latin1(f"LAPORAN REALISASI ANGGARAN PENDAPATAN DAN BELANJA DESA {region_name.upper()}"),
+             align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 10)
+    pdf.cell(0, 5, latin1(f"Kecamatan {district_name}, {profile.regency.name}. Tahun anggaran {year}, "
+                          f"sampai {until:%d-%m-%Y}"), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    widths = (30, 122, 18, 38, 38, 20)
+    heads = ("Kode", "Uraian", "Sumber", "Anggaran (Rp)", "Realisasi (Rp)", "%")
+
+    def row(cells, bold=False):
+        pdf.set_font("Helvetica", "B" if bold else "", 8)
+        for i, (width, cell) in enumerate(zip(widths, cells, strict=True)):
+            text = latin1(str(cell))
+            while pdf.get_string_width(text) > width - 2 and len(text) > 3:
+                text = text[:-4] + "..."
+            pdf.cell(width, 5, text, border=1, align="R" if i >= 3 else "L")
+        pdf.ln()
+
+    row(heads, bold=True)
+    for part, title in PARTS:
+        budget, realised = data["totals"][part]
+        row((part, title, "", _money(budget), _money(realised),
+             f"{realised * 100 / budget:.1f}" if budget else "-"), bold=True)
+        for r in data["rows"]:
+            if r.account.startswith(part):
+                row((r.kegiatan or r.account, r.name, r.source, _money(r.budget), _money(r.realised),
+                     f"{r.share * 100:.1f}" if r.share is not None else "-"))
+    surplus = data["totals"]["4"][0] - data["totals"]["5"][0], data["totals"]["4"][1] - data["totals"]["5"][1]
+    row(("", "SURPLUS / (DEFISIT)", "", _money(surplus[0]), _money(surplus[1]), ""), bold=True)
+    return bytes(pdf.output())
