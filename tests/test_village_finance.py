@@ -78,6 +78,17 @@ BALANCED = [  # account, source, amount, kegiatan
 ]
 
 
+def set_perdes(client, url, number):
+    return client.post(f"{url}/perdes", data={"csrf_token": csrf_token(client, url), "perdes": number})
+
+
+def set_in_force(kades, camat, url, number="1 Tahun 2025"):
+    assert decide(kades, url, "submit").status_code == 302
+    assert decide(camat, url, "evaluate").status_code == 302
+    assert set_perdes(kades, url, number).status_code == 303
+    assert decide(kades, url, "approve").status_code == 302
+
+
 def draft_budget(app, operator):
     url = start(operator)
     for account, source, amount, kegiatan in BALANCED:
@@ -124,8 +135,13 @@ def test_the_whole_year_plan_to_report(village):
     decide(kades, url, "submit")
     assert 'formaction="/cases/' not in page(operator, url)  # the operator decides nothing
     assert decide(camat, url, "evaluate").status_code == 302
+    decide(kades, url, "approve")
+    assert "Isi dulu nomor Perdes yang menetapkan anggaran ini." in page(kades, url)
+    assert state(app, url) == ("evaluated", False)
+    assert set_perdes(kades, url, "3 Tahun 2025").status_code == 303
     assert decide(kades, url, "approve").status_code == 302
     assert state(app, url) == ("approved", True)
+    assert "Ditetapkan dengan Perdes nomor 3 Tahun 2025" in page(operator, url)
     from egovkit.events import Event
     from egovkit.db import db
     with app.app_context():
@@ -147,6 +163,11 @@ def test_the_whole_year_plan_to_report(village):
     assert refused.status_code == 400
     assert "Rp 50.000.000 tersisa dari Rp 550.000.000" in refused.get_data(as_text=True)
     assert lines(app, url)["2.3.10"][1] == 500_000_000  # nothing written
+    listed = page(camat, f"{url}/entries")
+    assert listed.count("Pembayaran termin") == 2 and "90%" in listed
+    photo = re.search(r'href="(/apbdes/entries/\d+/evidence)"', listed).group(1)
+    assert camat.get(photo).data == PNG
+    assert as_user(app, "op.kandangan@desa.id").get(photo).status_code == 404
     dd_key = lines(app, url)["4.2.1.01"][2]
     assert spend(dd_key, 1_000_000_000, date(YEAR, 3, 1)).status_code == 303
 
@@ -165,8 +186,7 @@ def test_the_whole_year_plan_to_report(village):
                                                            "amount": "40000000"})
     operator.post(f"{amended}/lines/{road[3]}", data={"csrf_token": csrf_token(operator, amended),
                                                        "amount": "610000000"})
-    for who, step in ((kades, "submit"), (camat, "evaluate"), (kades, "approve")):
-        assert decide(who, amended, step).status_code == 302
+    set_in_force(kades, camat, amended)
     assert state(app, amended) == ("approved", True) and state(app, url) == ("approved", False)
     assert spend(road_key, 60_000_000, date(YEAR, 10, 1)).status_code == 404  # the old version is out of force
     realise = f"{amended}/realise"
@@ -281,8 +301,7 @@ def test_two_desa_never_see_each_others_drafts_and_the_public_sees_only_approved
     assert "belum menetapkan" in page(public, f"/apbdes/public/{SARONGAN}/{YEAR}")
     assert "Rp 1.000.000.000" not in page(public, f"/apbdes/public/{SARONGAN}/{YEAR}")
     kades, camat = as_user(village, "kades.sarongan@desa.id"), as_user(village, "camat.pesanggaran@kec.id")
-    for who, step in ((kades, "submit"), (camat, "evaluate"), (kades, "approve")):
-        decide(who, url, step)
+    set_in_force(kades, camat, url)
     assert "Rp 1.000.000.000" in page(public, f"/apbdes/public/{SARONGAN}/{YEAR}")
     assert f'href="/apbdes/public/{SARONGAN}/{YEAR}"' in page(public, f"/apbdes/public?year={YEAR}")
     camat = as_user(village, "camat.pesanggaran@kec.id")
@@ -321,8 +340,7 @@ def test_api_reads_budgets_and_records_realisation_within_reach(village, cli):
     operator = as_user(village, "op.sarongan@desa.id")
     url = draft_budget(village, operator)
     kades, camat = as_user(village, "kades.sarongan@desa.id"), as_user(village, "camat.pesanggaran@kec.id")
-    for who, step in ((kades, "submit"), (camat, "evaluate"), (kades, "approve")):
-        decide(who, url, step)
+    set_in_force(kades, camat, url)
     budget_id = int(url.rsplit("/", 1)[1])
     mine = bearer(token(cli, "op.sarongan@desa.id", "apbdes:read", "apbdes:write"))
     other = bearer(token(cli, "op.kandangan@desa.id", "apbdes:read", "apbdes:write"))

@@ -3,6 +3,7 @@ leaves the desa, approval, amendment, realisation and the realisation report.
 Every function works in the caller's transaction; the views commit."""
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date
@@ -146,7 +147,23 @@ def problems(budget: Budget) -> list:
 def problems_of_case(case) -> list[str]:
     """Workflow check before submit and approve: the violations, in the reader's language."""
     budget = db.session.get(Budget, int(case.record_id))
-    return [p.message(_lang()) for p in problems(budget)]
+    found = [p.message(_lang()) for p in problems(budget)]
+    if case.state == "evaluated" and not budget.perdes:  # approving: the regulation that sets it
+        found.append(_("Enter the number of the Perdes that sets this budget first."))
+    return found
+
+
+PERDES = re.compile(r"^[0-9A-Za-z./ -]{1,80}$")
+
+
+def set_perdes(budget: Budget, number: str) -> None:
+    """The number of the village regulation (Perdes) that sets this version, before it is approved."""
+    if state(budget) != "evaluated":
+        raise BudgetError(_("The Perdes number is entered once the district has evaluated the budget."))
+    number = " ".join(number.split())
+    if not PERDES.match(number):
+        raise BudgetError(_("A Perdes number such as 3 Tahun 2026 (letters, digits, spaces, . / -)."))
+    budget.perdes = number
 
 
 def on_approved(case, step) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -20,7 +20,7 @@ from egovkit.web.forms import Form
 from . import budget as service
 from . import dashboard as figures
 from . import exports
-from .models import Activity, Budget, Line
+from .models import Activity, Budget, Entry, Line
 
 bp = Blueprint("village_finance", __name__, url_prefix="/apbdes", template_folder="templates")
 MAX_RUPIAH = 10**13  # ten trillion: far above any village budget, well inside BIGINT
@@ -143,6 +143,7 @@ def budget(record_id: int):
                            can_amend=(item.in_force and found[-1].id == item.id
                                       and scope.can("village_finance.budget.edit", item)),
                            can_realise=item.in_force and scope.can("village_finance.realise", item),
+                           can_set_perdes=scope.can("village_finance.budget.edit", item),
                            candidates=service.candidates(item.village_code, item.year) if can_edit else [],
                            sources=service.chart().sources(), form=Form(), errors={}, values={})
 
@@ -215,6 +216,23 @@ def change_line(record_id: int, line_id: int):
     return redirect(url_for(".budget", record_id=item.id) + "#lines", 303)
 
 
+@bp.post("/budgets/<int:record_id>/perdes")
+@scope.require("village_finance.budget.edit")
+def perdes(record_id: int):
+    item = scope.get_or_404(Budget, record_id)
+    if not Form().validate_on_submit() or not scope.can("village_finance.budget.edit", item):
+        abort(403)
+    try:
+        service.set_perdes(item, request.form.get("perdes", ""))
+    except service.BudgetError as exc:
+        db.session.rollback()
+        flash(_("Not done: %(reason)s", reason=str(exc)), "error")
+        return redirect(url_for(".budget", record_id=item.id), 303)
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for(".budget", record_id=item.id), 303)
+
+
 @bp.post("/budgets/<int:record_id>/amend")
 @scope.require("village_finance.budget.edit")
 def amend(record_id: int):
@@ -263,6 +281,33 @@ def realise(record_id: int):
     return render_template("village_finance/realise.html", budget=item, lines=rows, chart=service.chart(),
                            form=form, errors=errors, values=request.form,
                            region=db.session.get(Region, item.village_code)), (400 if errors else 200)
+
+
+@bp.get("/budgets/<int:record_id>/entries")
+@scope.require("village_finance.budget.read")
+def entries(record_id: int):
+    """Realisation entries of the budget's year, newest first, with their evidence."""
+    item = scope.get_or_404(Budget, record_id)
+    page = max(1, request.args.get("page", 1, type=int))
+    per_page = 100
+    found = db.session.scalars(select(Entry).where(Entry.village_code == item.village_code, Entry.year == item.year)
+                               .order_by(Entry.day.desc(), Entry.id.desc())
+                               .offset((page - 1) * per_page).limit(per_page + 1)).all()
+    names = {x.key: x.description or service.chart().name(x.kegiatan or x.account) for x in service.lines(item)}
+    return render_template("village_finance/entries.html", budget=item, entries=found[:per_page], names=names,
+                           page=page, more=len(found) > per_page, region=db.session.get(Region, item.village_code))
+
+
+@bp.get("/entries/<int:entry_id>/evidence")
+@scope.require("village_finance.budget.read")
+def evidence(entry_id: int):
+    entry = scope.get_or_404(Entry, entry_id)
+    if not entry.evidence:
+        abort(404)
+    try:
+        return send_file(uploads.path(entry.evidence, "village_finance", str(entry.id)), max_age=3600)
+    except FileNotFoundError:
+        abort(404)
 
 
 def _until(year: int) -> date:
