@@ -177,6 +177,9 @@ def test_the_whole_year_plan_to_report(village):
     assert amended != url and state(app, amended) == ("draft", False) and state(app, url) == ("approved", True)
     road = lines(app, amended)["2.3.10"]
     assert road[1] == 500_000_000
+    posyandu_key = lines(app, url)["2.2.02"][2]
+    assert spend(posyandu_key, 30_000_000, date(YEAR, 9, 20)).status_code == 303  # while the amendment is drafted
+    assert lines(app, amended)["2.2.02"][1] == 30_000_000
     low = operator.post(f"{amended}/lines/{road[3]}", data={"csrf_token": csrf_token(operator, amended),
                                                              "amount": "400000000"})
     assert low.status_code == 303 and lines(app, amended)["2.3.10"][0] == 550_000_000
@@ -188,6 +191,7 @@ def test_the_whole_year_plan_to_report(village):
                                                        "amount": "610000000"})
     set_in_force(kades, camat, amended)
     assert state(app, amended) == ("approved", True) and state(app, url) == ("approved", False)
+    assert lines(app, amended)["2.2.02"][:2] == (40_000_000, 30_000_000)
     assert spend(road_key, 60_000_000, date(YEAR, 10, 1)).status_code == 404  # the old version is out of force
     realise = f"{amended}/realise"
     assert spend(road_key, 60_000_000, date(YEAR, 10, 1)).status_code == 303
@@ -200,13 +204,13 @@ def test_the_whole_year_plan_to_report(village):
         first_half = db.session.scalar(select(func.sum(Entry.amount)).where(
             Entry.village_code == SARONGAN, Entry.year == YEAR, Entry.line_key != dd_key,
             Entry.day <= date(YEAR, 6, 30)))
-    assert (spent, first_half) == (560_000_000, 300_000_000)
+    assert (spent, first_half) == (590_000_000, 300_000_000)
     report = f"/apbdes/{SARONGAN}/{YEAR}/report"
     for query, expected in (("", spent), ("?semester=1", first_half)):
         csv_text = operator.get(f"{report}{query}{'&' if query else '?'}format=csv").get_data(as_text=True)
         rows = list(csv.reader(io.StringIO(csv_text)))[1:]
         assert sum(int(r[-1]) for r in rows if r[0].startswith("5")) == expected
-    assert "Rp 560.000.000" in page(operator, report)
+    assert "Rp 590.000.000" in page(operator, report)
     sheet = openpyxl.load_workbook(io.BytesIO(operator.get(f"{report}?format=xlsx").data)).active
     values = list(sheet.iter_rows(min_row=4, values_only=True))
     assert sum(r[5] for r in values if r[0].startswith("5")) == spent

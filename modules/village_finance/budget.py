@@ -201,6 +201,11 @@ def realise(village: str, year: int, key: str, day: date, amount: int, descripti
         raise BudgetError(_("This would go above the line: %(left)s left of %(amount)s; amend the budget "
                             "(APBDes Perubahan) first.", left=rules.rupiah(line.amount - line.realised),
                             amount=rules.rupiah(line.amount)))
+    # an amendment being prepared copied the line earlier: keep its counter true too
+    later = select(Budget.id).where(Budget.village_code == village, Budget.year == year,
+                                    Budget.version > budget.version)
+    db.session.execute(update(Line).where(Line.key == key, Line.budget_id.in_(later))
+                       .values(realised=Line.realised + amount).execution_options(synchronize_session=False))
     entry = Entry(village_code=village, year=year, line_key=key, line_id=line.id, day=day, amount=amount,
                   description=" ".join(description.split())[:200], progress=progress, evidence=evidence,
                   created_by=user_id)
