@@ -96,7 +96,9 @@ def _within(col, code: str):
     """The region ``code`` and everything below it, as index ranges (a village has nothing below it)."""
     if code.count(".") == 3:
         return col == code
-    return or_(col == code, and_(col > code + ".", col < code + "/"))  # "/" sorts right after "."
+    # Codes are digits and dots; ".A" sorts after every ".<digits>" in the C collation and in
+    # linguistic ones (en_US, ICU) that ignore punctuation, where a "/" bound would not.
+    return or_(col == code, and_(col > code + ".", col < code + ".A"))
 
 
 def _dimensions(grant: Grant, scope: Scope):
@@ -107,8 +109,11 @@ def _dimensions(grant: Grant, scope: Scope):
             yield dimension, wanted, getattr(scope, dimension)
 
 
-def condition(model, user=None, roles: frozenset[str] | None = None):
-    """A WHERE clause selecting the records of ``model`` the user may see."""
+def condition(model, user=None, roles: frozenset[str] | None = None, permission: str | None = None):
+    """A WHERE clause selecting the records of ``model`` the user may see (through the roles holding
+    ``permission``, when given: a role of another module does not open these records)."""
+    if permission is not None:
+        roles = _profile().roles_with(permission)
     clauses = []
     for grant in grants(user, roles):
         if grant.everything:
@@ -119,9 +124,9 @@ def condition(model, user=None, roles: frozenset[str] | None = None):
     return or_(*clauses) if clauses else false()
 
 
-def visible(stmt, model, user=None):
-    """``stmt`` limited to what the user may see."""
-    return stmt.where(condition(model, user))
+def visible(stmt, model, user=None, permission: str | None = None):
+    """``stmt`` limited to what the user may see (through the roles holding ``permission``, when given)."""
+    return stmt.where(condition(model, user, permission=permission))
 
 
 def covers(grant: Grant, obj) -> bool:
@@ -144,10 +149,11 @@ def can_see(obj, user=None) -> bool:
     return any(covers(g, obj) for g in grants(user))
 
 
-def get_or_404(model, ident, user=None):
-    """The record if it exists and the user may see it; otherwise 404."""
+def get_or_404(model, ident, user=None, permission: str | None = None):
+    """The record if it exists and the user may see it (through a role holding ``permission``, when
+    given); otherwise 404."""
     obj = db.session.get(model, ident)
-    if obj is None or not can_see(obj, user):
+    if obj is None or not (can(permission, obj, user) if permission else can_see(obj, user)):
         abort(404)
     return obj
 
