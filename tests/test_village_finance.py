@@ -5,6 +5,7 @@ import csv
 import io
 import re
 from datetime import date
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -73,7 +74,7 @@ def state(app, budget_url):
 
 BALANCED = [  # account, source, amount, kegiatan
     ("4.2.1.01", "DD", 1_000_000_000, ""), ("4.2.3.01", "ADD", 600_000_000, ""),
-    ("5.1.1.02", "ADD", 200_000_000, "1.1.02"), ("5.2.7.02", "DD", 250_000_000, "4.2.01"),
+    ("5.1.2.01", "ADD", 200_000_000, "1.1.02"), ("5.2.7.02", "DD", 250_000_000, "4.2.01"),
     ("5.4.1.01", "DD", 150_000_000, "5.3.00"), ("5.2.1.06", "ADD", 100_000_000, "2.2.02"),
 ]
 
@@ -111,11 +112,11 @@ def test_the_whole_year_plan_to_report(village):
     assert "Rabat beton Dusun Krajan" in page(operator, plan)
     url = draft_budget(app, operator)
     activity = re.search(r'<option value="(\d+)">2.3.10 Rabat beton', page(operator, url)).group(1)
-    assert add(operator, url, "5.3.5.01", "DD", 550_000_000, "2.3.10", "Rabat beton", activity).status_code == 303
+    assert add(operator, url, "5.3.5.03", "DD", 550_000_000, "2.3.10", "Rabat beton", activity).status_code == 303
     assert "Rabat beton Dusun Krajan" not in page(operator, url).split('id="activity"')[-1]  # taken up
 
     # a rule broken: the kepala desa cannot submit, the message says why, nothing moves
-    assert add(operator, url, "5.3.4.01", "DD", 100_000_000, "1.2.03", "Balai desa").status_code == 303
+    assert add(operator, url, "5.3.4.03", "DD", 100_000_000, "1.2.03", "Balai desa").status_code == 303
     decide(kades, url, "submit")
     shown = page(kades, url)
     assert "Belanja dari sumber DD Rp 1.050.000.000 melebihi penerimaannya Rp 1.000.000.000." in shown
@@ -233,6 +234,9 @@ def test_rules_refuse_bad_lines_and_change_nothing(village):
         response = add(operator, url, account, source, amount, kegiatan)
         assert response.status_code == 303
         assert message in page(operator, url), message
+    operator.get("/lang/en")
+    add(operator, url, "4.2.1.01", "ADD", 1000)
+    assert "Account 4.2.1.01 brings in source DD, not ADD." in page(operator, url)
     assert lines(village, url) == before
 
 
@@ -245,29 +249,31 @@ def test_budget_rules_messages():
     def codes(lines, marks=()):
         return [v.code for v in rules.check(chart, lines, marks)]
 
-    balanced = [line("a", "4.2.1.01", None, "DD", 1000), line("b", "5.3.5.01", "2.3.10", "DD", 700),
+    balanced = [line("a", "4.2.1.01", None, "DD", 1000), line("b", "5.3.5.03", "2.3.10", "DD", 700),
                 line("c", "5.2.7.02", "4.2.01", "DD", 300)]
     assert codes(balanced) == []
     assert codes([]) == ["empty"]
-    over = balanced + [line("d", "5.3.5.01", "2.3.10", "ADD", 100)]
+    over = balanced + [line("d", "5.3.5.03", "2.3.10", "ADD", 100)]
     assert codes(over) == ["unbalanced", "source_short"]
     with_financing = over + [line("e", "6.1.1.01", None, "SILPA", 100)]
     assert codes(with_financing) == ["source_short"]  # balanced now, but SiLPA does not pay for ADD lines
-    siltap = [line("a", "4.2.3.01", None, "ADD", 1000), line("b", "5.1.1.02", "1.1.02", "ADD", 400),
+    siltap = [line("a", "4.2.3.01", None, "ADD", 1000), line("b", "5.1.2.01", "1.1.02", "ADD", 400),
               line("c", "5.2.7.02", "4.2.01", "ADD", 600)]
     found = rules.check(chart, siltap)
-    assert [v.code for v in found] == ["operational"]
-    assert found[0].message("en") == ("Fixed income, allowances and running costs (sub-bidang 1.1) Rp 400 = 40% of "
+    assert [v.code for v in found] == ["income_cap"]
+    assert found[0].message("en") == ("Fixed income and allowances (kegiatan 1.1.01, 1.1.02, 1.1.05) Rp 400 = 40% of "
                                       "spending, above the cap of 30%.")
+    running_costs = [siltap[0], line("b", "5.2.1.01", "1.1.04", "ADD", 400), siltap[2]]
+    assert rules.check(chart, running_costs) == []  # office running costs are outside the cap (PP 11/2019)
     food = rules.Earmark(title="Ketahanan pangan", source="DD", kegiatan=["4.2"], min_share=0.4)
     blt = rules.Earmark(title="BLT", source="DD", kegiatan=["5.3"], max_share=0.25)
     found = rules.check(chart, balanced, [food, blt])
     assert [v.message("id") for v in found] == [
         "Ketahanan pangan: 30% dari DD (Rp 300), kurang dari minimal 40%."]
     assert codes(balanced + [line("f", "5.4.1.01", "5.3.00", "DD", 0)], [blt]) == ["amount"]
-    assert rules.check_line(chart, line("g", "5.3.5.01", "2.3.10", "DD", 100, realised=150))[0].code == \
+    assert rules.check_line(chart, line("g", "5.3.5.03", "2.3.10", "DD", 100, realised=150))[0].code == \
         "below_realised"
-    assert rules.capped("5.3.5.01") and rules.capped("6.2.2.01") and not rules.capped("4.2.1.01")
+    assert rules.capped("5.3.5.03") and rules.capped("6.2.2.01") and not rules.capped("4.2.1.01")
 
 
 def test_chart_is_complete_and_a_profile_may_add_kegiatan(cli, tmp_path):
@@ -386,3 +392,52 @@ def test_dashboard_lights_and_demo_budgets(cli):
             assert service.problems(some) == []
         assert db.session.scalar(select(func.count()).select_from(Line).where(Line.realised > Line.amount,
                                                                               Line.account.like("5%"))) == 0
+
+
+def test_a_role_without_the_budget_permission_opens_nothing(cli):
+    """Reach comes only through the roles that hold the permission: a district role of another kind
+    (here a village facilitator the profile adds) does not open the other desa's budget."""
+    Path("p.yaml").write_text("name: with-facilitator\nextends: banyuwangi\nroles:\n  pendamping:\n"
+                              "    scope: district\n    title: {id: Pendamping Desa, en: Village facilitator}\n")
+    cli("init", "--profile", "p.yaml")
+    people(cli)
+    cli("users", "grant", "op.kandangan@desa.id", "--role", "pendamping", "--region", "35.10.01")
+    app = create_app("instance", {"TESTING": True})
+    sarongan, kandangan = as_user(app, "op.sarongan@desa.id"), as_user(app, "op.kandangan@desa.id")
+    url = draft_budget(app, sarongan)
+    assert kandangan.get(url).status_code == 404
+    assert kandangan.get(f"{url}/entries").status_code == 404
+    exported = kandangan.get(f"/apbdes/export?year={YEAR}&format=csv").get_data(as_text=True)
+    assert SARONGAN not in exported
+    secret = bearer(token(cli, "op.kandangan@desa.id", "apbdes:read"))
+    budget_id = url.rsplit("/", 1)[1]
+    assert app.test_client().get(f"/api/v1/apbdes/budgets/{budget_id}", headers=secret).status_code == 404
+
+
+def test_an_amendment_cannot_lose_realised_money(village):
+    operator = as_user(village, "op.sarongan@desa.id")
+    kades, camat = as_user(village, "kades.sarongan@desa.id"), as_user(village, "camat.pesanggaran@kec.id")
+    url = draft_budget(village, operator)
+    set_in_force(kades, camat, url)
+    amended = operator.post(f"{url}/amend", data={"csrf_token": csrf_token(operator, url)}).headers["Location"]
+    posyandu, blt = lines(village, amended)["2.2.02"], lines(village, amended)["5.3.00"]
+    operator.post(f"{amended}/lines/{posyandu[3]}", data={"csrf_token": csrf_token(operator, amended), "remove": "1"})
+    operator.post(f"{amended}/lines/{blt[3]}", data={"csrf_token": csrf_token(operator, amended), "amount": "20000000"})
+
+    def spend(key, amount, progress=""):
+        realise = f"{url}/realise"
+        return operator.post(realise, data={"csrf_token": csrf_token(operator, realise), "line": key,
+                                            "amount": amount, "day": f"{YEAR}-07-01", "description": "Belanja",
+                                            "progress": progress})
+
+    assert spend(posyandu[2], "30.000.000").status_code == 303  # the line is still in force
+    refused = spend(blt[2], "25000000")
+    assert refused.status_code == 400 and "perubahan yang sedang disusun" in refused.get_data(as_text=True)
+    assert lines(village, url)["5.3.00"][1] == 0 and lines(village, amended)["5.3.00"][1] == 0
+    decide(kades, amended, "submit")
+    assert "Baris 5.2.1.06 2.2.02 sudah direalisasikan Rp 30.000.000" in page(kades, amended)
+    assert state(village, amended) == ("draft", False)
+    for typed in ("1500000.00", "12,5", "²"):
+        assert spend(blt[2], typed).status_code == 400
+    assert spend(blt[2], "1000", progress="²").status_code == 400
+    assert lines(village, url)["5.3.00"][1] == 0

@@ -12,9 +12,13 @@ class VillageFinanceSettings(Settings):
                                     description="Shares of a source of funds that must (min_share) or may at most "
                                                 "(max_share) go to some kegiatan, checked before an APBDes is "
                                                 "submitted and set, e.g. Dana Desa for food security (4.2).")
-    operational_cap: float = Field(0.30, gt=0, le=1,
-                                   description="Largest share of belanja for siltap, allowances and running costs "
-                                               "(sub-bidang 1.1); PP 11/2019 sets 30%.")
+    income_cap: float = Field(0.30, gt=0, le=1,
+                              description="Largest share of belanja for the fixed income and allowances of the "
+                                          "kepala desa and perangkat and the BPD's allowances; PP 11/2019 sets 30% "
+                                          "(running costs and RT/RW incentives are outside it).")
+    income_kegiatan: list[str] = Field(default_factory=lambda: ["1.1.01", "1.1.02", "1.1.05"], min_length=1,
+                                       description="Kegiatan counted against income_cap (add 1.1.03, social "
+                                                   "security, where the regency counts it).")
     extra_kegiatan: dict[str, str] = Field(default_factory=dict,
                                            description="Kegiatan the regency adds to the chart of accounts: "
                                                        "code (under an existing sub-bidang, e.g. 2.4.90) -> name.")
@@ -45,9 +49,16 @@ class VillageFinanceSettings(Settings):
         chart = accounts.chart(self.extra_kegiatan)
         if not chart.is_kegiatan(self.rtlh_kegiatan):
             raise ValueError(f"rtlh_kegiatan {self.rtlh_kegiatan!r} is not a kegiatan of the chart")
+        for code in self.income_kegiatan:
+            if not chart.is_kegiatan(code):
+                raise ValueError(f"income_kegiatan: {code!r} is not a kegiatan of the chart")
         for mark in self.earmarks:
             if not chart.is_source(mark.source):
                 raise ValueError(f"earmark {mark.title!r}: unknown source of funds {mark.source!r}")
+            for prefix in mark.kegiatan:
+                if not chart.name(prefix) or prefix.count(".") > 2 or not prefix[:1].isdigit():
+                    raise ValueError(f"earmark {mark.title!r}: {prefix!r} is not a bidang, sub-bidang or "
+                                     "kegiatan of the chart")
         return self
 
 

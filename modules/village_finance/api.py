@@ -18,6 +18,7 @@ from . import dashboard as figures
 from .models import Budget
 
 api = ApiBlueprint("village_finance_api", __name__, url_prefix="/api/v1/apbdes", tag="village_finance")
+READ = "village_finance.budget.read"
 VILLAGE = r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$"
 
 
@@ -115,7 +116,7 @@ def _read() -> None:
                response=BudgetList, query=BudgetQuery, scope="apbdes:read")
 def budgets(query: BudgetQuery):
     _read()
-    found = db.session.scalars(scope.visible(select(Budget), Budget).where(
+    found = db.session.scalars(scope.visible(select(Budget), Budget, permission=READ).where(
         Budget.village_code == query.village, Budget.year == query.year).order_by(Budget.version)).all()
     return BudgetList(items=[_budget(b) for b in found])
 
@@ -125,7 +126,7 @@ def budgets(query: BudgetQuery):
 def one(budget_id: int):
     _read()
     found = db.session.get(Budget, budget_id)
-    if found is None or not scope.can_see(found):
+    if found is None or not scope.can(READ, found):
         raise ApiError(404, "not_found", "No such budget within your reach.")
     return _budget(found)
 
@@ -135,7 +136,7 @@ def one(budget_id: int):
                scope="apbdes:write", errors=(403, 404, 409, 422))
 def realise(budget_id: int, body: EntryIn):
     found = db.session.get(Budget, budget_id)
-    if found is None or not scope.can_see(found):
+    if found is None or not scope.can(READ, found):
         raise ApiError(404, "not_found", "No such budget within your reach.")
     if not scope.can("village_finance.realise", found):
         raise ApiError(403, "forbidden", "Your account may not record realisation for this desa.")

@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import get_locale
@@ -29,12 +30,18 @@ def settings():
     return current_app.extensions["egovkit"].profile.modules["village_finance"]
 
 
+def today() -> date:
+    """The date in the regency (the server may run on UTC while a desa is on WITA or WIT)."""
+    return datetime.now(ZoneInfo(current_app.extensions["egovkit"].profile.timezone)).date()
+
+
 def chart() -> accounts.Chart:
     return accounts.chart(settings().extra_kegiatan)
 
 
 def problems_of(lines_: list[rules.DraftLine]) -> list[rules.Violation]:
-    return rules.check(chart(), lines_, settings().earmarks, settings().operational_cap)
+    return rules.check(chart(), lines_, settings().earmarks, settings().income_cap,
+                       tuple(settings().income_kegiatan))
 
 
 # ----------------------------------------------------------------- versions
@@ -139,9 +146,19 @@ def _lang() -> str:
 
 def problems(budget: Budget) -> list:
     """The rule violations of a version (empty: it may be submitted and set)."""
+    mine = lines(budget)
     draft = [rules.DraftLine(ref=line.key, account=line.account, kegiatan=line.kegiatan, source=line.source,
-                             amount=line.amount, realised=line.realised) for line in lines(budget)]
-    return problems_of(draft)
+                             amount=line.amount, realised=line.realised) for line in mine]
+    found = problems_of(draft)
+    current = in_force(budget.village_code, budget.year)
+    if current is not None and budget.version > current.version:
+        kept = {line.key for line in mine}
+        for line in lines(current):  # an amendment keeps every line money went through
+            if line.realised and line.key not in kept:
+                found.append(rules.Violation("dropped", {"account": line.account,
+                                                         "kegiatan": line.kegiatan or "",
+                                                         "realised": rules.rupiah(line.realised)}, line.key))
+    return found
 
 
 def problems_of_case(case) -> list[str]:
@@ -190,7 +207,7 @@ def realise(village: str, year: int, key: str, day: date, amount: int, descripti
         raise BudgetError(_("No such line in the budget in force."))
     if amount <= 0:
         raise BudgetError(_("The amount must be a positive number of Rupiah."))
-    if day.year != year or day > date.today():
+    if day.year != year or day > today():
         raise BudgetError(_("The date must fall in %(year)s and not in the future.", year=year))
     if progress is not None and not 0 <= progress <= 100:
         raise BudgetError(_("Physical progress is a percentage from 0 to 100."))
@@ -201,11 +218,18 @@ def realise(village: str, year: int, key: str, day: date, amount: int, descripti
         raise BudgetError(_("This would go above the line: %(left)s left of %(amount)s; amend the budget "
                             "(APBDes Perubahan) first.", left=rules.rupiah(line.amount - line.realised),
                             amount=rules.rupiah(line.amount)))
-    # an amendment being prepared copied the line earlier: keep its counter true too
+    # an amendment being prepared copied the line earlier: keep its counter true too, within its amount
     later = select(Budget.id).where(Budget.village_code == village, Budget.year == year,
                                     Budget.version > budget.version)
-    db.session.execute(update(Line).where(Line.key == key, Line.budget_id.in_(later))
-                       .values(realised=Line.realised + amount).execution_options(synchronize_session=False))
+    copies = db.session.scalar(select(func.count()).select_from(Line)
+                               .where(Line.key == key, Line.budget_id.in_(later)))
+    if copies:
+        stmt = update(Line).where(Line.key == key, Line.budget_id.in_(later)).values(realised=Line.realised + amount)
+        if rules.capped(line.account):
+            stmt = stmt.where(Line.realised + amount <= Line.amount)
+        if db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount != copies:
+            raise BudgetError(_("The amendment being prepared sets this line lower than this would make it: "
+                                "raise the line in the amendment first."))
     entry = Entry(village_code=village, year=year, line_key=key, line_id=line.id, day=day, amount=amount,
                   description=" ".join(description.split())[:200], progress=progress, evidence=evidence,
                   created_by=user_id)

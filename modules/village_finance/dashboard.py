@@ -14,6 +14,7 @@ from egovkit.db import db
 from egovkit.models import Region
 
 from .budget import chart as budget_chart
+from .budget import today as budget_today
 from .models import Budget, Line
 
 
@@ -31,7 +32,7 @@ class Figure:
 
 def expected_share(year: int, today: date | None = None) -> float:
     """Share of the fiscal year gone by: what an even pace would have spent by now."""
-    today = today or date.today()
+    today = today or budget_today()
     if today.year != year:
         return 1.0 if today.year > year else 0.0
     return (today.timetuple().tm_yday) / (366 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 365)
@@ -55,7 +56,7 @@ def summary(year: int, district: str | None = None) -> dict[str, list[Figure]]:
             .group_by(Line.village_code, Line.source, bidang))
     if district:
         stmt = stmt.where(Line.village_code.like(f"{district}.%"))
-    rows = db.session.execute(scope.visible(stmt, Line)).all()
+    rows = db.session.execute(scope.visible(stmt, Line, permission="village_finance.budget.read")).all()
     chart = budget_chart()
     per_village = _roll((code, b, r) for code, _, _, b, r in rows)
     per_district = _roll((code[:8], b, r) for code, _, _, b, r in rows)

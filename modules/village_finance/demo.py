@@ -24,20 +24,20 @@ from .models import Budget, Entry, Line
 # kegiatan, account, share of the source, description
 SPENDING = {
     "DD": (("4.2.01", "5.2.7.02", 0.15, "Bantuan bibit dan pupuk kelompok tani"),
-           ("4.2.03", "5.3.4.01", 0.09, "Lumbung pangan desa"),
+           ("4.2.03", "5.3.4.03", 0.09, "Lumbung pangan desa"),
            ("5.3.00", "5.4.1.01", 0.15, "BLT Dana Desa"),
            ("2.2.02", "5.2.1.06", 0.05, "Makanan tambahan balita dan ibu hamil"),
-           ("2.3.10", "5.3.5.01", 0.24, "Pengerasan jalan desa"),
-           ("2.3.14", "5.3.6.01", 0.09, "Saluran drainase jalan desa"),
+           ("2.3.10", "5.3.5.03", 0.24, "Pengerasan jalan desa"),
+           ("2.3.14", "5.3.7.03", 0.09, "Saluran drainase jalan desa"),
            ("2.4.01", "5.2.7.01", 0.06, "Bedah rumah tidak layak huni"),
-           ("2.4.11", "5.3.6.01", 0.06, "Sumur bor air bersih"),
+           ("2.4.11", "5.3.8.03", 0.06, "Sumur bor air bersih"),
            ("4.5.02", "5.2.7.02", 0.04, "Sarana usaha mikro warga")),
     "ADD": (("1.1.01", "5.1.1.01", 0.07, "Penghasilan tetap kepala desa"),
-            ("1.1.02", "5.1.1.02", 0.30, "Penghasilan tetap perangkat desa"),
-            ("1.1.03", "5.1.4.02", 0.04, "Iuran BPJS kepala desa dan perangkat"),
+            ("1.1.02", "5.1.2.01", 0.30, "Penghasilan tetap perangkat desa"),
+            ("1.1.03", "5.1.3.02", 0.04, "Iuran BPJS kepala desa dan perangkat"),
             ("1.1.04", "5.2.1.01", 0.05, "Alat tulis kantor dan benda pos"),
             ("1.1.04", "5.2.5.01", 0.03, "Listrik, air dan internet kantor desa"),
-            ("1.1.05", "5.1.3.01", 0.06, "Tunjangan BPD"),
+            ("1.1.05", "5.1.4.01", 0.06, "Tunjangan BPD"),
             ("1.4.01", "5.2.1.06", 0.04, "Musyawarah perencanaan desa"),
             ("1.4.04", "5.2.2.01", 0.04, "Penyusunan APBDes dan LPJ"),
             ("1.2.02", "5.2.6.05", 0.08, "Pemeliharaan kantor desa"),
@@ -137,7 +137,7 @@ def write(village: str, year: int, rng: random.Random, *, lines: int = 0, entrie
 def seed(app=None) -> None:
     settings = current_app.extensions["egovkit"].profile.modules["village_finance"]
     rng = random.Random(20181)
-    today = date.today()
+    today = service.today()
     for village in villages():
         pace = rng.choice((1.0, 1.0, 1.0, 0.9, 0.75, 0.45))  # some villages lag: the dashboard shows them
         for year in range(today.year - settings.demo_years + 1, today.year + 1):

@@ -90,6 +90,11 @@ def lra_pdf(region_name: str, district_name: str, year: int, until: date, data: 
             if r.account.startswith(part):
                 row((r.kegiatan or r.account, r.name, r.source, _money(r.budget), _money(r.realised),
                      f"{r.share * 100:.1f}" if r.share is not None else "-"))
-    surplus = data["totals"]["4"][0] - data["totals"]["5"][0], data["totals"]["4"][1] - data["totals"]["5"][1]
+    t = data["totals"]
+    surplus = [t["4"][i] - t["5"][i] for i in (0, 1)]
+    financing = [t["6.1"][i] - t["6.2"][i] for i in (0, 1)]
     row(("", "SURPLUS / (DEFISIT)", "", _money(surplus[0]), _money(surplus[1]), ""), bold=True)
+    row(("", "PEMBIAYAAN NETTO", "", _money(financing[0]), _money(financing[1]), ""), bold=True)
+    row(("", "SISA LEBIH / (KURANG) PEMBIAYAAN ANGGARAN TAHUN BERJALAN", "", _money(surplus[0] + financing[0]),
+         _money(surplus[1] + financing[1]), ""), bold=True)
     return bytes(pdf.output())

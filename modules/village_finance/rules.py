@@ -6,8 +6,9 @@ Pure functions over plain lines, so they are easy to test and reuse:
   a positive whole number of Rupiah, never below what was already realised;
 - balance: belanja <= pendapatan + pembiayaan netto;
 - per source of funds: spending <= what that source brings in;
-- siltap, tunjangan and operasional (sub-bidang 1.1) at most the profile's
-  share of belanja (30% by PP 11/2019);
+- fixed income and allowances of the kepala desa, perangkat and BPD (kegiatan
+  1.1.01, 1.1.02, 1.1.05 by default) at most the profile's share of belanja
+  (30% by PP 11/2019; running costs and RT/RW incentives are outside it);
 - the profile's earmarks (e.g. at least 20% of Dana Desa for food security).
 """
 from __future__ import annotations
@@ -66,15 +67,18 @@ MESSAGES = {
                                                                  "above zero."),
     "below_realised": ("Anggaran {amount} di bawah realisasi {realised}{where}.",
                        "Budget {amount} is below the {realised} already realised{where}."),
+    "dropped": ("Baris {account} {kegiatan} sudah direalisasikan {realised}: perubahan anggaran harus "
+                "mempertahankannya.",
+                "Line {account} {kegiatan} was already realised ({realised}): the amendment must keep it."),
     "unbalanced": ("Belanja {spending} melebihi pendapatan ditambah pembiayaan netto {available} "
                    "(kurang {short}).",
                    "Spending {spending} exceeds revenue plus net financing {available} (short by {short})."),
     "source_short": ("Belanja dari sumber {source} {spending} melebihi penerimaannya {receipts}.",
                      "Spending from source {source} {spending} exceeds its receipts {receipts}."),
-    "operational": ("Siltap, tunjangan dan operasional (sub-bidang 1.1) {amount} = {share} dari belanja, "
-                    "melebihi batas {cap}.",
-                    "Fixed income, allowances and running costs (sub-bidang 1.1) {amount} = {share} of "
-                    "spending, above the cap of {cap}."),
+    "income_cap": ("Penghasilan tetap dan tunjangan (kegiatan {kegiatan}) {amount} = {share} dari belanja, "
+                   "melebihi batas {cap}.",
+                   "Fixed income and allowances (kegiatan {kegiatan}) {amount} = {share} of spending, above "
+                   "the cap of {cap}."),
     "earmark_min": ("{title}: {share} dari {source} ({amount}), kurang dari minimal {bound}.",
                     "{title}: {share} of {source} ({amount}), below the minimum of {bound}."),
     "earmark_max": ("{title}: {share} dari {source} ({amount}), melebihi maksimal {bound}.",
@@ -135,8 +139,11 @@ def check_line(chart: Chart, line: DraftLine) -> list[Violation]:
     return out
 
 
-def check(chart: Chart, lines: list[DraftLine], earmarks: list[Earmark] = (),
-          operational_cap: float = 0.30) -> list[Violation]:
+INCOME_KEGIATAN = ("1.1.01", "1.1.02", "1.1.05")  # siltap and tunjangan of kepala desa, perangkat; tunjangan BPD
+
+
+def check(chart: Chart, lines: list[DraftLine], earmarks: list[Earmark] = (), income_cap: float = 0.30,
+          income_kegiatan: tuple[str, ...] = INCOME_KEGIATAN) -> list[Violation]:
     """Every violation of the budget as a whole (empty: it may be submitted and set)."""
     if not lines:
         return [Violation("empty")]
@@ -155,10 +162,10 @@ def check(chart: Chart, lines: list[DraftLine], earmarks: list[Earmark] = (),
         if outflows[source] > receipts[source]:
             out.append(Violation("source_short", {"source": source, "spending": rupiah(outflows[source]),
                                                   "receipts": rupiah(receipts[source])}))
-    running = sum(x.amount for x in lines if x.account.startswith("5") and (x.kegiatan or "").startswith("1.1."))
-    if spending and running > operational_cap * spending:
-        out.append(Violation("operational", {"amount": rupiah(running), "share": percent(running / spending),
-                                             "cap": percent(operational_cap)}))
+    income = sum(x.amount for x in lines if x.account.startswith("5") and x.kegiatan in income_kegiatan)
+    if spending and income > income_cap * spending:
+        out.append(Violation("income_cap", {"kegiatan": ", ".join(income_kegiatan), "amount": rupiah(income),
+                                            "share": percent(income / spending), "cap": percent(income_cap)}))
     for mark in earmarks:
         base = receipts.get(mark.source, 0)
         if not base:

@@ -2,12 +2,14 @@
 rule check, realisation entries, the realisation report and the public page."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from egovkit import uploads, workflow
 from egovkit.auth import scope
@@ -23,6 +25,7 @@ from . import exports
 from .models import Activity, Budget, Entry, Line
 
 bp = Blueprint("village_finance", __name__, url_prefix="/apbdes", template_folder="templates")
+READ = "village_finance.budget.read"
 MAX_RUPIAH = 10**13  # ten trillion: far above any village budget, well inside BIGINT
 
 
@@ -36,16 +39,19 @@ def _village(code: str) -> Region:
 
 
 def _year(year: int) -> int:
-    if not 2000 <= year <= date.today().year + 1:
+    if not 2000 <= year <= service.today().year + 1:
         abort(404)
     return year
 
 
+RUPIAH = re.compile(r"^(?:Rp\.?\s*)?([0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)$")
+
+
 def _rupiah(text: str | None, field: str, errors: dict) -> int | None:
-    value = (text or "").replace(".", "").replace(" ", "").strip()
-    if value.startswith("Rp"):
-        value = value[2:]
-    if not value.isdigit() or not 0 < int(value) < MAX_RUPIAH:
+    """Whole Rupiah, as typed: 15000000, 15.000.000 or Rp 15.000.000 (no decimals: 1500000.00 is refused)."""
+    found = RUPIAH.match((text or "").strip())
+    value = found.group(1).replace(".", "") if found else ""
+    if not value or not 0 < int(value) < MAX_RUPIAH:
         errors[field] = _("A whole number of Rupiah above zero, e.g. 15000000.")
         return None
     return int(value)
@@ -54,8 +60,8 @@ def _rupiah(text: str | None, field: str, errors: dict) -> int | None:
 @bp.get("/")
 @scope.require("village_finance.budget.read")
 def index():
-    year = request.args.get("year", type=int) or date.today().year
-    villages = db.session.scalars(scope.visible(select(Budget), Budget).where(Budget.year == year,
+    year = request.args.get("year", type=int) or service.today().year
+    villages = db.session.scalars(scope.visible(select(Budget), Budget, permission=READ).where(Budget.year == year,
                                                                                Budget.in_force.is_(True))).all()
     own = [g.region for g in scope.grants() if g.region and g.region.count(".") == 3]
     if len(own) == 1 and not villages:
@@ -88,11 +94,16 @@ def start(village: str, year: int):
         abort(403)
     try:
         made = service.start(village, year, current_user)
+        db.session.commit()
     except service.BudgetError as exc:
         db.session.rollback()
         flash(_("Not done: %(reason)s", reason=str(exc)), "error")
         return redirect(url_for(".year", village=village, year=year))
-    db.session.commit()
+    except IntegrityError:  # someone started the same version a moment earlier
+        db.session.rollback()
+        flash(_("Not done: %(reason)s", reason=_("A version of this budget is still being prepared or evaluated.")),
+              "error")
+        return redirect(url_for(".year", village=village, year=year))
     return redirect(url_for(".budget", record_id=made.id))
 
 
@@ -131,7 +142,7 @@ def plan(village: str, year: int):
 @bp.get("/budgets/<int:record_id>")
 @scope.require("village_finance.budget.read")
 def budget(record_id: int):
-    item = scope.get_or_404(Budget, record_id)
+    item = scope.get_or_404(Budget, record_id, permission=READ)
     region = db.session.get(Region, item.village_code)
     case = db.session.get(workflow.Case, item.case_id)
     rows = service.lines(item)
@@ -162,7 +173,7 @@ def _totals(rows: list[Line]) -> dict:
 @bp.post("/budgets/<int:record_id>/lines")
 @scope.require("village_finance.budget.edit")
 def add_line(record_id: int):
-    item = scope.get_or_404(Budget, record_id)
+    item = scope.get_or_404(Budget, record_id, permission=READ)
     if not Form().validate_on_submit() or not scope.can("village_finance.budget.edit", item):
         abort(403)
     errors = {}
@@ -190,7 +201,7 @@ def add_line(record_id: int):
 @bp.post("/budgets/<int:record_id>/lines/<int:line_id>")
 @scope.require("village_finance.budget.edit")
 def change_line(record_id: int, line_id: int):
-    item = scope.get_or_404(Budget, record_id)
+    item = scope.get_or_404(Budget, record_id, permission=READ)
     line = db.session.get(Line, line_id)
     if not Form().validate_on_submit() or not scope.can("village_finance.budget.edit", item) \
             or line is None or line.budget_id != item.id:
@@ -219,7 +230,7 @@ def change_line(record_id: int, line_id: int):
 @bp.post("/budgets/<int:record_id>/perdes")
 @scope.require("village_finance.budget.edit")
 def perdes(record_id: int):
-    item = scope.get_or_404(Budget, record_id)
+    item = scope.get_or_404(Budget, record_id, permission=READ)
     if not Form().validate_on_submit() or not scope.can("village_finance.budget.edit", item):
         abort(403)
     try:
@@ -236,14 +247,14 @@ def perdes(record_id: int):
 @bp.post("/budgets/<int:record_id>/amend")
 @scope.require("village_finance.budget.edit")
 def amend(record_id: int):
-    item = scope.get_or_404(Budget, record_id)
+    item = scope.get_or_404(Budget, record_id, permission=READ)
     return start(item.village_code, item.year)
 
 
 @bp.route("/budgets/<int:record_id>/realise", methods=["GET", "POST"])
 @scope.require("village_finance.realise")
 def realise(record_id: int):
-    item = scope.get_or_404(Budget, record_id)
+    item = scope.get_or_404(Budget, record_id, permission=READ)
     if not item.in_force or not scope.can("village_finance.realise", item):
         abort(404)
     rows = service.lines(item)
@@ -256,7 +267,7 @@ def realise(record_id: int):
         except ValueError:
             errors["day"] = _("A date, e.g. 2026-08-17.")
         progress = request.form.get("progress", "").strip()
-        if progress and not (progress.isdigit() and int(progress) <= 100):
+        if progress and not (re.fullmatch(r"[0-9]{1,3}", progress) and int(progress) <= 100):
             errors["progress"] = _("A percentage from 0 to 100.")
         description = " ".join((request.form.get("description") or "").split())
         if not description:
@@ -287,7 +298,7 @@ def realise(record_id: int):
 @scope.require("village_finance.budget.read")
 def entries(record_id: int):
     """Realisation entries of the budget's year, newest first, with their evidence."""
-    item = scope.get_or_404(Budget, record_id)
+    item = scope.get_or_404(Budget, record_id, permission=READ)
     page = max(1, request.args.get("page", 1, type=int))
     per_page = 100
     found = db.session.scalars(select(Entry).where(Entry.village_code == item.village_code, Entry.year == item.year)
@@ -301,7 +312,7 @@ def entries(record_id: int):
 @bp.get("/entries/<int:entry_id>/evidence")
 @scope.require("village_finance.budget.read")
 def evidence(entry_id: int):
-    entry = scope.get_or_404(Entry, entry_id)
+    entry = scope.get_or_404(Entry, entry_id, permission=READ)
     if not entry.evidence:
         abort(404)
     try:
@@ -350,12 +361,12 @@ def report(village: str, year: int):
 @scope.require("village_finance.budget.read")
 def export():
     """Every line of the budgets in force within reach for a year, with realisation: for the finance office."""
-    year = _year(request.args.get("year", type=int) or date.today().year)
+    year = _year(request.args.get("year", type=int) or service.today().year)
     kind = request.args.get("format", "csv")
     if kind not in ("csv", "xlsx"):
         abort(404)
     found = db.session.execute(
-        scope.visible(select(Line, Budget.version, Region.name), Line)
+        scope.visible(select(Line, Budget.version, Region.name), Line, permission=READ)
         .join(Budget, Budget.id == Line.budget_id).join(Region, Region.code == Line.village_code)
         .where(Budget.year == year, Budget.in_force.is_(True))
         .order_by(Line.village_code, Line.account, Line.kegiatan, Line.id)).all()
@@ -371,7 +382,7 @@ def export():
 @public_page(60)
 def public_index():
     """Transparency: the desa whose APBDes of a year is in force, per kecamatan, for anyone."""
-    year = _year(request.args.get("year", type=int) or date.today().year)
+    year = _year(request.args.get("year", type=int) or service.today().year)
     codes = db.session.scalars(select(Budget.village_code).where(Budget.year == year, Budget.in_force.is_(True))
                                .order_by(Budget.village_code)).all()
     names = dict(db.session.execute(select(Region.code, Region.name).where(
@@ -402,7 +413,7 @@ def public(village: str, year: int):
 @scope.require("village_finance.budget.read")
 def dashboard():
     """Absorption per kecamatan (or per desa of one kecamatan), by source and bidang, within reach."""
-    year = _year(request.args.get("year", type=int) or date.today().year)
+    year = _year(request.args.get("year", type=int) or service.today().year)
     district = request.args.get("district") or None
     if district is not None and (district.count(".") != 2 or len(district) > 8):
         abort(404)
