@@ -147,3 +147,35 @@ def test_nul_characters_are_refused_at_the_door(client):
     assert client.post("/api/v1/announcements/drafts", json={"title": "x", "body": "\x00"}).status_code == 400
     assert client.get("/api/v1/wilayah/35.10%00").status_code == 404
     assert client.post("/login", data={"login": "a\x00", "password": "x"}).status_code == 400
+
+
+def test_a_role_of_another_kind_opens_nothing_in_a_view(cli, tmp_path):
+    """A view opened with a permission reaches records only through the roles holding it: an operator who
+    also holds a district role without that permission still sees only their own desa's residents."""
+    from pathlib import Path
+
+    from egovkit.app import create_app
+
+    from .test_smart_kampung import GOOD, write
+    from .test_workflow import people
+
+    Path("p.yaml").write_text("name: with-facilitator\nextends: banyuwangi\nroles:\n  pendamping:\n"
+                              "    scope: district\n    title: {id: Pendamping Desa, en: Village facilitator}\n")
+    cli("init", "--profile", "p.yaml")
+    people(cli)
+    cli("users", "grant", "op.kandangan@desa.id", "--role", "pendamping", "--region", "35.10.01")
+    write("warga.csv", [GOOD])
+    cli("residents", "import", "warga.csv")
+    app = create_app("instance", {"TESTING": True})
+    other = app.test_client()
+    login(other, "op.kandangan@desa.id", PASSWORD)
+    with app.app_context():
+        from egovkit.db import db
+        from egovkit_modules.smart_kampung.models import Resident
+
+        resident_id = db.session.query(Resident.id).scalar()
+    assert other.get(f"/kampung/residents/{resident_id}").status_code == 404
+    assert GOOD["nama"] not in other.get(f"/kampung/residents?q={GOOD['nik']}").get_data(as_text=True)
+    own = app.test_client()
+    login(own, "op.sarongan@desa.id", PASSWORD)
+    assert own.get(f"/kampung/residents/{resident_id}").status_code == 200

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import wraps
 
-from flask import abort, current_app
+from flask import abort, current_app, g, has_request_context
 from flask_login import current_user
 from sqlalchemy import and_, false, or_, true
 
@@ -109,9 +109,18 @@ def _dimensions(grant: Grant, scope: Scope):
             yield dimension, wanted, getattr(scope, dimension)
 
 
+def _permission(permission: str | None) -> str | None:
+    """The permission whose roles give reach: the one named, else the one the view was opened with
+    (``require``), so a role of another kind the user also holds opens nothing in that view."""
+    if permission is None and has_request_context():
+        return g.get("egovkit_permission")
+    return permission
+
+
 def condition(model, user=None, roles: frozenset[str] | None = None, permission: str | None = None):
     """A WHERE clause selecting the records of ``model`` the user may see (through the roles holding
-    ``permission``, when given: a role of another module does not open these records)."""
+    ``permission``, or the view's permission: a role of another kind does not open these records)."""
+    permission = _permission(permission) if roles is None else None
     if permission is not None:
         roles = _profile().roles_with(permission)
     clauses = []
@@ -153,6 +162,7 @@ def get_or_404(model, ident, user=None, permission: str | None = None):
     """The record if it exists and the user may see it (through a role holding ``permission``, when
     given); otherwise 404."""
     obj = db.session.get(model, ident)
+    permission = _permission(permission)
     if obj is None or not (can(permission, obj, user) if permission else can_see(obj, user)):
         abort(404)
     return obj
@@ -177,6 +187,7 @@ def require(permission: str):
                 return current_app.login_manager.unauthorized()
             if not can(permission):
                 abort(403)
+            g.setdefault("egovkit_permission", permission)  # the view's reach: see _permission()
             return view(*args, **kwargs)
 
         return wrapped
