@@ -179,3 +179,7 @@ def test_a_role_of_another_kind_opens_nothing_in_a_view(cli, tmp_path):
     own = app.test_client()
     login(own, "op.sarongan@desa.id", PASSWORD)
     assert own.get(f"/kampung/residents/{resident_id}").status_code == 200
+    from .test_api import bearer, token
+
+    secret = bearer(token(cli, "op.kandangan@desa.id", "kampung:read"))
+    assert app.test_client().get(f"/api/v1/kampung/residents?nik={GOOD['nik']}", headers=secret).status_code == 404

@@ -68,7 +68,8 @@ def _resident(r: Resident) -> ResidentOut:
 def lookup(query: LookupQuery):
     if not scope.can("smart_kampung.residents.read"):
         raise ApiError(403, "forbidden", "Your account may not read the population register.")
-    found = db.session.scalar(scope.visible(select(Resident).where(Resident.nik == query.nik), Resident))
+    found = db.session.scalar(scope.visible(select(Resident).where(Resident.nik == query.nik), Resident,
+                                            permission="smart_kampung.residents.read"))
     if found is None:
         raise ApiError(404, "not_found", "No resident with this NIK within your reach.")
     return _resident(found)
@@ -82,7 +83,7 @@ def request_letter(body: LetterIn):
     if not scope.can("smart_kampung.letters.request"):
         raise ApiError(403, "forbidden", "Your account may not request letters.")
     person = db.session.get(Resident, body.resident_id)
-    if person is None or not (is_self(person) or scope.can_see(person)):
+    if person is None or not (is_self(person) or scope.can("smart_kampung.letters.request", person)):
         raise ApiError(404, "not_found", "No such resident within your reach.")
     letter_type = _letter_types().get(body.letter_type)
     if letter_type is None:
