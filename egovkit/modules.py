@@ -34,6 +34,11 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    def check_profile(self, schema) -> list[tuple[tuple, str]]:
+        """Problems of these settings against the rest of the profile (e.g. an agency code the profile
+        does not define), as (path under the module's settings, message); none by default."""
+        return []
+
 
 class ModuleError(Exception):
     """A module set that cannot be enabled (unknown, missing requirement, cycle)."""

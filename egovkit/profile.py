@@ -454,6 +454,10 @@ def load(ref: str | Path) -> Profile:
                                         f"unknown role {role!r}" + _did_you_mean(role, schema.roles)))
     problems += _check_workflows(schema, src, top)
     problems += _check_numbering(schema, src, top)
+    for name, value in settings.items():  # checks of a module's settings against the rest of the profile
+        for path, message in value.check_profile(schema):
+            file, line = _locate(src, ("modules", name, *path), top)
+            problems.append(Problem(file, line, ".".join(("modules", name, *map(str, path))), message))
     for permission, roles in permission_defaults.items():
         missing = [r for r in roles if r not in schema.roles]
         if missing:

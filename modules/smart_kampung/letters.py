@@ -6,17 +6,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from egovkit.formfields import FormField, field
+
 
 BIRTH_FIELDS = ("child_name", "child_birth_date", "child_birth_place", "child_sex")
 
 
-class LetterField(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,30}$", description="Key used in the template, e.g. purpose.")
-    label: dict[Literal["id", "en"], str] = Field(description="Label in each language.")
-    type: Literal["text", "date", "number", "choice"] = "text"
-    required: bool = True
-    choices: list[str] = Field(default_factory=list, description="For type choice.")
+LetterField = FormField  # a letter type's fields are the core's declared form fields
 
 
 class LetterType(BaseModel):
@@ -51,9 +47,7 @@ class LetterType(BaseModel):
         return self
 
 
-def _f(name, id_, en, type_="text", required=True, choices=()):
-    return LetterField(name=name, label={"id": id_, "en": en}, type=type_, required=required, choices=list(choices))
-
+_f = field
 
 OPENING = ("Yang bertanda tangan di bawah ini Kepala Desa {village}, Kecamatan {district}, {regency}, "
            "menerangkan bahwa:")

@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from flask_login import current_user, login_required
 
-from egovkit import audit, documents, events, jobs, uploads, workflow
+from egovkit import audit, documents, events, formfields, jobs, uploads, workflow
 from egovkit.auth import scope
 from egovkit.auth.nik import NikError, check_nik
 from egovkit.auth.views import nik_message
@@ -221,26 +221,7 @@ def _letter_types() -> dict:
 
 def _check_fields(letter_type, form) -> tuple[dict, dict]:
     """(answers, errors) for a letter type's fields from a submitted form."""
-    answers, errors = {}, {}
-    for f in letter_type.fields:
-        value = " ".join((form.get(f.name) or "").split())
-        if not value:
-            if f.required:
-                errors[f.name] = _("This field is required.")
-            continue
-        if len(value) > 200:
-            errors[f.name] = _("Field cannot be longer than %(max)d characters.", max=200)
-        elif f.type == "date":
-            try:
-                value = date.fromisoformat(value).isoformat()
-            except ValueError:
-                errors[f.name] = _("A date, e.g. 2026-08-17.")
-        elif f.type == "number" and not value.isdigit():
-            errors[f.name] = _("Numbers only.")
-        elif f.type == "choice" and value not in f.choices:
-            errors[f.name] = _("Not a valid choice.")
-        answers[f.name] = value
-    return answers, errors
+    return formfields.check(letter_type.fields, form)
 
 
 def _subject() -> Resident | None:

@@ -1,0 +1,46 @@
+"""Form fields declared as profile data (a letter type's, a permit type's): the
+model a profile writes, and the check of submitted answers against it."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from flask_babel import gettext as _
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class FormField(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,30}$", description="Key used in the template, e.g. purpose.")
+    label: dict[Literal["id", "en"], str] = Field(description="Label in each language.")
+    type: Literal["text", "date", "number", "choice"] = "text"
+    required: bool = True
+    choices: list[str] = Field(default_factory=list, description="For type choice.")
+
+
+def field(name, id_, en, type_="text", required=True, choices=()) -> FormField:
+    return FormField(name=name, label={"id": id_, "en": en}, type=type_, required=required, choices=list(choices))
+
+
+def check(fields: list[FormField], form) -> tuple[dict, dict]:
+    """(answers, errors) for declared fields from a submitted form (a dict-like of strings)."""
+    answers, errors = {}, {}
+    for f in fields:
+        value = " ".join(str(form.get(f.name) or "").split())
+        if not value:
+            if f.required:
+                errors[f.name] = _("This field is required.")
+            continue
+        if len(value) > 200:
+            errors[f.name] = _("Field cannot be longer than %(max)d characters.", max=200)
+        elif f.type == "date":
+            try:
+                value = date.fromisoformat(value).isoformat()
+            except ValueError:
+                errors[f.name] = _("A date, e.g. 2026-08-17.")
+        elif f.type == "number" and not value.isdecimal():
+            errors[f.name] = _("Numbers only.")
+        elif f.type == "choice" and value not in f.choices:
+            errors[f.name] = _("Not a valid choice.")
+        answers[f.name] = value
+    return answers, errors
