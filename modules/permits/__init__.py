@@ -1,0 +1,46 @@
+"""permits: one-stop online permits (perizinan) outside OSS, verified by the technical agency."""
+from pydantic import Field
+
+from egovkit.modules import DocumentType, Module, NavItem, Settings
+
+from .types import DEFAULT_TYPES, PermitType
+
+
+class PermitsSettings(Settings):
+    front_office: str = Field("dpmptsp", description="Agency of the one-stop office (DPMPTSP): it checks that an "
+                                                     "application is complete and its head decides.")
+    types: dict[str, PermitType] = Field(default_factory=lambda: dict(DEFAULT_TYPES),
+                                         description="Permit types: title, verifying agency, fields, documents, "
+                                                     "fee, SLA, validity, template. Replaces the defaults "
+                                                     "(reklame, pbg_rekomendasi, sip_nakes, keramaian, restoran) "
+                                                     "when given.")
+
+    def check_profile(self, schema) -> list[tuple[tuple, str]]:
+        agencies = {a.code for a in schema.agencies}
+        out = []
+        if self.front_office not in agencies:
+            out.append((("front_office",), f"unknown agency {self.front_office!r}: add it under agencies"))
+        for name, kind in self.types.items():
+            if kind.agency not in agencies:
+                out.append((("types", name, "agency"), f"unknown agency {kind.agency!r}: add it under agencies"))
+        return out
+
+
+MODULE = Module(
+    name="permits",
+    version="0.1.0",
+    title={"id": "Perizinan", "en": "Permits"},
+    description={"id": "Perizinan daring satu pintu: permohonan, verifikasi teknis OPD, izin ber-QR.",
+                 "en": "One-stop online permits: application, technical verification, permit with a QR code."},
+    settings=PermitsSettings,
+    permissions={
+        "permits.apply": ("citizen",),
+        "permits.read": ("opd_staff", "opd_head", "bupati"),
+    },
+    workflows="egovkit_modules.permits.workflows:WORKFLOWS",
+    documents=(DocumentType("permits.permit", "503", "{code}/{seq:04d}/{regency}/{year}"),),
+    models="egovkit_modules.permits.models",
+    blueprint="egovkit_modules.permits.views:bp",
+    nav=(NavItem("permits.index", {"id": "Perizinan", "en": "Permits"}, public=False),
+         NavItem("permits.track", {"id": "Lacak izin", "en": "Track a permit"})),
+)

@@ -1,0 +1,35 @@
+"""An application for a permit, followed through the permits.application workflow."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from egovkit.auth.scope import Scope
+from egovkit.db import db
+from egovkit.models import utcnow
+
+
+class Permit(db.Model):
+    """Staff of the verifying agency reach it through ``agency_code``; the applicant through ``applicant_id``;
+    the one-stop office (front office) reaches every application (see views._reach)."""
+
+    __tablename__ = "permits_permit"
+    __scope__ = Scope(agency="agency_code", owner="applicant_id")
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tracking_code: Mapped[str] = mapped_column(String(12), unique=True)  # public: status only
+    permit_type: Mapped[str] = mapped_column(String(40), index=True)
+    agency_code: Mapped[str] = mapped_column(String(32), index=True)  # the verifying agency
+    applicant_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"), index=True)
+    applicant_name: Mapped[str] = mapped_column(String(120))
+    applicant_nik: Mapped[str | None] = mapped_column(String(16))
+    business: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300))
+    fields: Mapped[str] = mapped_column(Text, default="{}")  # JSON: answers to the type's fields
+    files: Mapped[str] = mapped_column(Text, default="{}")  # JSON: requirement name -> stored upload name
+    fee: Mapped[int] = mapped_column(Integer, default=0)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("core_case.id"))
+    issued_on: Mapped[date | None] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,212 @@
+"""Permit screens: apply (citizen), the queues of the one-stop office and of the
+verifying agencies, the application with its documents and decisions, the
+permit PDF, and public tracking by code."""
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import or_, select
+
+from egovkit import documents, events, formfields, uploads, workflow
+from egovkit.auth import scope
+from egovkit.db import db
+from egovkit.web.forms import Form
+
+from .models import Permit
+
+bp = Blueprint("permits", __name__, url_prefix="/izin", template_folder="templates")
+
+
+def _settings():
+    return current_app.extensions["egovkit"].profile.modules["permits"]
+
+
+def _types() -> dict:
+    return _settings().types
+
+
+def _front_office() -> bool:
+    """Whether the user is staff of the one-stop office, which handles every application."""
+    roles = current_app.extensions["egovkit"].profile.roles_with("permits.read")
+    return any(g.everything or g.agency == _settings().front_office for g in scope.grants(None, roles))
+
+
+def _reach(item: Permit) -> bool:
+    return _front_office() or scope.can("permits.read", item) or item.applicant_id == current_user.id
+
+
+def _get(record_id: int) -> Permit:
+    item = db.session.get(Permit, record_id)
+    if item is None or not _reach(item):
+        abort(404)
+    return item
+
+
+@bp.get("/")
+@login_required
+def index():
+    """The applicant's own applications; for staff, the applications of their agency (all, at the front office)."""
+    stmt = select(Permit)
+    if not _front_office():
+        mine = Permit.applicant_id == current_user.id
+        stmt = stmt.where(or_(mine, scope.condition(Permit, permission="permits.read"))
+                          if scope.can("permits.read") else mine)
+    rows = db.session.scalars(stmt.order_by(Permit.id.desc()).limit(200)).all()
+    cases = {c.id: c for c in db.session.scalars(
+        select(workflow.Case).where(workflow.Case.id.in_([r.case_id for r in rows if r.case_id])))}
+    return render_template("permits/index.html", rows=rows, cases=cases, types=_types(),
+                           can_apply=scope.can("permits.apply"))
+
+
+@bp.route("/apply", methods=["GET", "POST"])
+@scope.require("permits.apply")
+def apply():
+    types = _types()
+    kind = request.values.get("type")
+    permit_type = types.get(kind)
+    form, errors, answers = Form(), {}, {}
+    if permit_type is not None and request.method == "POST" and form.validate_on_submit():
+        answers, errors = formfields.check(permit_type.fields, request.form)
+        business = " ".join((request.form.get("business") or "").split())
+        address = " ".join((request.form.get("address") or "").split())
+        if not business or len(business) > 200:
+            errors["business"] = _("A name of at most 200 characters.")
+        if not address or len(address) > 300:
+            errors["address"] = _("This field is required.")
+        for need in permit_type.documents:
+            upload = request.files.get(need.name)
+            if need.required and not (upload and upload.filename):
+                errors[need.name] = _("This field is required.")
+        if not errors:
+            item = Permit(tracking_code=_tracking_code(), permit_type=kind, agency_code=permit_type.agency,
+                          applicant_id=current_user.id, applicant_name=current_user.name[:120],
+                          applicant_nik=getattr(current_user, "nik", None), business=business, address=address,
+                          fields=json.dumps(answers, ensure_ascii=False), fee=permit_type.fee)
+            db.session.add(item)
+            db.session.flush()
+            stored = {}
+            try:
+                for need in permit_type.documents:
+                    upload = request.files.get(need.name)
+                    if upload and upload.filename:
+                        stored[need.name] = uploads.save(upload, "permits", str(item.id), kinds=tuple(need.kinds),
+                                                         max_bytes=need.max_mb * 1024 * 1024)
+            except uploads.UploadError as exc:
+                db.session.rollback()
+                errors[need.name] = str(exc)
+            if not errors:
+                item.files = json.dumps(stored)
+                case = workflow.start("permits.application", item.id,
+                                      f"{permit_type.title['id']}: {business}", module="permits",
+                                      agency_code=_settings().front_office, owner_id=current_user.id,
+                                      user=current_user, deadline_days=permit_type.sla_days)
+                item.case_id = case.id
+                db.session.commit()
+                flash(_("Application sent. Tracking code: %(code)s", code=item.tracking_code), "success")
+                return redirect(url_for(".permit", record_id=item.id))
+    return render_template("permits/apply.html", types=types, kind=kind, permit_type=permit_type, form=form,
+                           errors=errors, values=request.form), (400 if errors else 200)
+
+
+def _tracking_code() -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a counter
+    return "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+@bp.get("/<int:record_id>")
+@login_required
+def permit(record_id: int):
+    item = _get(record_id)
+    case = db.session.get(workflow.Case, item.case_id)
+    return render_template("permits/permit.html", permit=item, case=case, permit_type=_types().get(item.permit_type),
+                           answers=json.loads(item.fields), files=json.loads(item.files), doc=_document(item))
+
+
+@bp.get("/<int:record_id>/files/<name>")
+@login_required
+def permit_file(record_id: int, name: str):
+    item = _get(record_id)
+    stored = json.loads(item.files).get(name)
+    if not stored:
+        abort(404)
+    try:
+        return send_file(uploads.path(stored, "permits", str(item.id)), max_age=0)
+    except FileNotFoundError:
+        abort(404)
+
+
+def _document(item: Permit):
+    return db.session.scalar(select(documents.Document).where(
+        documents.Document.doc_type == "permits.permit", documents.Document.record_id == str(item.id)))
+
+
+@bp.get("/<int:record_id>/pdf")
+@login_required
+def permit_pdf(record_id: int):
+    item = _get(record_id)
+    doc = _document(item)
+    if doc is None:
+        abort(404)
+    return send_file(documents.storage(doc.code), mimetype="application/pdf", download_name=f"izin-{item.id}.pdf")
+
+
+@bp.get("/track")
+def track():
+    """Public: the state of an application by its tracking code, without personal data."""
+    code = (request.args.get("code") or "").strip().upper()
+    found = db.session.scalar(select(Permit).where(Permit.tracking_code == code)) if code else None
+    case = db.session.get(workflow.Case, found.case_id) if found and found.case_id else None
+    return render_template("permits/track.html", code=code, permit=found, case=case,
+                           permit_type=_types().get(found.permit_type) if found else None), \
+        (404 if code and found is None else 200)
+
+
+# ----------------------------------------------------------------- workflow hooks
+def to_front_office(case, step) -> None:
+    case.agency_code = _settings().front_office
+
+
+def to_agency(case, step) -> None:
+    """A complete application goes to the verifying agency's queue."""
+    case.agency_code = db.session.get(Permit, int(case.record_id)).agency_code
+
+
+def on_issued(case, step) -> None:
+    """Number, render and sign the permit PDF; publish permit.issued for other agencies (etax)."""
+    item = db.session.get(Permit, int(case.record_id))
+    kind = _types()[item.permit_type]
+    profile = current_app.extensions["egovkit"].profile
+    item.issued_on = date.today()
+    if kind.valid_months:
+        months = item.issued_on.month - 1 + kind.valid_months
+        item.valid_until = _clamp(item.issued_on.year + months // 12, months % 12 + 1, item.issued_on.day)
+    values = {"applicant": item.applicant_name, "nik": item.applicant_nik or "-", "business": item.business,
+              "address": item.address, "regency": profile.regency.name,
+              "valid_until": item.valid_until.strftime("%d-%m-%Y") if item.valid_until else "dicabut",
+              **json.loads(item.fields)}
+    try:
+        paragraphs = [p.format(**values) for p in kind.template]
+    except (KeyError, IndexError) as exc:
+        raise workflow.Invalid(f"the template of {item.permit_type} names an unknown field {exc}") from None
+    doc_type = current_app.extensions["egovkit"].modules_by_name["permits"].documents[0]
+    documents.issue(doc_type, module="permits", record_id=item.id, title=kind.title["id"], paragraphs=paragraphs,
+                    code=kind.code, facts=[("Jenis izin", kind.title["id"]), ("Pemegang", item.applicant_name),
+                                           ("Usaha/kegiatan", item.business),
+                                           ("Berlaku sampai", values["valid_until"]),
+                                           ("Disetujui oleh", step.actor)])
+    events.publish("permit.issued", permit=item.id, permit_type=item.permit_type, tax_object=kind.tax_object,
+                   nik=item.applicant_nik, holder=item.applicant_name, business=item.business, address=item.address,
+                   valid_until=item.valid_until.isoformat() if item.valid_until else None)
+
+
+def _clamp(year: int, month: int, day: int) -> date:
+    while True:
+        try:
+            return date(year, month, day)
+        except ValueError:
+            day -= 1
