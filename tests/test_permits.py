@@ -110,3 +110,96 @@ def test_a_permit_type_naming_an_unknown_agency_is_a_profile_error(cli):
     result = cli("profile", "validate", "p.yaml", expect=None)
     assert result.exit_code != 0
     assert "modules.permits.types.sip.agency" in result.output and "unknown agency 'dinas-tidak-ada'" in result.output
+
+
+def issued_permit(regency):
+    sri = citizen(regency)
+    url = apply(sri).headers["Location"]
+    front, head = staff(regency, "fo@dpmptsp.id"), staff(regency, "kepala@dpmptsp.id")
+    decide(front, url, "accept")
+    decide(staff(regency, "staf@dinkes.id"), url, "verify")
+    assert decide(head, url, "approve").status_code == 302
+    return sri, head, url
+
+
+def permit_row(regency, url):
+    from egovkit.db import db
+    from egovkit_modules.permits.models import Permit
+
+    with regency.app_context():
+        item = db.session.get(Permit, int(url.rsplit("/", 1)[1]))
+        db.session.expunge(item)
+        return item
+
+
+def test_revoking_a_permit_stops_its_pdf_verifying(regency, cli):
+    sri, head, url = issued_permit(regency)
+    front = staff(regency, "fo@dpmptsp.id")
+    assert "Cabut izin" not in front.get(url).get_data(as_text=True)  # the head revokes, not the staff
+    assert front.post(f"{url}/revoke", data={"csrf_token": csrf_token(front, url),
+                                             "reason": "Melanggar ketentuan higiene"}).status_code == 403
+    short = head.post(f"{url}/revoke", data={"csrf_token": csrf_token(head, url), "reason": "x"})
+    assert short.status_code == 303 and permit_row(regency, url).ended is None
+    head.post(f"{url}/revoke", data={"csrf_token": csrf_token(head, url), "reason": "Melanggar ketentuan higiene"})
+    assert permit_row(regency, url).ended == "revoked"
+    page = sri.get(url).get_data(as_text=True)
+    assert "Dicabut pada" in page and "Melanggar ketentuan higiene" in page
+    doc_code = re.search(r'href="/verify/([^"]+)"', page).group(1)
+    assert "dicabut" in regency.test_client().get(f"/verify/{doc_code}").get_data(as_text=True).lower()
+    assert cli("events", "list").output.count("permit.revoked") == 1
+
+
+def test_expiry_and_renewal(regency, cli):
+    from datetime import date, timedelta
+
+    from egovkit.db import db
+    from egovkit_modules.permits.models import Permit
+
+    sri, head, url = issued_permit(regency)
+    first = permit_row(regency, url)
+    assert first.valid_until.year == first.issued_on.year + 3  # restaurant hygiene: 36 months
+    assert "Ajukan perpanjangan" not in sri.get(url).get_data(as_text=True)  # not yet: 60 days before expiry
+    assert sri.get(f"/izin/apply?renews={first.id}").status_code == 409
+    with regency.app_context():
+        db.session.get(Permit, first.id).valid_until = date.today() + timedelta(days=30)
+        db.session.commit()
+    page = sri.get(url).get_data(as_text=True)
+    assert "Ajukan perpanjangan izin ini" in page
+    form = sri.get(f"/izin/apply?renews={first.id}").get_data(as_text=True)
+    assert 'value="Warung Osing Bu Sri"' in form
+    renewal = apply(sri, renews=str(first.id))
+    assert renewal.status_code == 302
+    again = renewal.headers["Location"]
+    assert sri.get(f"/izin/apply?renews={first.id}").status_code == 409  # one renewal at a time
+    decide(staff(regency, "fo@dpmptsp.id"), again, "accept")
+    decide(staff(regency, "staf@dinkes.id"), again, "verify")
+    decide(head, again, "approve")
+    old, new = permit_row(regency, url), permit_row(regency, again)
+    assert old.ended == "renewed" and new.valid_until.year == old.valid_until.year + 3
+    with regency.app_context():
+        db.session.get(Permit, new.id).valid_until = date.today() - timedelta(days=1)
+        db.session.commit()
+    assert "1 permit(s) expired" in cli("permits", "expire").output
+    assert "0 permit(s) expired" in cli("permits", "expire").output  # once
+    assert permit_row(regency, again).ended == "expired"
+    assert cli("events", "list").output.count("permit.expired") == 1
+
+
+def test_api_lists_applications_within_reach_and_tracks_publicly(regency, cli):
+    from .test_api import bearer, token
+
+    sri, head, url = issued_permit(regency)
+    api = regency.test_client()
+    dinkes = bearer(token(cli, "staf@dinkes.id", "permits:read"))
+    bapenda = bearer(token(cli, "staf@bapenda.id", "permits:read"))
+    front = bearer(token(cli, "fo@dpmptsp.id", "permits:read"))
+    mine = api.get("/api/v1/permits/applications", headers=dinkes).json
+    assert [(p["business"], p["state"]) for p in mine["items"]] == [("Warung Osing Bu Sri", "issued")]
+    assert api.get("/api/v1/permits/applications", headers=bapenda).json["total"] == 0
+    permit_id = mine["items"][0]["id"]
+    assert api.get(f"/api/v1/permits/applications/{permit_id}", headers=bapenda).status_code == 404
+    assert api.get(f"/api/v1/permits/applications/{permit_id}", headers=front).json["fields"]["seats"] == "40"
+    code = mine["items"][0]["tracking_code"]
+    tracked = api.get(f"/api/v1/permits/track/{code.lower()}").json
+    assert tracked["state"] == "issued" and "business" not in tracked
+    assert api.get("/api/v1/permits/track/ZZZZZZZZ").status_code == 404

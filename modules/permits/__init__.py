@@ -14,6 +14,8 @@ class PermitsSettings(Settings):
                                                      "fee, SLA, validity, template. Replaces the defaults "
                                                      "(reklame, pbg_rekomendasi, sip_nakes, keramaian, restoran) "
                                                      "when given.")
+    renew_days: int = Field(60, ge=0, le=365, description="Days before expiry from which the holder may apply "
+                                                         "to renew a permit.")
 
     def check_profile(self, schema) -> list[tuple[tuple, str]]:
         agencies = {a.code for a in schema.agencies}
@@ -36,10 +38,14 @@ MODULE = Module(
     permissions={
         "permits.apply": ("citizen",),
         "permits.read": ("opd_staff", "opd_head", "bupati"),
+        "permits.revoke": ("opd_head",),
     },
     workflows="egovkit_modules.permits.workflows:WORKFLOWS",
     documents=(DocumentType("permits.permit", "503", "{code}/{seq:04d}/{regency}/{year}"),),
     models="egovkit_modules.permits.models",
+    cli="egovkit_modules.permits.cli:permits",
+    api="egovkit_modules.permits.api:api",
+    api_scopes=("permits:read",),
     blueprint="egovkit_modules.permits.views:bp",
     nav=(NavItem("permits.index", {"id": "Perizinan", "en": "Permits"}, public=False),
          NavItem("permits.track", {"id": "Lacak izin", "en": "Track a permit"})),

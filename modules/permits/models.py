@@ -32,4 +32,8 @@ class Permit(db.Model):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("core_case.id"))
     issued_on: Mapped[date | None] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date)
+    renews_id: Mapped[int | None] = mapped_column(ForeignKey("permits_permit.id"))  # the permit it renews
+    ended: Mapped[str | None] = mapped_column(String(12))  # revoked | expired | renewed, once it no longer holds
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    end_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import date
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
-from egovkit import documents, events, formfields, uploads, workflow
+from egovkit import audit, documents, events, formfields, uploads, workflow
 from egovkit.auth import scope
 from egovkit.db import db
 from egovkit.web.forms import Form
@@ -67,7 +68,8 @@ def index():
 @scope.require("permits.apply")
 def apply():
     types = _types()
-    kind = request.values.get("type")
+    renews = _renewable(request.values.get("renews", type=int)) if request.values.get("renews") else None
+    kind = renews.permit_type if renews else request.values.get("type")
     permit_type = types.get(kind)
     form, errors, answers = Form(), {}, {}
     if permit_type is not None and request.method == "POST" and form.validate_on_submit():
@@ -86,7 +88,8 @@ def apply():
             item = Permit(tracking_code=_tracking_code(), permit_type=kind, agency_code=permit_type.agency,
                           applicant_id=current_user.id, applicant_name=current_user.name[:120],
                           applicant_nik=getattr(current_user, "nik", None), business=business, address=address,
-                          fields=json.dumps(answers, ensure_ascii=False), fee=permit_type.fee)
+                          fields=json.dumps(answers, ensure_ascii=False), fee=permit_type.fee,
+                          renews_id=renews.id if renews else None)
             db.session.add(item)
             db.session.flush()
             stored = {}
@@ -109,8 +112,34 @@ def apply():
                 db.session.commit()
                 flash(_("Application sent. Tracking code: %(code)s", code=item.tracking_code), "success")
                 return redirect(url_for(".permit", record_id=item.id))
+    values = request.form
+    if renews is not None and request.method == "GET":
+        values = {"business": renews.business, "address": renews.address, **json.loads(renews.fields)}
     return render_template("permits/apply.html", types=types, kind=kind, permit_type=permit_type, form=form,
-                           errors=errors, values=request.form), (400 if errors else 200)
+                           errors=errors, values=values, renews=renews), (400 if errors else 200)
+
+
+def _today() -> date:
+    return datetime.now(ZoneInfo(current_app.extensions["egovkit"].profile.timezone)).date()
+
+
+def renewal_opens(item: Permit) -> date | None:
+    """From when the holder may apply to renew (None: the permit cannot be renewed now or ever)."""
+    if item.ended or not item.valid_until:
+        return None
+    return item.valid_until - timedelta(days=_settings().renew_days)
+
+
+def _renewable(record_id: int | None) -> Permit:
+    item = db.session.get(Permit, record_id or 0)
+    if item is None or item.applicant_id != current_user.id:
+        abort(404)
+    opens = renewal_opens(item)
+    if opens is None or not opens <= _today() <= item.valid_until:
+        abort(409)
+    if db.session.scalar(select(Permit.id).where(Permit.renews_id == item.id)) is not None:
+        abort(409)  # a renewal is already on its way
+    return item
 
 
 def _tracking_code() -> str:
@@ -123,8 +152,55 @@ def _tracking_code() -> str:
 def permit(record_id: int):
     item = _get(record_id)
     case = db.session.get(workflow.Case, item.case_id)
+    opens = renewal_opens(item) if case.state == "issued" else None
+    can_renew = (opens is not None and item.applicant_id == current_user.id and opens <= _today() <= item.valid_until
+                 and db.session.scalar(select(Permit.id).where(Permit.renews_id == item.id)) is None)
     return render_template("permits/permit.html", permit=item, case=case, permit_type=_types().get(item.permit_type),
-                           answers=json.loads(item.fields), files=json.loads(item.files), doc=_document(item))
+                           answers=json.loads(item.fields), files=json.loads(item.files), doc=_document(item),
+                           can_revoke=case.state == "issued" and not item.ended and _can_revoke(),
+                           can_renew=can_renew, opens=opens, form=Form())
+
+
+def _can_revoke() -> bool:
+    roles = current_app.extensions["egovkit"].profile.roles_with("permits.revoke")
+    return any(g.everything or g.agency == _settings().front_office for g in scope.grants(None, roles))
+
+
+@bp.post("/<int:record_id>/revoke")
+@login_required
+def revoke(record_id: int):
+    """The head of the one-stop office revokes an issued permit, with the reason (the PDF stops verifying)."""
+    item = _get(record_id)
+    case = db.session.get(workflow.Case, item.case_id)
+    if not Form().validate_on_submit() or not _can_revoke():
+        abort(403)
+    reason = " ".join((request.form.get("reason") or "").split())
+    if case.state != "issued" or item.ended:
+        flash(_("Not done: %(reason)s", reason=_("only a permit in force can be revoked")), "error")
+    elif not 10 <= len(reason) <= 500:
+        flash(_("Not done: %(reason)s", reason=_("give the reason, 10 to 500 characters")), "error")
+    else:
+        item.ended, item.ended_on, item.end_reason = "revoked", _today(), reason
+        doc = _document(item)
+        if doc is not None:
+            documents.revoke(doc)
+        audit.record("revoke", "permits", "permits_permit", item.id, reason=reason)
+        events.publish("permit.revoked", permit=item.id, permit_type=item.permit_type, reason=reason)
+        db.session.commit()
+        flash(_("The permit is revoked."), "success")
+    return redirect(url_for(".permit", record_id=item.id), 303)
+
+
+def expire_due() -> int:
+    """Permits past their validity become expired, each publishing permit.expired once (the caller commits)."""
+    today = _today()
+    due = db.session.scalars(select(Permit).where(Permit.valid_until < today, Permit.ended.is_(None),
+                                                  Permit.issued_on.is_not(None))).all()
+    for item in due:
+        item.ended, item.ended_on = "expired", item.valid_until + timedelta(days=1)
+        events.publish("permit.expired", permit=item.id, permit_type=item.permit_type,
+                       valid_until=item.valid_until.isoformat())
+    return len(due)
 
 
 @bp.get("/<int:record_id>/files/<name>")
@@ -181,10 +257,14 @@ def on_issued(case, step) -> None:
     item = db.session.get(Permit, int(case.record_id))
     kind = _types()[item.permit_type]
     profile = current_app.extensions["egovkit"].profile
-    item.issued_on = date.today()
-    if kind.valid_months:
-        months = item.issued_on.month - 1 + kind.valid_months
-        item.valid_until = _clamp(item.issued_on.year + months // 12, months % 12 + 1, item.issued_on.day)
+    item.issued_on = _today()
+    previous = db.session.get(Permit, item.renews_id) if item.renews_id else None
+    if kind.valid_months:  # a renewal carries on from the end of the permit it renews
+        start = previous.valid_until if previous is not None and previous.valid_until else item.issued_on
+        months = start.month - 1 + kind.valid_months
+        item.valid_until = _clamp(start.year + months // 12, months % 12 + 1, start.day)
+    if previous is not None and not previous.ended:
+        previous.ended, previous.ended_on = "renewed", item.issued_on
     values = {"applicant": item.applicant_name, "nik": item.applicant_nik or "-", "business": item.business,
               "address": item.address, "regency": profile.regency.name,
               "valid_until": item.valid_until.strftime("%d-%m-%Y") if item.valid_until else "dicabut",
@@ -201,7 +281,7 @@ def on_issued(case, step) -> None:
                                            ("Disetujui oleh", step.actor)])
     events.publish("permit.issued", permit=item.id, permit_type=item.permit_type, tax_object=kind.tax_object,
                    nik=item.applicant_nik, holder=item.applicant_name, business=item.business, address=item.address,
-                   valid_until=item.valid_until.isoformat() if item.valid_until else None)
+                   valid_until=item.valid_until.isoformat() if item.valid_until else None, renews=item.renews_id)
 
 
 def _clamp(year: int, month: int, day: int) -> date:

@@ -31,6 +31,10 @@ def upgrade():
         sa.Column("case_id", sa.Integer(), sa.ForeignKey("core_case.id"), nullable=True),
         sa.Column("issued_on", sa.Date(), nullable=True),
         sa.Column("valid_until", sa.Date(), nullable=True),
+        sa.Column("renews_id", sa.Integer(), sa.ForeignKey("permits_permit.id"), nullable=True),
+        sa.Column("ended", sa.String(12), nullable=True),
+        sa.Column("ended_on", sa.Date(), nullable=True),
+        sa.Column("end_reason", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
     for column in ("permit_type", "agency_code", "applicant_id"):

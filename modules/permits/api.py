@@ -1,0 +1,99 @@
+"""permits in the API: a token user's applications (their own, their agency's, or
+all of them at the one-stop office) and public tracking by code."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from flask_babel import get_locale
+from flask_login import current_user
+from pydantic import BaseModel, Field
+from sqlalchemy import func, or_, select
+
+from egovkit import workflow
+from egovkit.api import ApiBlueprint, ApiError, Page, PageQuery, UtcDateTime
+from egovkit.auth import scope
+from egovkit.db import db
+
+from . import views
+from .models import Permit
+
+api = ApiBlueprint("permits_api", __name__, url_prefix="/api/v1/permits", tag="permits")
+
+
+class PermitOut(BaseModel):
+    id: int
+    tracking_code: str
+    permit_type: str
+    agency_code: str = Field(description="The verifying agency.")
+    applicant_name: str
+    business: str
+    address: str
+    fields: dict[str, str]
+    fee: int = Field(description="Retribusi in Rupiah.")
+    state: str = Field(description="submitted, returned, complete, verified, issued or rejected.")
+    due_at: UtcDateTime | None
+    issued_on: date | None
+    valid_until: date | None
+    ended: str | None = Field(description="revoked, expired or renewed once the permit no longer holds.")
+
+
+class TrackingOut(BaseModel):
+    tracking_code: str
+    permit_type: str
+    state: str
+    state_title: str
+    due_at: UtcDateTime | None
+    overdue: bool
+
+
+def _out(item: Permit) -> PermitOut:
+    case = db.session.get(workflow.Case, item.case_id)
+    return PermitOut(id=item.id, tracking_code=item.tracking_code, permit_type=item.permit_type,
+                     agency_code=item.agency_code, applicant_name=item.applicant_name, business=item.business,
+                     address=item.address, fields=json.loads(item.fields), fee=item.fee, state=case.state,
+                     due_at=case.due_at if not case.closed else None, issued_on=item.issued_on,
+                     valid_until=item.valid_until, ended=item.ended)
+
+
+def _visible():
+    stmt = select(Permit)
+    if views._front_office():
+        return stmt
+    mine = Permit.applicant_id == current_user.id
+    if scope.can("permits.read"):
+        return stmt.where(or_(mine, scope.condition(Permit, permission="permits.read")))
+    return stmt.where(mine)
+
+
+@api.operation("/applications", summary="Applications within the token user's reach, newest first",
+               response=Page[PermitOut], query=PageQuery, scope="permits:read")
+def applications(query: PageQuery):
+    stmt = _visible()
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = db.session.scalars(stmt.order_by(Permit.id.desc()).limit(query.per_page)
+                              .offset((query.page - 1) * query.per_page))
+    return Page[PermitOut](items=[_out(r) for r in rows], page=query.page, per_page=query.per_page, total=total)
+
+
+@api.operation("/applications/<int:permit_id>", summary="One application within the token user's reach",
+               response=PermitOut, scope="permits:read", errors=(404,))
+def application(permit_id: int):
+    item = db.session.scalar(_visible().where(Permit.id == permit_id))
+    if item is None:
+        raise ApiError(404, "not_found", "No such application within your reach.")
+    return _out(item)
+
+
+@api.operation("/track/<code>", summary="Public: the state of an application by its tracking code",
+               response=TrackingOut, errors=(404,))
+def track(code: str):
+    item = db.session.scalar(select(Permit).where(Permit.tracking_code == code.strip().upper()[:12]))
+    if item is None:
+        raise ApiError(404, "not_found", "No application has this tracking code.")
+    case = db.session.get(workflow.Case, item.case_id)
+    states = workflow.rules(case.workflow).workflow.states[case.state]
+    locale = "en" if str(get_locale() or "id").startswith("en") else "id"
+    return TrackingOut(tracking_code=item.tracking_code, permit_type=item.permit_type, state=case.state,
+                       state_title=states.get(locale) or case.state, due_at=case.due_at if not case.closed else None,
+                       overdue=bool(case.overdue))
