@@ -9,6 +9,7 @@ import secrets
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 
 KINDS = {  # kind -> (magic bytes at the start, file extension)
     "jpg": (b"\xff\xd8\xff", ".jpg"),
@@ -31,12 +32,12 @@ def save(storage, *where: str, kinds: tuple[str, ...] = ("jpg", "png"), max_byte
     """Check and store an uploaded file (werkzeug FileStorage); returns its stored name."""
     data = storage.read(max_bytes + 1)
     if not data:
-        raise UploadError("the file is empty")
+        raise UploadError(_("The file is empty."))
     if len(data) > max_bytes:
-        raise UploadError(f"the file is larger than {max_bytes // (1024 * 1024)} MB")
+        raise UploadError(_("The file is larger than %(n)s MB.", n=max_bytes // (1024 * 1024)))
     kind = next((k for k in kinds if data.startswith(KINDS[k][0])), None)
     if kind is None:
-        raise UploadError(f"the file is not a {' or '.join(k.upper() for k in kinds)} file")
+        raise UploadError(_("The file is not a %(kinds)s file.", kinds=" / ".join(k.upper() for k in kinds)))
     name = secrets.token_hex(12) + KINDS[kind][1]
     (folder(*where) / name).write_bytes(data)
     return name

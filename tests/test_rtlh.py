@@ -69,6 +69,6 @@ def test_elsewhere_the_camat_approves(cli):
 def test_a_proposal_needs_a_real_photo(cli):
     app = setup(cli)
     _, response = propose(app, photos=((b"<html>not an image</html>", "rumah.png"),))
-    assert response.status_code == 400 and "not a JPG or PNG file" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "bukan berkas JPG / PNG" in response.get_data(as_text=True)
     _, response = propose(app, photos=())
     assert response.status_code == 400

@@ -100,6 +100,8 @@ def apply():
                         stored[need.name] = uploads.save(upload, "permits", str(item.id), kinds=tuple(need.kinds),
                                                          max_bytes=need.max_mb * 1024 * 1024)
             except uploads.UploadError as exc:
+                for name in stored.values():  # nothing kept of a refused application
+                    uploads.path(name, "permits", str(item.id)).unlink(missing_ok=True)
                 db.session.rollback()
                 errors[need.name] = str(exc)
             if not errors:
