@@ -234,6 +234,10 @@ def test_rules_refuse_bad_lines_and_change_nothing(village):
         response = add(operator, url, account, source, amount, kegiatan)
         assert response.status_code == 303
         assert message in page(operator, url), message
+    kades = as_user(village, "kades.sarongan@desa.id")
+    decide(kades, url, "withdraw", note="tidak jadi")
+    assert "APBDes pertama tahun ini tidak dapat dibatalkan" in page(kades, url)
+    assert state(village, url)[0] == "draft"
     operator.get("/lang/en")
     add(operator, url, "4.2.1.01", "ADD", 1000)
     assert "Account 4.2.1.01 brings in source DD, not ADD." in page(operator, url)
@@ -441,3 +445,44 @@ def test_an_amendment_cannot_lose_realised_money(village):
         assert spend(blt[2], typed).status_code == 400
     assert spend(blt[2], "1000", progress="²").status_code == 400
     assert lines(village, url)["5.3.00"][1] == 0
+
+
+def test_a_mistaken_entry_is_reversed_not_erased_and_an_amendment_can_be_withdrawn(village):
+    from egovkit.db import db
+    from egovkit_modules.village_finance.models import Entry
+
+    operator = as_user(village, "op.sarongan@desa.id")
+    kades, camat = as_user(village, "kades.sarongan@desa.id"), as_user(village, "camat.pesanggaran@kec.id")
+    url = draft_budget(village, operator)
+    set_in_force(kades, camat, url)
+    key = lines(village, url)["2.2.02"][2]
+    realise = f"{url}/realise"
+    operator.post(realise, data={"csrf_token": csrf_token(operator, realise), "line": key, "amount": "90000000",
+                                 "day": f"{YEAR}-03-03", "description": "PMT (salah ketik)"})
+    assert lines(village, url)["2.2.02"][1] == 90_000_000
+    listed = page(operator, f"{url}/entries")
+    entry_id = re.search(r'action="/apbdes/entries/(\d+)/reverse"', listed).group(1)
+    target = f"/apbdes/entries/{entry_id}/reverse"
+    short = operator.post(target, data={"csrf_token": csrf_token(operator, f"{url}/entries"), "reason": "salah"})
+    assert short.status_code == 303 and lines(village, url)["2.2.02"][1] == 90_000_000
+    camat_try = camat.post(target, data={"csrf_token": csrf_token(camat, f"{url}/entries"),
+                                         "reason": "Salah ketik jumlah, seharusnya 9 juta"})
+    assert camat_try.status_code == 403  # the camat reads; the desa's operator corrects
+    operator.post(target, data={"csrf_token": csrf_token(operator, f"{url}/entries"),
+                                "reason": "Salah ketik jumlah, seharusnya 9 juta"})
+    assert lines(village, url)["2.2.02"][1] == 0
+    again = operator.post(target, data={"csrf_token": csrf_token(operator, f"{url}/entries"),
+                                        "reason": "Salah ketik jumlah, seharusnya 9 juta"})
+    assert again.status_code == 303
+    with village.app_context():
+        amounts = sorted(e.amount for e in db.session.query(Entry))
+    assert amounts == [-90_000_000, 90_000_000]  # both kept
+    csv_text = operator.get(f"/apbdes/{SARONGAN}/{YEAR}/report?format=csv").get_data(as_text=True)
+    assert sum(int(r[-1]) for r in list(csv.reader(io.StringIO(csv_text)))[1:] if r[0].startswith("5")) == 0
+
+    assert "/withdraw" not in page(kades, url)  # a budget in force is amended, not withdrawn
+    amended = operator.post(f"{url}/amend", data={"csrf_token": csrf_token(operator, url)}).headers["Location"]
+    assert decide(kades, amended, "withdraw", note="Perubahan tidak diperlukan").status_code == 302
+    assert state(village, amended) == ("withdrawn", False) and state(village, url) == ("approved", True)
+    second = operator.post(f"{url}/amend", data={"csrf_token": csrf_token(operator, url)})
+    assert second.status_code == 302 and second.headers["Location"] != amended

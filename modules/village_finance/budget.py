@@ -14,7 +14,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
-from egovkit import events, workflow
+from egovkit import audit, events, workflow
 from egovkit.db import db
 from egovkit.models import utcnow
 
@@ -236,6 +236,40 @@ def realise(village: str, year: int, key: str, day: date, amount: int, descripti
     db.session.add(entry)
     db.session.expire(line)
     return entry
+
+
+def reverse(entry: Entry, reason: str, user_id: int | None = None) -> Entry:
+    """Correct a mistaken entry with a reversing one (negative amount), keeping both; the line's counter
+    (and an amendment's copy) goes back down."""
+    if entry.reverses_id is not None or entry.amount <= 0:
+        raise BudgetError(_("A correction cannot itself be reversed."))
+    if db.session.scalar(select(Entry.id).where(Entry.reverses_id == entry.id)) is not None:
+        raise BudgetError(_("This entry was already reversed."))
+    reason = " ".join(reason.split())
+    if not 10 <= len(reason) <= 150:
+        raise BudgetError(_("Give the reason for the correction, 10 to 150 characters."))
+    budget = in_force(entry.village_code, entry.year)
+    if budget is None:
+        raise BudgetError(_("No budget is in force for this year."))
+    later = select(Budget.id).where(Budget.village_code == entry.village_code, Budget.year == entry.year,
+                                    Budget.version >= budget.version)
+    db.session.execute(update(Line).where(Line.key == entry.line_key, Line.budget_id.in_(later))
+                       .values(realised=Line.realised - entry.amount)
+                       .execution_options(synchronize_session=False))
+    line_id = db.session.scalar(select(Line.id).where(Line.budget_id == budget.id, Line.key == entry.line_key))
+    day = min(today(), date(entry.year, 12, 31))
+    correction = Entry(village_code=entry.village_code, year=entry.year, line_key=entry.line_key,
+                       line_id=line_id or entry.line_id, day=day, amount=-entry.amount,
+                       description=f"Koreksi: {reason}"[:200], reverses_id=entry.id, created_by=user_id)
+    db.session.add(correction)
+    audit.record("reverse", "village_finance", "village_finance_entry", entry.id, amount=entry.amount, reason=reason)
+    return correction
+
+
+def withdrawable(case) -> list[str]:
+    """Workflow check: only an amendment may be withdrawn (the year's first APBDes is corrected, not dropped)."""
+    budget = db.session.get(Budget, int(case.record_id))
+    return [] if budget.version > 1 else [_("The year's first APBDes cannot be withdrawn; correct it instead.")]
 
 
 # ----------------------------------------------------------------- report

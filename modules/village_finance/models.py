@@ -78,7 +78,8 @@ class Line(db.Model):
 
 
 class Entry(db.Model):
-    """A realisation entry against a line of the budget in force: money received or spent."""
+    """A realisation entry against a line of the budget in force: money received or spent. A mistake is
+    corrected by a reversing entry (negative amount, ``reverses_id``), never by changing or deleting one."""
 
     __tablename__ = "village_finance_entry"
     __scope__ = Scope(region="village_code")
@@ -94,4 +95,5 @@ class Entry(db.Model):
     progress: Mapped[int | None] = mapped_column(Integer)  # physical progress %, for construction
     evidence: Mapped[str | None] = mapped_column(String(120))  # stored upload name
     created_by: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("village_finance_entry.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -305,8 +305,32 @@ def entries(record_id: int):
                                .order_by(Entry.day.desc(), Entry.id.desc())
                                .offset((page - 1) * per_page).limit(per_page + 1)).all()
     names = {x.key: x.description or service.chart().name(x.kegiatan or x.account) for x in service.lines(item)}
+    reversed_ids = set(db.session.scalars(select(Entry.reverses_id).where(
+        Entry.reverses_id.in_([e.id for e in found]))))
     return render_template("village_finance/entries.html", budget=item, entries=found[:per_page], names=names,
-                           page=page, more=len(found) > per_page, region=db.session.get(Region, item.village_code))
+                           page=page, more=len(found) > per_page, region=db.session.get(Region, item.village_code),
+                           reversed_ids=reversed_ids, form=Form(),
+                           can_reverse=item.in_force and scope.can("village_finance.realise", item))
+
+
+@bp.post("/entries/<int:entry_id>/reverse")
+@scope.require("village_finance.realise")
+def reverse(entry_id: int):
+    """Correct a mistaken entry with a reversing one; both stay in the record."""
+    entry = scope.get_or_404(Entry, entry_id)
+    if not Form().validate_on_submit() or not scope.can("village_finance.realise", entry):
+        abort(403)
+    budget = service.in_force(entry.village_code, entry.year)
+    try:
+        service.reverse(entry, request.form.get("reason", ""), user_id=current_user.id)
+        db.session.commit()
+        flash(_("The entry is reversed."), "success")
+    except service.BudgetError as exc:
+        db.session.rollback()
+        flash(_("Not done: %(reason)s", reason=str(exc)), "error")
+    if budget is None:
+        return redirect(url_for(".index"), 303)
+    return redirect(url_for(".entries", record_id=budget.id), 303)
 
 
 @bp.get("/entries/<int:entry_id>/evidence")

@@ -12,9 +12,10 @@ APBDES = Workflow(
         "submitted": {"id": "Evaluasi kecamatan", "en": "Under evaluation"},
         "evaluated": {"id": "Sudah dievaluasi", "en": "Evaluated"},
         "approved": {"id": "Ditetapkan (Perdes)", "en": "Set by village regulation"},
+        "withdrawn": {"id": "Dibatalkan", "en": "Withdrawn"},
     },
     initial="draft",
-    final=("approved",),
+    final=("approved", "withdrawn"),
     transitions=(
         Transition("submit", ("draft",), "submitted", roles=("kepala_desa",), check=CHECK,
                    title={"id": "Ajukan ke kecamatan", "en": "Submit to the district"}),
@@ -24,6 +25,9 @@ APBDES = Workflow(
                    title={"id": "Nyatakan sesuai", "en": "Evaluate as compliant"}),
         Transition("approve", ("evaluated",), "approved", roles=("kepala_desa",), check=CHECK,
                    title={"id": "Tetapkan dengan Perdes", "en": "Set by village regulation"}),
+        Transition("withdraw", ("draft",), "withdrawn", roles=("kepala_desa",), requires=("note",),
+                   check="egovkit_modules.village_finance.budget:withdrawable",
+                   title={"id": "Batalkan perubahan ini", "en": "Withdraw this amendment"}),
     ),
     sla={"submitted": 20, "evaluated": 10},  # the camat evaluates within 20 working days
     on_enter={"approved": "egovkit_modules.village_finance.budget:on_approved"},

@@ -76,6 +76,8 @@ def upgrade():
         sa.Column("progress", sa.Integer(), nullable=True),
         sa.Column("evidence", sa.String(120), nullable=True),
         sa.Column("created_by", sa.Integer(), sa.ForeignKey("core_user.id"), nullable=True),
+        sa.Column("reverses_id", sa.Integer(), sa.ForeignKey("village_finance_entry.id"), nullable=True,
+                  unique=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_village_finance_entry_village_year_day", "village_finance_entry", ["village_code", "year", "day"])
