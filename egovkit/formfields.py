@@ -2,6 +2,7 @@
 model a profile writes, and the check of submitted answers against it."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Literal
 
@@ -13,7 +14,7 @@ class FormField(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,30}$", description="Key used in the template, e.g. purpose.")
     label: dict[Literal["id", "en"], str] = Field(description="Label in each language.")
-    type: Literal["text", "date", "number", "choice"] = "text"
+    type: Literal["text", "date", "number", "decimal", "choice"] = "text"
     required: bool = True
     choices: list[str] = Field(default_factory=list, description="For type choice.")
 
@@ -38,8 +39,10 @@ def check(fields: list[FormField], form) -> tuple[dict, dict]:
                 value = date.fromisoformat(value).isoformat()
             except ValueError:
                 errors[f.name] = _("A date, e.g. 2026-08-17.")
-        elif f.type == "number" and not value.isdecimal():
+        elif f.type == "number" and not (value.isascii() and value.isdigit()):
             errors[f.name] = _("Numbers only.")
+        elif f.type == "decimal" and not re.fullmatch(r"[0-9]{1,9}(?:[.,][0-9]{1,3})?", value):
+            errors[f.name] = _("A number, e.g. 12,5.")
         elif f.type == "choice" and value not in f.choices:
             errors[f.name] = _("Not a valid choice.")
         answers[f.name] = value

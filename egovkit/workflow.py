@@ -177,6 +177,14 @@ def _due(state: str, r: Rules, since: datetime, deadline: datetime | None = None
     return due
 
 
+def set_deadline(case: Case, days: int) -> None:
+    """Give an open case its deadline ``days`` working days from now, for a promise that starts late
+    (a permit's SLA runs from the day its file is complete); the current state's due date is capped by it."""
+    now = utcnow()
+    case.deadline = _after_working_days(days, now)
+    case.due_at = _due(case.state, rules(case.workflow), case.state_since or now, case.deadline)
+
+
 def _after_working_days(days: int | None, since: datetime) -> datetime | None:
     """The end of the working day ``days`` working days after ``since``, in the regency's time zone."""
     if not days:

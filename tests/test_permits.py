@@ -42,6 +42,15 @@ def apply(client, **override):
     return client.post(url, data=data, content_type="multipart/form-data")
 
 
+def due(app, url):
+    from egovkit.db import db
+    from egovkit.workflow import Case
+    from egovkit_modules.permits.models import Permit
+
+    with app.app_context():
+        return db.session.get(Case, db.session.get(Permit, int(url.rsplit("/", 1)[1])).case_id).deadline
+
+
 def queue(client) -> str:
     return client.get("/inbox").get_data(as_text=True)
 
@@ -61,10 +70,21 @@ def test_a_restaurant_permit_from_application_to_verified_pdf(regency, cli):
     dinkes, bapenda = staff(regency, "staf@dinkes.id"), staff(regency, "staf@bapenda.id")
     assert "Warung Osing Bu Sri" in queue(front) and "Warung Osing Bu Sri" not in queue(dinkes)
     assert front.get(f"{url}/files/photo").data == PNG
+    assert due(regency, url) is None  # the SLA runs from a complete file
     assert decide(front, url, "return", note="Foto dapur kurang jelas").status_code == 302
     assert "Dikembalikan untuk dilengkapi" in sri.get(url).get_data(as_text=True)
-    assert decide(sri, url, "resubmit").status_code == 302
+    edit = f"{url}/edit"
+    assert front.get(edit).status_code == 404  # only the applicant completes it
+    sharper = PNG + b"sharper"
+    response = sri.post(edit, content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(sri, edit), "business": "Warung Osing Bu Sri", "address": "Jl. Raya Jember 12",
+        "seats": "44", "business_address": "Jl. Raya Jember 12", "photo": (io.BytesIO(sharper), "dapur2.png")})
+    assert response.status_code == 302
+    assert front.get(f"{url}/files/photo").data == sharper and front.get(f"{url}/files/lab_test").data == PDF
+    assert len([p for p in Path("instance", "uploads", "permits").rglob("*") if p.is_file()]) == 2  # old photo gone
+    assert "Diajukan" in sri.get(url).get_data(as_text=True)
     assert decide(front, url, "accept").status_code == 302
+    assert due(regency, url) is not None
 
     # the health agency's queue now; not the front office's, never the revenue agency's
     assert "Warung Osing Bu Sri" in queue(dinkes) and "Warung Osing Bu Sri" not in queue(front)
@@ -172,6 +192,11 @@ def test_expiry_and_renewal(regency, cli):
     again = renewal.headers["Location"]
     assert sri.get(f"/izin/apply?renews={first.id}").status_code == 409  # one renewal at a time
     decide(staff(regency, "fo@dpmptsp.id"), again, "accept")
+    decide(staff(regency, "staf@dinkes.id"), again, "object", note="Uji laboratorium kedaluwarsa")
+    decide(head, again, "refuse", note="Sesuai rekomendasi")
+    assert "Ajukan perpanjangan izin ini" in sri.get(url).get_data(as_text=True)  # a refused renewal frees it
+    again = apply(sri, renews=str(first.id)).headers["Location"]
+    decide(staff(regency, "fo@dpmptsp.id"), again, "accept")
     decide(staff(regency, "staf@dinkes.id"), again, "verify")
     decide(head, again, "approve")
     old, new = permit_row(regency, url), permit_row(regency, again)
@@ -203,3 +228,65 @@ def test_api_lists_applications_within_reach_and_tracks_publicly(regency, cli):
     tracked = api.get(f"/api/v1/permits/track/{code.lower()}").json
     assert tracked["state"] == "issued" and "business" not in tracked
     assert api.get("/api/v1/permits/track/ZZZZZZZZ").status_code == 404
+
+
+def test_the_agency_advises_the_head_decides_and_nobody_decides_their_own(regency, cli):
+    sri = citizen(regency)
+    url = apply(sri).headers["Location"]
+    front, head, dinkes = staff(regency, "fo@dpmptsp.id"), staff(regency, "kepala@dpmptsp.id"), \
+        staff(regency, "staf@dinkes.id")
+    decide(front, url, "accept")
+    assert "/refuse" not in dinkes.get(url).get_data(as_text=True)  # the agency advises, it does not refuse
+    assert decide(dinkes, url, "object", note="Dapur tidak memenuhi syarat").status_code == 302
+    assert "Warung Osing Bu Sri" in queue(head) and "Warung Osing Bu Sri" not in queue(dinkes)
+    assert "/approve" not in head.get(url).get_data(as_text=True)
+    assert decide(head, url, "refuse", note="Sesuai rekomendasi Dinas Kesehatan").status_code == 302
+    assert "Ditolak" in sri.get(url).get_data(as_text=True)
+
+    cli("users", "grant", "kepala@dpmptsp.id", "--role", "citizen")
+    own = apply(head)
+    assert own.status_code == 302
+    mine = own.headers["Location"]
+    decide(front, mine, "accept")
+    decide(dinkes, mine, "verify")
+    decide(head, mine, "approve")
+    assert "Anda tidak dapat memutuskan permohonan Anda sendiri" in head.get(mine).get_data(as_text=True)
+    assert "Menunggu keputusan" in head.get(mine).get_data(as_text=True)
+
+    admin = regency.test_client()
+    login(admin, "admin@localhost", "correct horse battery staple")
+    assert admin.get(url).status_code == 404  # the IT administrator does not handle applications
+
+
+def test_a_delegate_named_in_the_profile_sees_and_decides(cli):
+    Path("p.yaml").write_text(
+        "name: delegated-permits\nextends: banyuwangi\nroles:\n  kabid_perizinan:\n    scope: agency\n"
+        "    title: {id: Kepala Bidang Perizinan, en: Head of licensing}\nworkflows:\n  permits.application:\n"
+        "    transitions:\n      approve: {roles: [kabid_perizinan]}\n      refuse: {roles: [kabid_perizinan]}\n")
+    cli("init", "--profile", "p.yaml")
+    for email, role, agency in STAFF + [("kabid@dpmptsp.id", "kabid_perizinan", "dpmptsp")]:
+        cli("users", "create", "--email", email, "--name", email.split("@")[0], "--role", role, "--agency", agency,
+            "--password-stdin", input=PASSWORD + "\n")
+    app = create_app("instance", {"TESTING": True, "EGOVKIT_PUBLIC_URL": "https://layanan.example"})
+    sri = citizen(app)
+    url = apply(sri).headers["Location"]
+    decide(staff(app, "fo@dpmptsp.id"), url, "accept")
+    decide(staff(app, "staf@dinkes.id"), url, "verify")
+    kabid = staff(app, "kabid@dpmptsp.id")
+    assert kabid.get(f"{url}/files/lab_test").data == PDF
+    assert decide(kabid, url, "approve").status_code == 302
+    assert "Izin terbit" in sri.get(url).get_data(as_text=True)
+
+
+def test_templates_are_checked_with_the_profile_and_optional_fields_print_as_a_dash(cli):
+    Path("p.yaml").write_text(
+        "name: research-permits\nextends: banyuwangi\nmodules:\n  permits:\n    types:\n      riset:\n"
+        "        title: {id: Izin Penelitian, en: Research permit}\n        agency: bappeda\n"
+        "        fields:\n          - {name: topic, label: {id: Judul, en: Topic}}\n"
+        "          - {name: note, label: {id: Catatan, en: Note}, required: false}\n"
+        "        template: ['Penelitian {topic} oleh {applicant}; catatan: {note}.']\n")
+    assert cli("profile", "validate", "p.yaml").exit_code == 0
+    Path("q.yaml").write_text(Path("p.yaml").read_text().replace("research-permits", "typo-permits")
+                              .replace("{note}", "{notes}"))
+    result = cli("profile", "validate", "q.yaml", expect=None)
+    assert result.exit_code != 0 and "unknown field(s) notes" in result.output

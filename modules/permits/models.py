@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from egovkit.auth.scope import Scope
@@ -24,11 +24,12 @@ class Permit(db.Model):
     applicant_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"), index=True)
     applicant_name: Mapped[str] = mapped_column(String(120))
     applicant_nik: Mapped[str | None] = mapped_column(String(16))
+    applicant_nib: Mapped[str | None] = mapped_column(String(13))  # Nomor Induk Berusaha, for a business
     business: Mapped[str] = mapped_column(String(200))
     address: Mapped[str] = mapped_column(String(300))
     fields: Mapped[str] = mapped_column(Text, default="{}")  # JSON: answers to the type's fields
     files: Mapped[str] = mapped_column(Text, default="{}")  # JSON: requirement name -> stored upload name
-    fee: Mapped[int] = mapped_column(Integer, default=0)
+    fee: Mapped[int] = mapped_column(BigInteger, default=0)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("core_case.id"))
     issued_on: Mapped[date | None] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date)

@@ -3,6 +3,7 @@ settings, so a profile adds a type or changes its agency, documents, fee, SLA
 or template. The defaults are the common non-OSS permits of a regency."""
 from __future__ import annotations
 
+import string
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -10,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from egovkit.formfields import FormField, field
 
 KINDS = ("pdf", "jpg", "png")
+TEMPLATE_KEYS = ("applicant", "nik", "nib", "business", "address", "regency", "valid_until")
+MAX_UPLOAD_MB = 15  # all documents of one application together, under the request limit (16 MB)
 TAX_OBJECTS = ("restoran", "hotel", "hiburan", "parkir", "reklame")
 
 
@@ -34,8 +37,8 @@ class PermitType(BaseModel):
     fee: int = Field(0, ge=0, le=10**10, description="Retribusi in Rupiah (0: free).")
     sla_days: int = Field(5, ge=1, le=90, description="Working days from a complete application to the permit.")
     valid_months: int = Field(0, ge=0, le=240, description="How long the permit is valid (0: no expiry).")
-    template: list[str] = Field(description="Paragraphs; {applicant}, {nik}, {business}, {address}, {regency}, "
-                                            "{valid_until} and {field} of the application.")
+    template: list[str] = Field(description="Paragraphs; {applicant}, {nik}, {nib}, {business}, {address}, "
+                                            "{regency}, {valid_until} and {field} of the application.")
     tax_object: Literal["restoran", "hotel", "hiburan", "parkir", "reklame"] | None = Field(
         None, description="The local tax object the permitted business becomes (for etax), if any.")
 
@@ -44,6 +47,19 @@ class PermitType(BaseModel):
         names = [f.name for f in self.fields] + [d.name for d in self.documents]
         if len(names) != len(set(names)):
             raise ValueError("field and document names must be unique within a permit type")
+        known = set(TEMPLATE_KEYS) | {f.name for f in self.fields}
+        for paragraph in self.template:
+            try:
+                used = {name for _, name, _, _ in string.Formatter().parse(paragraph) if name is not None}
+            except ValueError as exc:
+                raise ValueError(f"template paragraph {paragraph[:40]!r}...: {exc}") from None
+            unknown = sorted(n for n in used if n not in known)
+            if unknown:
+                raise ValueError(f"the template names unknown field(s) {', '.join(unknown)}; known: "
+                                 f"{', '.join(sorted(known))}")
+        if sum(d.max_mb for d in self.documents) > MAX_UPLOAD_MB:
+            raise ValueError(f"the documents' max_mb add up to more than the {MAX_UPLOAD_MB} MB one application "
+                             "may send")
         return self
 
 
@@ -56,7 +72,7 @@ DEFAULT_TYPES: dict[str, PermitType] = {
     "reklame": PermitType(
         title={"id": "Izin Penyelenggaraan Reklame", "en": "Billboard permit"}, agency="bapenda", code="510",
         fields=[field("location", "Lokasi reklame", "Billboard location"),
-                field("size_m2", "Luas bidang (m2)", "Area (m2)", "number"),
+                field("size_m2", "Luas bidang (m2)", "Area (m2)", "decimal"),
                 field("kind", "Jenis reklame", "Kind", "choice", choices=("Papan/billboard", "Baliho", "Neon box"))],
         documents=[Requirement(name="design", label={"id": "Desain reklame", "en": "Design"}),
                    Requirement(name="site_photo", label={"id": "Foto lokasi", "en": "Site photo"},
@@ -68,11 +84,12 @@ DEFAULT_TYPES: dict[str, PermitType] = {
         title={"id": "Rekomendasi Teknis Persetujuan Bangunan Gedung (PBG)",
                "en": "Technical recommendation for a building approval (PBG)"}, agency="dpupr", code="640",
         fields=[field("building_use", "Fungsi bangunan", "Building use"),
-                field("floor_area", "Luas lantai (m2)", "Floor area (m2)", "number"),
+                field("floor_area", "Luas lantai (m2)", "Floor area (m2)", "decimal"),
                 field("floors", "Jumlah lantai", "Floors", "number")],
-        documents=[Requirement(name="land_title", label={"id": "Bukti kepemilikan tanah", "en": "Land title"}),
+        documents=[Requirement(name="land_title", label={"id": "Bukti kepemilikan tanah", "en": "Land title"},
+                               max_mb=3),
                    Requirement(name="drawings", label={"id": "Gambar rencana", "en": "Drawings"}, kinds=["pdf"],
-                               max_mb=15)],
+                               max_mb=12)],
         sla_days=10, template=[OPENING, HOLDER, "rekomendasi teknis bangunan gedung fungsi {building_use}, luas "
                                                 "lantai {floor_area} m2, {floors} lantai.", CLOSING]),
     "sip_nakes": PermitType(

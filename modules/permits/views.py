@@ -4,6 +4,7 @@ permit PDF, and public tracking by code."""
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -11,7 +12,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from egovkit import audit, documents, events, formfields, uploads, workflow
 from egovkit.auth import scope
@@ -31,14 +32,27 @@ def _types() -> dict:
     return _settings().types
 
 
+def _staff_roles(permission: str) -> frozenset[str]:
+    """The roles holding a permission, without the IT administrator: applications and decisions belong to
+    the agencies (the administrator manages accounts, not permits)."""
+    return current_app.extensions["egovkit"].profile.roles_with(permission) - {"admin"}
+
+
 def _front_office() -> bool:
     """Whether the user is staff of the one-stop office, which handles every application."""
-    roles = current_app.extensions["egovkit"].profile.roles_with("permits.read")
-    return any(g.everything or g.agency == _settings().front_office for g in scope.grants(None, roles))
+    return any(g.everything or g.agency == _settings().front_office
+               for g in scope.grants(None, _staff_roles("permits.read")))
 
 
 def _reach(item: Permit) -> bool:
-    return _front_office() or scope.can("permits.read", item) or item.applicant_id == current_user.id
+    """The applicant, the one-stop office, the verifying agency, or whoever may decide on the case now
+    (a delegate the profile names)."""
+    if item.applicant_id == current_user.id or _front_office():
+        return True
+    if any(scope.covers(g, item) for g in scope.grants(None, _staff_roles("permits.read"))):
+        return True
+    case = db.session.get(workflow.Case, item.case_id) if item.case_id else None
+    return case is not None and bool(workflow.allowed(case))
 
 
 def _get(record_id: int) -> Permit:
@@ -71,45 +85,25 @@ def apply():
     renews = _renewable(request.values.get("renews", type=int)) if request.values.get("renews") else None
     kind = renews.permit_type if renews else request.values.get("type")
     permit_type = types.get(kind)
-    form, errors, answers = Form(), {}, {}
+    form, errors = Form(), {}
     if permit_type is not None and request.method == "POST" and form.validate_on_submit():
-        answers, errors = formfields.check(permit_type.fields, request.form)
-        business = " ".join((request.form.get("business") or "").split())
-        address = " ".join((request.form.get("address") or "").split())
-        if not business or len(business) > 200:
-            errors["business"] = _("A name of at most 200 characters.")
-        if not address or len(address) > 300:
-            errors["address"] = _("This field is required.")
-        for need in permit_type.documents:
-            upload = request.files.get(need.name)
-            if need.required and not (upload and upload.filename):
-                errors[need.name] = _("This field is required.")
+        data, errors = _checked(permit_type, request.form, request.files, have=set())
         if not errors:
             item = Permit(tracking_code=_tracking_code(), permit_type=kind, agency_code=permit_type.agency,
                           applicant_id=current_user.id, applicant_name=current_user.name[:120],
-                          applicant_nik=getattr(current_user, "nik", None), business=business, address=address,
-                          fields=json.dumps(answers, ensure_ascii=False), fee=permit_type.fee,
-                          renews_id=renews.id if renews else None)
+                          applicant_nik=getattr(current_user, "nik", None), fee=permit_type.fee,
+                          renews_id=renews.id if renews else None, files="{}", **data)
             db.session.add(item)
             db.session.flush()
-            stored = {}
-            try:
-                for need in permit_type.documents:
-                    upload = request.files.get(need.name)
-                    if upload and upload.filename:
-                        stored[need.name] = uploads.save(upload, "permits", str(item.id), kinds=tuple(need.kinds),
-                                                         max_bytes=need.max_mb * 1024 * 1024)
-            except uploads.UploadError as exc:
-                for name in stored.values():  # nothing kept of a refused application
-                    uploads.path(name, "permits", str(item.id)).unlink(missing_ok=True)
+            stored, errors = _store(item, permit_type, request.files)
+            if errors:
                 db.session.rollback()
-                errors[need.name] = str(exc)
-            if not errors:
+            else:
                 item.files = json.dumps(stored)
                 case = workflow.start("permits.application", item.id,
-                                      f"{permit_type.title['id']}: {business}", module="permits",
+                                      f"{permit_type.title['id']}: {item.business}", module="permits",
                                       agency_code=_settings().front_office, owner_id=current_user.id,
-                                      user=current_user, deadline_days=permit_type.sla_days)
+                                      user=current_user)
                 item.case_id = case.id
                 db.session.commit()
                 flash(_("Application sent. Tracking code: %(code)s", code=item.tracking_code), "success")
@@ -119,6 +113,88 @@ def apply():
         values = {"business": renews.business, "address": renews.address, **json.loads(renews.fields)}
     return render_template("permits/apply.html", types=types, kind=kind, permit_type=permit_type, form=form,
                            errors=errors, values=values, renews=renews), (400 if errors else 200)
+
+
+NIB = re.compile(r"^[0-9]{13}$")
+
+
+def _checked(permit_type, form, files, have: set[str]) -> tuple[dict, dict]:
+    """(columns, errors) of an application form; ``have``: documents already stored (not needed again)."""
+    answers, errors = formfields.check(permit_type.fields, form)
+    business = " ".join((form.get("business") or "").split())
+    address = " ".join((form.get("address") or "").split())
+    nib = (form.get("nib") or "").strip()
+    if not business or len(business) > 200:
+        errors["business"] = _("A name of at most 200 characters.")
+    if not address:
+        errors["address"] = _("This field is required.")
+    elif len(address) > 300:
+        errors["address"] = _("Field cannot be longer than %(max)d characters.", max=300)
+    if nib and not NIB.match(nib):
+        errors["nib"] = _("An NIB has 13 digits.")
+    for need in permit_type.documents:
+        upload = files.get(need.name)
+        if need.required and need.name not in have and not (upload and upload.filename):
+            errors[need.name] = _("This field is required.")
+    return {"business": business, "address": address, "applicant_nib": nib or None,
+            "fields": json.dumps(answers, ensure_ascii=False)}, errors
+
+
+def _store(item: Permit, permit_type, files) -> tuple[dict, dict]:
+    """Save the uploaded documents; on a refusal, nothing saved now is kept."""
+    stored = {}
+    for need in permit_type.documents:
+        upload = files.get(need.name)
+        if upload and upload.filename:
+            try:
+                stored[need.name] = uploads.save(upload, "permits", str(item.id), kinds=tuple(need.kinds),
+                                                 max_bytes=need.max_mb * 1024 * 1024)
+            except uploads.UploadError as exc:
+                for name in stored.values():
+                    uploads.path(name, "permits", str(item.id)).unlink(missing_ok=True)
+                return {}, {need.name: str(exc)}
+    return stored, {}
+
+
+@bp.route("/<int:record_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(record_id: int):
+    """The applicant completes a returned application (fields, documents to replace), then submits it again."""
+    item = _get(record_id)
+    case = db.session.get(workflow.Case, item.case_id)
+    permit_type = _types().get(item.permit_type)
+    if item.applicant_id != current_user.id or case.state != "returned" or permit_type is None:
+        abort(404)
+    form, errors = Form(), {}
+    old = json.loads(item.files)
+    if request.method == "POST" and form.validate_on_submit():
+        data, errors = _checked(permit_type, request.form, request.files, have=set(old))
+        if not errors:
+            stored, errors = _store(item, permit_type, request.files)
+            if not errors:
+                for key, value in data.items():
+                    setattr(item, key, value)
+                item.files = json.dumps({**old, **stored})
+                try:
+                    workflow.fire(case, "resubmit", note=_("Completed by the applicant"))
+                except workflow.WorkflowError as exc:
+                    db.session.rollback()
+                    for name in stored.values():
+                        uploads.path(name, "permits", str(item.id)).unlink(missing_ok=True)
+                    flash(_("Not done: %(reason)s", reason=str(exc)), "error")
+                    return redirect(url_for(".permit", record_id=item.id))
+                db.session.commit()
+                for key, name in old.items():  # replaced documents go once the change is saved
+                    if key in stored:
+                        uploads.path(name, "permits", str(item.id)).unlink(missing_ok=True)
+                flash(_("Application sent again."), "success")
+                return redirect(url_for(".permit", record_id=item.id))
+    values = request.form if request.method == "POST" else {
+        "business": item.business, "address": item.address, "nib": item.applicant_nib or "",
+        **json.loads(item.fields)}
+    return render_template("permits/apply.html", types=_types(), kind=item.permit_type, permit_type=permit_type,
+                           form=form, errors=errors, values=values, renews=None, editing=item,
+                           have=set(old)), (400 if errors else 200)
 
 
 def _today() -> date:
@@ -132,15 +208,21 @@ def renewal_opens(item: Permit) -> date | None:
     return item.valid_until - timedelta(days=_settings().renew_days)
 
 
+def _renewal_pending(item: Permit) -> bool:
+    """Whether a renewal of this permit is on its way or issued (a rejected one does not count)."""
+    return db.session.scalar(
+        select(Permit.id).join(workflow.Case, workflow.Case.id == Permit.case_id)
+        .where(Permit.renews_id == item.id, or_(workflow.Case.closed.is_(False), workflow.Case.state == "issued"))
+        .limit(1)) is not None
+
+
 def _renewable(record_id: int | None) -> Permit:
-    item = db.session.get(Permit, record_id or 0)
+    item = db.session.scalar(select(Permit).where(Permit.id == (record_id or 0)).with_for_update())
     if item is None or item.applicant_id != current_user.id:
         abort(404)
     opens = renewal_opens(item)
-    if opens is None or not opens <= _today() <= item.valid_until:
+    if opens is None or not opens <= _today() <= item.valid_until or _renewal_pending(item):
         abort(409)
-    if db.session.scalar(select(Permit.id).where(Permit.renews_id == item.id)) is not None:
-        abort(409)  # a renewal is already on its way
     return item
 
 
@@ -156,16 +238,26 @@ def permit(record_id: int):
     case = db.session.get(workflow.Case, item.case_id)
     opens = renewal_opens(item) if case.state == "issued" else None
     can_renew = (opens is not None and item.applicant_id == current_user.id and opens <= _today() <= item.valid_until
-                 and db.session.scalar(select(Permit.id).where(Permit.renews_id == item.id)) is None)
-    return render_template("permits/permit.html", permit=item, case=case, permit_type=_types().get(item.permit_type),
+                 and not _renewal_pending(item))
+    return render_template("permits/permit.html", permit=item, case=case, permit_type=_type_or_name(item),
                            answers=json.loads(item.fields), files=json.loads(item.files), doc=_document(item),
                            can_revoke=case.state == "issued" and not item.ended and _can_revoke(),
                            can_renew=can_renew, opens=opens, form=Form())
 
 
+def _type_or_name(item: Permit):
+    """The permit's type, or a stand-in with its name when the profile no longer declares it."""
+    found = _types().get(item.permit_type)
+    if found is not None:
+        return found
+    from .types import PermitType
+    return PermitType(title={"id": item.permit_type, "en": item.permit_type}, agency=item.agency_code,
+                      template=["-"])
+
+
 def _can_revoke() -> bool:
-    roles = current_app.extensions["egovkit"].profile.roles_with("permits.revoke")
-    return any(g.everything or g.agency == _settings().front_office for g in scope.grants(None, roles))
+    return any(g.everything or g.agency == _settings().front_office
+               for g in scope.grants(None, _staff_roles("permits.revoke")))
 
 
 @bp.post("/<int:record_id>/revoke")
@@ -181,8 +273,11 @@ def revoke(record_id: int):
         flash(_("Not done: %(reason)s", reason=_("only a permit in force can be revoked")), "error")
     elif not 10 <= len(reason) <= 500:
         flash(_("Not done: %(reason)s", reason=_("give the reason, 10 to 500 characters")), "error")
+    elif db.session.execute(update(Permit).where(Permit.id == item.id, Permit.ended.is_(None))
+                            .values(ended="revoked", ended_on=_today(), end_reason=reason)).rowcount != 1:
+        flash(_("Not done: %(reason)s", reason=_("only a permit in force can be revoked")), "error")
     else:
-        item.ended, item.ended_on, item.end_reason = "revoked", _today(), reason
+        db.session.expire(item)
         doc = _document(item)
         if doc is not None:
             documents.revoke(doc)
@@ -198,11 +293,15 @@ def expire_due() -> int:
     today = _today()
     due = db.session.scalars(select(Permit).where(Permit.valid_until < today, Permit.ended.is_(None),
                                                   Permit.issued_on.is_not(None))).all()
-    for item in due:
-        item.ended, item.ended_on = "expired", item.valid_until + timedelta(days=1)
-        events.publish("permit.expired", permit=item.id, permit_type=item.permit_type,
-                       valid_until=item.valid_until.isoformat())
-    return len(due)
+    done = 0
+    for item in due:  # a conditional UPDATE: two runs at once publish each expiry once
+        ended = db.session.execute(update(Permit).where(Permit.id == item.id, Permit.ended.is_(None))
+                                   .values(ended="expired", ended_on=item.valid_until + timedelta(days=1)))
+        if ended.rowcount == 1:
+            events.publish("permit.expired", permit=item.id, permit_type=item.permit_type,
+                           valid_until=item.valid_until.isoformat())
+            done += 1
+    return done
 
 
 @bp.get("/<int:record_id>/files/<name>")
@@ -250,14 +349,35 @@ def to_front_office(case, step) -> None:
 
 
 def to_agency(case, step) -> None:
-    """A complete application goes to the verifying agency's queue."""
-    case.agency_code = db.session.get(Permit, int(case.record_id)).agency_code
+    """A complete application goes to the verifying agency's queue; the type's SLA starts the first time."""
+    item = db.session.get(Permit, int(case.record_id))
+    case.agency_code = item.agency_code
+    kind = _types().get(item.permit_type)
+    if case.deadline is None and kind is not None:
+        workflow.set_deadline(case, kind.sla_days)
+
+
+def not_own(case) -> list[str]:
+    """Workflow check: nobody decides on their own application."""
+    return [_("You cannot decide on your own application.")] if case.owner_id == current_user.id else []
+
+
+def approvable(case) -> list[str]:
+    """Workflow check before the head approves: not their own; a renewal of a revoked permit is refused."""
+    found = not_own(case)
+    item = db.session.get(Permit, int(case.record_id))
+    previous = db.session.get(Permit, item.renews_id) if item.renews_id else None
+    if previous is not None and previous.ended == "revoked":
+        found.append(_("The permit this application renews was revoked: it cannot be renewed."))
+    return found
 
 
 def on_issued(case, step) -> None:
     """Number, render and sign the permit PDF; publish permit.issued for other agencies (etax)."""
     item = db.session.get(Permit, int(case.record_id))
-    kind = _types()[item.permit_type]
+    kind = _types().get(item.permit_type)
+    if kind is None:
+        raise workflow.Invalid(_("The profile no longer declares the permit type %(name)s.", name=item.permit_type))
     profile = current_app.extensions["egovkit"].profile
     item.issued_on = _today()
     previous = db.session.get(Permit, item.renews_id) if item.renews_id else None
@@ -267,19 +387,17 @@ def on_issued(case, step) -> None:
         item.valid_until = _clamp(start.year + months // 12, months % 12 + 1, start.day)
     if previous is not None and not previous.ended:
         previous.ended, previous.ended_on = "renewed", item.issued_on
-    values = {"applicant": item.applicant_name, "nik": item.applicant_nik or "-", "business": item.business,
-              "address": item.address, "regency": profile.regency.name,
-              "valid_until": item.valid_until.strftime("%d-%m-%Y") if item.valid_until else "dicabut",
-              **json.loads(item.fields)}
-    try:
-        paragraphs = [p.format(**values) for p in kind.template]
-    except (KeyError, IndexError) as exc:
-        raise workflow.Invalid(f"the template of {item.permit_type} names an unknown field {exc}") from None
+    answers = json.loads(item.fields)
+    values = {**{f.name: answers.get(f.name) or "-" for f in kind.fields},
+              "applicant": item.applicant_name, "nik": item.applicant_nik or "-", "nib": item.applicant_nib or "-",
+              "business": item.business, "address": item.address, "regency": profile.regency.name,
+              "valid_until": item.valid_until.strftime("%d-%m-%Y") if item.valid_until else "selama tidak dicabut"}
+    paragraphs = [p.format(**values) for p in kind.template]  # the template's names are checked with the profile
     doc_type = current_app.extensions["egovkit"].modules_by_name["permits"].documents[0]
     documents.issue(doc_type, module="permits", record_id=item.id, title=kind.title["id"], paragraphs=paragraphs,
                     code=kind.code, facts=[("Jenis izin", kind.title["id"]), ("Pemegang", item.applicant_name),
                                            ("Usaha/kegiatan", item.business),
-                                           ("Berlaku sampai", values["valid_until"]),
+                                           ("Berlaku sampai", values["valid_until"] if item.valid_until else "-"),
                                            ("Disetujui oleh", step.actor)])
     events.publish("permit.issued", permit=item.id, permit_type=item.permit_type, tax_object=kind.tax_object,
                    nik=item.applicant_nik, holder=item.applicant_name, business=item.business, address=item.address,

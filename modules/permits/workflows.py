@@ -1,9 +1,12 @@
 """A permit application: the front office checks it is complete (or returns it to
-the applicant), the verifying agency checks the technical side, the head of the
-one-stop office decides. The case sits in one agency's queue at a time."""
+the applicant to complete), the verifying agency recommends or advises against
+it, the head of the one-stop office decides. The case sits in one agency's queue
+at a time; nobody decides on their own application; the SLA runs from the day
+the file is complete."""
 from egovkit.workflow import Transition, Workflow
 
 HOOKS = "egovkit_modules.permits.views"
+NOT_OWN = f"{HOOKS}:not_own"
 
 APPLICATION = Workflow(
     name="permits.application",
@@ -12,30 +15,35 @@ APPLICATION = Workflow(
         "returned": {"id": "Dikembalikan untuk dilengkapi", "en": "Returned for completion"},
         "complete": {"id": "Verifikasi teknis", "en": "Technical verification"},
         "verified": {"id": "Menunggu keputusan", "en": "Awaiting decision"},
+        "not_recommended": {"id": "Menunggu keputusan (tidak direkomendasikan)",
+                            "en": "Awaiting decision (not recommended)"},
         "issued": {"id": "Izin terbit", "en": "Issued"},
         "rejected": {"id": "Ditolak", "en": "Rejected"},
     },
     initial="submitted",
     final=("issued", "rejected"),
     transitions=(
-        Transition("accept", ("submitted",), "complete", roles=("opd_staff",),
+        Transition("accept", ("submitted",), "complete", roles=("opd_staff",), check=NOT_OWN,
                    title={"id": "Berkas lengkap", "en": "Complete"}),
-        Transition("return", ("submitted",), "returned", roles=("opd_staff",), requires=("note",),
+        Transition("return", ("submitted",), "returned", roles=("opd_staff",), requires=("note",), check=NOT_OWN,
                    title={"id": "Kembalikan untuk dilengkapi", "en": "Return for completion"}),
         Transition("resubmit", ("returned",), "submitted", roles=("citizen",),
                    title={"id": "Ajukan kembali", "en": "Submit again"}),
-        Transition("verify", ("complete",), "verified", roles=("opd_staff", "opd_head"),
-                   title={"id": "Memenuhi syarat teknis", "en": "Technically sound"}),
-        Transition("reject", ("complete",), "rejected", roles=("opd_staff", "opd_head"), requires=("note",),
-                   title={"id": "Tolak: tidak memenuhi syarat teknis", "en": "Reject: not technically sound"}),
-        Transition("refuse", ("verified",), "rejected", roles=("opd_head",), requires=("note",),
-                   title={"id": "Tolak", "en": "Refuse"}),
-        Transition("approve", ("verified",), "issued", roles=("opd_head",),
-                   title={"id": "Setujui dan terbitkan izin", "en": "Approve and issue"}),
+        Transition("verify", ("complete",), "verified", roles=("opd_staff", "opd_head"), separate=True,
+                   check=NOT_OWN, title={"id": "Rekomendasikan: memenuhi syarat teknis",
+                                         "en": "Recommend: technically sound"}),
+        Transition("object", ("complete",), "not_recommended", roles=("opd_staff", "opd_head"), separate=True,
+                   requires=("note",), check=NOT_OWN,
+                   title={"id": "Tidak direkomendasikan", "en": "Do not recommend"}),
+        Transition("approve", ("verified",), "issued", roles=("opd_head",), separate=True,
+                   check=f"{HOOKS}:approvable", title={"id": "Setujui dan terbitkan izin", "en": "Approve and issue"}),
+        Transition("refuse", ("verified", "not_recommended"), "rejected", roles=("opd_head",), requires=("note",),
+                   check=NOT_OWN, title={"id": "Tolak", "en": "Refuse"}),
     ),
-    sla={"submitted": 1, "complete": 3, "verified": 1},
+    sla={"submitted": 1, "verified": 1, "not_recommended": 1},  # the whole case: the type's sla_days
     on_enter={"submitted": f"{HOOKS}:to_front_office", "complete": f"{HOOKS}:to_agency",
-              "verified": f"{HOOKS}:to_front_office", "issued": f"{HOOKS}:on_issued"},
+              "verified": f"{HOOKS}:to_front_office", "not_recommended": f"{HOOKS}:to_front_office",
+              "issued": f"{HOOKS}:on_issued"},
     view="permits.permit",
 )
 
