@@ -43,7 +43,7 @@ def test_public_data_without_a_token(api):
     body = client.get("/api/v1/wilayah/35.10.01").json
     assert body["name"] == "Pesanggaran" and any(c["code"] == SARONGAN for c in body["children"])
     assert client.get("/api/v1/wilayah/33.11").json["error"]["code"] == "not_found"
-    assert len(client.get("/api/v1/agencies").json["items"]) == 11
+    assert len(client.get("/api/v1/agencies").json["items"]) == 13
     page = client.get("/api/v1/announcements/?per_page=2").json
     assert (page["total"], len(page["items"]), page["per_page"]) == (3, 2, 2)
 
@@ -98,7 +98,7 @@ def test_every_documented_operation_answers_as_documented(api, cli):
     # schemathesis drives each operation from the OpenAPI document and checks status codes, content types and
     # response schemas (its pytest plugin does not run under pytest 9 yet, so hypothesis runs it directly).
     secret = token(cli, "admin@localhost", "me:read", "announcements:read", "announcements:write", "kampung:read",
-                   "kampung:write")
+                   "kampung:write", "etax:read")
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", api)
     checked = []
     for result in schema.get_all_operations():
