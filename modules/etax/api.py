@@ -7,6 +7,7 @@ from datetime import date
 from flask import g, request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from egovkit.api import ApiBlueprint, ApiError, Page, UtcDateTime
 from egovkit.auth import scope
@@ -110,11 +111,16 @@ def _ingest(sales: list[SaleIn]) -> IngestOut:
     device = g.etax_device
     try:
         stored, duplicates = service.ingest(device, [service.Sale(s.receipt, s.amount, s.at) for s in sales])
+        db.session.commit()
     except service.TaxError as exc:
         db.session.rollback()
         raise ApiError(exc.status, "conflict" if exc.status == 409 else "validation_failed",
                        f"{exc.field}: {exc.message}; nothing was stored.", {exc.field: exc.message}) from None
-    db.session.commit()
+    except IntegrityError:
+        # Another request stored one of these receipts at the same moment: send again, repeats are skipped.
+        db.session.rollback()
+        raise ApiError(409, "conflict", "Another request stored some of these receipts at the same moment; "
+                                        "nothing was stored: send the request again.") from None
     return IngestOut(stored=stored, duplicates=duplicates)
 
 
