@@ -279,3 +279,43 @@ def test_a_permit_issued_while_etax_is_off_reaches_it_when_switched_on(cli):
     assert "0 still undelivered" in cli("events", "retry").output
     delivered = [line for line in cli("events", "list").output.splitlines() if "permit.issued" in line]
     assert "etax: done" in delivered[0]
+
+
+def test_special_entertainment_is_taxed_at_its_own_rate_once_the_head_reclassifies_it(regency, cli):
+    cli("users", "create", "--email", "kepala@bapenda.id", "--name", "kepala", "--role", "opd_head", "--agency",
+        "bapenda", "--password-stdin", input=PASSWORD + "\n")
+    with regency.app_context():
+        from egovkit import events
+        from egovkit.db import db
+
+        for permit, kind, business in ((901, "hiburan", "Karaoke Bintang"), (902, "restoran", "Depot Rawon")):
+            events.publish("permit.issued", permit=permit, permit_type="test", tax_object=kind,
+                           nik="3510010101850002", holder="Budi Santoso", business=business,
+                           address="Jl. Ahmad Yani 5", valid_until=None)
+        events.publish("permit.issued", permit=903, permit_type="sip_nakes", tax_object=None, nik="3510010101850003",
+                       holder="dr. Ani", business="Praktik dokter", address="Jl. Bali 1", valid_until=None)
+        db.session.commit()
+        assert events.deliver_pending() >= 3
+    assert counts(regency)["Taxpayer"] == 1 and counts(regency)["TaxObject"] == 2  # one taxpayer by NIK
+    with regency.app_context():
+        from egovkit_modules.etax.models import TaxObject
+
+        karaoke, depot = (db.session.query(TaxObject.id).filter_by(permit_id=p).scalar() for p in (901, 902))
+
+    officer, head = staff(regency, "staf@bapenda.id"), staff(regency, "kepala@bapenda.id")
+    url = f"/pajak/objects/{karaoke}"
+    assert officer.post(f"{url}/type", data={"csrf_token": csrf_token(officer, url),
+                                             "tax_type": "hiburan_khusus"}).status_code == 403
+    moved = head.post(f"{url}/type", data={"csrf_token": csrf_token(head, url), "tax_type": "hiburan_khusus"},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "PBJT diskotek, karaoke" in moved and "tarif 40%" in moved
+    refused = head.post(f"/pajak/objects/{depot}/type", follow_redirects=True, data={
+        "csrf_token": csrf_token(head, url), "tax_type": "hiburan_khusus"}).get_data(as_text=True)
+    assert "Hanya objek hiburan" in refused and "tarif 10%" in refused
+
+    officer.post(f"{url}/declare", data={"csrf_token": csrf_token(officer, url), "period": last_month(),
+                                         "turnover": "1000000"})
+    secret_read = token(cli, "staf@bapenda.id", "etax:read")
+    item = regency.test_client().get(f"/api/v1/etax/declarations?object={karaoke}",
+                                     headers=bearer(secret_read)).json["items"][0]
+    assert (item["tax_type"], item["rate_percent"], item["tax_due"]) == ("hiburan_khusus", 40.0, 400_000)

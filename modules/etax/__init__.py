@@ -75,6 +75,7 @@ MODULE = Module(
         "etax.declare": ("opd_staff", "citizen"),
         "etax.pay": ("opd_staff",),
         "etax.devices": ("opd_head", "opd_staff"),
+        "etax.classify": ("opd_head",),
         "etax.dashboard": ("opd_staff", "opd_head", "bupati"),
     },
     models="egovkit_modules.etax.models",

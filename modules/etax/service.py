@@ -114,6 +114,24 @@ def on_permit_issued(event) -> None:
                permit_id=permit_id)
 
 
+# Entertainment the law taxes at 40-75% is found out on the spot: the head of the revenue agency may move an
+# object between general and special entertainment; other types follow from the permit.
+RECLASSIFIABLE = ("hiburan", "hiburan_khusus")
+
+
+def reclassify(obj: TaxObject, tax_type: str) -> None:
+    """Move an entertainment object between the general and the special type; months already declared keep
+    their rate."""
+    if obj.tax_type not in RECLASSIFIABLE or tax_type not in RECLASSIFIABLE:
+        raise TaxError("tax_type", "only entertainment moves between hiburan and hiburan_khusus",
+                       code="not_reclassifiable")
+    if tax_type == obj.tax_type:
+        return
+    audit.record("etax.reclassified", "etax", "etax_object", obj.id, before=obj.tax_type, after=tax_type)
+    obj.tax_type = tax_type
+    db.session.flush()
+
+
 # ----------------------------------------------------------------- declarations and bills
 def _billing_code(period: str) -> str:
     regency = current_app.extensions["egovkit"].profile.regency.code.replace(".", "")

@@ -40,7 +40,9 @@ def explain(exc: service.TaxError) -> str:
              "future_payment": _("A payment cannot be in the future."),
              "early_payment": _("A payment is made after the month it is for."),
              "bad_reference": _("The bank or cashier's receipt number, 1 to 60 characters."),
-             "bad_name": _("A name for the device, 1 to 80 characters.")}
+             "bad_name": _("A name for the device, 1 to 80 characters."),
+             "not_reclassifiable": _("Only an entertainment object moves between general and special "
+                                     "entertainment.")}
     if exc.code == "wrong_amount":
         return _("The bill is Rp %(due)s on that day (tax and late interest); a payment must clear it whole.",
                  due=f"{exc.params['due']:,}".replace(",", "."))
@@ -79,7 +81,9 @@ def tax_object(object_id: int):
                            outstanding={b.id: service.outstanding(b, on) for b in bills},
                            rate=service.rate_bp(obj.tax_type) / 100,
                            can_declare=scope.can("etax.declare", obj), can_pay=scope.can("etax.pay", obj),
-                           can_devices=scope.can("etax.devices", obj), secret=None)
+                           can_devices=scope.can("etax.devices", obj),
+                           can_classify=scope.can("etax.classify", obj) and obj.tax_type in service.RECLASSIFIABLE,
+                           reclassifiable=service.RECLASSIFIABLE)
 
 
 @bp.post("/objects/<int:object_id>/declare")
@@ -132,6 +136,25 @@ def pay(bill_id: int):
     db.session.commit()
     flash(_("Payment recorded: the bill is cleared."), "success")
     return redirect(url_for(".tax_object", object_id=decl.object_id)), 303
+
+
+@bp.post("/objects/<int:object_id>/type")
+@scope.require(READ)
+def reclassify(object_id: int):
+    obj = _object(object_id)
+    if not scope.can("etax.classify", obj):
+        abort(403)
+    if not Form().validate_on_submit():
+        abort(400)
+    try:
+        service.reclassify(obj, request.form.get("tax_type", ""))
+    except service.TaxError as exc:
+        db.session.rollback()
+        flash(_("Not done: %(reason)s", reason=explain(exc)), "error")
+        return redirect(url_for(".tax_object", object_id=obj.id)), 303
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for(".tax_object", object_id=obj.id)), 303
 
 
 @bp.post("/objects/<int:object_id>/devices")
