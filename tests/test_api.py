@@ -98,7 +98,7 @@ def test_every_documented_operation_answers_as_documented(api, cli):
     # schemathesis drives each operation from the OpenAPI document and checks status codes, content types and
     # response schemas (its pytest plugin does not run under pytest 9 yet, so hypothesis runs it directly).
     secret = token(cli, "admin@localhost", "me:read", "announcements:read", "announcements:write", "kampung:read",
-                   "kampung:write")
+                   "kampung:write", "etax:read")
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", api)
     checked = []
     for result in schema.get_all_operations():

@@ -1,0 +1,338 @@
+"""The rules of etax in one place: taxpayers and objects from issued permits, declarations and their bills,
+late interest and payments, devices and the transactions they post, and the comparison of the two."""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from egovkit import audit
+from egovkit.db import db
+from egovkit.models import User, as_utc, utcnow
+
+from .models import Declaration, Device, Payment, TaxObject, Taxpayer, Transaction
+
+PERIOD = re.compile(r"^(20[0-9]{2})-(0[1-9]|1[0-2])$")
+MAX_RUPIAH = 10**13
+MAX_BATCH = 1000
+
+
+class TaxError(Exception):
+    """A refusal, with the field it concerns (for forms and the API)."""
+
+    def __init__(self, field: str, message: str, status: int = 422, code: str = "invalid", **params):
+        super().__init__(message)
+        self.field, self.message, self.status, self.code, self.params = field, message, status, code, params
+
+
+def settings():
+    return current_app.extensions["egovkit"].profile.modules["etax"]
+
+
+def zone() -> ZoneInfo:
+    return ZoneInfo(current_app.extensions["egovkit"].profile.timezone)
+
+
+def today() -> date:
+    return datetime.now(zone()).date()
+
+
+def rate_bp(tax_type: str) -> int:
+    """The profile's rate for a tax type, in basis points (10% -> 1000)."""
+    return int((Decimal(str(getattr(settings().rates, tax_type))) * 100).to_integral_value())
+
+
+def period_of(moment: datetime) -> str:
+    return as_utc(moment).astimezone(zone()).strftime("%Y-%m")
+
+
+def check_period(text: str, field: str = "period") -> str:
+    """A finished month, YYYY-MM: a month is declared once it is over."""
+    if not isinstance(text, str) or not PERIOD.match(text):
+        raise TaxError(field, "a month as YYYY-MM, e.g. 2026-10", code="bad_period")
+    if text >= today().strftime("%Y-%m"):
+        raise TaxError(field, "the month is not over yet: declare it from the first day of the next month",
+                       code="month_open")
+    return text
+
+
+def _next_month(period: str) -> tuple[int, int]:
+    year, month = int(period[:4]), int(period[5:])
+    return (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+# ----------------------------------------------------------------- taxpayers and objects
+def _npwpd(taxpayer: Taxpayer) -> str:
+    regency = current_app.extensions["egovkit"].profile.regency.code
+    return f"{settings().npwpd_prefix}.{taxpayer.id:07d}.{regency}"
+
+
+def taxpayer_for(nik: str | None, name: str, address: str) -> Taxpayer:
+    """The taxpayer with this NIK, or a new one with a fresh NPWPD (a holder without a NIK gets their own)."""
+    found = db.session.scalar(select(Taxpayer).where(Taxpayer.nik == nik)) if nik else None
+    if found is not None:
+        return found
+    owner = db.session.scalar(select(User.id).where(User.nik == nik)) if nik else None
+    taxpayer = Taxpayer(npwpd="new-" + secrets.token_hex(8), name=name[:120], nik=nik, address=address[:300],
+                        agency_code=settings().revenue_agency, owner_id=owner)
+    db.session.add(taxpayer)
+    db.session.flush()
+    taxpayer.npwpd = _npwpd(taxpayer)
+    audit.record("etax.taxpayer_registered", "etax", "etax_taxpayer", taxpayer.id, npwpd=taxpayer.npwpd)
+    return taxpayer
+
+
+def add_object(taxpayer: Taxpayer, tax_type: str, name: str, address: str, permit_id: int | None = None
+               ) -> TaxObject:
+    obj = TaxObject(taxpayer_id=taxpayer.id, tax_type=tax_type, name=name[:200], address=address[:300],
+                    permit_id=permit_id, agency_code=taxpayer.agency_code, owner_id=taxpayer.owner_id)
+    db.session.add(obj)
+    db.session.flush()
+    audit.record("etax.object_registered", "etax", "etax_object", obj.id, tax_type=tax_type, permit=permit_id)
+    return obj
+
+
+def on_permit_issued(event) -> None:
+    """permit.issued: a permit for a taxable business makes (or links) its taxpayer by NIK and makes its
+    tax object, once per permit however often the event arrives."""
+    data = event.data
+    kind, permit_id = data.get("tax_object"), data.get("permit")
+    if kind is None:
+        return
+    if db.session.scalar(select(TaxObject.id).where(TaxObject.permit_id == permit_id)) is not None:
+        return  # delivered before
+    taxpayer = taxpayer_for(data.get("nik"), data.get("holder") or "-", data.get("address") or "-")
+    add_object(taxpayer, kind, data.get("business") or data.get("holder") or "-", data.get("address") or "-",
+               permit_id=permit_id)
+
+
+# Entertainment the law taxes at 40-75% is found out on the spot: the head of the revenue agency may move an
+# object between general and special entertainment; other types follow from the permit.
+RECLASSIFIABLE = ("hiburan", "hiburan_khusus")
+
+
+def reclassify(obj: TaxObject, tax_type: str) -> None:
+    """Move an entertainment object between the general and the special type; months already declared keep
+    their rate."""
+    if obj.tax_type not in RECLASSIFIABLE or tax_type not in RECLASSIFIABLE:
+        raise TaxError("tax_type", "only entertainment moves between hiburan and hiburan_khusus",
+                       code="not_reclassifiable")
+    if tax_type == obj.tax_type:
+        return
+    audit.record("etax.reclassified", "etax", "etax_object", obj.id, before=obj.tax_type, after=tax_type)
+    obj.tax_type = tax_type
+    db.session.flush()
+
+
+# ----------------------------------------------------------------- declarations and bills
+def _billing_code(period: str) -> str:
+    regency = current_app.extensions["egovkit"].profile.regency.code.replace(".", "")
+    while True:
+        code = f"{regency}{period[2:4]}{period[5:]}" + "".join(secrets.choice("0123456789") for _ in range(8))
+        if db.session.scalar(select(Declaration.id).where(Declaration.billing_code == code)) is None:
+            return code
+
+
+def tax_of(turnover: int, bp: int) -> int:
+    return int((Decimal(turnover) * bp / 10000).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def declare(obj: TaxObject, period: str, turnover: int, user_id: int | None) -> Declaration:
+    """The SPTPD of one object for one month. One per object and month: a second is refused (a correction,
+    SPTPD pembetulan, is not handled here yet)."""
+    check_period(period)
+    if not isinstance(turnover, int) or isinstance(turnover, bool) or not 0 <= turnover < MAX_RUPIAH:
+        raise TaxError("turnover", "a whole number of Rupiah, zero or more", code="bad_turnover")
+    if db.session.scalar(select(Declaration.id).where(Declaration.object_id == obj.id,
+                                                      Declaration.period == period)) is not None:
+        raise TaxError("period", f"{period} is already declared for this object", status=409,
+                       code="declared_twice")
+    bp = rate_bp(obj.tax_type)
+    year, month = _next_month(period)
+    decl = Declaration(object_id=obj.id, period=period, turnover=turnover, rate_bp=bp, tax_due=tax_of(turnover, bp),
+                       billing_code=_billing_code(period), due_date=date(year, month, settings().due_day),
+                       paid_amount=0, penalty_paid=0, declared_by=user_id, agency_code=obj.agency_code,
+                       owner_id=obj.owner_id)
+    db.session.add(decl)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise TaxError("period", f"{period} is already declared for this object", status=409,
+                       code="declared_twice") from None
+    audit.record("etax.declared", "etax", "etax_declaration", decl.id, object=obj.id, period=period,
+                 turnover=turnover, tax_due=decl.tax_due, billing_code=decl.billing_code)
+    return decl
+
+
+def months_late(due: date, on: date) -> int:
+    """Months or parts of a month from the due date to the day of payment, capped by the profile."""
+    if on <= due:
+        return 0
+    months = (on.year - due.year) * 12 + on.month - due.month + (1 if on.day > due.day else 0)
+    return min(max(months, 1), settings().penalty_max_months)
+
+
+def penalty(decl: Declaration, on: date) -> int:
+    rate = Decimal(str(settings().penalty_percent)) / 100
+    return int((decl.tax_due * rate * months_late(decl.due_date, on)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def outstanding(decl: Declaration, on: date) -> int:
+    return 0 if decl.paid_at else decl.tax_due + penalty(decl, on)
+
+
+def pay(decl: Declaration, amount: int, paid_on: date, reference: str, user_id: int | None) -> Payment:
+    """Record the payment of a bill; only the full amount (tax and interest as of the day paid) clears it."""
+    if decl.paid_at is not None:
+        raise TaxError("amount", "this bill is already paid", status=409, code="already_paid")
+    if paid_on > today():
+        raise TaxError("paid_on", "a payment cannot be in the future", code="future_payment")
+    if paid_on.strftime("%Y-%m") <= decl.period:
+        raise TaxError("paid_on", "a payment is made after the month it is for", code="early_payment")
+    reference = (reference or "").strip()
+    if not 1 <= len(reference) <= 60 or "\x00" in reference:
+        raise TaxError("reference", "the bank or cashier's receipt number, 1 to 60 characters",
+                       code="bad_reference")
+    due = outstanding(decl, paid_on)
+    if amount != due:
+        raise TaxError("amount", f"the bill is Rp {due:,} on that day (tax and late interest); a payment must "
+                                 "clear it whole".replace(",", "."), code="wrong_amount", due=due)
+    interest = due - decl.tax_due
+    payment = Payment(declaration_id=decl.id, amount=amount, penalty=interest, paid_on=paid_on, reference=reference,
+                      recorded_by=user_id)
+    db.session.add(payment)
+    decl.paid_at, decl.paid_amount, decl.penalty_paid = paid_on, amount, interest
+    db.session.flush()
+    audit.record("etax.paid", "etax", "etax_declaration", decl.id, amount=amount, penalty=interest,
+                 paid_on=paid_on.isoformat(), reference=reference)
+    return payment
+
+
+# ----------------------------------------------------------------- devices and transactions
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def register_device(obj: TaxObject, name: str) -> tuple[Device, str]:
+    """A new device for an object; the secret is returned once, only its hash is kept."""
+    name = (name or "").strip()
+    if not 1 <= len(name) <= 80 or "\x00" in name:
+        raise TaxError("name", "a name for the device, 1 to 80 characters", code="bad_name")
+    secret = "etd_" + secrets.token_urlsafe(30)
+    device = Device(object_id=obj.id, name=name, prefix=secret[:12], token_hash=_hash(secret), active=True,
+                    agency_code=obj.agency_code, owner_id=obj.owner_id)
+    db.session.add(device)
+    db.session.flush()
+    audit.record("etax.device_registered", "etax", "etax_device", device.id, object=obj.id, prefix=device.prefix)
+    return device, secret
+
+
+def device_for(secret: str | None) -> Device | None:
+    if not secret:
+        return None
+    device = db.session.scalar(select(Device).where(Device.token_hash == _hash(secret.strip())))
+    return device if device is not None and device.active else None
+
+
+@dataclass
+class Sale:
+    receipt: str
+    amount: int
+    at: datetime
+
+
+def ingest(device: Device, sales: list[Sale]) -> tuple[int, int]:
+    """Store a device's sales: all or nothing. Returns (stored, already known). A receipt sent again with
+    the same amount and time is skipped; with another amount or time it refuses the whole batch."""
+    if len(sales) > MAX_BATCH:
+        raise TaxError("transactions", f"at most {MAX_BATCH} transactions per request")
+    latest = utcnow() + timedelta(minutes=10)
+    seen: dict[str, tuple[int, Sale]] = {}
+    fresh: list[Sale] = []
+    for index, sale in enumerate(sales):
+        at = as_utc(sale.at)
+        if at > latest:
+            raise TaxError(f"transactions.{index}.at", "the time is in the future (check the device's clock)")
+        earlier = seen.get(sale.receipt)
+        if earlier is not None:
+            if (earlier[1].amount, as_utc(earlier[1].at)) != (sale.amount, at):
+                raise TaxError(f"transactions.{index}.receipt",
+                               f"receipt {sale.receipt!r} appears again with another amount or time "
+                               f"(item {earlier[0]})")
+            continue
+        seen[sale.receipt] = (index, sale)
+        fresh.append(sale)
+    known = {}
+    receipts = list(seen)
+    for start in range(0, len(receipts), 500):
+        known.update({r: (a, as_utc(t)) for r, a, t in db.session.execute(
+            select(Transaction.receipt, Transaction.amount, Transaction.at).where(
+                Transaction.device_id == device.id, Transaction.receipt.in_(receipts[start:start + 500])))})
+    rows = []
+    for sale in fresh:
+        stored = known.get(sale.receipt)
+        if stored is not None:
+            if stored != (sale.amount, as_utc(sale.at)):
+                index = seen[sale.receipt][0]
+                raise TaxError(f"transactions.{index}.receipt",
+                               f"receipt {sale.receipt!r} was recorded before with another amount or time",
+                               status=409)
+            continue
+        rows.append({"device_id": device.id, "object_id": device.object_id, "receipt": sale.receipt,
+                     "amount": sale.amount, "at": as_utc(sale.at), "period": period_of(sale.at),
+                     "created_at": utcnow()})
+    if rows:
+        db.session.execute(insert(Transaction), rows)
+    return len(rows), len(sales) - len(rows)
+
+
+# ----------------------------------------------------------------- monitoring
+@dataclass
+class Month:
+    period: str
+    declared: int | None
+    tapped: int
+    flagged: bool
+
+    @property
+    def gap(self) -> int:
+        return max(self.tapped - (self.declared or 0), 0)
+
+
+def flagged(declared: int | None, tapped: int) -> bool:
+    """Under-reporting: the declared turnover is below the tapped one by more than the profile's threshold."""
+    if declared is None:
+        return False
+    threshold = Decimal(str(settings().under_reporting_threshold))
+    return Decimal(declared) < Decimal(tapped) * (1 - threshold)
+
+
+def tapped(object_ids, periods=None) -> dict[tuple[int, str], int]:
+    stmt = select(Transaction.object_id, Transaction.period, func.sum(Transaction.amount)).where(
+        Transaction.object_id.in_(object_ids)).group_by(Transaction.object_id, Transaction.period)
+    if periods is not None:
+        stmt = stmt.where(Transaction.period.in_(periods))
+    return {(o, p): int(total) for o, p, total in db.session.execute(stmt)}
+
+
+def months(obj: TaxObject) -> list[Month]:
+    """Each month with a declaration or a tapped sale, newest first."""
+    declared = {d.period: d.turnover for d in db.session.scalars(
+        select(Declaration).where(Declaration.object_id == obj.id))}
+    taps = {p: total for (_o, p), total in tapped([obj.id]).items()}
+    return [Month(p, declared.get(p), taps.get(p, 0), flagged(declared.get(p), taps.get(p, 0)))
+            for p in sorted(set(declared) | set(taps), reverse=True)]
+
+
+def last_month() -> str:
+    first = today().replace(day=1)
+    return (first - timedelta(days=1)).strftime("%Y-%m")

@@ -1,0 +1,187 @@
+"""Local tax screens: the objects within reach, an object with its months (declared against tapped turnover),
+its bills and devices; declaring, paying and registering a device; the dashboard."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from egovkit.auth import scope
+from egovkit.db import db
+from egovkit.web.forms import Form
+
+from . import TAX_TYPES, service
+from . import dashboard as figures
+from .models import Declaration, Device, TaxObject, Taxpayer
+
+bp = Blueprint("etax", __name__, url_prefix="/pajak", template_folder="templates")
+READ = "etax.read"
+RUPIAH = re.compile(r"^(?:Rp\.?\s*)?([0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)$")
+
+
+def type_names() -> dict[str, str]:
+    return {"restoran": _("PBJT food and drink (restaurant)"), "hotel": _("PBJT accommodation (hotel)"),
+            "hiburan": _("PBJT arts and entertainment"),
+            "hiburan_khusus": _("PBJT discotheque, karaoke, night club, bar, spa"),
+            "parkir": _("PBJT parking"), "reklame": _("Billboard tax (reklame)")}
+
+
+def explain(exc: service.TaxError) -> str:
+    """A refusal of the rules in the reader's language."""
+    texts = {"bad_period": _("A month as YYYY-MM, e.g. 2026-10."),
+             "month_open": _("The month is not over yet: declare it from the first day of the next month."),
+             "bad_turnover": _("A whole number of Rupiah, zero or more."),
+             "declared_twice": _("This month is already declared for this object."),
+             "already_paid": _("This bill is already paid."),
+             "future_payment": _("A payment cannot be in the future."),
+             "early_payment": _("A payment is made after the month it is for."),
+             "bad_reference": _("The bank or cashier's receipt number, 1 to 60 characters."),
+             "bad_name": _("A name for the device, 1 to 80 characters."),
+             "not_reclassifiable": _("Only an entertainment object moves between general and special "
+                                     "entertainment.")}
+    if exc.code == "wrong_amount":
+        return _("The bill is Rp %(due)s on that day (tax and late interest); a payment must clear it whole.",
+                 due=f"{exc.params['due']:,}".replace(",", "."))
+    return texts.get(exc.code, exc.message)
+
+
+def _rupiah(text: str | None) -> int | None:
+    found = RUPIAH.match((text or "").strip())
+    return int(found.group(1).replace(".", "")) if found else None
+
+
+def _object(object_id: int, permission: str = READ) -> TaxObject:
+    return scope.get_or_404(TaxObject, object_id, permission=permission)
+
+
+@bp.get("/")
+@scope.require(READ)
+def index():
+    rows = db.session.execute(scope.visible(select(TaxObject, Taxpayer), TaxObject, permission=READ)
+                              .join(Taxpayer, Taxpayer.id == TaxObject.taxpayer_id)
+                              .order_by(Taxpayer.name, TaxObject.name).limit(500)).all()
+    return render_template("etax/index.html", rows=rows, types=type_names())
+
+
+@bp.get("/objects/<int:object_id>")
+@scope.require(READ)
+def tax_object(object_id: int):
+    obj = _object(object_id)
+    taxpayer = db.session.get(Taxpayer, obj.taxpayer_id)
+    bills = db.session.scalars(select(Declaration).where(Declaration.object_id == obj.id)
+                               .order_by(Declaration.period.desc())).all()
+    devices = db.session.scalars(select(Device).where(Device.object_id == obj.id).order_by(Device.id)).all()
+    on = service.today()
+    return render_template("etax/object.html", obj=obj, taxpayer=taxpayer, bills=bills, devices=devices,
+                           months=service.months(obj), types=type_names(), form=Form(), today=on,
+                           outstanding={b.id: service.outstanding(b, on) for b in bills},
+                           rate=service.rate_bp(obj.tax_type) / 100,
+                           can_declare=scope.can("etax.declare", obj), can_pay=scope.can("etax.pay", obj),
+                           can_devices=scope.can("etax.devices", obj),
+                           can_classify=scope.can("etax.classify", obj) and obj.tax_type in service.RECLASSIFIABLE,
+                           reclassifiable=service.RECLASSIFIABLE)
+
+
+@bp.post("/objects/<int:object_id>/declare")
+@scope.require(READ)
+def declare(object_id: int):
+    obj = _object(object_id)
+    if not scope.can("etax.declare", obj):
+        abort(403)
+    if not Form().validate_on_submit():
+        abort(400)
+    turnover = _rupiah(request.form.get("turnover"))
+    if turnover is None:
+        flash(_("Not done: %(reason)s", reason=_("Turnover: a whole number of Rupiah, zero or more.")), "error")
+        return redirect(url_for(".tax_object", object_id=obj.id)), 303
+    try:
+        decl = service.declare(obj, request.form.get("period", "").strip(), turnover, current_user.id)
+    except service.TaxError as exc:
+        db.session.rollback()
+        flash(_("Not done: %(reason)s", reason=explain(exc)), "error")
+        return redirect(url_for(".tax_object", object_id=obj.id)), 303
+    db.session.commit()
+    flash(_("Declared. Billing code %(code)s.", code=decl.billing_code), "success")
+    return redirect(url_for(".tax_object", object_id=obj.id)), 303
+
+
+@bp.post("/bills/<int:bill_id>/pay")
+@scope.require(READ)
+def pay(bill_id: int):
+    decl = scope.get_or_404(Declaration, bill_id, permission=READ)
+    if not scope.can("etax.pay", decl):
+        abort(403)
+    if not Form().validate_on_submit():
+        abort(400)
+    amount = _rupiah(request.form.get("amount"))
+    try:
+        paid_on = date.fromisoformat(request.form.get("paid_on", ""))
+    except ValueError:
+        paid_on = None
+    problem = (_("Amount: a whole number of Rupiah.") if amount is None else
+               _("Date paid: a date as YYYY-MM-DD.") if paid_on is None else None)
+    if problem is None:
+        try:
+            service.pay(decl, amount, paid_on, request.form.get("reference", ""), current_user.id)
+        except service.TaxError as exc:
+            problem = explain(exc)
+    if problem is not None:
+        db.session.rollback()
+        flash(_("Not done: %(reason)s", reason=problem), "error")
+        return redirect(url_for(".tax_object", object_id=decl.object_id)), 303
+    db.session.commit()
+    flash(_("Payment recorded: the bill is cleared."), "success")
+    return redirect(url_for(".tax_object", object_id=decl.object_id)), 303
+
+
+@bp.post("/objects/<int:object_id>/type")
+@scope.require(READ)
+def reclassify(object_id: int):
+    obj = _object(object_id)
+    if not scope.can("etax.classify", obj):
+        abort(403)
+    if not Form().validate_on_submit():
+        abort(400)
+    try:
+        service.reclassify(obj, request.form.get("tax_type", ""))
+    except service.TaxError as exc:
+        db.session.rollback()
+        flash(_("Not done: %(reason)s", reason=explain(exc)), "error")
+        return redirect(url_for(".tax_object", object_id=obj.id)), 303
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for(".tax_object", object_id=obj.id)), 303
+
+
+@bp.post("/objects/<int:object_id>/devices")
+@scope.require(READ)
+def add_device(object_id: int):
+    obj = _object(object_id)
+    if not scope.can("etax.devices", obj):
+        abort(403)
+    if not Form().validate_on_submit():
+        abort(400)
+    try:
+        device, secret = service.register_device(obj, request.form.get("name", ""))
+    except service.TaxError as exc:
+        db.session.rollback()
+        flash(_("Not done: %(reason)s", reason=explain(exc)), "error")
+        return redirect(url_for(".tax_object", object_id=obj.id)), 303
+    db.session.commit()
+    # The secret is shown on this one response and never again (only its hash is kept).
+    return render_template("etax/device.html", obj=obj, device=device, secret=secret)
+
+
+@bp.get("/dashboard")
+@scope.require("etax.dashboard")
+def dashboard():
+    period = request.args.get("period") or service.last_month()
+    if not service.PERIOD.match(period):
+        abort(404)
+    data = figures.summary(period)
+    top = max([t.billed for t in data.types] + [1])
+    return render_template("etax/dashboard.html", data=data, types=type_names(), top=top, all_types=TAX_TYPES)
