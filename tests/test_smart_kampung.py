@@ -133,9 +133,12 @@ def test_operator_uploads_a_csv_for_their_own_desa_only(register):
     result = client.get(response.headers["Location"])
     page = result.get_data(as_text=True)
     assert result.status_code == 200 and "2 baris: 1 disimpan" in page
-    assert "is not the village being imported (35.10.01.2001)" in page  # the refused row and why
+    # the refused row, its line and field, and why: in Bahasa Indonesia, the UI's default language
+    assert f"<td>3</td><td>kode_desa: {KANDANGAN} bukan desa yang sedang diimpor (35.10.01.2001)</td>" in page
+    assert "is not the village being imported" not in page
     rejects = client.get(response.headers["Location"] + "/rejects.csv")
     assert rejects.status_code == 200 and rejects.get_data(as_text=True).count("\n") == 2  # header + the row
+    assert rejects.get_data(as_text=True).startswith("baris,alasan,nik,")
     other = register.test_client()
     login(other, "op.kandangan@desa.id", PASSWORD)
     assert other.get(job_url).status_code == 404  # a job and its rejects are its owner's alone
@@ -144,12 +147,29 @@ def test_operator_uploads_a_csv_for_their_own_desa_only(register):
     assert len(kept) == 1 and kept[0].endswith(".rejects.csv")  # the upload itself is gone
 
 
+def test_refused_rows_are_explained_in_the_language_of_the_page(register):
+    client = register.test_client()
+    login(client, "op.sarongan@desa.id", PASSWORD)
+    bad_nik = dict(GOOD, nik="3510011808900011")  # the NIK says born on the 18th, the row the 17th
+    _, response = upload(client, [bad_nik, dict(GOOD, nik="3510011708900012", agama="Jedi")])
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "<td>2</td><td>nik: menurut NIK lahir 18-08-90, menurut data lahir 17-08-90</td>" in page
+    assert "<td>3</td><td>agama: &#39;Jedi&#39; bukan salah satu dari ISLAM, KRISTEN" in page
+    client.get("/lang/en")
+    _, response = upload(client, [bad_nik, dict(GOOD, nik="3510011708900010", kode_desa=KANDANGAN)])
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "<td>2</td><td>nik: the NIK says born 18-08-90, the record says 17-08-90</td>" in page
+    assert f"<td>3</td><td>kode_desa: {KANDANGAN} is not the village being imported (35.10.01.2001)</td>" in page
+    rejects = client.get(response.headers["Location"] + "/rejects.csv").get_data(as_text=True)
+    assert rejects.startswith("line,reason,nik,") and "is not the village being imported" in rejects
+
+
 def test_a_file_that_cannot_be_read_fails_the_job_with_its_reason(register):
     client = register.test_client()
     login(client, "op.sarongan@desa.id", PASSWORD)
     _, response = upload(client, [GOOD], columns=["nik", "nama"])
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and "missing column(s)" in page and "jenis_kelamin" in page
+    assert response.status_code == 200 and "kolom jenis_kelamin" in page and "tidak ada" in page
     assert '<meta http-equiv="refresh"' not in page
 
 

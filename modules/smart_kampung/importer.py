@@ -12,6 +12,7 @@ from egovkit import audit
 from egovkit.auth.nik import NikError, check_kk, check_nik
 from egovkit.csvimport import RowError, Summary, run
 from egovkit.db import db
+from egovkit.i18n import N_
 from egovkit.models import Region, utcnow
 
 from . import codes
@@ -33,30 +34,38 @@ def _date(text: str) -> date:
             return datetime.strptime(text, pattern).date()
         except ValueError:
             continue
-    raise RowError(f"tanggal_lahir: {text!r} is not a date (YYYY-MM-DD or DD-MM-YYYY)")
+    raise RowError("not_a_date", N_("%(value)r is not a date (YYYY-MM-DD or DD-MM-YYYY)"), field="tanggal_lahir",
+                   value=text)
 
 
 def _choice(row: dict, column: str, allowed) -> str:
     value = " ".join(row[column].upper().split())
     if value not in allowed:
-        raise RowError(f"{column}: {row[column]!r} is not one of {', '.join(allowed)}")
+        raise RowError("not_allowed", N_("%(value)r is not one of %(allowed)s"), field=column, value=row[column],
+                       allowed=", ".join(allowed))
     return value
 
 
 def _required(row: dict, column: str, limit: int) -> str:
     value = " ".join(row[column].split())
     if not value:
-        raise RowError(f"{column}: empty")
+        raise RowError("empty", N_("empty"), field=column)
     if len(value) > limit:
-        raise RowError(f"{column}: longer than {limit} characters")
+        raise RowError("too_long", N_("longer than %(limit)s characters"), field=column, limit=limit)
     return value
 
 
 def _neighbourhood(row: dict, column: str) -> str:
     value = row[column].lstrip("0") or "0"
     if not value.isdigit() or len(value) > 3:
-        raise RowError(f"{column}: {row[column]!r} is not a number of at most 3 digits")
+        raise RowError("not_a_number", N_("%(value)r is not a number of at most 3 digits"), field=column,
+                       value=row[column])
     return value.zfill(3)
+
+
+def _nik_error(exc: NikError, column: str) -> RowError:
+    """A NIK/KK problem as a row's reason: code ``nik_<NikError code>``, the same message and parameters."""
+    return RowError(f"nik_{exc.code}", exc.message, field=column, **exc.params)
 
 
 class Parser:
@@ -67,21 +76,23 @@ class Parser:
     def __call__(self, row: dict, line: int) -> dict:
         village = row.get("kode_desa") or self.only_village or ""
         if self.only_village and village != self.only_village:
-            raise RowError(f"kode_desa: {village} is not the village being imported ({self.only_village})")
+            raise RowError("other_village", N_("%(village)s is not the village being imported (%(only)s)"),
+                           field="kode_desa", village=village, only=self.only_village)
         if village not in self.villages:
-            raise RowError(f"kode_desa: {village!r} is not a desa/kelurahan of this instance")
+            raise RowError("unknown_village", N_("%(village)r is not a desa/kelurahan of this instance"),
+                           field="kode_desa", village=village)
         sex = _choice(row, "jenis_kelamin", codes.SEXES)
         born = _date(row["tanggal_lahir"])
         try:
             check_nik(row["nik"], born, sex)
         except NikError as exc:
-            raise RowError(f"nik: {exc}") from None
+            raise _nik_error(exc, "nik") from None
         kk = row["no_kk"]
         if kk:
             try:
                 check_kk(kk)
             except NikError as exc:
-                raise RowError(f"no_kk: {exc}") from None
+                raise _nik_error(exc, "no_kk") from None
         name = _required(row, "nama", 120)
         status = _choice(row, "status", codes.STATUSES) if row["status"] else "HIDUP"
         return {
@@ -135,13 +146,17 @@ def write(records: list[dict]) -> tuple[int, int]:
     return changed, len(rows) - changed
 
 
-def import_file(path: Path, only_village: str | None = None, batch_size: int = 1000, progress=None) -> Summary:
+def import_file(path: Path, only_village: str | None = None, batch_size: int = 1000, progress=None,
+                translate: bool = False) -> Summary:
+    """Import a residents file; reasons of refused rows in English, or with ``translate`` in the current UI
+    language (egovkit.csvimport)."""
     villages = set(db.session.scalars(select(Region.code).where(Region.level == "village")))
     if only_village and only_village not in villages:
-        raise RowError(f"--desa: {only_village} is not a desa/kelurahan of this instance")
+        raise RowError("unknown_village", N_("%(village)s is not a desa/kelurahan of this instance"), field="--desa",
+                       village=only_village)
     columns = [c for c in COLUMNS if not (c == "kode_desa" and only_village)]
     summary = run(path, columns=columns, parse=Parser(villages, only_village), write=write, batch_size=batch_size,
-                  progress=progress)
+                  progress=progress, translate=translate)
     audit.record("import", "smart_kampung", "smart_kampung_resident", None, file=path.name, rows=summary.rows,
                  written=summary.written, unchanged=summary.unchanged, rejected=summary.rejected)
     db.session.commit()
