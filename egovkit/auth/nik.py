@@ -60,9 +60,10 @@ def parse_nik(nik: str, today: date | None = None) -> tuple[str, date, str]:
     return district, born, sex
 
 
-def check_nik(nik: str, birth_date: date | None = None, sex: str | None = None) -> str:
-    """Validate a NIK and, when given, its agreement with a record; returns the district code."""
-    district, born, nik_sex = parse_nik(nik)
+def check_nik(nik: str, birth_date: date | None = None, sex: str | None = None, today: date | None = None) -> str:
+    """Validate a NIK and, when given, its agreement with a record; returns the district code. ``today``
+    (default: the date now) lets a caller checking many numbers ask the clock once."""
+    district, born, nik_sex = parse_nik(nik, today)
     if birth_date is not None and (born.day, born.month, born.year % 100) != (
             birth_date.day, birth_date.month, birth_date.year % 100):
         raise NikError(N_("the NIK says born %(nik_date)s, the record says %(record_date)s"), "birth",

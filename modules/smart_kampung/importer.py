@@ -2,10 +2,12 @@
 upserted by NIK in batches, so re-importing a file changes nothing."""
 from __future__ import annotations
 
+import operator
 from datetime import date, datetime
 from pathlib import Path
+from typing import Callable, NamedTuple
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from egovkit import audit
@@ -38,11 +40,18 @@ def _date(text: str) -> date:
                    value=text)
 
 
-def _choice(row: dict, column: str, allowed) -> str:
-    value = " ".join(row[column].upper().split())
+def _choice(row: dict, column: str, allowed, known: dict) -> str:
+    """The value in its canonical form; ``known`` remembers accepted spellings (a column has few)."""
+    raw = row[column]
+    value = known.get(raw)
+    if value is not None:
+        return value
+    value = " ".join(raw.upper().split())
     if value not in allowed:
-        raise RowError("not_allowed", N_("%(value)r is not one of %(allowed)s"), field=column, value=row[column],
+        raise RowError("not_allowed", N_("%(value)r is not one of %(allowed)s"), field=column, value=raw,
                        allowed=", ".join(allowed))
+    if len(known) < 1000:  # a hostile file cannot make it grow without end
+        known[raw] = value
     return value
 
 
@@ -72,6 +81,9 @@ class Parser:
     def __init__(self, villages: set[str], only_village: str | None):
         self.villages = villages
         self.only_village = only_village
+        self.today = date.today()  # once per import, not twice per row
+        self.known = {column: {} for column in ("jenis_kelamin", "status", "agama", "pendidikan",
+                                                "status_perkawinan", "hubungan_keluarga")}
 
     def __call__(self, row: dict, line: int) -> dict:
         village = row.get("kode_desa") or self.only_village or ""
@@ -81,34 +93,73 @@ class Parser:
         if village not in self.villages:
             raise RowError("unknown_village", N_("%(village)r is not a desa/kelurahan of this instance"),
                            field="kode_desa", village=village)
-        sex = _choice(row, "jenis_kelamin", codes.SEXES)
+        known = self.known
+        sex = _choice(row, "jenis_kelamin", codes.SEXES, known["jenis_kelamin"])
         born = _date(row["tanggal_lahir"])
         try:
-            check_nik(row["nik"], born, sex)
+            check_nik(row["nik"], born, sex, self.today)
         except NikError as exc:
             raise _nik_error(exc, "nik") from None
         kk = row["no_kk"]
         if kk:
             try:
-                check_kk(kk)
+                check_kk(kk, self.today)
             except NikError as exc:
                 raise _nik_error(exc, "no_kk") from None
         name = _required(row, "nama", 120)
-        status = _choice(row, "status", codes.STATUSES) if row["status"] else "HIDUP"
+        status = _choice(row, "status", codes.STATUSES, known["status"]) if row["status"] else "HIDUP"
         return {
             "nik": row["nik"], "name": name, "name_key": name.lower(), "sex": sex,
             "birth_place": _required(row, "tempat_lahir", 60), "birth_date": born,
-            "religion": _choice(row, "agama", codes.RELIGIONS), "education": _choice(row, "pendidikan", codes.EDUCATION),
-            "occupation": _required(row, "pekerjaan", 60), "marital_status": _choice(row, "status_perkawinan", codes.MARITAL),
-            "relation": _choice(row, "hubungan_keluarga", codes.RELATIONS), "kk": kk or None,
-            "village_code": village, "address": _required(row, "alamat", 200), "rt": _neighbourhood(row, "rt"),
-            "rw": _neighbourhood(row, "rw"), "status": codes.STATUSES[status],
+            "religion": _choice(row, "agama", codes.RELIGIONS, known["agama"]),
+            "education": _choice(row, "pendidikan", codes.EDUCATION, known["pendidikan"]),
+            "occupation": _required(row, "pekerjaan", 60),
+            "marital_status": _choice(row, "status_perkawinan", codes.MARITAL, known["status_perkawinan"]),
+            "relation": _choice(row, "hubungan_keluarga", codes.RELATIONS, known["hubungan_keluarga"]),
+            "kk": kk or None, "village_code": village, "address": _required(row, "alamat", 200),
+            "rt": _neighbourhood(row, "rt"), "rw": _neighbourhood(row, "rw"), "status": codes.STATUSES[status],
         }
 
 
 def _insert(table):
     dialect = db.session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+class _Upsert(NamedTuple):
+    sql: str  # in the driver's own parameter style
+    values: Callable | None  # record -> parameter tuple, for a positional style (None: the dict itself)
+    birth_date: Callable | None  # the dialect's bind processors (e.g. date -> text on SQLite)
+    updated_at: Callable
+
+
+_UPSERTS: dict[tuple, _Upsert] = {}
+
+
+def _resident_upsert(dialect) -> _Upsert:
+    """The residents' upsert, compiled once per dialect: insert, or update only when something differs."""
+    key = (dialect.name, dialect.driver, dialect.paramstyle, dialect.server_version_info)
+    if key not in _UPSERTS:
+        _UPSERTS[key] = _compile_upsert(dialect)
+    return _UPSERTS[key]
+
+
+def _compile_upsert(dialect) -> _Upsert:
+    res = Resident.__table__
+    columns = ("nik", *_RESIDENT_FIELDS, "family_id", "updated_at")
+    compared = (*_RESIDENT_FIELDS, "family_id")
+    stmt = (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(res)
+    stmt = stmt.values({c: bindparam(c) for c in columns}).on_conflict_do_update(
+        index_elements=["nik"],
+        set_={c: stmt.excluded[c] for c in (*compared, "updated_at")},
+        where=or_(*(res.c[c].is_distinct_from(stmt.excluded[c]) for c in compared)))
+    compiled = stmt.compile(dialect=dialect)
+    values = operator.itemgetter(*compiled.positiontup) if compiled.positional else None
+
+    def processor(column):  # what SQLAlchemy itself would send for this column (e.g. datetime -> text on SQLite)
+        return res.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+
+    return _Upsert(str(compiled), values, processor("birth_date"), processor("updated_at") or (lambda value: value))
 
 
 def write(records: list[dict]) -> tuple[int, int]:
@@ -130,20 +181,21 @@ def write(records: list[dict]) -> tuple[int, int]:
     if families:
         ids = {kk: id_ for kk, id_ in db.session.execute(
             select(Family.kk_number, Family.id).where(Family.kk_number.in_(families)))}
-    now = utcnow()
-    rows = [{**{k: r[k] for k in ("nik", *_RESIDENT_FIELDS)}, "family_id": ids.get(r["kk"]), "updated_at": now}
-            for r in records]
-    res = Resident.__table__
-    stmt = _insert(res)
-    compared = (*_RESIDENT_FIELDS, "family_id")
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["nik"],
-        set_={c: stmt.excluded[c] for c in (*compared, "updated_at")},
-        where=or_(*(res.c[c].is_distinct_from(stmt.excluded[c]) for c in compared)))
-    # RETURNING yields a row only for residents inserted or changed (driver rowcounts of batches differ).
-    changed = len(db.session.execute(stmt.returning(res.c.id), rows).all())
+    upsert = _resident_upsert(db.session.get_bind().dialect)
+    now = upsert.updated_at(utcnow())
+    birth_date = upsert.birth_date
+    for r in records:  # the parser's records are the resident rows but for "kk", turned into family_id here
+        r["family_id"] = ids.get(r.pop("kk"))
+        r["updated_at"] = now
+        if birth_date:
+            r["birth_date"] = birth_date(r["birth_date"])
+    params = list(map(upsert.values, records)) if upsert.values else records
+    # executemany on the driver: no per-row work in SQLAlchemy. The upsert changes a row only when a compared
+    # column differs, so the rows the driver counts (inserted + updated; sqlite3 and psycopg both add up the
+    # rows of every execution) are the residents written.
+    changed = db.session.connection().exec_driver_sql(upsert.sql, params).rowcount
     db.session.commit()
-    return changed, len(rows) - changed
+    return changed, len(records) - changed
 
 
 def import_file(path: Path, only_village: str | None = None, batch_size: int = 1000, progress=None,
