@@ -69,6 +69,70 @@ def test_import_keeps_good_rows_reports_bad_ones_and_reimport_changes_nothing(re
         assert db.session.query(Resident).filter_by(nik=GOOD["nik"]).one().birth_date == date(1990, 8, 17)
 
 
+def counters_match_the_rows(app) -> dict:
+    """The dashboard's counter tables (kept by triggers) equal counts of the rows themselves; the counts."""
+    from sqlalchemy import func, select
+
+    from egovkit.db import db
+    from egovkit_modules.smart_kampung.models import Family, FamilyCount, PopulationCount, Resident
+
+    with app.app_context():
+        rows = {(r.village_code, r.sex, r.birth_date.year): 0 for r in db.session.query(Resident)}
+        for r in db.session.query(Resident).filter_by(status="alive"):
+            rows[(r.village_code, r.sex, r.birth_date.year)] += 1
+        counted = {(c.village_code, c.sex, c.birth_year): c.n for c in db.session.query(PopulationCount)}
+        assert {k: n for k, n in counted.items() if n} == {k: n for k, n in rows.items() if n}
+        assert all(n >= 0 for n in counted.values())
+        families = dict(db.session.execute(
+            select(Family.village_code, func.count()).group_by(Family.village_code)).all())
+        assert {c.village_code: c.n for c in db.session.query(FamilyCount) if c.n} == families
+        db.engine.dispose()
+        return {k: n for k, n in rows.items() if n}
+
+
+def test_dashboard_counters_follow_imports_moves_deaths_and_deletions(register, cli):
+    wife = dict(GOOD, nik="3510015708900003", nama="Sri Wahyuni", jenis_kelamin="P", hubungan_keluarga="Istri")
+    child = dict(GOOD, nik="3510010101150004", nama="Ayu", tanggal_lahir="2015-01-01", hubungan_keluarga="Anak")
+    write("warga.csv", [GOOD, wife, child])
+    cli("residents", "import", "warga.csv")
+    assert counters_match_the_rows(register) == {(SARONGAN, "L", 1990): 1, (SARONGAN, "P", 1990): 1,
+                                                 (SARONGAN, "L", 2015): 1}
+    # the family moves to another desa, the husband has died, the child moved away
+    write("warga.csv", [dict(GOOD, status="MATI", kode_desa=KANDANGAN), dict(wife, kode_desa=KANDANGAN),
+                        dict(child, kode_desa=KANDANGAN, status="PINDAH")])
+    cli("residents", "import", "warga.csv")
+    assert counters_match_the_rows(register) == {(KANDANGAN, "P", 1990): 1}
+    write("warga.csv", [dict(GOOD, kode_desa=KANDANGAN), dict(wife, status=""), dict(child, kode_desa=KANDANGAN)])
+    cli("residents", "import", "warga.csv")  # back alive (a correction), the wife back in Sarongan
+    assert counters_match_the_rows(register) == {(KANDANGAN, "L", 1990): 1, (SARONGAN, "P", 1990): 1,
+                                                 (KANDANGAN, "L", 2015): 1}
+    with register.app_context():
+        from egovkit.db import db
+        from egovkit_modules.smart_kampung.models import Resident
+
+        db.session.delete(db.session.query(Resident).filter_by(nik=child["nik"]).one())
+        db.session.commit()
+        db.engine.dispose()
+    assert counters_match_the_rows(register) == {(KANDANGAN, "L", 1990): 1, (SARONGAN, "P", 1990): 1}
+
+
+def test_the_counters_migration_counts_the_residents_already_there_and_goes_back(register, cli):
+    write("warga.csv", [GOOD, dict(GOOD, nik="3510015708900003", jenis_kelamin="P", status="MATI")])
+    cli("residents", "import", "warga.csv")
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from egovkit import db as dbm
+    from egovkit.db import db
+
+    with register.app_context():
+        command.downgrade(dbm._config("smart_kampung"), "smart_kampung_0004")
+        assert "smart_kampung_population" not in inspect(db.engine).get_table_names()
+        dbm.upgrade("smart_kampung")
+        db.engine.dispose()
+    assert counters_match_the_rows(register) == {(SARONGAN, "L", 1990): 1}
+
+
 def test_rows_with_too_few_or_too_many_values_are_refused_and_blank_lines_skipped(register, cli):
     write("warga.csv", [GOOD])
     good_line = Path("warga.csv").read_text(encoding="utf-8").splitlines()[1]
