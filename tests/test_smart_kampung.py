@@ -148,6 +148,18 @@ def test_rows_with_too_few_or_too_many_values_are_refused_and_blank_lines_skippe
     assert rejects[2][2:5] == ["3510011708900014", "Ani", ""]
 
 
+def test_a_family_card_number_is_checked_on_every_row_that_differs(register, cli):
+    rows = [GOOD, dict(GOOD, nik="3510015708900003", jenis_kelamin="P"),  # same KK, checked once
+            dict(GOOD, nik="3510011708900004", no_kk="3510010101200000"),  # serial 0000
+            dict(GOOD, nik="3510011708900005", no_kk="3510010101200000"),
+            dict(GOOD, nik="3510011708900006", no_kk="3599010101200003")]  # no such district
+    write("warga.csv", rows)
+    assert "5 rows: 2 written, 0 unchanged, 3 rejected" in cli("residents", "import", "warga.csv").output
+    reasons = [r[1] for r in csv.reader(open("warga.rejects.csv", encoding="utf-8"))][1:]
+    assert reasons == ["no_kk: digits 13-16 (serial) start at 0001"] * 2 + [
+        "no_kk: digits 1-6 (359901) are not a district code (35.99.01) in the Kemendagri list"]
+
+
 def test_a_file_without_the_needed_columns_is_refused_whole(register, cli):
     write("bad.csv", [GOOD], columns=["nik", "nama"])
     assert "missing column(s) jenis_kelamin" in cli("residents", "import", "bad.csv", expect=1).output

@@ -64,12 +64,19 @@ def _required(row: dict, column: str, limit: int) -> str:
     return value
 
 
-def _neighbourhood(row: dict, column: str) -> str:
-    value = row[column].lstrip("0") or "0"
+def _neighbourhood(row: dict, column: str, known: dict) -> str:
+    raw = row[column]
+    value = known.get(raw)
+    if value is not None:
+        return value
+    value = raw.lstrip("0") or "0"
     if not value.isdigit() or len(value) > 3:
         raise RowError("not_a_number", N_("%(value)r is not a number of at most 3 digits"), field=column,
-                       value=row[column])
-    return value.zfill(3)
+                       value=raw)
+    value = value.zfill(3)
+    if len(known) < 1000:  # as in _choice: few distinct values, bounded all the same
+        known[raw] = value
+    return value
 
 
 def _nik_error(exc: NikError, column: str) -> RowError:
@@ -83,7 +90,8 @@ class Parser:
         self.only_village = only_village
         self.today = date.today()  # once per import, not twice per row
         self.known = {column: {} for column in ("jenis_kelamin", "status", "agama", "pendidikan",
-                                                "status_perkawinan", "hubungan_keluarga")}
+                                                "status_perkawinan", "hubungan_keluarga", "rt", "rw")}
+        self.last_kk = None  # a family's members are usually consecutive: their KK is checked once
 
     def __call__(self, row: dict, line: int) -> dict:
         village = row.get("kode_desa") or self.only_village or ""
@@ -101,11 +109,12 @@ class Parser:
         except NikError as exc:
             raise _nik_error(exc, "nik") from None
         kk = row["no_kk"]
-        if kk:
+        if kk and kk != self.last_kk:
             try:
                 check_kk(kk, self.today)
             except NikError as exc:
                 raise _nik_error(exc, "no_kk") from None
+            self.last_kk = kk
         name = _required(row, "nama", 120)
         status = _choice(row, "status", codes.STATUSES, known["status"]) if row["status"] else "HIDUP"
         return {
@@ -117,7 +126,8 @@ class Parser:
             "marital_status": _choice(row, "status_perkawinan", codes.MARITAL, known["status_perkawinan"]),
             "relation": _choice(row, "hubungan_keluarga", codes.RELATIONS, known["hubungan_keluarga"]),
             "kk": kk or None, "village_code": village, "address": _required(row, "alamat", 200),
-            "rt": _neighbourhood(row, "rt"), "rw": _neighbourhood(row, "rw"), "status": codes.STATUSES[status],
+            "rt": _neighbourhood(row, "rt", known["rt"]), "rw": _neighbourhood(row, "rw", known["rw"]),
+            "status": codes.STATUSES[status],
         }
 
 
