@@ -18,9 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import segno
 from flask import current_app
-from fpdf import FPDF
 from sqlalchemy import Boolean, DateTime, Integer, String, Text, UniqueConstraint, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
@@ -115,6 +113,9 @@ def latin1(text: str) -> str:
 
 def render(title: str, number: str, paragraphs: list[str], facts: list[tuple[str, str]], verify_url: str,
            issued_at: datetime) -> bytes:
+    import segno  # imported when a PDF is made: fpdf alone takes a fifth of every CLI command's start-up
+    from fpdf import FPDF
+
     profile = current_app.extensions["egovkit"].profile
     pdf = FPDF(format="A4")
     pdf.set_creator("egovkit")

@@ -11,7 +11,7 @@ from egovkit.app import create_app
 
 from .conftest import csrf_token, login
 from .test_auth import WOMAN
-from .test_smart_kampung import GOOD, write
+from .test_smart_kampung import GOOD, counters_match_the_rows, write
 from .test_workflow import PASSWORD, people
 
 CITIZEN = dict(GOOD, nik=WOMAN, nama="Sri Wahyuni", jenis_kelamin="P", hubungan_keluarga="Istri")
@@ -122,6 +122,7 @@ def test_death_letter_marks_the_resident_died_and_publishes_once(village, cli):
     assert "meninggal" in operator.get(f"/kampung/residents/{budi}").get_data(as_text=True)
     events = cli("events", "list").output
     assert events.count("resident.died") == 1
+    assert counters_match_the_rows(village) == {("35.10.01.2001", "P", 1990): 1}  # the dashboard counts Sri only
 
 
 def test_registry_lookup_and_letters_through_the_api(village, cli):
@@ -227,6 +228,7 @@ def test_birth_letter_adds_the_child_to_the_family_and_its_nik_comes_later(villa
     family = operator.get(f"/kampung/families/{CITIZEN['no_kk']}").get_data(as_text=True)
     assert "Ayu Lestari" in family and "belum terbit" in family
     assert cli("events", "list").output.count("resident.born") == 1
+    assert counters_match_the_rows(village)[("35.10.01.2001", "P", 2026)] == 1  # the dashboard counts her
 
     edit = f"/kampung/residents/{letter.child_id}/edit"
     form = {"csrf_token": csrf_token(operator, edit), "name": "Ayu Lestari", "address": "Dusun Krajan No. 5",

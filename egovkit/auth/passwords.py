@@ -1,6 +1,7 @@
 """Password hashing with Argon2id (memory-hard) and a minimal policy."""
 from __future__ import annotations
 
+import functools
 import re
 
 from argon2 import PasswordHasher
@@ -9,9 +10,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 MIN_LENGTH = 10
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")  # deliberately loose: staff addresses are checked by people
 _hasher = PasswordHasher()
-# Verifying against this keeps the time of a login for an unknown account
-# the same as for a known one.
-_DUMMY = _hasher.hash("egovkit-no-such-user")
+
+
+@functools.cache
+def _dummy() -> str:
+    """Verifying against this keeps the time of a login for an unknown account the same as for a known
+    one. Made on first use: hashing is slow on purpose, and no CLI command should pay for it at start-up."""
+    return _hasher.hash("egovkit-no-such-user")
 
 
 def hash_password(password: str) -> str:
@@ -20,7 +25,7 @@ def hash_password(password: str) -> str:
 
 def verify(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

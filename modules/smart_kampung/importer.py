@@ -2,16 +2,19 @@
 upserted by NIK in batches, so re-importing a file changes nothing."""
 from __future__ import annotations
 
+import operator
 from datetime import date, datetime
 from pathlib import Path
+from typing import Callable, NamedTuple
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from egovkit import audit
 from egovkit.auth.nik import NikError, check_kk, check_nik
 from egovkit.csvimport import RowError, Summary, run
 from egovkit.db import db
+from egovkit.i18n import N_
 from egovkit.models import Region, utcnow
 
 from . import codes
@@ -33,71 +36,140 @@ def _date(text: str) -> date:
             return datetime.strptime(text, pattern).date()
         except ValueError:
             continue
-    raise RowError(f"tanggal_lahir: {text!r} is not a date (YYYY-MM-DD or DD-MM-YYYY)")
+    raise RowError("not_a_date", N_("%(value)r is not a date (YYYY-MM-DD or DD-MM-YYYY)"), field="tanggal_lahir",
+                   value=text)
 
 
-def _choice(row: dict, column: str, allowed) -> str:
-    value = " ".join(row[column].upper().split())
+def _choice(row: dict, column: str, allowed, known: dict) -> str:
+    """The value in its canonical form; ``known`` remembers accepted spellings (a column has few)."""
+    raw = row[column]
+    value = known.get(raw)
+    if value is not None:
+        return value
+    value = " ".join(raw.upper().split())
     if value not in allowed:
-        raise RowError(f"{column}: {row[column]!r} is not one of {', '.join(allowed)}")
+        raise RowError("not_allowed", N_("%(value)r is not one of %(allowed)s"), field=column, value=raw,
+                       allowed=", ".join(allowed))
+    if len(known) < 1000:  # a hostile file cannot make it grow without end
+        known[raw] = value
     return value
 
 
 def _required(row: dict, column: str, limit: int) -> str:
     value = " ".join(row[column].split())
     if not value:
-        raise RowError(f"{column}: empty")
+        raise RowError("empty", N_("empty"), field=column)
     if len(value) > limit:
-        raise RowError(f"{column}: longer than {limit} characters")
+        raise RowError("too_long", N_("longer than %(limit)s characters"), field=column, limit=limit)
     return value
 
 
-def _neighbourhood(row: dict, column: str) -> str:
-    value = row[column].lstrip("0") or "0"
+def _neighbourhood(row: dict, column: str, known: dict) -> str:
+    raw = row[column]
+    value = known.get(raw)
+    if value is not None:
+        return value
+    value = raw.lstrip("0") or "0"
     if not value.isdigit() or len(value) > 3:
-        raise RowError(f"{column}: {row[column]!r} is not a number of at most 3 digits")
-    return value.zfill(3)
+        raise RowError("not_a_number", N_("%(value)r is not a number of at most 3 digits"), field=column,
+                       value=raw)
+    value = value.zfill(3)
+    if len(known) < 1000:  # as in _choice: few distinct values, bounded all the same
+        known[raw] = value
+    return value
+
+
+def _nik_error(exc: NikError, column: str) -> RowError:
+    """A NIK/KK problem as a row's reason: code ``nik_<NikError code>``, the same message and parameters."""
+    return RowError(f"nik_{exc.code}", exc.message, field=column, **exc.params)
 
 
 class Parser:
     def __init__(self, villages: set[str], only_village: str | None):
         self.villages = villages
         self.only_village = only_village
+        self.today = date.today()  # once per import, not twice per row
+        self.known = {column: {} for column in ("jenis_kelamin", "status", "agama", "pendidikan",
+                                                "status_perkawinan", "hubungan_keluarga", "rt", "rw")}
+        self.last_kk = None  # a family's members are usually consecutive: their KK is checked once
 
     def __call__(self, row: dict, line: int) -> dict:
         village = row.get("kode_desa") or self.only_village or ""
         if self.only_village and village != self.only_village:
-            raise RowError(f"kode_desa: {village} is not the village being imported ({self.only_village})")
+            raise RowError("other_village", N_("%(village)s is not the village being imported (%(only)s)"),
+                           field="kode_desa", village=village, only=self.only_village)
         if village not in self.villages:
-            raise RowError(f"kode_desa: {village!r} is not a desa/kelurahan of this instance")
-        sex = _choice(row, "jenis_kelamin", codes.SEXES)
+            raise RowError("unknown_village", N_("%(village)r is not a desa/kelurahan of this instance"),
+                           field="kode_desa", village=village)
+        known = self.known
+        sex = _choice(row, "jenis_kelamin", codes.SEXES, known["jenis_kelamin"])
         born = _date(row["tanggal_lahir"])
         try:
-            check_nik(row["nik"], born, sex)
+            check_nik(row["nik"], born, sex, self.today)
         except NikError as exc:
-            raise RowError(f"nik: {exc}") from None
+            raise _nik_error(exc, "nik") from None
         kk = row["no_kk"]
-        if kk:
+        if kk and kk != self.last_kk:
             try:
-                check_kk(kk)
+                check_kk(kk, self.today)
             except NikError as exc:
-                raise RowError(f"no_kk: {exc}") from None
+                raise _nik_error(exc, "no_kk") from None
+            self.last_kk = kk
         name = _required(row, "nama", 120)
-        status = _choice(row, "status", codes.STATUSES) if row["status"] else "HIDUP"
+        status = _choice(row, "status", codes.STATUSES, known["status"]) if row["status"] else "HIDUP"
         return {
             "nik": row["nik"], "name": name, "name_key": name.lower(), "sex": sex,
             "birth_place": _required(row, "tempat_lahir", 60), "birth_date": born,
-            "religion": _choice(row, "agama", codes.RELIGIONS), "education": _choice(row, "pendidikan", codes.EDUCATION),
-            "occupation": _required(row, "pekerjaan", 60), "marital_status": _choice(row, "status_perkawinan", codes.MARITAL),
-            "relation": _choice(row, "hubungan_keluarga", codes.RELATIONS), "kk": kk or None,
-            "village_code": village, "address": _required(row, "alamat", 200), "rt": _neighbourhood(row, "rt"),
-            "rw": _neighbourhood(row, "rw"), "status": codes.STATUSES[status],
+            "religion": _choice(row, "agama", codes.RELIGIONS, known["agama"]),
+            "education": _choice(row, "pendidikan", codes.EDUCATION, known["pendidikan"]),
+            "occupation": _required(row, "pekerjaan", 60),
+            "marital_status": _choice(row, "status_perkawinan", codes.MARITAL, known["status_perkawinan"]),
+            "relation": _choice(row, "hubungan_keluarga", codes.RELATIONS, known["hubungan_keluarga"]),
+            "kk": kk or None, "village_code": village, "address": _required(row, "alamat", 200),
+            "rt": _neighbourhood(row, "rt", known["rt"]), "rw": _neighbourhood(row, "rw", known["rw"]),
+            "status": codes.STATUSES[status],
         }
 
 
 def _insert(table):
     dialect = db.session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+class _Upsert(NamedTuple):
+    sql: str  # in the driver's own parameter style
+    values: Callable | None  # record -> parameter tuple, for a positional style (None: the dict itself)
+    birth_date: Callable | None  # the dialect's bind processors (e.g. date -> text on SQLite)
+    updated_at: Callable
+
+
+_UPSERTS: dict[tuple, _Upsert] = {}
+
+
+def _resident_upsert(dialect) -> _Upsert:
+    """The residents' upsert, compiled once per dialect: insert, or update only when something differs."""
+    key = (dialect.name, dialect.driver, dialect.paramstyle, dialect.server_version_info)
+    if key not in _UPSERTS:
+        _UPSERTS[key] = _compile_upsert(dialect)
+    return _UPSERTS[key]
+
+
+def _compile_upsert(dialect) -> _Upsert:
+    res = Resident.__table__
+    columns = ("nik", *_RESIDENT_FIELDS, "family_id", "updated_at")
+    compared = (*_RESIDENT_FIELDS, "family_id")
+    stmt = (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(res)
+    stmt = stmt.values({c: bindparam(c) for c in columns}).on_conflict_do_update(
+        index_elements=["nik"],
+        set_={c: stmt.excluded[c] for c in (*compared, "updated_at")},
+        where=or_(*(res.c[c].is_distinct_from(stmt.excluded[c]) for c in compared)))
+    compiled = stmt.compile(dialect=dialect)
+    values = operator.itemgetter(*compiled.positiontup) if compiled.positional else None
+
+    def processor(column):  # what SQLAlchemy itself would send for this column (e.g. datetime -> text on SQLite)
+        return res.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+
+    return _Upsert(str(compiled), values, processor("birth_date"), processor("updated_at") or (lambda value: value))
 
 
 def write(records: list[dict]) -> tuple[int, int]:
@@ -119,29 +191,34 @@ def write(records: list[dict]) -> tuple[int, int]:
     if families:
         ids = {kk: id_ for kk, id_ in db.session.execute(
             select(Family.kk_number, Family.id).where(Family.kk_number.in_(families)))}
-    now = utcnow()
-    rows = [{**{k: r[k] for k in ("nik", *_RESIDENT_FIELDS)}, "family_id": ids.get(r["kk"]), "updated_at": now}
-            for r in records]
-    res = Resident.__table__
-    stmt = _insert(res)
-    compared = (*_RESIDENT_FIELDS, "family_id")
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["nik"],
-        set_={c: stmt.excluded[c] for c in (*compared, "updated_at")},
-        where=or_(*(res.c[c].is_distinct_from(stmt.excluded[c]) for c in compared)))
-    # RETURNING yields a row only for residents inserted or changed (driver rowcounts of batches differ).
-    changed = len(db.session.execute(stmt.returning(res.c.id), rows).all())
+    upsert = _resident_upsert(db.session.get_bind().dialect)
+    now = upsert.updated_at(utcnow())
+    birth_date = upsert.birth_date
+    for r in records:  # the parser's records are the resident rows but for "kk", turned into family_id here
+        r["family_id"] = ids.get(r.pop("kk"))
+        r["updated_at"] = now
+        if birth_date:
+            r["birth_date"] = birth_date(r["birth_date"])
+    params = list(map(upsert.values, records)) if upsert.values else records
+    # executemany on the driver: no per-row work in SQLAlchemy. The upsert changes a row only when a compared
+    # column differs, so the rows the driver counts (inserted + updated; sqlite3 and psycopg both add up the
+    # rows of every execution) are the residents written.
+    changed = db.session.connection().exec_driver_sql(upsert.sql, params).rowcount
     db.session.commit()
-    return changed, len(rows) - changed
+    return changed, len(records) - changed
 
 
-def import_file(path: Path, only_village: str | None = None, batch_size: int = 1000, progress=None) -> Summary:
+def import_file(path: Path, only_village: str | None = None, batch_size: int = 1000, progress=None,
+                translate: bool = False) -> Summary:
+    """Import a residents file; reasons of refused rows in English, or with ``translate`` in the current UI
+    language (egovkit.csvimport)."""
     villages = set(db.session.scalars(select(Region.code).where(Region.level == "village")))
     if only_village and only_village not in villages:
-        raise RowError(f"--desa: {only_village} is not a desa/kelurahan of this instance")
+        raise RowError("unknown_village", N_("%(village)s is not a desa/kelurahan of this instance"), field="--desa",
+                       village=only_village)
     columns = [c for c in COLUMNS if not (c == "kode_desa" and only_village)]
     summary = run(path, columns=columns, parse=Parser(villages, only_village), write=write, batch_size=batch_size,
-                  progress=progress)
+                  progress=progress, translate=translate)
     audit.record("import", "smart_kampung", "smart_kampung_resident", None, file=path.name, rows=summary.rows,
                  written=summary.written, unchanged=summary.unchanged, rejected=summary.rejected)
     db.session.commit()

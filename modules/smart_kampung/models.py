@@ -50,6 +50,32 @@ class Resident(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
+class PopulationCount(db.Model):
+    """Living residents per village, sex and birth year: the dashboard's figures without reading every
+    resident. Kept exact by database triggers (migration smart_kampung_0005) on every change of
+    smart_kampung_resident; the application never writes it."""
+
+    __tablename__ = "smart_kampung_population"
+    __table_args__ = {"sqlite_with_rowid": False}  # rows stored in key order: a trigger's update is one lookup
+    __scope__ = Scope(region="village_code")
+    __audit__ = False
+    village_code: Mapped[str] = mapped_column(String(13), primary_key=True)
+    sex: Mapped[str] = mapped_column(String(1), primary_key=True)
+    birth_year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class FamilyCount(db.Model):
+    """Family cards per village, kept by triggers on smart_kampung_family like PopulationCount."""
+
+    __tablename__ = "smart_kampung_family_count"
+    __table_args__ = {"sqlite_with_rowid": False}
+    __scope__ = Scope(region="village_code")
+    __audit__ = False
+    village_code: Mapped[str] = mapped_column(String(13), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
 class Letter(db.Model):
     """A request for a village letter, followed through the smart_kampung.letter workflow."""
 

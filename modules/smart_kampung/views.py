@@ -1,6 +1,7 @@
 """Operator screens: search the register, a resident, a family card, edits, CSV upload."""
 from __future__ import annotations
 
+import csv
 import itertools
 import json
 import secrets
@@ -170,9 +171,10 @@ def import_job(progress, path: str, village: str | None, batch_size: int) -> dic
     source = Path(path)
     progress.total(source.stat().st_size)
     try:
-        summary = importer.import_file(source, village, batch_size, progress=progress)
+        # The job runs in its submitter's language (jobs.submit): refused rows are explained in it.
+        summary = importer.import_file(source, village, batch_size, progress=progress, translate=True)
     except RowError as exc:
-        raise jobs.JobError(str(exc)) from None
+        raise jobs.JobError(exc.describe()) from None
     finally:
         source.unlink(missing_ok=True)
     return {"rows": summary.rows, "written": summary.written, "unchanged": summary.unchanged,
@@ -187,6 +189,9 @@ def _own_job(job_id: int):
     return job
 
 
+REJECTS_SHOWN = 200  # refused rows listed on the result page; the download has them all
+
+
 @bp.get("/import/<int:job_id>")
 @scope.require("smart_kampung.residents.import")
 def import_result(job_id: int):
@@ -198,10 +203,14 @@ def import_result(job_id: int):
     if summary.get("rejects"):
         path = _imports_folder() / summary["rejects"]
         if path.exists():
-            with path.open(encoding="utf-8") as handle:  # the first rows on the page, all in the download
-                rejects = "".join(itertools.islice(handle, 201))
+            with path.open(encoding="utf-8", newline="") as handle:  # the first rows on the page, all in the download
+                reader = csv.reader(handle)
+                header = next(reader, [])  # line, reason, then the file's own columns
+                nik = header.index("nik") if "nik" in header else None
+                rejects = [(r[0], r[1], r[nik] if nik is not None and nik < len(r) else "")
+                           for r in itertools.islice(reader, REJECTS_SHOWN)]
     return render_template("smart_kampung/import.html", form=UploadForm(), summary=summary, rejects=rejects,
-                           job=job)
+                           job=job, shown=REJECTS_SHOWN)
 
 
 @bp.get("/import/<int:job_id>/rejects.csv")
