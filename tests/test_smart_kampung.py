@@ -251,6 +251,18 @@ def test_operator_uploads_a_csv_for_their_own_desa_only(register):
     assert other.get(response.headers["Location"] + "/rejects.csv").status_code == 404
     kept = [p.name for p in Path(register.instance_path).glob("uploads/smart_kampung-imports/*.csv")]
     assert len(kept) == 1 and kept[0].endswith(".rejects.csv")  # the upload itself is gone
+    # nor may Kandangan's operator take Sarongan's resident (or family) over by uploading the NIK
+    _, response = upload(other, [dict(GOOD, kode_desa=KANDANGAN, nama="Bukan Budi"),
+                                 dict(GOOD, nik="3510011708900013", kode_desa=KANDANGAN)])
+    page = other.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"NIK {GOOD['nik']} terdaftar di desa lain (35.10.01.2001)" in page
+    assert f"KK {GOOD['no_kk']} terdaftar di desa lain (35.10.01.2001)" in page
+    with register.app_context():
+        from egovkit.db import db
+        from egovkit_modules.smart_kampung.models import Resident
+
+        kept = db.session.query(Resident).filter_by(nik=GOOD["nik"]).one()
+        assert (kept.village_code, kept.name) == (SARONGAN, GOOD["nama"])
 
 
 def test_refused_rows_are_explained_in_the_language_of_the_page(register):

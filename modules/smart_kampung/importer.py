@@ -115,6 +115,8 @@ class Parser:
             except NikError as exc:
                 raise _nik_error(exc, "no_kk") from None
             self.last_kk = kk
+        if self.only_village:
+            self._not_elsewhere(row["nik"], kk)
         name = _required(row, "nama", 120)
         status = _choice(row, "status", codes.STATUSES, known["status"]) if row["status"] else "HIDUP"
         return {
@@ -129,6 +131,19 @@ class Parser:
             "rt": _neighbourhood(row, "rt", known["rt"]), "rw": _neighbourhood(row, "rw", known["rw"]),
             "status": codes.STATUSES[status],
         }
+
+    def _not_elsewhere(self, nik: str, kk: str | None) -> None:
+        """A one-village import (an operator's upload, --desa) may not take over another village's resident or
+        family: moving between villages is recorded where the person lives now, not by a file elsewhere."""
+        where = db.session.scalar(select(Resident.village_code).where(Resident.nik == nik))
+        if where is not None and where != self.only_village:
+            raise RowError("nik_elsewhere", N_("NIK %(nik)s is registered in another village (%(village)s)"),
+                           field="nik", nik=nik, village=where)
+        if kk:
+            where = db.session.scalar(select(Family.village_code).where(Family.kk_number == kk))
+            if where is not None and where != self.only_village:
+                raise RowError("kk_elsewhere", N_("KK %(kk)s is registered in another village (%(village)s)"),
+                               field="no_kk", kk=kk, village=where)
 
 
 def _insert(table):
