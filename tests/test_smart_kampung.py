@@ -42,16 +42,17 @@ def test_import_keeps_good_rows_reports_bad_ones_and_reimport_changes_nothing(re
             dict(GOOD, nik="3510011708900004", tanggal_lahir="18-08-1990"),  # NIK disagrees with the date
             dict(GOOD, nik="3510011708900005", agama="Jedi"),
             dict(GOOD, nik="3510011708900006", kode_desa="33.11.01.2001"),
-            dict(GOOD, nik="3510011708900007", rt="RT satu")]
+            dict(GOOD, nik="3510011708900007", rt="RT satu"),
+            dict(GOOD, nik="3510011708900008", rw="\u00b2")]  # a superscript two is not a number
     write("warga.csv", rows)
     out = cli("residents", "import", "warga.csv").output
-    assert "6 rows: 2 written, 0 unchanged, 4 rejected" in out
+    assert "7 rows: 2 written, 0 unchanged, 5 rejected" in out
     rejects = list(csv.reader(open("warga.rejects.csv", encoding="utf-8")))
-    assert [r[0] for r in rejects[1:]] == ["4", "5", "6", "7"]
+    assert [r[0] for r in rejects[1:]] == ["4", "5", "6", "7", "8"]
     assert rejects[1][1].startswith("nik: the NIK says born 17-08-90")
     assert rejects[2][1].startswith("agama: 'Jedi' is not one of")
     assert "not a desa/kelurahan of this instance" in rejects[3][1]
-    assert "6 rows: 0 written, 2 unchanged, 4 rejected" in cli("residents", "import", "warga.csv").output
+    assert "7 rows: 0 written, 2 unchanged, 5 rejected" in cli("residents", "import", "warga.csv").output
     write("fixed.csv", [dict(GOOD, alamat="Dusun Krajan No. 7")])
     assert "1 rows: 1 written, 0 unchanged" in cli("residents", "import", "fixed.csv").output
     with register.app_context():  # the import stores dates exactly as the ORM does (it bypasses it for speed)

@@ -70,7 +70,7 @@ def _neighbourhood(row: dict, column: str, known: dict) -> str:
     if value is not None:
         return value
     value = raw.lstrip("0") or "0"
-    if not value.isdigit() or len(value) > 3:
+    if not (value.isascii() and value.isdigit()) or len(value) > 3:
         raise RowError("not_a_number", N_("%(value)r is not a number of at most 3 digits"), field=column,
                        value=raw)
     value = value.zfill(3)

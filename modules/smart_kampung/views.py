@@ -101,7 +101,7 @@ def edit(resident_id: int):
         person.name_key = person.name.lower()
         for field in ("rt", "rw"):
             value = getattr(form, field).data.strip()
-            if not value.isdigit():
+            if not (value.isascii() and value.isdigit()) or len(value) > 3:
                 getattr(form, field).errors.append(_("Numbers only."))
                 return render_template("smart_kampung/edit.html", form=form, person=person), 400
             setattr(person, field, value.zfill(3))
