@@ -181,5 +181,9 @@ def test_a_role_of_another_kind_opens_nothing_in_a_view(cli, tmp_path):
     assert own.get(f"/kampung/residents/{resident_id}").status_code == 200
     from .test_api import bearer, token
 
-    secret = bearer(token(cli, "op.kandangan@desa.id", "kampung:read"))
+    secret = bearer(token(cli, "op.kandangan@desa.id", "kampung:read", "announcements:read"))
     assert app.test_client().get(f"/api/v1/kampung/residents?nik={GOOD['nik']}", headers=secret).status_code == 404
+    url = draft(own, "Rapat desa Sarongan")  # a draft notice of Sarongan: not Kandangan's, whatever else they hold
+    notice_id = url.rstrip("/").rsplit("/", 1)[1]
+    assert app.test_client().get("/api/v1/announcements/drafts", headers=secret).json["total"] == 0
+    assert app.test_client().get(f"/api/v1/announcements/drafts/{notice_id}", headers=secret).status_code == 404

@@ -2,6 +2,7 @@
 notices for token holders, within their user's reach."""
 from __future__ import annotations
 
+from flask import current_app
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
@@ -60,6 +61,11 @@ def one(notice_id: int):
     return _out(notice)
 
 
+def _drafting_roles() -> frozenset[str]:
+    profile = current_app.extensions["egovkit"].profile
+    return profile.roles_with("announcements.draft") | profile.roles_with("announcements.publish")
+
+
 def _require_drafting() -> None:
     """The same rule as the pages: drafts are for those who draft (or publish) notices."""
     if not (scope.can("announcements.draft") or scope.can("announcements.publish")):
@@ -70,7 +76,8 @@ def _require_drafting() -> None:
                query=PageQuery, scope="announcements:read")
 def drafts(query: PageQuery):
     _require_drafting()
-    return _page(scope.visible(select(Notice).where(Notice.published_at.is_(None)), Notice), query)
+    return _page(select(Notice).where(Notice.published_at.is_(None),  # reach through the drafting roles only
+                                      scope.condition(Notice, roles=_drafting_roles())), query)
 
 
 @api.operation("/drafts/<int:notice_id>", summary="An unpublished notice within the user's reach",
@@ -78,7 +85,8 @@ def drafts(query: PageQuery):
 def draft(notice_id: int):
     _require_drafting()
     notice = db.session.get(Notice, notice_id)
-    if notice is None or notice.published_at is not None or not scope.can_see(notice):
+    if notice is None or notice.published_at is not None or not any(
+            scope.covers(g, notice) for g in scope.grants(None, _drafting_roles())):
         raise ApiError(404, "not_found", f"No draft {notice_id} within your reach.")
     return _out(notice)
 
