@@ -11,6 +11,7 @@ once: one wins, the other gets ``Conflict``; never a double approval.
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, time, timezone
 from zoneinfo import ZoneInfo
@@ -175,6 +176,14 @@ def _due(state: str, r: Rules, since: datetime, deadline: datetime | None = None
         deadline = as_utc(deadline)
         due = deadline if due is None else min(due, deadline)
     return due
+
+
+TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a counter
+
+
+def tracking_code() -> str:
+    """A public code for following a request without signing in (status only, never personal data)."""
+    return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(8))
 
 
 def set_deadline(case: Case, days: int) -> None:

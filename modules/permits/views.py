@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -89,7 +88,7 @@ def apply():
     if permit_type is not None and request.method == "POST" and form.validate_on_submit():
         data, errors = _checked(permit_type, request.form, request.files, have=set())
         if not errors:
-            item = Permit(tracking_code=_tracking_code(), permit_type=kind, agency_code=permit_type.agency,
+            item = Permit(tracking_code=workflow.tracking_code(), permit_type=kind, agency_code=permit_type.agency,
                           applicant_id=current_user.id, applicant_name=current_user.name[:120],
                           applicant_nik=getattr(current_user, "nik", None), fee=permit_type.fee,
                           renews_id=renews.id if renews else None, files="{}", **data)
@@ -225,10 +224,6 @@ def _renewable(record_id: int | None) -> Permit:
         abort(409)
     return item
 
-
-def _tracking_code() -> str:
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a counter
-    return "".join(secrets.choice(alphabet) for _ in range(8))
 
 
 @bp.get("/<int:record_id>")

@@ -288,7 +288,7 @@ def is_self(person: Resident) -> bool:
 def file_letter(person: Resident, kind: str, letter_type, answers: dict) -> Letter:
     """Record a letter request and open its case (the caller commits); the SLA is the letter type's."""
     citizen = current_user.id if is_self(person) else None
-    letter = Letter(tracking_code=_tracking_code(), letter_type=kind, resident_id=person.id,
+    letter = Letter(tracking_code=workflow.tracking_code(), letter_type=kind, resident_id=person.id,
                     village_code=person.village_code, citizen_id=citizen,
                     fields=json.dumps(answers, ensure_ascii=False))
     db.session.add(letter)
@@ -299,10 +299,6 @@ def file_letter(person: Resident, kind: str, letter_type, answers: dict) -> Lett
     letter.case_id = case.id
     return letter
 
-
-def _tracking_code() -> str:
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a counter
-    return "".join(secrets.choice(alphabet) for _ in range(8))
 
 
 @bp.get("/letters/<int:record_id>")
