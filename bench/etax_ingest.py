@@ -28,32 +28,16 @@ import shutil
 import sys
 import tempfile
 import time
-import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+from pgschema import drop_schema, fresh_schema  # bench/pgschema.py, beside this script
 
 GOAL = 1000.0
 
 
 def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
-
-
-def fresh_schema(url: str) -> tuple[str, str]:
-    from sqlalchemy import create_engine, make_url, text
-
-    schema = "bench_" + uuid.uuid4().hex[:10]
-    with create_engine(url, isolation_level="AUTOCOMMIT").connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    return make_url(url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-        hide_password=False), schema
-
-
-def drop_schema(url: str, schema: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    with create_engine(url, isolation_level="AUTOCOMMIT").connect() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
 def sales(prefix: str, n: int, start: datetime) -> list[dict]:

@@ -33,9 +33,10 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import date
 from pathlib import Path
+
+from pgschema import drop_schema, fresh_schema  # bench/pgschema.py, beside this script
 
 P95_GOAL_MS = 100.0
 PASSWORD = "bench-password-123"
@@ -48,23 +49,6 @@ def log(msg: str) -> None:
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
-
-
-def fresh_schema(url: str) -> tuple[str, str]:
-    from sqlalchemy import create_engine, make_url, text
-
-    schema = "bench_" + uuid.uuid4().hex[:10]
-    with create_engine(url, isolation_level="AUTOCOMMIT").connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    return make_url(url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-        hide_password=False), schema
-
-
-def drop_schema(url: str, schema: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    with create_engine(url, isolation_level="AUTOCOMMIT").connect() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
 def populate(app, years: list[int], lines: int, entries: int, seed: int) -> tuple[int, int, float]:
