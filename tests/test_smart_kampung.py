@@ -4,6 +4,7 @@ desa, edits in the audit trail."""
 import csv
 import io
 import re
+import sqlite3
 import time
 from datetime import date
 from pathlib import Path
@@ -75,7 +76,7 @@ def counters_match_the_rows(app) -> dict:
     from sqlalchemy import func, select
 
     from egovkit.db import db
-    from egovkit_modules.smart_kampung.models import Family, FamilyCount, PopulationCount, Resident
+    from egovkit_modules.smart_kampung.models import Family, FamilyCount, PopulationCount, PopulationTotal, Resident
 
     with app.app_context():
         rows = {(r.village_code, r.sex, r.birth_date.year): 0 for r in db.session.query(Resident)}
@@ -84,6 +85,11 @@ def counters_match_the_rows(app) -> dict:
         counted = {(c.village_code, c.sex, c.birth_year): c.n for c in db.session.query(PopulationCount)}
         assert {k: n for k, n in counted.items() if n} == {k: n for k, n in rows.items() if n}
         assert all(n >= 0 for n in counted.values())
+        totals = {}
+        for (_, sex, year), n in counted.items():
+            totals[(sex, year)] = totals.get((sex, year), 0) + n
+        assert {(t.sex, t.birth_year): t.n for t in db.session.query(PopulationTotal) if t.n} == {
+            k: n for k, n in totals.items() if n}
         families = dict(db.session.execute(
             select(Family.village_code, func.count()).group_by(Family.village_code)).all())
         assert {c.village_code: c.n for c in db.session.query(FamilyCount) if c.n} == families
@@ -117,6 +123,38 @@ def test_dashboard_counters_follow_imports_moves_deaths_and_deletions(register, 
     assert counters_match_the_rows(register) == {(KANDANGAN, "L", 1990): 1, (SARONGAN, "P", 1990): 1}
 
 
+def test_import_in_small_statements_keeps_every_row_and_the_last_of_a_repeated_nik(register, tmp_path):
+    """SQLite gets many rows per statement, as many as its variable limit allows: with a limit of 40 (two
+    residents per statement) and batches of 7, every row still goes in once, a NIK repeated later in the
+    file ends with the later row, the counters stay exact and re-importing changes nothing."""
+    from sqlalchemy import event
+
+    from egovkit.db import db
+    from egovkit_modules.smart_kampung import importer
+    from egovkit_modules.smart_kampung.models import Resident
+
+    rows = [dict(GOOD, nik=f"35100117089{n:05d}", nama=f"Warga {n}") for n in range(2, 25)]
+    rows.append(dict(rows[3], alamat="Dusun Baru", status="PINDAH"))  # the same person, later in the file
+    write(tmp_path / "warga.csv", rows)
+
+    def small_limit(dbapi_connection, *_):
+        if hasattr(dbapi_connection, "setlimit"):  # sqlite3 only
+            dbapi_connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 40)
+
+    with register.app_context():
+        event.listen(db.engine, "checkout", small_limit)
+        first = importer.import_file(tmp_path / "warga.csv", batch_size=7)
+        again = importer.import_file(tmp_path / "warga.csv", batch_size=7)
+        moved = db.session.query(Resident).filter_by(nik=rows[3]["nik"]).one()
+        assert (moved.address, moved.status) == ("Dusun Baru", "moved")
+        assert db.session.query(Resident).count() == 23
+        event.remove(db.engine, "checkout", small_limit)
+        db.engine.dispose()
+    assert (first.rows, first.written, first.rejected) == (24, 24, 0)  # 23 inserted, one of them updated
+    assert (again.written, again.unchanged) == (2, 22)  # the repeated NIK is written back, then forth again
+    assert counters_match_the_rows(register) == {(SARONGAN, "L", 1990): 22}
+
+
 def test_the_counters_migration_counts_the_residents_already_there_and_goes_back(register, cli):
     write("warga.csv", [GOOD, dict(GOOD, nik="3510015708900003", jenis_kelamin="P", status="MATI")])
     cli("residents", "import", "warga.csv")
@@ -127,6 +165,8 @@ def test_the_counters_migration_counts_the_residents_already_there_and_goes_back
     from egovkit.db import db
 
     with register.app_context():
+        command.downgrade(dbm._config("smart_kampung"), "smart_kampung_0005")
+        assert "smart_kampung_population_total" not in inspect(db.engine).get_table_names()
         command.downgrade(dbm._config("smart_kampung"), "smart_kampung_0004")
         assert "smart_kampung_population" not in inspect(db.engine).get_table_names()
         dbm.upgrade("smart_kampung")

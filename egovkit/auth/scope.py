@@ -133,6 +133,16 @@ def condition(model, user=None, roles: frozenset[str] | None = None, permission:
     return or_(*clauses) if clauses else false()
 
 
+def reaches_all(user=None, permission: str | None = None) -> bool:
+    """Whether the user reaches the whole regency (through the roles holding ``permission``, or the
+    view's): e.g. to read a regency-wide total instead of summing every region's rows."""
+    permission = _permission(permission)
+    roles = _profile().roles_with(permission) if permission is not None else None
+    regency = _profile().regency.code
+    return any(g.everything or (g.region == regency and g.agency is None and g.owner is None)
+               for g in grants(user, roles))
+
+
 def visible(stmt, model, user=None, permission: str | None = None):
     """``stmt`` limited to what the user may see (through the roles holding ``permission``, when given)."""
     return stmt.where(condition(model, user, permission=permission))

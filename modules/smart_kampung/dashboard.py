@@ -1,8 +1,9 @@
 """The village dashboard: population by sex and age, families, letters served,
 time to serve, overdue requests; per village, district or regency, always
 within the viewer's reach. Population and families come from the counter
-tables that database triggers keep (PopulationCount, FamilyCount): a few
-thousand rows for a whole regency instead of every resident."""
+tables that database triggers keep (PopulationCount, FamilyCount, and
+PopulationTotal for a viewer who reaches the whole regency) instead of
+every resident."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -15,15 +16,18 @@ from egovkit.auth import scope
 from egovkit.db import db
 from egovkit.models import Region, as_utc, utcnow
 
-from .models import FamilyCount, Letter, PopulationCount
+from .models import FamilyCount, Letter, PopulationCount, PopulationTotal
 
 AGE_GROUPS = [(lo, lo + 4) for lo in range(0, 75, 5)] + [(75, 200)]
 
 
 def population(today_year: int) -> dict:
     """{"groups": [(label, men, women)], "men": n, "women": n} for residents alive within reach."""
-    stmt = scope.visible(select(PopulationCount.sex, PopulationCount.birth_year, func.sum(PopulationCount.n))
-                         .group_by(PopulationCount.sex, PopulationCount.birth_year), PopulationCount)
+    if scope.reaches_all():  # the regency's totals (~190 rows), not a sum over every village's
+        stmt = select(PopulationTotal.sex, PopulationTotal.birth_year, PopulationTotal.n)
+    else:
+        stmt = scope.visible(select(PopulationCount.sex, PopulationCount.birth_year, func.sum(PopulationCount.n))
+                             .group_by(PopulationCount.sex, PopulationCount.birth_year), PopulationCount)
     counts = {(lo, "L"): 0 for lo, _ in AGE_GROUPS} | {(lo, "P"): 0 for lo, _ in AGE_GROUPS}
     for sex, year, n in db.session.execute(stmt):
         age = today_year - int(year)

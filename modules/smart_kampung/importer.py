@@ -2,7 +2,10 @@
 upserted by NIK in batches, so re-importing a file changes nothing."""
 from __future__ import annotations
 
+import functools
+import itertools
 import operator
+import sqlite3
 from datetime import date, datetime
 from pathlib import Path
 from typing import Callable, NamedTuple
@@ -146,81 +149,102 @@ class Parser:
                                field="no_kk", kk=kk, village=where)
 
 
-def _insert(table):
-    dialect = db.session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-
-
 class _Upsert(NamedTuple):
-    sql: str  # in the driver's own parameter style
+    sql: str  # one row, in the driver's own parameter style
     values: Callable | None  # record -> parameter tuple, for a positional style (None: the dict itself)
-    birth_date: Callable | None  # the dialect's bind processors (e.g. date -> text on SQLite)
-    updated_at: Callable
+    rows_sql: Callable[[int], str] | None  # SQLite: the same statement with n rows in its VALUES
 
 
 _UPSERTS: dict[tuple, _Upsert] = {}
+_FAMILY_FIELDS = ("village_code", "address", "rt", "rw")
 
 
-def _resident_upsert(dialect) -> _Upsert:
-    """The residents' upsert, compiled once per dialect: insert, or update only when something differs."""
-    key = (dialect.name, dialect.driver, dialect.paramstyle, dialect.server_version_info)
-    if key not in _UPSERTS:
-        _UPSERTS[key] = _compile_upsert(dialect)
-    return _UPSERTS[key]
+def _upsert(dialect, table, key: str, compared: tuple[str, ...], stamp: str | None = None) -> _Upsert:
+    """``table``'s upsert by ``key``, compiled once per dialect: insert, or update only when a compared column
+    differs (so an unchanged row is neither written nor counted)."""
+    cache_key = (table.name, dialect.name, dialect.driver, dialect.paramstyle, dialect.server_version_info)
+    if cache_key not in _UPSERTS:
+        _UPSERTS[cache_key] = _compile_upsert(dialect, table, key, compared, stamp)
+    return _UPSERTS[cache_key]
 
 
-def _compile_upsert(dialect) -> _Upsert:
-    res = Resident.__table__
-    columns = ("nik", *_RESIDENT_FIELDS, "family_id", "updated_at")
-    compared = (*_RESIDENT_FIELDS, "family_id")
-    stmt = (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(res)
+def _compile_upsert(dialect, table, key, compared, stamp) -> _Upsert:
+    columns = (key, *compared, *([stamp] if stamp else []))
+    stmt = (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(table)
     stmt = stmt.values({c: bindparam(c) for c in columns}).on_conflict_do_update(
-        index_elements=["nik"],
-        set_={c: stmt.excluded[c] for c in (*compared, "updated_at")},
-        where=or_(*(res.c[c].is_distinct_from(stmt.excluded[c]) for c in compared)))
+        index_elements=[key],
+        set_={c: stmt.excluded[c] for c in (*compared, *([stamp] if stamp else []))},
+        where=or_(*(table.c[c].is_distinct_from(stmt.excluded[c]) for c in compared)))
     compiled = stmt.compile(dialect=dialect)
+    sql = str(compiled)
     values = operator.itemgetter(*compiled.positiontup) if compiled.positional else None
+    rows_sql = None
+    if dialect.name == "sqlite":
+        # One statement per chunk of rows instead of one per row: with triggers on the table, SQLite opens a
+        # statement journal for every execution, which cost more than the insert itself.
+        head, rest = sql.split(" VALUES ", 1)
+        group, tail = rest[:rest.index(")") + 1], rest[rest.index(")") + 1:]
+        if group.count("?") != len(columns) or "?" in tail:
+            raise RuntimeError(f"unexpected upsert for {table.name}: {sql}")
+        rows_sql = functools.lru_cache(maxsize=4)(lambda n: f"{head} VALUES {', '.join([group] * n)}{tail}")
+    return _Upsert(sql, values, rows_sql)
 
-    def processor(column):  # what SQLAlchemy itself would send for this column (e.g. datetime -> text on SQLite)
-        return res.c[column].type.dialect_impl(dialect).bind_processor(dialect)
 
-    return _Upsert(str(compiled), values, processor("birth_date"), processor("updated_at") or (lambda value: value))
+def _execute(upsert: _Upsert, params: list) -> int:
+    """Run ``upsert`` for every parameter set in the session's transaction; the rows inserted or updated."""
+    connection = db.session.connection()
+    if upsert.rows_sql is None:
+        # executemany on the driver: no per-row work in SQLAlchemy (psycopg pipelines it); both drivers add up
+        # the rows of every execution
+        return connection.exec_driver_sql(upsert.sql, params).rowcount
+    width = len(params[0]) if params else 1
+    limit = connection.connection.dbapi_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per_statement = max(1, limit // width)  # 999 variables on SQLite before 3.32, 32766 since
+    changed = 0
+    for start in range(0, len(params), per_statement):
+        chunk = params[start:start + per_statement]
+        changed += connection.exec_driver_sql(upsert.rows_sql(len(chunk)),
+                                              tuple(itertools.chain.from_iterable(chunk))).rowcount
+    return changed
 
 
 def write(records: list[dict]) -> tuple[int, int]:
     """Upsert one batch of families and residents in one transaction; (written, unchanged)."""
+    dialect = db.session.get_bind().dialect
     families = {}
     for r in records:
         if r["kk"] and r["kk"] not in families:
             families[r["kk"]] = {"kk_number": r["kk"], "village_code": r["village_code"], "address": r["address"],
                                  "rt": r["rt"], "rw": r["rw"]}
-    if families:
-        fam = Family.__table__
-        stmt = _insert(fam)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["kk_number"],
-            set_={c: stmt.excluded[c] for c in ("village_code", "address", "rt", "rw")},
-            where=or_(*(fam.c[c].is_distinct_from(stmt.excluded[c]) for c in ("village_code", "address", "rt", "rw"))))
-        db.session.execute(stmt, list(families.values()))
     ids = {}
     if families:
+        upsert = _upsert(dialect, Family.__table__, "kk_number", _FAMILY_FIELDS)
+        rows = list(families.values())
+        _execute(upsert, list(map(upsert.values, rows)) if upsert.values else rows)
         ids = {kk: id_ for kk, id_ in db.session.execute(
             select(Family.kk_number, Family.id).where(Family.kk_number.in_(families)))}
-    upsert = _resident_upsert(db.session.get_bind().dialect)
-    now = upsert.updated_at(utcnow())
-    birth_date = upsert.birth_date
+    upsert = _upsert(dialect, Resident.__table__, "nik", (*_RESIDENT_FIELDS, "family_id"), stamp="updated_at")
+    now, birth_date = _bind_processors(dialect)
+    now = now(utcnow())
     for r in records:  # the parser's records are the resident rows but for "kk", turned into family_id here
         r["family_id"] = ids.get(r.pop("kk"))
         r["updated_at"] = now
         if birth_date:
             r["birth_date"] = birth_date(r["birth_date"])
-    params = list(map(upsert.values, records)) if upsert.values else records
-    # executemany on the driver: no per-row work in SQLAlchemy. The upsert changes a row only when a compared
-    # column differs, so the rows the driver counts (inserted + updated; sqlite3 and psycopg both add up the
-    # rows of every execution) are the residents written.
-    changed = db.session.connection().exec_driver_sql(upsert.sql, params).rowcount
+    changed = _execute(upsert, list(map(upsert.values, records)) if upsert.values else records)
     db.session.commit()
     return changed, len(records) - changed
+
+
+@functools.lru_cache(maxsize=8)
+def _bind_processors(dialect) -> tuple[Callable, Callable | None]:
+    """What SQLAlchemy itself would send for updated_at and birth_date (e.g. datetime -> text on SQLite)."""
+    res = Resident.__table__
+
+    def processor(column):
+        return res.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+
+    return processor("updated_at") or (lambda value: value), processor("birth_date")
 
 
 def import_file(path: Path, only_village: str | None = None, batch_size: int = 1000, progress=None,

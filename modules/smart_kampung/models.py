@@ -65,6 +65,18 @@ class PopulationCount(db.Model):
     n: Mapped[int] = mapped_column(Integer)
 
 
+class PopulationTotal(db.Model):
+    """PopulationCount summed over the regency (sex, birth year: ~190 rows), kept by the same triggers
+    (migration smart_kampung_0006): the regency dashboard's pyramid without summing every village's rows."""
+
+    __tablename__ = "smart_kampung_population_total"
+    __table_args__ = {"sqlite_with_rowid": False}
+    __audit__ = False
+    sex: Mapped[str] = mapped_column(String(1), primary_key=True)
+    birth_year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(Integer)
+
+
 class FamilyCount(db.Model):
     """Family cards per village, kept by triggers on smart_kampung_family like PopulationCount."""
 
