@@ -38,6 +38,8 @@ class Transition:
     requires: tuple[str, ...] = ()  # fields the decision must carry, e.g. ("note",) for a rejection
     separate: bool = False  # four eyes: not by whoever moved the case into its current state
     check: str | None = None  # "pkg.mod:func(case) -> list of problems": any problem refuses the transition
+    when: str | None = None  # "pkg.mod:func(case) -> bool": the transition exists for this case only when true
+    panel: bool = True  # offered in the shared case panel; False: fired by the module's own page (with its form)
 
 
 @dataclass(frozen=True)
@@ -250,7 +252,7 @@ def allowed(case: Case, user=None) -> list[Transition]:
     for t in r.workflow.transitions:
         if t.separate and user_id is not None and user_id == last_actor:
             continue
-        if case.state in t.source and not case.closed:
+        if case.state in t.source and not case.closed and (t.when is None or import_path(t.when)(case)):
             # Only the roles the workflow (or the profile) names: an administrator does not decide cases.
             held = scope.grants(user, r.roles[t.name])
             if any(scope.covers(g, case) for g in held):
@@ -267,6 +269,8 @@ def fire(case: Case, transition: str, *, note: str | None = None, data: dict | N
         raise Invalid(f"{case.workflow} has no transition {transition!r}") from None
     if case.state not in t.source or case.closed:
         raise Conflict(f"this case is '{case.state}' now: '{transition}' is not possible any more")
+    if t.when and not import_path(t.when)(case):
+        raise Invalid(f"'{transition}' does not apply to this case")
     if t not in allowed(case, user):
         raise Forbidden(f"you may not {transition} this case")
     data = dict(data or {})

@@ -72,7 +72,9 @@ def test_a_restaurant_permit_from_application_to_verified_pdf(regency, cli):
     assert front.get(f"{url}/files/photo").data == PNG
     assert due(regency, url) is None  # the SLA runs from a complete file
     assert decide(front, url, "return", note="Foto dapur kurang jelas").status_code == 302
-    assert "Dikembalikan untuk dilengkapi" in sri.get(url).get_data(as_text=True)
+    returned = sri.get(url).get_data(as_text=True)
+    assert "Dikembalikan untuk dilengkapi" in returned and "Lengkapi permohonan" in returned
+    assert "Ajukan kembali" not in returned  # sent again from the completion page, not unchanged from the panel
     edit = f"{url}/edit"
     assert front.get(edit).status_code == 404  # only the applicant completes it
     sharper = PNG + b"sharper"
@@ -290,3 +292,73 @@ def test_templates_are_checked_with_the_profile_and_optional_fields_print_as_a_d
                               .replace("{note}", "{notes}"))
     result = cli("profile", "validate", "q.yaml", expect=None)
     assert result.exit_code != 0 and "unknown field(s) notes" in result.output
+
+
+def billboard(regency, sri):
+    url = "/izin/apply?type=reklame"
+    response = sri.post(url, content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(sri, url), "type": "reklame", "business": "Toko Sri Rejeki",
+        "address": "Jl. Ahmad Yani 5, Banyuwangi", "location": "Simpang Lima", "size_m2": "8", "kind": "Baliho",
+        "design": (io.BytesIO(PDF), "desain.pdf"), "site_photo": (io.BytesIO(PNG), "lokasi.png")})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    url = response.headers["Location"]
+    decide(staff(regency, "fo@dpmptsp.id"), url, "accept")
+    decide(staff(regency, "staf@bapenda.id"), url, "verify")
+    return url
+
+
+def pay(client, url, **override):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    today = datetime.now(ZoneInfo("Asia/Jakarta")).date()  # the regency's day, as the page counts it
+    data = {"csrf_token": csrf_token(client, url), "receipt": "BJ-2026-000123", "paid_on": today.isoformat(),
+            "amount": "250000", **override}
+    return client.post(f"{url}/payment", data=data)
+
+
+def test_a_fee_is_billed_on_approval_and_the_permit_issued_once_paid(regency, cli):
+    sri = citizen(regency)
+    url = billboard(regency, sri)
+    front, head = staff(regency, "fo@dpmptsp.id"), staff(regency, "kepala@dpmptsp.id")
+    page = head.get(url).get_data(as_text=True)
+    assert "Setujui dan terbitkan tagihan retribusi" in page and "/approve" not in page
+    assert decide(head, url, "bill").status_code == 302
+
+    item = permit_row(regency, url)
+    assert re.fullmatch(r"35109\d{11}", item.billing_code) and item.bill_due is not None
+    mine = sri.get(url).get_data(as_text=True)
+    assert "Menunggu pembayaran retribusi" in mine and item.billing_code in mine and "bank persepsi" in mine
+    assert "Catat pembayaran" not in mine and sri.get(f"{url}/pdf").status_code == 404
+    assert pay(sri, url).status_code == 302 and permit_row(regency, url).paid_on is None  # not the applicant's
+    case_id = re.search(r'formaction="/cases/(\d+)/cancel', head.get(url).get_data(as_text=True)).group(1)
+    decide(head, url, "cancel", note="Belum dibayar")  # refused: the bill is not due yet
+    assert "Menunggu pembayaran retribusi" in head.get(url).get_data(as_text=True)
+
+    wrong = pay(front, url, amount="200000")
+    assert wrong.status_code == 400 and "hanya lunas" in wrong.get_data(as_text=True)
+    assert pay(front, url, paid_on="2099-01-01").status_code == 400
+    assert permit_row(regency, url).paid_on is None
+    assert front.post(f"/cases/{case_id}/pay", data={"csrf_token": csrf_token(front, url)}).status_code == 404
+    assert pay(front, url).status_code == 302
+    page = sri.get(url).get_data(as_text=True)
+    assert "Izin terbit" in page and "BJ-2026-000123" in page
+    assert sri.get(f"{url}/pdf").data.startswith(b"%PDF")
+    assert cli("events", "list").output.count("permit.issued") == 1
+
+    # a second bill: the same receipt cannot pay it; past its due date the head cancels it
+    other = billboard(regency, sri)
+    decide(head, other, "bill")
+    assert pay(front, other).status_code == 400
+    from datetime import date, timedelta
+
+    from egovkit.db import db
+    from egovkit_modules.permits.models import Permit
+
+    with regency.app_context():
+        db.session.get(Permit, int(other.rsplit("/", 1)[1])).bill_due = date.today() - timedelta(days=2)
+        db.session.commit()
+        db.engine.dispose()
+    assert decide(head, other, "cancel", note="Tidak dibayar sampai batas waktu").status_code == 302
+    assert "Dibatalkan: retribusi tidak dibayar" in sri.get(other).get_data(as_text=True)
+    assert cli("events", "list").output.count("permit.issued") == 1

@@ -41,6 +41,9 @@ def decide(case_id: int, transition: str):
     if not form.validate_on_submit():
         abort(400)
     case = scope.get_or_404(workflow.Case, case_id)
+    wf = current_app.extensions["egovkit"].workflows.get(case.workflow)
+    if wf is None or not any(t.name == transition and t.panel for t in wf.transitions):
+        abort(404)  # unknown, or decided on the module's own page with its own form
     back = safe_next(request.form.get("next")) if request.form.get("next") else case_url(case)
     note = (request.form.get("note") or "").strip()[:2000] or None
     try:
@@ -82,8 +85,9 @@ def init_app(app) -> None:
             locale = str(get_locale())
             wf = app.extensions["egovkit"].workflows[case.workflow]
             steps = workflow.timeline(case)
+            actions = [t for t in workflow.allowed(case) if t.panel]
             return Markup(render_template("cases/_panel.html", case=case, steps=steps, wf=wf, locale=locale,
-                                          actions=workflow.allowed(case), state=state_title(case, locale)))
+                                          actions=actions, state=state_title(case, locale)))
 
         return {"case_panel": panel, "case_url": case_url, "case_state": state_title}
 

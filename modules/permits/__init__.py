@@ -1,4 +1,6 @@
 """permits: one-stop online permits (perizinan) outside OSS, verified by the technical agency."""
+from typing import Literal
+
 from pydantic import Field
 
 from egovkit.modules import DocumentType, Module, NavItem, Settings
@@ -14,6 +16,14 @@ class PermitsSettings(Settings):
                                                      "fee, SLA, validity, template. Replaces the defaults "
                                                      "(reklame, pbg_rekomendasi, sip_nakes, keramaian, restoran) "
                                                      "when given.")
+    payment_days: int = Field(14, ge=1, le=90, description="Days the applicant has to pay a permit's fee "
+                                                          "(retribusi) once it is approved and billed.")
+    payment_instructions: dict[Literal["id", "en"], str] = Field(
+        default_factory=lambda: {"id": "Bayar di bank persepsi atau kantor pos dengan kode bayar ini, lalu tunjukkan "
+                                       "bukti bayarnya ke loket DPMPTSP.",
+                                 "en": "Pay at a collecting bank or post office with this billing code, then show "
+                                       "the receipt at the DPMPTSP counter."},
+        description="Where and how to pay a fee, shown with the billing code: {id: ..., en: ...}.")
     renew_days: int = Field(60, ge=0, le=365, description="Days before expiry from which the holder may apply "
                                                          "to renew a permit.")
 
@@ -30,7 +40,7 @@ class PermitsSettings(Settings):
 
 MODULE = Module(
     name="permits",
-    version="0.1.0",
+    version="0.2.0",
     title={"id": "Perizinan", "en": "Permits"},
     description={"id": "Perizinan daring satu pintu: permohonan, verifikasi teknis OPD, izin ber-QR.",
                  "en": "One-stop online permits: application, technical verification, permit with a QR code."},

@@ -31,7 +31,11 @@ class PermitOut(BaseModel):
     address: str
     fields: dict[str, str]
     fee: int = Field(description="Retribusi in Rupiah.")
-    state: str = Field(description="submitted, returned, complete, verified, issued or rejected.")
+    billing_code: str | None = Field(description="The fee's billing code (kode bayar), once approved.")
+    bill_due: date | None = Field(description="Last day to pay the fee.")
+    paid_on: date | None
+    state: str = Field(description="submitted, returned, complete, verified, not_recommended, billed, issued, "
+                                   "rejected or cancelled.")
     due_at: UtcDateTime | None
     issued_on: date | None
     valid_until: date | None
@@ -51,7 +55,8 @@ def _out(item: Permit) -> PermitOut:
     case = db.session.get(workflow.Case, item.case_id)
     return PermitOut(id=item.id, tracking_code=item.tracking_code, permit_type=item.permit_type,
                      agency_code=item.agency_code, applicant_name=item.applicant_name, business=item.business,
-                     address=item.address, fields=json.loads(item.fields), fee=item.fee, state=case.state,
+                     address=item.address, fields=json.loads(item.fields), fee=item.fee,
+                     billing_code=item.billing_code, bill_due=item.bill_due, paid_on=item.paid_on, state=case.state,
                      due_at=case.due_at if not case.closed else None, issued_on=item.issued_on,
                      valid_until=item.valid_until, ended=item.ended)
 

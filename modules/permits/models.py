@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from egovkit.auth.scope import Scope
@@ -17,6 +17,7 @@ class Permit(db.Model):
 
     __tablename__ = "permits_permit"
     __scope__ = Scope(agency="agency_code", owner="applicant_id")
+    __table_args__ = (Index("ux_permits_permit_billing_code", "billing_code", unique=True),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tracking_code: Mapped[str] = mapped_column(String(12), unique=True)  # public: status only
     permit_type: Mapped[str] = mapped_column(String(40), index=True)
@@ -30,6 +31,11 @@ class Permit(db.Model):
     fields: Mapped[str] = mapped_column(Text, default="{}")  # JSON: answers to the type's fields
     files: Mapped[str] = mapped_column(Text, default="{}")  # JSON: requirement name -> stored upload name
     fee: Mapped[int] = mapped_column(BigInteger, default=0)
+    billing_code: Mapped[str | None] = mapped_column(String(20))  # the fee's bill (kode bayar), once approved
+    bill_due: Mapped[date | None] = mapped_column(Date)
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    paid_amount: Mapped[int | None] = mapped_column(BigInteger)
+    payment_ref: Mapped[str | None] = mapped_column(String(60))  # the bank's or cashier's receipt number
     case_id: Mapped[int | None] = mapped_column(ForeignKey("core_case.id"))
     issued_on: Mapped[date | None] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date)

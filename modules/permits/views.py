@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime, timedelta
+import secrets
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select, update
@@ -16,7 +18,9 @@ from sqlalchemy import or_, select, update
 from egovkit import audit, documents, events, formfields, uploads, workflow
 from egovkit.auth import scope
 from egovkit.db import db
+from egovkit.models import as_utc
 from egovkit.web.forms import Form
+from egovkit.web.views import rupiah
 
 from .models import Permit
 
@@ -229,15 +233,89 @@ def _renewable(record_id: int | None) -> Permit:
 @bp.get("/<int:record_id>")
 @login_required
 def permit(record_id: int):
-    item = _get(record_id)
+    return _page(_get(record_id))
+
+
+def _page(item: Permit, payment_errors: dict | None = None, status: int = 200):
     case = db.session.get(workflow.Case, item.case_id)
     opens = renewal_opens(item) if case.state == "issued" else None
     can_renew = (opens is not None and item.applicant_id == current_user.id and opens <= _today() <= item.valid_until
                  and not _renewal_pending(item))
+    locale = "en" if str(get_locale() or "id").startswith("en") else "id"
+    instructions = _settings().payment_instructions
     return render_template("permits/permit.html", permit=item, case=case, permit_type=_type_or_name(item),
                            answers=json.loads(item.fields), files=json.loads(item.files), doc=_document(item),
                            can_revoke=case.state == "issued" and not item.ended and _can_revoke(),
-                           can_renew=can_renew, opens=opens, form=Form())
+                           can_renew=can_renew, opens=opens, form=Form(), can_pay=_can_pay(case),
+                           payment_fields=PAYMENT_FIELDS, payment_errors=payment_errors or {},
+                           payment_values=request.form if payment_errors else {"amount": item.fee},
+                           instructions=instructions.get(locale) or instructions.get("id", "")), status
+
+
+PAYMENT_FIELDS = [formfields.field("receipt", "Nomor bukti bayar", "Receipt number"),
+                  formfields.field("paid_on", "Tanggal bayar", "Date paid", "date"),
+                  formfields.field("amount", "Jumlah dibayar (Rp)", "Amount paid (Rp)", "number")]
+
+
+def _can_pay(case) -> bool:
+    return case.state == "billed" and any(t.name == "pay" for t in workflow.allowed(case))
+
+
+@bp.post("/<int:record_id>/payment")
+@login_required
+def payment(record_id: int):
+    """The front office records the fee's payment (the bank's or cashier's receipt); the permit is issued."""
+    item = _get(record_id)
+    case = db.session.get(workflow.Case, item.case_id)
+    form = Form()
+    if not form.validate_on_submit():
+        abort(400)
+    if not _can_pay(case):
+        flash(_("Not done: %(reason)s", reason=_("this application is not awaiting a payment you may record.")),
+              "error")
+        return redirect(url_for(".permit", record_id=item.id))
+    answers, errors = formfields.check(PAYMENT_FIELDS, request.form)
+    if not errors:
+        errors = _payment_problems(item, case, answers)
+    if errors:
+        return _page(item, payment_errors=errors, status=400)
+    item.payment_ref, item.paid_on, item.paid_amount = (answers["receipt"], date.fromisoformat(answers["paid_on"]),
+                                                        int(answers["amount"]))
+    try:
+        workflow.fire(case, "pay", data={"receipt": item.payment_ref, "paid_on": answers["paid_on"],
+                                         "amount": item.paid_amount})
+    except workflow.Forbidden:
+        db.session.rollback()
+        abort(403)
+    except workflow.WorkflowError as exc:
+        db.session.rollback()
+        flash(_("Not done: %(reason)s", reason=str(exc)), "error")
+        return redirect(url_for(".permit", record_id=item.id))
+    db.session.commit()
+    from egovkit.web.cache import invalidate
+
+    invalidate()
+    flash(_("Payment recorded: the permit is issued."), "success")
+    return redirect(url_for(".permit", record_id=item.id))
+
+
+def _payment_problems(item: Permit, case, answers: dict) -> dict:
+    errors = {}
+    if len(answers["receipt"]) > 60:
+        errors["receipt"] = _("Field cannot be longer than %(max)d characters.", max=60)
+    elif db.session.scalar(select(Permit.tracking_code).where(Permit.payment_ref == answers["receipt"])):
+        errors["receipt"] = _("This receipt number is already recorded for another permit.")
+    if int(answers["amount"]) != item.fee:
+        errors["amount"] = _("The bill is %(fee)s: a payment clears it only in full.", fee=rupiah(item.fee))
+    paid_on = date.fromisoformat(answers["paid_on"])
+    zone = ZoneInfo(current_app.extensions["egovkit"].profile.timezone)
+    billed_on = as_utc(case.state_since).astimezone(zone).date()
+    if paid_on > _today():
+        errors["paid_on"] = _("A payment cannot be dated in the future.")
+    elif paid_on < billed_on:
+        errors["paid_on"] = _("The bill was made on %(day)s: a payment cannot be earlier.",
+                              day=format_date(billed_on, "long"))
+    return errors
 
 
 def _type_or_name(item: Permit):
@@ -367,9 +445,55 @@ def approvable(case) -> list[str]:
     return found
 
 
+def _permit_of(case) -> Permit:
+    return db.session.get(Permit, int(case.record_id))
+
+
+def free(case) -> bool:
+    """Workflow condition: a permit without a fee is issued on approval."""
+    return not _permit_of(case).fee
+
+
+def has_fee(case) -> bool:
+    """Workflow condition: a permit with a fee is approved into a bill, and issued once it is paid."""
+    return bool(_permit_of(case).fee)
+
+
+def _billing_code() -> str:
+    """16 digits for the bank: regency, 9 (a permit fee; etax's codes carry the year there), year and month,
+    7 random digits."""
+    regency = current_app.extensions["egovkit"].profile.regency.code.replace(".", "")
+    today = _today()
+    while True:
+        code = f"{regency}9{today:%y%m}" + "".join(secrets.choice("0123456789") for _ in range(7))
+        if db.session.scalar(select(Permit.id).where(Permit.billing_code == code)) is None:
+            return code
+
+
+def on_billed(case, step) -> None:
+    """The fee's bill: a billing code and a due date. The office's SLA ends here (it has decided); the case
+    waits at the front office, due when the bill is."""
+    item = _permit_of(case)
+    item.billing_code = _billing_code()
+    item.bill_due = _today() + timedelta(days=_settings().payment_days)
+    case.agency_code = _settings().front_office
+    case.deadline = None
+    zone = ZoneInfo(current_app.extensions["egovkit"].profile.timezone)
+    case.due_at = datetime.combine(item.bill_due, time(23, 59, 59), zone).astimezone(timezone.utc)
+
+
+def unpaid_past_due(case) -> list[str]:
+    """Workflow check before cancelling a bill: only once its due date has passed."""
+    item = _permit_of(case)
+    if item.bill_due is not None and _today() <= item.bill_due:
+        return [_("The fee can be paid until %(day)s: the bill cannot be cancelled before.",
+                  day=format_date(item.bill_due, "long"))]
+    return []
+
+
 def on_issued(case, step) -> None:
     """Number, render and sign the permit PDF; publish permit.issued for other agencies (etax)."""
-    item = db.session.get(Permit, int(case.record_id))
+    item = _permit_of(case)
     kind = _types().get(item.permit_type)
     if kind is None:
         raise workflow.Invalid(_("The profile no longer declares the permit type %(name)s.", name=item.permit_type))
@@ -393,10 +517,23 @@ def on_issued(case, step) -> None:
                     code=kind.code, facts=[("Jenis izin", kind.title["id"]), ("Pemegang", item.applicant_name),
                                            ("Usaha/kegiatan", item.business),
                                            ("Berlaku sampai", values["valid_until"] if item.valid_until else "-"),
-                                           ("Disetujui oleh", step.actor)])
+                                           *([("Retribusi", f"Rp {item.paid_amount:,}".replace(",", ".")
+                                               + f", lunas {item.paid_on:%d-%m-%Y} ({item.payment_ref})")]
+                                             if item.paid_on else []),
+                                           ("Disetujui oleh", _approver(case, step))])
     events.publish("permit.issued", permit=item.id, permit_type=item.permit_type, tax_object=kind.tax_object,
                    nik=item.applicant_nik, holder=item.applicant_name, business=item.business, address=item.address,
                    valid_until=item.valid_until.isoformat() if item.valid_until else None, renews=item.renews_id)
+
+
+def _approver(case, step) -> str:
+    """Who approved: this step's actor, or (a fee paid after approval) the actor of the approval itself."""
+    if step.transition != "pay":
+        return step.actor
+    approval = db.session.scalars(select(workflow.Step).where(workflow.Step.case_id == case.id,
+                                                              workflow.Step.transition == "bill")
+                                  .order_by(workflow.Step.id.desc()).limit(1)).first()
+    return approval.actor if approval else step.actor
 
 
 def _clamp(year: int, month: int, day: int) -> date:

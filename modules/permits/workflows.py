@@ -2,7 +2,9 @@
 the applicant to complete), the verifying agency recommends or advises against
 it, the head of the one-stop office decides. The case sits in one agency's queue
 at a time; nobody decides on their own application; the SLA runs from the day
-the file is complete."""
+the file is complete. A permit with a fee (retribusi) is approved into a bill
+with a billing code and issued once the front office records the payment; a
+bill left unpaid past its due date may be cancelled."""
 from egovkit.workflow import Transition, Workflow
 
 HOOKS = "egovkit_modules.permits.views"
@@ -17,17 +19,19 @@ APPLICATION = Workflow(
         "verified": {"id": "Menunggu keputusan", "en": "Awaiting decision"},
         "not_recommended": {"id": "Menunggu keputusan (tidak direkomendasikan)",
                             "en": "Awaiting decision (not recommended)"},
+        "billed": {"id": "Menunggu pembayaran retribusi", "en": "Awaiting payment of the fee"},
         "issued": {"id": "Izin terbit", "en": "Issued"},
         "rejected": {"id": "Ditolak", "en": "Rejected"},
+        "cancelled": {"id": "Dibatalkan: retribusi tidak dibayar", "en": "Cancelled: fee not paid"},
     },
     initial="submitted",
-    final=("issued", "rejected"),
+    final=("issued", "rejected", "cancelled"),
     transitions=(
         Transition("accept", ("submitted",), "complete", roles=("opd_staff",), check=NOT_OWN,
                    title={"id": "Berkas lengkap", "en": "Complete"}),
         Transition("return", ("submitted",), "returned", roles=("opd_staff",), requires=("note",), check=NOT_OWN,
                    title={"id": "Kembalikan untuk dilengkapi", "en": "Return for completion"}),
-        Transition("resubmit", ("returned",), "submitted", roles=("citizen",),
+        Transition("resubmit", ("returned",), "submitted", roles=("citizen",), panel=False,  # by the edit page
                    title={"id": "Ajukan kembali", "en": "Submit again"}),
         Transition("verify", ("complete",), "verified", roles=("opd_staff", "opd_head"), separate=True,
                    check=NOT_OWN, title={"id": "Rekomendasikan: memenuhi syarat teknis",
@@ -35,15 +39,24 @@ APPLICATION = Workflow(
         Transition("object", ("complete",), "not_recommended", roles=("opd_staff", "opd_head"), separate=True,
                    requires=("note",), check=NOT_OWN,
                    title={"id": "Tidak direkomendasikan", "en": "Do not recommend"}),
-        Transition("approve", ("verified",), "issued", roles=("opd_head",), separate=True,
+        Transition("approve", ("verified",), "issued", roles=("opd_head",), separate=True, when=f"{HOOKS}:free",
                    check=f"{HOOKS}:approvable", title={"id": "Setujui dan terbitkan izin", "en": "Approve and issue"}),
+        Transition("bill", ("verified",), "billed", roles=("opd_head",), separate=True, when=f"{HOOKS}:has_fee",
+                   check=f"{HOOKS}:approvable", title={"id": "Setujui dan terbitkan tagihan retribusi",
+                                                       "en": "Approve and bill the fee"}),
+        Transition("pay", ("billed",), "issued", roles=("opd_staff",), requires=("receipt",), check=NOT_OWN,
+                   panel=False,  # the permit page's payment form: receipt, date and amount
+                   title={"id": "Retribusi dibayar: terbitkan izin", "en": "Fee paid: issue the permit"}),
+        Transition("cancel", ("billed",), "cancelled", roles=("opd_head",), requires=("note",),
+                   check=f"{HOOKS}:unpaid_past_due",
+                   title={"id": "Batalkan: retribusi tidak dibayar", "en": "Cancel: fee not paid"}),
         Transition("refuse", ("verified", "not_recommended"), "rejected", roles=("opd_head",), requires=("note",),
                    check=NOT_OWN, title={"id": "Tolak", "en": "Refuse"}),
     ),
     sla={"submitted": 1, "verified": 1, "not_recommended": 1},  # the whole case: the type's sla_days
     on_enter={"submitted": f"{HOOKS}:to_front_office", "complete": f"{HOOKS}:to_agency",
               "verified": f"{HOOKS}:to_front_office", "not_recommended": f"{HOOKS}:to_front_office",
-              "issued": f"{HOOKS}:on_issued"},
+              "billed": f"{HOOKS}:on_billed", "issued": f"{HOOKS}:on_issued"},
     view="permits.permit",
 )
 
