@@ -20,6 +20,21 @@ PG_URL = os.environ.get("EGOVKIT_TEST_DATABASE_URL")
 ADMIN_PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing():
+    """Argon2id with its cheapest parameters in tests: the real cost (~0.2 s a hash or login, on purpose)
+    was a third of the suite's time. test_auth checks the real parameters separately."""
+    from argon2 import PasswordHasher, profiles
+
+    from egovkit.auth import passwords
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_hasher", PasswordHasher.from_parameters(profiles.CHEAPEST))
+        passwords._dummy.cache_clear()
+        yield
+    passwords._dummy.cache_clear()
+
+
 @pytest.fixture
 def database_url():
     """None for SQLite in the instance folder; a URL of a fresh PostgreSQL schema otherwise."""

@@ -134,3 +134,17 @@ def test_profile_can_add_roles_and_grant_permissions():
     assert "lurah" in prof.roles and "camat" in prof.roles
     assert prof.roles_with("announcements.publish") == {"admin", "lurah"}
     assert profiles.load(profiles.find("banyuwangi")).roles_with("announcements.publish") == {"admin"}
+
+
+def test_passwords_are_hashed_with_argon2id_at_its_recommended_cost(monkeypatch):
+    """The suite hashes with the cheapest parameters (conftest); the kit itself uses RFC 9106's
+    low-memory profile: 64 MiB, 3 passes, 4 lanes."""
+    from argon2 import PasswordHasher
+
+    from egovkit.auth import passwords
+
+    monkeypatch.setattr(passwords, "_hasher", passwords.PasswordHasher())
+    stored = passwords.hash_password("sandi-kuat-sekali")
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert passwords.verify(stored, "sandi-kuat-sekali") and not passwords.verify(stored, "sandi-salah-sekali")
+    assert PasswordHasher().check_needs_rehash(stored) is False
