@@ -44,7 +44,9 @@ class EgovkitGroup(click.Group):
     """Own commands first; then the instance app's commands (``db``, module commands)."""
 
     def _app_cli(self, ctx):
-        info = ctx.ensure_object(ScriptInfo)
+        info = ctx.obj if isinstance(ctx.obj, ScriptInfo) and ctx.obj.create_app else None
+        if info is None:  # --help is eager: it can run before --instance has set the app up
+            info = ctx.obj = _script_info(os.environ.get("EGOVKIT_INSTANCE"))
         if not Instance.at(info.data.get("instance")).exists():
             return None
         try:
@@ -96,7 +98,7 @@ def _set_instance(ctx, _param, value):
 
 @click.group(cls=EgovkitGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--instance", "instance", envvar="EGOVKIT_INSTANCE", metavar="DIR", callback=_set_instance,
-              expose_value=False, help="Instance folder (default ./instance, or $EGOVKIT_INSTANCE).")
+              expose_value=False, is_eager=True, help="Instance folder (default ./instance, or $EGOVKIT_INSTANCE).")
 @click.version_option(__version__, prog_name="egovkit")
 def main():
     """egovkit: e-government in a box for Indonesian regencies and cities."""

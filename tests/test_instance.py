@@ -1,6 +1,7 @@
 """init / upgrade / serve through the egovkit command: real databases, no mocks
 except where a failure has to be provoked."""
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,20 @@ def test_init_banyuwangi_loads_the_real_regions_agencies_and_admin(make_instance
     assert {"core_region", "announcements_notice", "alembic_version_announcements"} <= tables(path)
     assert (path / "profile.yaml").read_text() == (Path(__file__).parent.parent / "profiles/banyuwangi.yaml").read_text()
     assert oct((path / "secret_key").stat().st_mode & 0o777) == "0o600"
+
+
+def test_help_lists_the_instance_and_module_commands(cli, monkeypatch):
+    """`egovkit --help` in an instance's parent folder, or with --instance, shows what the instance adds."""
+    cli("init", "--profile", "banyuwangi")
+    monkeypatch.setattr(sys, "argv", ["egovkit", "--help"])
+    for args in (["--help"], ["--instance", "instance", "--help"]):
+        listed = cli(*args).output
+        assert all(f"  {name} " in listed for name in ("residents", "permits", "etax", "users", "db")), listed
+        assert "unavailable" not in listed
+    Path("elsewhere").mkdir()
+    monkeypatch.chdir("elsewhere")
+    listed = cli("--help").output  # no instance here: the kit's own commands only
+    assert "  init " in listed and "  residents " not in listed
 
 
 def test_admin_password_is_printed_once_when_not_given(cli, monkeypatch):
