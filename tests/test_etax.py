@@ -3,8 +3,9 @@ arrives); the taxpayer declares a month, the tapping box shows more turnover tha
 flagged, and the payment clears the bill. Devices with bad tokens or bad sales store nothing; an illegal
 rate is a profile error; a permit issued while etax is off reaches etax when it is switched on."""
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -47,8 +48,13 @@ def issue_restaurant_permit(app):
     return sri
 
 
+def today() -> date:
+    """The regency's day (WIB), as etax counts months: the host's UTC date differs from 17:00 UTC on."""
+    return datetime.now(ZoneInfo("Asia/Jakarta")).date()
+
+
 def last_month() -> str:
-    return (date.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    return (today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
 
 
 def counts(app) -> dict:
@@ -128,7 +134,7 @@ def test_from_permit_to_declaration_monitoring_flag_and_payment(regency, cli):
     again = sri.post(f"{url}/declare", data={"csrf_token": csrf_token(sri, url), "period": month,
                                              "turnover": "9000000"}, follow_redirects=True)
     assert "sudah dilaporkan" in again.get_data(as_text=True)
-    this_month = date.today().strftime("%Y-%m")
+    this_month = today().strftime("%Y-%m")
     early = sri.post(f"{url}/declare", data={"csrf_token": csrf_token(sri, url), "period": this_month,
                                              "turnover": "1"}, follow_redirects=True)
     assert "belum berakhir" in early.get_data(as_text=True)
@@ -168,18 +174,19 @@ def test_from_permit_to_declaration_monitoring_flag_and_payment(regency, cli):
     # payment: the holder cannot record it; a wrong amount is refused; the full amount clears the bill
     bill = item["id"]
     due = date.fromisoformat(item["due_date"])
-    paid_on = min(date.today(), due).isoformat()  # on or before the due date: no late interest
+    paid_on = today().isoformat()  # the day the bill was made, or later: never before it
+    whole = 1_000_000 + (10_000 if today() > due else 0)  # 1% interest once past the due date (10th)
     pay_url = f"/pajak/bills/{bill}/pay"
     form = {"csrf_token": csrf_token(bapenda, url), "paid_on": paid_on, "reference": "BJB-0001"}
     assert sri.post(pay_url, data={**form, "csrf_token": csrf_token(sri, url), "amount": "1000000"}).status_code == 403
     short = bapenda.post(pay_url, data={**form, "amount": "999.999"}, follow_redirects=True)
     assert "harus melunasinya" in short.get_data(as_text=True)
-    done = bapenda.post(pay_url, data={**form, "amount": "1.000.000"}, follow_redirects=True)
+    done = bapenda.post(pay_url, data={**form, "amount": f"{whole:,}".replace(",", ".")}, follow_redirects=True)
     assert "tagihan lunas" in done.get_data(as_text=True)
-    twice = bapenda.post(pay_url, data={**form, "amount": "1000000"}, follow_redirects=True)
+    twice = bapenda.post(pay_url, data={**form, "amount": str(whole)}, follow_redirects=True)
     assert "sudah dibayar" in twice.get_data(as_text=True)
     paid = api.get(f"/api/v1/etax/declarations?period={month}", headers=bearer(secret_read)).json["items"][0]
-    assert (paid["paid_at"], paid["paid_amount"]) == (paid_on, 1_000_000)
+    assert (paid["paid_at"], paid["paid_amount"]) == (paid_on, whole)
     figures = api.get(f"/api/v1/etax/dashboard?period={month}", headers=bearer(secret_read)).json
     assert {t["tax_type"]: t["paid"] for t in figures["types"]}["restoran"] == 1_000_000
     decisions = cli("audit", "list", "--module", "etax", "--limit", "50").output
@@ -219,7 +226,7 @@ def test_bad_device_tokens_and_bad_sales_store_nothing(regency, cli):
              {"receipt": "A-3", "amount": -5, "at": f"{month}-02T19:32:00+07:00"}]
     refused = api.post(f"{url}/batch", json={"transactions": batch}, headers={DEVICE: secret})
     assert refused.status_code == 422 and "transactions.2.amount" in refused.json["error"]["fields"]
-    future = (date.today() + timedelta(days=2)).isoformat()
+    future = (today() + timedelta(days=2)).isoformat()
     batch[2] = {"receipt": "A-3", "amount": 5, "at": f"{future}T10:00:00+07:00"}
     refused = api.post(f"{url}/batch", json={"transactions": batch}, headers={DEVICE: secret})
     assert refused.status_code == 422 and list(refused.json["error"]["fields"]) == ["transactions.2.at"]
@@ -231,6 +238,9 @@ def test_bad_device_tokens_and_bad_sales_store_nothing(regency, cli):
     assert extra.status_code == 422 and "tip" in extra.json["error"]["fields"]
     no_time = api.post(url, json={"receipt": "A-9", "amount": 1}, headers={DEVICE: secret})
     assert no_time.status_code == 422 and "at" in no_time.json["error"]["fields"]
+    for at in (f"{month}-02T19:30:00", "0001-01-01T00:00:00+07:00"):  # no UTC offset; not a real time of sale
+        wrong_time = api.post(url, json={**good, "at": at}, headers={DEVICE: secret})
+        assert wrong_time.status_code == 422 and "at" in wrong_time.json["error"]["fields"], at
     assert api.post(url, data="not json", headers={DEVICE: secret}).status_code == 400
     assert counts(regency)["Transaction"] == 0
 
@@ -319,3 +329,86 @@ def test_special_entertainment_is_taxed_at_its_own_rate_once_the_head_reclassifi
     item = regency.test_client().get(f"/api/v1/etax/declarations?object={karaoke}",
                                      headers=bearer(secret_read)).json["items"][0]
     assert (item["tax_type"], item["rate_percent"], item["tax_due"]) == ("hiburan_khusus", 40.0, 400_000)
+
+
+def test_reclassifying_keeps_past_months_under_the_type_they_were_declared_as(regency, cli):
+    cli("users", "create", "--email", "kepala@bapenda.id", "--name", "kepala", "--role", "opd_head", "--agency",
+        "bapenda", "--password-stdin", input=PASSWORD + "\n")
+    with regency.app_context():
+        from egovkit import events
+        from egovkit.db import db
+
+        events.publish("permit.issued", permit=901, permit_type="test", tax_object="hiburan", nik="3510010101850002",
+                       holder="Budi Santoso", business="Karaoke Bintang", address="Jl. Ahmad Yani 5", valid_until=None)
+        db.session.commit()
+        events.deliver_pending()
+    officer, head = staff(regency, "staf@bapenda.id"), staff(regency, "kepala@bapenda.id")
+    obj = object_id(regency)
+    url = f"/pajak/objects/{obj}"
+    officer.post(f"{url}/declare", data={"csrf_token": csrf_token(officer, url), "period": last_month(),
+                                         "turnover": "1000000"})
+    head.post(f"{url}/type", data={"csrf_token": csrf_token(head, url), "tax_type": "hiburan_khusus"})
+    secret_read = token(cli, "staf@bapenda.id", "etax:read")
+    api = regency.test_client()
+    item = api.get(f"/api/v1/etax/declarations?object={obj}", headers=bearer(secret_read)).json["items"][0]
+    assert (item["tax_type"], item["rate_percent"], item["tax_due"]) == ("hiburan", 10.0, 100_000)
+    types = api.get(f"/api/v1/etax/dashboard?period={last_month()}", headers=bearer(secret_read)).json["types"]
+    billed = {t["tax_type"]: t["billed"] for t in types}
+    assert billed["hiburan"] == 100_000 and billed["hiburan_khusus"] == 0
+
+
+def test_a_renewed_permit_keeps_its_tax_object_and_counts_once(regency, cli):
+    from egovkit import events
+    from egovkit.db import db
+    from egovkit_modules.etax.models import TaxObject
+
+    with regency.app_context():
+        for permit, renews in ((901, None), (950, 901), (950, 901)):  # the renewal delivered twice
+            events.publish("permit.issued", permit=permit, permit_type="restoran", tax_object="restoran",
+                           nik="3510010101850002", holder="Budi Santoso", business="Depot Rawon",
+                           address="Jl. Ahmad Yani 5", valid_until=None, renews=renews)
+            db.session.commit()
+            events.deliver_pending()
+        assert [o.permit_id for o in db.session.query(TaxObject)] == [950]
+        db.engine.dispose()
+    secret = bearer(token(cli, "staf@bapenda.id", "etax:read"))
+    dash = regency.test_client().get(f"/api/v1/etax/dashboard?period={last_month()}", headers=secret).json
+    assert dash["objects"] == 0  # registered after that month and not declared for it: not expected to
+    officer = staff(regency, "staf@bapenda.id")
+    url = f"/pajak/objects/{object_id(regency)}"
+    officer.post(f"{url}/declare", data={"csrf_token": csrf_token(officer, url), "period": last_month(),
+                                         "turnover": "1000000"})
+    dash = regency.test_client().get(f"/api/v1/etax/dashboard?period={last_month()}", headers=secret).json
+    assert (dash["objects"], dash["declared"], dash["compliance"]) == (1, 1, 1.0)  # one business, not two
+
+
+def test_bad_amounts_and_a_payment_before_its_bill_are_refused(regency):
+    from egovkit import events
+    from egovkit.db import db
+    from egovkit_modules.etax.models import Declaration
+
+    with regency.app_context():
+        events.publish("permit.issued", permit=901, permit_type="restoran", tax_object="restoran",
+                       nik="3510010101850002", holder="Budi Santoso", business="Depot Rawon",
+                       address="Jl. Ahmad Yani 5", valid_until=None)
+        db.session.commit()
+        events.deliver_pending()
+    officer = staff(regency, "staf@bapenda.id")
+    url = f"/pajak/objects/{object_id(regency)}"
+    huge = officer.post(f"{url}/declare", data={"csrf_token": csrf_token(officer, url), "period": last_month(),
+                                                "turnover": "9" * 5000})
+    assert huge.status_code in (303, 400)  # refused with a message, not a server error
+    assert counts(regency)["Declaration"] == 0
+    old = f"{today().year - 2}-12"  # declared today, two years late
+    officer.post(f"{url}/declare", data={"csrf_token": csrf_token(officer, url), "period": old, "turnover": "1000000"})
+    with regency.app_context():
+        bill = db.session.query(Declaration).one()
+        bill_id, due = bill.id, bill.due_date
+        db.engine.dispose()
+    page = officer.post(f"/pajak/bills/{bill_id}/pay", follow_redirects=True, data={
+        "csrf_token": csrf_token(officer, url), "paid_on": due.isoformat(), "reference": "BJB-0002",
+        "amount": "100000"}).get_data(as_text=True)
+    assert "tidak boleh lebih awal" in page or "cannot be earlier" in page
+    with regency.app_context():
+        assert db.session.query(Declaration).one().paid_at is None
+        db.engine.dispose()

@@ -64,7 +64,7 @@ class EtaxSettings(Settings):
 
 MODULE = Module(
     name="etax",
-    version="0.1.0",
+    version="0.2.0",
     title={"id": "Pajak Daerah", "en": "Local taxes"},
     description={"id": "Wajib pajak, SPTPD bulanan, kode billing, pembayaran dan pemantauan omzet (tapping box).",
                  "en": "Taxpayers, monthly self-assessment (SPTPD), billing codes, payments and turnover "

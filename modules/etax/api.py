@@ -2,20 +2,20 @@
 never a user's bearer token), and the revenue agency reads declarations and dashboard figures."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 from flask import g, request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from egovkit.api import ApiBlueprint, ApiError, Page, UtcDateTime
+from egovkit.api import ApiBlueprint, ApiError, Page
 from egovkit.auth import scope
 from egovkit.db import db
 
 from . import service
 from . import dashboard as figures
-from .models import Declaration, TaxObject
+from .models import Declaration
 
 api = ApiBlueprint("etax_api", __name__, url_prefix="/api/v1/etax", tag="etax")
 DEVICE_HEADER = "X-Device-Token"
@@ -27,7 +27,16 @@ class SaleIn(BaseModel):
     receipt: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._/:#-]+$",
                          description="The receipt number, unique per device; sending it again is harmless.")
     amount: int = Field(ge=1, le=10**12, description="Rupiah, the sale's total before tax.")
-    at: UtcDateTime = Field(description="When the sale was made, with its UTC offset.")
+    at: AwareDatetime = Field(description="When the sale was made, with its UTC offset, e.g. "
+                                          "2026-10-31T23:30:00+07:00 (a time without one is refused: the month "
+                                          "it counts in depends on it).")
+
+    @field_validator("at")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        if value.year < 2000:  # also keeps the conversion to UTC from overflowing
+            raise ValueError("not a plausible time of sale (before 2000)")
+        return value.astimezone(timezone.utc)
 
 
 class BatchIn(BaseModel):
@@ -154,10 +163,8 @@ def declarations(query: DeclarationQuery):
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     rows = db.session.scalars(stmt.order_by(Declaration.period.desc(), Declaration.id)
                               .offset((query.page - 1) * query.per_page).limit(query.per_page)).all()
-    kinds = dict(db.session.execute(select(TaxObject.id, TaxObject.tax_type).where(
-        TaxObject.id.in_({d.object_id for d in rows}))).all()) if rows else {}
     taps = service.tapped({d.object_id for d in rows}, {d.period for d in rows}) if rows else {}
-    items = [DeclarationOut(id=d.id, object_id=d.object_id, tax_type=kinds[d.object_id], period=d.period,
+    items = [DeclarationOut(id=d.id, object_id=d.object_id, tax_type=d.tax_type, period=d.period,
                             turnover=d.turnover, rate_percent=d.rate_bp / 100, tax_due=d.tax_due,
                             billing_code=d.billing_code, due_date=d.due_date, paid_at=d.paid_at,
                             paid_amount=d.paid_amount, tapped=taps.get((d.object_id, d.period), 0),

@@ -4,8 +4,9 @@ viewer's reach."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 
 from egovkit.auth import scope
 from egovkit.db import db
@@ -63,15 +64,20 @@ def summary(period: str, user=None) -> Summary:
     year = period[:4]
     reach = scope.condition(TaxObject, user, permission=PERMISSION)
     rows = db.session.execute(
-        select(TaxObject.tax_type, func.coalesce(func.sum(Declaration.tax_due), 0),
+        select(Declaration.tax_type, func.coalesce(func.sum(Declaration.tax_due), 0),
                func.coalesce(func.sum(case((Declaration.paid_at.is_not(None), Declaration.tax_due), else_=0)), 0))
-        .join(Declaration, Declaration.object_id == TaxObject.id)
+        .select_from(TaxObject).join(Declaration, Declaration.object_id == TaxObject.id)
         .where(reach, Declaration.period >= f"{year}-01", Declaration.period <= f"{year}-12")
-        .group_by(TaxObject.tax_type)).all()
+        .group_by(Declaration.tax_type)).all()
     by_type = {t: (int(b), int(p)) for t, b, p in rows}
     types = [TypeFigure(t, *by_type.get(t, (0, 0))) for t in TAX_TYPES]
+    year_, month = int(period[:4]), int(period[5:])
+    month_over = datetime(year_ + month // 12, month % 12 + 1, 1, tzinfo=service.zone()).astimezone(timezone.utc)
     objects = db.session.execute(select(TaxObject.id, TaxObject.name, Taxpayer.npwpd, Taxpayer.name)
-                                 .join(Taxpayer, Taxpayer.id == TaxObject.taxpayer_id).where(reach)).all()
+                                 .join(Taxpayer, Taxpayer.id == TaxObject.taxpayer_id)
+                                 .where(reach, or_(TaxObject.created_at < month_over,  # it could declare it
+                                                   TaxObject.id.in_(select(Declaration.object_id)
+                                                                    .where(Declaration.period == period))))).all()
     ids = [o[0] for o in objects]
     declared = dict(db.session.execute(select(Declaration.object_id, Declaration.turnover).where(
         Declaration.period == period, Declaration.object_id.in_(ids))).all()) if ids else {}

@@ -53,6 +53,7 @@ class Declaration(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     object_id: Mapped[int] = mapped_column(ForeignKey("etax_object.id"), index=True)
     period: Mapped[str] = mapped_column(String(7), index=True)  # YYYY-MM
+    tax_type: Mapped[str | None] = mapped_column(String(20))  # the object's type when declared (None: never)
     turnover: Mapped[int] = mapped_column(BigInteger)  # Rupiah
     rate_bp: Mapped[int] = mapped_column(Integer)  # basis points: 1000 = 10%
     tax_due: Mapped[int] = mapped_column(BigInteger)

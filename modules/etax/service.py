@@ -109,6 +109,14 @@ def on_permit_issued(event) -> None:
         return
     if db.session.scalar(select(TaxObject.id).where(TaxObject.permit_id == permit_id)) is not None:
         return  # delivered before
+    renewed = db.session.scalar(select(TaxObject).where(TaxObject.permit_id == data["renews"])) \
+        if data.get("renews") else None
+    if renewed is not None:  # the same business under its renewed permit: same object, devices and months
+        audit.record("etax.object_renewed", "etax", "etax_object", renewed.id, before=renewed.permit_id,
+                     after=permit_id)
+        renewed.permit_id = permit_id
+        db.session.flush()
+        return
     taxpayer = taxpayer_for(data.get("nik"), data.get("holder") or "-", data.get("address") or "-")
     add_object(taxpayer, kind, data.get("business") or data.get("holder") or "-", data.get("address") or "-",
                permit_id=permit_id)
@@ -157,7 +165,7 @@ def declare(obj: TaxObject, period: str, turnover: int, user_id: int | None) -> 
                        code="declared_twice")
     bp = rate_bp(obj.tax_type)
     year, month = _next_month(period)
-    decl = Declaration(object_id=obj.id, period=period, turnover=turnover, rate_bp=bp, tax_due=tax_of(turnover, bp),
+    decl = Declaration(object_id=obj.id, period=period, tax_type=obj.tax_type, turnover=turnover, rate_bp=bp, tax_due=tax_of(turnover, bp),
                        billing_code=_billing_code(period), due_date=date(year, month, settings().due_day),
                        paid_amount=0, penalty_paid=0, declared_by=user_id, agency_code=obj.agency_code,
                        owner_id=obj.owner_id)
@@ -198,6 +206,10 @@ def pay(decl: Declaration, amount: int, paid_on: date, reference: str, user_id: 
         raise TaxError("paid_on", "a payment cannot be in the future", code="future_payment")
     if paid_on.strftime("%Y-%m") <= decl.period:
         raise TaxError("paid_on", "a payment is made after the month it is for", code="early_payment")
+    declared_on = as_utc(decl.created_at).astimezone(zone()).date()
+    if paid_on < declared_on:  # a bill cannot be paid before it exists (nor its late interest avoided so)
+        raise TaxError("paid_on", f"the bill was made on {declared_on:%d-%m-%Y}: a payment cannot be earlier",
+                       code="before_bill", day=f"{declared_on:%d-%m-%Y}")
     reference = (reference or "").strip()
     if not 1 <= len(reference) <= 60 or "\x00" in reference:
         raise TaxError("reference", "the bank or cashier's receipt number, 1 to 60 characters",

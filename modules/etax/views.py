@@ -20,7 +20,7 @@ from .models import Declaration, Device, TaxObject, Taxpayer
 
 bp = Blueprint("etax", __name__, url_prefix="/pajak", template_folder="templates")
 READ = "etax.read"
-RUPIAH = re.compile(r"^(?:Rp\.?\s*)?([0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)$")
+RUPIAH = re.compile(r"^(?:Rp\.?\s*)?([0-9]{1,3}(?:\.[0-9]{3}){1,5}|[0-9]{1,16})$")  # bounded: at most 10^16
 
 
 def type_names() -> dict[str, str]:
@@ -43,6 +43,8 @@ def explain(exc: service.TaxError) -> str:
              "bad_name": _("A name for the device, 1 to 80 characters."),
              "not_reclassifiable": _("Only an entertainment object moves between general and special "
                                      "entertainment.")}
+    if exc.code == "before_bill":
+        return _("The bill was made on %(day)s: a payment cannot be earlier.", day=exc.params["day"])
     if exc.code == "wrong_amount":
         return _("The bill is Rp %(due)s on that day (tax and late interest); a payment must clear it whole.",
                  due=f"{exc.params['due']:,}".replace(",", "."))
