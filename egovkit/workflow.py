@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timezone
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, has_request_context
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, and_, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -40,6 +40,7 @@ class Transition:
     check: str | None = None  # "pkg.mod:func(case) -> list of problems": any problem refuses the transition
     when: str | None = None  # "pkg.mod:func(case) -> bool": the transition exists for this case only when true
     panel: bool = True  # offered in the shared case panel; False: fired by the module's own page (with its form)
+    roles_from: str | None = None  # another transition: its roles as the profile has them, unless it names these
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,9 @@ class Workflow:
             bad = [s for s in (*t.source, t.target) if s not in states]
             if bad:
                 raise ValueError(f"workflow {self.name}: transition {t.name} names unknown states {bad}")
+            if t.roles_from is not None and t.roles_from not in {x.name for x in self.transitions}:
+                raise ValueError(f"workflow {self.name}: transition {t.name} takes its roles from an unknown "
+                                 f"transition {t.roles_from!r}")
         for state in (*self.final, *self.sla, *self.on_enter):
             if state not in states:
                 raise ValueError(f"workflow {self.name}: {state!r} is not a state")
@@ -100,9 +104,14 @@ def rules(name: str) -> Rules:
     override = ext.profile.schema.workflows.get(name)
     roles = {t.name: frozenset(t.roles) for t in wf.transitions}
     sla = dict(wf.sla)
+    named = set()
     if override is not None:
-        roles.update({t: frozenset(o.roles) for t, o in override.transitions.items() if o.roles is not None})
+        named = {t for t, o in override.transitions.items() if o.roles is not None}
+        roles.update({t: frozenset(override.transitions[t].roles) for t in named})
         sla.update(override.sla)
+    for t in wf.transitions:  # e.g. permits' bill decides like approve: a profile's delegate holds both
+        if t.roles_from is not None and t.name not in named:
+            roles[t.name] = roles[t.roles_from]
     return Rules(wf, roles, sla)
 
 
@@ -169,6 +178,15 @@ class Invalid(WorkflowError):
 
 
 # ----------------------------------------------------------------- operations
+def _(message: str, **params) -> str:
+    """A refusal in the reader's language on a page or API call; English elsewhere (CLI, jobs, threads)."""
+    if has_request_context():
+        from flask_babel import gettext
+
+        return gettext(message, **params)
+    return message % params if params else message
+
+
 def _due(state: str, r: Rules, since: datetime, deadline: datetime | None = None) -> datetime | None:
     """When the case must leave ``state``: the state's SLA, never later than the case's deadline."""
     if state in r.workflow.final:
@@ -268,15 +286,16 @@ def fire(case: Case, transition: str, *, note: str | None = None, data: dict | N
     except KeyError:
         raise Invalid(f"{case.workflow} has no transition {transition!r}") from None
     if case.state not in t.source or case.closed:
-        raise Conflict(f"this case is '{case.state}' now: '{transition}' is not possible any more")
+        raise Conflict(_("This case has moved on (%(state)s): the decision is no longer possible.",
+                         state=case.state))
     if t.when and not import_path(t.when)(case):
-        raise Invalid(f"'{transition}' does not apply to this case")
+        raise Invalid(_("This decision does not apply to this case."))
     if t not in allowed(case, user):
         raise Forbidden(f"you may not {transition} this case")
     data = dict(data or {})
     missing = [f for f in t.requires if not (note if f == "note" else data.get(f))]
     if missing:
-        raise Invalid(f"{transition} needs: {', '.join(missing)}")
+        raise Invalid(_("This decision needs: %(fields)s.", fields=", ".join(missing)))
     if t.check:
         problems = import_path(t.check)(case)
         if problems:
@@ -289,7 +308,7 @@ def fire(case: Case, transition: str, *, note: str | None = None, data: dict | N
                 closed=t.target in r.workflow.final)
         .execution_options(synchronize_session=False))
     if moved.rowcount != 1:
-        raise Conflict("someone else decided on this case a moment ago: reload to see the new state")
+        raise Conflict(_("Someone else decided on this case a moment ago: reload the page to see its state."))
     from_state = case.state
     db.session.expire(case)
     actor_id, actor = _who(user)

@@ -278,6 +278,10 @@ def test_a_delegate_named_in_the_profile_sees_and_decides(cli):
     assert kabid.get(f"{url}/files/lab_test").data == PDF
     assert decide(kabid, url, "approve").status_code == 302
     assert "Izin terbit" in sri.get(url).get_data(as_text=True)
+    fee = billboard(app, sri)  # a type with a fee: the delegate of approve bills it (bill takes approve's roles)
+    assert "/bill" not in staff(app, "kepala@dpmptsp.id").get(fee).get_data(as_text=True)
+    assert decide(kabid, fee, "bill").status_code == 302
+    assert "Menunggu pembayaran retribusi" in sri.get(fee).get_data(as_text=True)
 
 
 def test_templates_are_checked_with_the_profile_and_optional_fields_print_as_a_dash(cli):
@@ -331,8 +335,9 @@ def test_a_fee_is_billed_on_approval_and_the_permit_issued_once_paid(regency, cl
     assert "Menunggu pembayaran retribusi" in mine and item.billing_code in mine and "bank persepsi" in mine
     assert "Catat pembayaran" not in mine and sri.get(f"{url}/pdf").status_code == 404
     assert pay(sri, url).status_code == 302 and permit_row(regency, url).paid_on is None  # not the applicant's
-    case_id = re.search(r'formaction="/cases/(\d+)/cancel', head.get(url).get_data(as_text=True)).group(1)
-    decide(head, url, "cancel", note="Belum dibayar")  # refused: the bill is not due yet
+    case_id = permit_row(regency, url).case_id
+    assert "/cancel" not in front.get(url).get_data(as_text=True)  # not offered before the last day to pay
+    front.post(f"/cases/{case_id}/cancel", data={"csrf_token": csrf_token(front, url), "note": "Belum dibayar"})
     assert "Menunggu pembayaran retribusi" in head.get(url).get_data(as_text=True)
 
     wrong = pay(front, url, amount="200000")
@@ -350,6 +355,8 @@ def test_a_fee_is_billed_on_approval_and_the_permit_issued_once_paid(regency, cl
     other = billboard(regency, sri)
     decide(head, other, "bill")
     assert pay(front, other).status_code == 400
+    assert pay(front, other, receipt=" bj-2026-000123").status_code == 400  # the same receipt, written otherwise
+    assert pay(head, other).status_code == 302 and permit_row(regency, other).paid_on is None  # billed it: not
     from datetime import date, timedelta
 
     from egovkit.db import db
@@ -359,6 +366,6 @@ def test_a_fee_is_billed_on_approval_and_the_permit_issued_once_paid(regency, cl
         db.session.get(Permit, int(other.rsplit("/", 1)[1])).bill_due = date.today() - timedelta(days=2)
         db.session.commit()
         db.engine.dispose()
-    assert decide(head, other, "cancel", note="Tidak dibayar sampai batas waktu").status_code == 302
+    assert decide(front, other, "cancel", note="Tidak dibayar sampai batas waktu").status_code == 302
     assert "Dibatalkan: retribusi tidak dibayar" in sri.get(other).get_data(as_text=True)
     assert cli("events", "list").output.count("permit.issued") == 1

@@ -17,7 +17,8 @@ class Permit(db.Model):
 
     __tablename__ = "permits_permit"
     __scope__ = Scope(agency="agency_code", owner="applicant_id")
-    __table_args__ = (Index("ux_permits_permit_billing_code", "billing_code", unique=True),)
+    __table_args__ = (Index("ux_permits_permit_billing_code", "billing_code", unique=True),
+                      Index("ux_permits_permit_payment_ref", "payment_ref", unique=True))  # a receipt pays once
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tracking_code: Mapped[str] = mapped_column(String(12), unique=True)  # public: status only
     permit_type: Mapped[str] = mapped_column(String(40), index=True)

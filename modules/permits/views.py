@@ -14,6 +14,7 @@ from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from egovkit import audit, documents, events, formfields, uploads, workflow
 from egovkit.auth import scope
@@ -279,8 +280,8 @@ def payment(record_id: int):
         errors = _payment_problems(item, case, answers)
     if errors:
         return _page(item, payment_errors=errors, status=400)
-    item.payment_ref, item.paid_on, item.paid_amount = (answers["receipt"], date.fromisoformat(answers["paid_on"]),
-                                                        int(answers["amount"]))
+    item.payment_ref, item.paid_on, item.paid_amount = (_receipt(answers["receipt"]),
+                                                        date.fromisoformat(answers["paid_on"]), int(answers["amount"]))
     try:
         workflow.fire(case, "pay", data={"receipt": item.payment_ref, "paid_on": answers["paid_on"],
                                          "amount": item.paid_amount})
@@ -291,7 +292,12 @@ def payment(record_id: int):
         db.session.rollback()
         flash(_("Not done: %(reason)s", reason=str(exc)), "error")
         return redirect(url_for(".permit", record_id=item.id))
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same receipt recorded for another permit a moment ago
+        db.session.rollback()
+        return _page(db.session.get(Permit, record_id), status=400, payment_errors={
+            "receipt": _("This receipt number is already recorded for another permit.")})
     from egovkit.web.cache import invalidate
 
     invalidate()
@@ -299,11 +305,16 @@ def payment(record_id: int):
     return redirect(url_for(".permit", record_id=item.id))
 
 
+def _receipt(text: str) -> str:
+    """A receipt number as stored and compared: upper case, without spaces (BJ 2026-1 = bj2026-1)."""
+    return "".join(text.split()).upper()
+
+
 def _payment_problems(item: Permit, case, answers: dict) -> dict:
     errors = {}
     if len(answers["receipt"]) > 60:
         errors["receipt"] = _("Field cannot be longer than %(max)d characters.", max=60)
-    elif db.session.scalar(select(Permit.tracking_code).where(Permit.payment_ref == answers["receipt"])):
+    elif db.session.scalar(select(Permit.tracking_code).where(Permit.payment_ref == _receipt(answers["receipt"]))):
         errors["receipt"] = _("This receipt number is already recorded for another permit.")
     if int(answers["amount"]) != item.fee:
         errors["amount"] = _("The bill is %(fee)s: a payment clears it only in full.", fee=rupiah(item.fee))
@@ -482,13 +493,10 @@ def on_billed(case, step) -> None:
     case.due_at = datetime.combine(item.bill_due, time(23, 59, 59), zone).astimezone(timezone.utc)
 
 
-def unpaid_past_due(case) -> list[str]:
-    """Workflow check before cancelling a bill: only once its due date has passed."""
+def past_due(case) -> bool:
+    """Workflow condition: an unpaid bill may be cancelled once its last day to pay has passed."""
     item = _permit_of(case)
-    if item.bill_due is not None and _today() <= item.bill_due:
-        return [_("The fee can be paid until %(day)s: the bill cannot be cancelled before.",
-                  day=format_date(item.bill_due, "long"))]
-    return []
+    return item.bill_due is not None and _today() > item.bill_due
 
 
 def on_issued(case, step) -> None:

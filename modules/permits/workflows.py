@@ -42,13 +42,13 @@ APPLICATION = Workflow(
         Transition("approve", ("verified",), "issued", roles=("opd_head",), separate=True, when=f"{HOOKS}:free",
                    check=f"{HOOKS}:approvable", title={"id": "Setujui dan terbitkan izin", "en": "Approve and issue"}),
         Transition("bill", ("verified",), "billed", roles=("opd_head",), separate=True, when=f"{HOOKS}:has_fee",
-                   check=f"{HOOKS}:approvable", title={"id": "Setujui dan terbitkan tagihan retribusi",
-                                                       "en": "Approve and bill the fee"}),
-        Transition("pay", ("billed",), "issued", roles=("opd_staff",), requires=("receipt",), check=NOT_OWN,
-                   panel=False,  # the permit page's payment form: receipt, date and amount
+                   check=f"{HOOKS}:approvable", roles_from="approve",  # a delegate of approve bills too
+                   title={"id": "Setujui dan terbitkan tagihan retribusi", "en": "Approve and bill the fee"}),
+        Transition("pay", ("billed",), "issued", roles=("opd_staff",), requires=("receipt",), separate=True,
+                   check=f"{HOOKS}:approvable", panel=False,  # the permit page's payment form: receipt, date and amount
                    title={"id": "Retribusi dibayar: terbitkan izin", "en": "Fee paid: issue the permit"}),
-        Transition("cancel", ("billed",), "cancelled", roles=("opd_head",), requires=("note",),
-                   check=f"{HOOKS}:unpaid_past_due",
+        Transition("cancel", ("billed",), "cancelled", roles=("opd_staff",), requires=("note",),
+                   when=f"{HOOKS}:past_due", check=NOT_OWN,  # offered once the last day to pay has passed
                    title={"id": "Batalkan: retribusi tidak dibayar", "en": "Cancel: fee not paid"}),
         Transition("refuse", ("verified", "not_recommended"), "rejected", roles=("opd_head",), requires=("note",),
                    check=NOT_OWN, title={"id": "Tolak", "en": "Refuse"}),

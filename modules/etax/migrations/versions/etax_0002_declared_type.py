@@ -24,5 +24,4 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("etax_declaration") as batch:
-        batch.drop_column("tax_type")
+    op.drop_column("etax_declaration", "tax_type")  # plain DROP COLUMN (SQLite 3.35+): payments reference the table

@@ -21,10 +21,12 @@ def upgrade():
     op.add_column("permits_permit", sa.Column("paid_amount", sa.BigInteger(), nullable=True))
     op.add_column("permits_permit", sa.Column("payment_ref", sa.String(60), nullable=True))
     op.create_index("ux_permits_permit_billing_code", "permits_permit", ["billing_code"], unique=True)
+    op.create_index("ux_permits_permit_payment_ref", "permits_permit", ["payment_ref"], unique=True)
 
 
 def downgrade():
+    op.drop_index("ux_permits_permit_payment_ref", table_name="permits_permit")
     op.drop_index("ux_permits_permit_billing_code", table_name="permits_permit")
-    with op.batch_alter_table("permits_permit") as batch:
-        for column in ("payment_ref", "paid_amount", "paid_on", "bill_due", "billing_code"):
-            batch.drop_column(column)
+    # plain DROP COLUMN (SQLite 3.35+): a batch rebuild would drop a table that renewals reference
+    for column in ("payment_ref", "paid_amount", "paid_on", "bill_due", "billing_code"):
+        op.drop_column("permits_permit", column)
