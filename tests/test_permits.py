@@ -298,9 +298,9 @@ def test_templates_are_checked_with_the_profile_and_optional_fields_print_as_a_d
     assert result.exit_code != 0 and "unknown field(s) notes" in result.output
 
 
-def billboard(regency, sri):
+def billboard(regency, sri, **extra):
     url = "/izin/apply?type=reklame"
-    response = sri.post(url, content_type="multipart/form-data", data={
+    response = sri.post(url, content_type="multipart/form-data", data={**extra,
         "csrf_token": csrf_token(sri, url), "type": "reklame", "business": "Toko Sri Rejeki",
         "address": "Jl. Ahmad Yani 5, Banyuwangi", "location": "Simpang Lima", "size_m2": "8", "kind": "Baliho",
         "design": (io.BytesIO(PDF), "desain.pdf"), "site_photo": (io.BytesIO(PNG), "lokasi.png")})
@@ -351,17 +351,30 @@ def test_a_fee_is_billed_on_approval_and_the_permit_issued_once_paid(regency, cl
     assert sri.get(f"{url}/pdf").data.startswith(b"%PDF")
     assert cli("events", "list").output.count("permit.issued") == 1
 
-    # a second bill: the same receipt cannot pay it; past its due date the head cancels it
-    other = billboard(regency, sri)
-    decide(head, other, "bill")
-    assert pay(front, other).status_code == 400
-    assert pay(front, other, receipt=" bj-2026-000123").status_code == 400  # the same receipt, written otherwise
-    assert pay(head, other).status_code == 302 and permit_row(regency, other).paid_on is None  # billed it: not
+    # a renewal billed, then the permit it renews revoked: paying the renewal does not issue it
     from datetime import date, timedelta
 
     from egovkit.db import db
     from egovkit_modules.permits.models import Permit
 
+    with regency.app_context():
+        db.session.get(Permit, item.id).valid_until = date.today() + timedelta(days=30)
+        db.session.commit()
+        db.engine.dispose()
+    renewal = billboard(regency, sri, renews=str(item.id))
+    decide(head, renewal, "bill")
+    assert head.post(f"{url}/revoke", data={"csrf_token": csrf_token(head, url),
+                                            "reason": "Reklame tidak sesuai izin"}).status_code == 303
+    assert pay(front, renewal, receipt="BJ-2026-000999").status_code == 302
+    assert permit_row(regency, renewal).paid_on is None
+    assert "Menunggu pembayaran retribusi" in front.get(renewal).get_data(as_text=True)
+
+    # a second bill: the same receipt cannot pay it; past its due date the front office cancels it
+    other = billboard(regency, sri)
+    decide(head, other, "bill")
+    assert pay(front, other).status_code == 400
+    assert pay(front, other, receipt=" bj-2026-000123").status_code == 400  # the same receipt, written otherwise
+    assert pay(head, other).status_code == 302 and permit_row(regency, other).paid_on is None  # billed it: not
     with regency.app_context():
         db.session.get(Permit, int(other.rsplit("/", 1)[1])).bill_due = date.today() - timedelta(days=2)
         db.session.commit()
