@@ -187,7 +187,9 @@ def workflows_show(name):
         click.echo(f"  state {state:<16} {titles.get('en', '')}{sla}")
     for t in r.workflow.transitions:
         needs = f"  needs {', '.join(t.requires)}" if t.requires else ""
-        click.echo(f"  {t.name:<12} {'|'.join(t.source)} -> {t.target}   by {', '.join(sorted(r.roles[t.name]))}{needs}")
+        notes = "".join(f"; {c}" for c in workflow.conditions(t))
+        click.echo(f"  {t.name:<12} {'|'.join(t.source)} -> {t.target}   by {', '.join(sorted(r.roles[t.name]))}"
+                   f"{needs}{notes}")
 
 
 def init_app(app) -> None:

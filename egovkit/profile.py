@@ -589,14 +589,15 @@ def describe_markdown(modules: dict[str, Module] | None = None) -> str:
         out += _table(rows) if rows else ["No settings: `{}` switches it on."]
         if module.permissions:
             out += ["", "Permissions:", ""] + _permission_lines(module.permissions)
-        from .workflow import registry
+        from .workflow import conditions, registry
 
         for wf in registry([module]).values():
             out += ["", f"Workflow `{wf.name}` (change under `workflows:`):", ""]
             for t in wf.transitions:
                 sla = f"; SLA of `{t.target}`: {wf.sla[t.target]} working days" if wf.sla.get(t.target) else ""
+                notes = "".join(f"; {c}" for c in conditions(t))
                 out.append(f"- `{t.name}`: {' or '.join(t.source)} -> {t.target}, by default by "
-                           f"{', '.join(t.roles)}{sla}")
+                           f"{', '.join(t.roles)}{sla}{notes}")
     return "\n".join(out) + "\n"
 
 

@@ -86,6 +86,18 @@ class Rules:
     sla: dict[str, int]
 
 
+def conditions(t: Transition) -> list[str]:
+    """What an operator needs to know of a transition beyond its states and roles (English, for listings)."""
+    out = []
+    if t.when:
+        out.append(f"only when {t.when.rsplit(':', 1)[-1].replace('_', ' ')}")
+    if t.roles_from:
+        out.append(f"roles of {t.roles_from} unless the profile names its own")
+    if not t.panel:
+        out.append("decided on the module's own page")
+    return out
+
+
 def registry(modules=None) -> dict[str, Workflow]:
     """Workflows of the given (default: enabled) modules, by name."""
     if modules is None:

@@ -282,6 +282,15 @@ def test_a_delegate_named_in_the_profile_sees_and_decides(cli):
     assert "/bill" not in staff(app, "kepala@dpmptsp.id").get(fee).get_data(as_text=True)
     assert decide(kabid, fee, "bill").status_code == 302
     assert "Menunggu pembayaran retribusi" in sri.get(fee).get_data(as_text=True)
+    shown = cli("workflows", "show", "permits.application").output
+    bill = next(line for line in shown.splitlines() if line.strip().startswith("bill "))
+    assert "kabid_perizinan" in bill and "only when has fee" in bill
+    pay_line = next(line for line in shown.splitlines() if line.strip().startswith("pay "))
+    assert "decided on the module's own page" in pay_line
+    admin = app.test_client()
+    login(admin)
+    page = admin.get("/admin/workflows").get_data(as_text=True)
+    assert "hanya untuk sebagian perkara" in page and "di halaman modulnya sendiri" in page
 
 
 def test_templates_are_checked_with_the_profile_and_optional_fields_print_as_a_dash(cli):
