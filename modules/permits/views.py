@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import format_date, get_locale
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select, update
@@ -242,15 +242,13 @@ def _page(item: Permit, payment_errors: dict | None = None, status: int = 200):
     opens = renewal_opens(item) if case.state == "issued" else None
     can_renew = (opens is not None and item.applicant_id == current_user.id and opens <= _today() <= item.valid_until
                  and not _renewal_pending(item))
-    locale = "en" if str(get_locale() or "id").startswith("en") else "id"
-    instructions = _settings().payment_instructions
     return render_template("permits/permit.html", permit=item, case=case, permit_type=_type_or_name(item),
                            answers=json.loads(item.fields), files=json.loads(item.files), doc=_document(item),
                            can_revoke=case.state == "issued" and not item.ended and _can_revoke(),
                            can_renew=can_renew, opens=opens, form=Form(), can_pay=_can_pay(case),
                            payment_fields=PAYMENT_FIELDS, payment_errors=payment_errors or {},
                            payment_values=request.form if payment_errors else {"amount": item.fee},
-                           instructions=instructions.get(locale) or instructions.get("id", "")), status
+                           instructions=_settings().payment_instructions), status
 
 
 PAYMENT_FIELDS = [formfields.field("receipt", "Nomor bukti bayar", "Receipt number"),
