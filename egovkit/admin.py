@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from . import audit, events, workflow
+from .services import audit, events, workflow
 from .auth import scope
 from .db import db
 

@@ -216,7 +216,7 @@ class ApiBlueprint(Blueprint):
 
 
 def _register_auth(app) -> None:
-    from .app import csrf, login_manager
+    from .extensions import csrf, login_manager
 
     @login_manager.request_loader
     def _from_token(req):
@@ -327,9 +327,9 @@ def _tokens_cli():
     @click.option("--days", type=click.IntRange(1, 3650), help="Expires after this many days.")
     def create(login, scopes, name, days):
         """Make a token; the secret is printed once."""
-        from .auth.cli import _find
+        from .auth.cli import user_by_login
 
-        user = _find(login)
+        user = user_by_login(login)
         try:
             token, secret = issue_token(user, name, list(scopes), days)
         except ValueError as exc:

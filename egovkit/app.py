@@ -8,19 +8,13 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, request
-from flask_babel import Babel
-from flask_login import LoginManager
-from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter
 
 from . import __version__
 from . import profile as profiles
-from .db import db, migrate
+from .extensions import babel, csrf, db, login_manager, migrate
 from .instance import Instance, InstanceError
 
-csrf = CSRFProtect()
-login_manager = LoginManager()
-babel = Babel()
 LOCALES = ("id", "en")
 
 
@@ -50,7 +44,7 @@ class Egovkit:
         self.modules = profile.enabled()
         self.modules_by_name = {m.name: m for m in self.modules}
         self.region_counts: dict[str, int] | None = None  # filled on first use, not at start-up
-        from .workflow import registry
+        from .services.workflow import registry
 
         self.workflows = registry(self.modules)
 
@@ -90,7 +84,8 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from . import api as _api, audit, documents, events, jobs, models, workflow  # noqa: F401  (core tables)
+    from . import api as _api, models  # noqa: F401  (core tables)
+    from .services import audit, documents, events, jobs, workflow  # noqa: F401  (core tables)
     from .auth import views as auth_views
     from .web import cases, errors, views as core_views
 

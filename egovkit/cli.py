@@ -90,7 +90,7 @@ def _script_info(instance: str | None) -> ScriptInfo:
 def _set_instance(ctx, _param, value):
     # Runs while options are parsed, before the subcommand is looked up.
     ctx.obj = _script_info(value)
-    from . import audit
+    from .services import audit
 
     audit.set_actor(f"cli:{getpass.getuser()}")
     return value
@@ -330,7 +330,7 @@ def upgrade(ctx, no_backup):
             changes = setup.sync_module_states()
             changed, retired = setup.sync_agencies(prof.agencies)
             db.session.commit()
-            from . import events
+            from .services import events
 
             delivered = events.deliver_pending()
         except Exception as exc:

@@ -31,7 +31,7 @@ CORE = "core"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 class Session(flask_sqlalchemy.session.Session):
-    """The session of egovkit's ``db``: its flushes are written to the audit log (egovkit.audit)."""
+    """The session of egovkit's ``db``: its flushes are written to the audit log (egovkit.services.audit)."""
 
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING), session_options={"class_": Session})

@@ -54,7 +54,7 @@ class NavItem:
 
 @dataclass(frozen=True)
 class DocumentType:
-    """A kind of document a module issues (egovkit.documents): its classification code and numbering."""
+    """A kind of document a module issues (egovkit.services.documents): its classification code and numbering."""
 
     name: str  # "<module>.<thing>"
     code: str  # e.g. "470" (population affairs) or "PENG"
@@ -77,7 +77,7 @@ class Module:
     demo: str | None = None  # seed(app) -> None: demo data for `init --demo`
     home: str | None = None  # widget() -> Markup | None: a box on the portal home page
     events: dict[str, str] = field(default_factory=dict)  # event name -> "package.module:handler"
-    workflows: str | None = None  # "package.module:WORKFLOWS", a list of egovkit.workflow.Workflow
+    workflows: str | None = None  # "package.module:WORKFLOWS", a list of egovkit.services.workflow.Workflow
     api: str | None = None  # "package.module:api", an egovkit.api.ApiBlueprint
     api_scopes: tuple[str, ...] = ()  # token scopes its API checks, e.g. "announcements:read"
     documents: tuple[DocumentType, ...] = ()  # documents it issues; numbering may be changed by the profile

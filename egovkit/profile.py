@@ -495,7 +495,7 @@ def _check_numbering(schema: ProfileSchema, src: dict, top: str) -> list[Problem
 
 
 def _check_workflows(schema: ProfileSchema, src: dict, top: str) -> list[Problem]:
-    from .workflow import registry
+    from .services.workflow import registry
 
     known = registry(list(available().values()))  # a disabled module's workflow may keep its settings
     out = []
@@ -589,7 +589,7 @@ def describe_markdown(modules: dict[str, Module] | None = None) -> str:
         out += _table(rows) if rows else ["No settings: `{}` switches it on."]
         if module.permissions:
             out += ["", "Permissions:", ""] + _permission_lines(module.permissions)
-        from .workflow import conditions, registry
+        from .services.workflow import conditions, registry
 
         for wf in registry([module]).values():
             out += ["", f"Workflow `{wf.name}` (change under `workflows:`):", ""]

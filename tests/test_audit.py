@@ -51,10 +51,10 @@ def test_a_deleted_last_entry_is_named(cli, client):
 
 def test_a_rewritten_chain_tail_is_caught_by_the_next_link(cli, client):
     # Recomputing one entry's hash after editing it still breaks the link to the next entry.
-    from egovkit.audit import entry_hash
+    from egovkit.services.audit import entry_hash
     from egovkit.app import create_app
     from egovkit.db import db
-    from egovkit.audit import AuditEntry
+    from egovkit.services.audit import AuditEntry
 
     app = create_app("instance")
     with app.app_context():

@@ -145,7 +145,7 @@ def test_letter_journey_in_a_browser(server, browser, tmp_path):
 
     from egovkit.app import create_app
     from egovkit.db import db
-    from egovkit.documents import Document
+    from egovkit.services.documents import Document
 
     app = create_app("instance")
     with app.app_context():

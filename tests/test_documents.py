@@ -23,7 +23,7 @@ def issue(client, record):
 
 def document(app, record=1):
     from egovkit.db import db
-    from egovkit.documents import Document
+    from egovkit.services.documents import Document
 
     with app.app_context():
         doc = db.session.query(Document).filter_by(module="announcements", record_id=str(record)).one()
@@ -69,7 +69,7 @@ def test_deleting_a_notice_revokes_its_document(client, app):
 
 def test_an_altered_record_is_flagged(client, app):
     from egovkit.db import db
-    from egovkit.documents import Document
+    from egovkit.services.documents import Document
 
     record = publish(client)
     pdf = issue(client, record)

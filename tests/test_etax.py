@@ -102,7 +102,7 @@ def test_from_permit_to_declaration_monitoring_flag_and_payment(regency, cli):
         from sqlalchemy import select
 
         from egovkit.db import db
-        from egovkit.events import Event
+        from egovkit.services.events import Event
         from egovkit_modules.etax.models import TaxObject, Taxpayer
         from egovkit_modules.etax.service import on_permit_issued
 
@@ -295,7 +295,7 @@ def test_special_entertainment_is_taxed_at_its_own_rate_once_the_head_reclassifi
     cli("users", "create", "--email", "kepala@bapenda.id", "--name", "kepala", "--role", "opd_head", "--agency",
         "bapenda", "--password-stdin", input=PASSWORD + "\n")
     with regency.app_context():
-        from egovkit import events
+        from egovkit.services import events
         from egovkit.db import db
 
         for permit, kind, business in ((901, "hiburan", "Karaoke Bintang"), (902, "restoran", "Depot Rawon")):
@@ -335,7 +335,7 @@ def test_reclassifying_keeps_past_months_under_the_type_they_were_declared_as(re
     cli("users", "create", "--email", "kepala@bapenda.id", "--name", "kepala", "--role", "opd_head", "--agency",
         "bapenda", "--password-stdin", input=PASSWORD + "\n")
     with regency.app_context():
-        from egovkit import events
+        from egovkit.services import events
         from egovkit.db import db
 
         events.publish("permit.issued", permit=901, permit_type="test", tax_object="hiburan", nik="3510010101850002",
@@ -358,7 +358,7 @@ def test_reclassifying_keeps_past_months_under_the_type_they_were_declared_as(re
 
 
 def test_a_renewed_permit_keeps_its_tax_object_and_counts_once(regency, cli):
-    from egovkit import events
+    from egovkit.services import events
     from egovkit.db import db
     from egovkit_modules.etax.models import TaxObject
 
@@ -383,7 +383,7 @@ def test_a_renewed_permit_keeps_its_tax_object_and_counts_once(regency, cli):
 
 
 def test_bad_amounts_and_a_payment_before_its_bill_are_refused(regency):
-    from egovkit import events
+    from egovkit.services import events
     from egovkit.db import db
     from egovkit_modules.etax.models import Declaration
 

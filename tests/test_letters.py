@@ -77,7 +77,7 @@ def test_domisili_letter_from_request_to_verified_pdf(village):
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     with village.app_context():
         from egovkit.db import db
-        from egovkit.documents import Document
+        from egovkit.services.documents import Document
 
         doc = db.session.query(Document).filter_by(doc_type="smart_kampung.letter").one()
         doc_code, number = doc.code, doc.number
@@ -166,7 +166,7 @@ def test_dashboard_counts_within_reach(village, cli):
 
 def _case_of(app, letter_url):
     from egovkit.db import db
-    from egovkit.workflow import Case
+    from egovkit.services.workflow import Case
     from egovkit_modules.smart_kampung.models import Letter
 
     with app.app_context():
@@ -181,7 +181,7 @@ def test_each_letter_type_has_its_own_sla_and_late_requests_are_flagged(village)
     from datetime import datetime, timedelta, timezone
     from zoneinfo import ZoneInfo
 
-    from egovkit import workdays
+    from egovkit.services import workdays
 
     sri = citizen(village)
     quick = ask(sri, "domisili", since="2015-01-01", purpose="Bank").headers["Location"]
@@ -201,7 +201,7 @@ def test_each_letter_type_has_its_own_sla_and_late_requests_are_flagged(village)
         from sqlalchemy import update
 
         from egovkit.db import db
-        from egovkit.workflow import Case
+        from egovkit.services.workflow import Case
 
         db.session.execute(update(Case).where(Case.id == case.id)
                            .values(deadline=datetime.now(timezone.utc) - timedelta(hours=1)))

@@ -44,7 +44,7 @@ def apply(client, **override):
 
 def due(app, url):
     from egovkit.db import db
-    from egovkit.workflow import Case
+    from egovkit.services.workflow import Case
     from egovkit_modules.permits.models import Permit
 
     with app.app_context():

@@ -336,7 +336,7 @@ def test_a_job_page_shows_progress_and_says_when_its_process_died(register):
     from datetime import timedelta
 
     from egovkit.db import db
-    from egovkit.jobs import Job
+    from egovkit.services.jobs import Job
     from egovkit.models import User, utcnow
 
     client = register.test_client()

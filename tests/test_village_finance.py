@@ -64,7 +64,7 @@ def lines(app, budget_url):
 
 def state(app, budget_url):
     from egovkit.db import db
-    from egovkit.workflow import Case
+    from egovkit.services.workflow import Case
     from egovkit_modules.village_finance.models import Budget
 
     with app.app_context():
@@ -143,7 +143,7 @@ def test_the_whole_year_plan_to_report(village):
     assert decide(kades, url, "approve").status_code == 302
     assert state(app, url) == ("approved", True)
     assert "Ditetapkan dengan Perdes nomor 3 Tahun 2025" in page(operator, url)
-    from egovkit.events import Event
+    from egovkit.services.events import Event
     from egovkit.db import db
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Event).where(Event.name == "apbdes.approved")) == 1
@@ -331,7 +331,7 @@ def test_two_desa_never_see_each_others_drafts_and_the_public_sees_only_approved
 
 
 def test_rtlh_approval_becomes_a_candidate_activity_once(village):
-    from egovkit import events
+    from egovkit.services import events
     from egovkit.db import db
     from egovkit_modules.village_finance.models import Activity
 

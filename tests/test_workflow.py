@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 
-from egovkit import workdays
+from egovkit.services import workdays
 from egovkit.app import create_app
 
 from .conftest import csrf_token, login
@@ -120,7 +120,7 @@ def test_send_back_needs_a_note_and_the_timeline_keeps_it(cli):
 
 
 def test_a_racing_double_approval_yields_one_transition(cli):
-    from egovkit import workflow
+    from egovkit.services import workflow
     from egovkit.db import db
     from egovkit.models import User
 

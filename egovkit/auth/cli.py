@@ -19,7 +19,8 @@ users = AppGroup("users", help="Accounts: create, list, disable, enable, reset p
 _LEVEL_FOR_SCOPE = {"district": "district", "village": "village"}
 
 
-def _find(login: str) -> User:
+def user_by_login(login: str) -> User:
+    """The account with this email or NIK, or a clear CLI error (the users and tokens commands)."""
     from .views import find_user
 
     user = find_user(login)
@@ -108,7 +109,7 @@ def create(email, nik, name, phone, role, region, agency, password_stdin):
 @click.option("--agency")
 def grant(login, role, region, agency):
     """Give an account another role."""
-    user = _find(login)
+    user = user_by_login(login)
     assignment = _assignment(role, region, agency)
     if any((a.role, a.region_code, a.agency_code) == (assignment.role, assignment.region_code, assignment.agency_code)
            for a in user.roles):
@@ -124,7 +125,7 @@ def grant(login, role, region, agency):
 @click.option("--role", required=True)
 def revoke(login, role):
     """Take a role (every assignment of it) from an account."""
-    user = _find(login)
+    user = user_by_login(login)
     gone = [a for a in user.roles if a.role == role]
     if not gone:
         raise click.ClickException(f"{user.login} does not hold {role}")
@@ -153,7 +154,7 @@ def list_users(role):
 
 
 def _set_active(login: str, active: bool) -> None:
-    user = _find(login)
+    user = user_by_login(login)
     user.active = active
     if not active:
         user.end_sessions()
@@ -180,7 +181,7 @@ def enable(login):
 @click.option("--password-stdin", is_flag=True, help="Read the new password from standard input.")
 def reset_password(login, password_stdin):
     """Set a new password (printed once unless read from standard input)."""
-    user = _find(login)
+    user = user_by_login(login)
     password, generated = _new_password(password_stdin)
     user.password_hash = passwords.hash_password(password)
     user.end_sessions()

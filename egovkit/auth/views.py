@@ -12,8 +12,8 @@ from wtforms import DateField, EmailField, PasswordField, RadioField, StringFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
-from .. import audit
-from ..app import login_manager
+from ..services import audit
+from ..extensions import login_manager
 from ..db import db
 from ..models import RoleAssignment, User
 from ..web.forms import Form

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from .. import workflow
+from ..services import workflow
 from ..auth import scope
 from ..auth.views import safe_next
 from ..db import db

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from sqlalchemy import select
 
-from .. import documents
+from ..services import documents
 from ..db import db
 from .forms import Form
 

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from ..db import db
-from ..jobs import Job
+from ..services.jobs import Job
 
 bp = Blueprint("jobs", __name__)
 

@@ -4,7 +4,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from egovkit import events
+from egovkit.services import events
 from egovkit.db import db
 from egovkit.models import Agency, utcnow
 

@@ -9,7 +9,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from egovkit import documents, events, workflow
+from egovkit.services import documents, events, workflow
 from egovkit.auth import scope
 from egovkit.db import db
 from egovkit.models import Agency, utcnow

@@ -1,7 +1,7 @@
 """Publication of a notice: drafted at a village, district or agency, then
 approved (by default by the camat or the head of the agency; a profile may
 delegate village notices to the kepala desa)."""
-from egovkit.workflow import Transition, Workflow
+from egovkit.services.workflow import Transition, Workflow
 
 NOTICE = Workflow(
     name="announcements.notice",

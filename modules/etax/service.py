@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from egovkit import audit
+from egovkit.services import audit
 from egovkit.db import db
 from egovkit.models import User, as_utc, utcnow
 

@@ -10,7 +10,7 @@ from flask_login import current_user
 from pydantic import BaseModel, Field
 from sqlalchemy import func, or_, select
 
-from egovkit import workflow
+from egovkit.services import workflow
 from egovkit.api import ApiBlueprint, ApiError, Page, PageQuery, UtcDateTime
 from egovkit.auth import scope
 from egovkit.db import db

@@ -16,7 +16,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from egovkit import audit, documents, events, formfields, uploads, workflow
+from egovkit import formfields
+
+from egovkit.services import audit, documents, events, uploads, workflow
 from egovkit.auth import scope
 from egovkit.db import db
 from egovkit.models import as_utc

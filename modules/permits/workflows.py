@@ -5,7 +5,7 @@ at a time; nobody decides on their own application; the SLA runs from the day
 the file is complete. A permit with a fee (retribusi) is approved into a bill
 with a billing code and issued once the front office records the payment; a
 bill left unpaid past its due date may be cancelled."""
-from egovkit.workflow import Transition, Workflow
+from egovkit.services.workflow import Transition, Workflow
 
 HOOKS = "egovkit_modules.permits.views"
 NOT_OWN = f"{HOOKS}:not_own"

@@ -7,7 +7,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from egovkit import workflow
+from egovkit.services import workflow
 from egovkit.api import ApiBlueprint, ApiError, Plain, UtcDateTime
 from egovkit.auth import scope
 from egovkit.db import db

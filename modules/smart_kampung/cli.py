@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from egovkit.csvimport import RowError
+from egovkit.services.csvimport import RowError
 
 from . import importer
 

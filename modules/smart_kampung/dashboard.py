@@ -11,7 +11,7 @@ from statistics import median
 
 from sqlalchemy import func, select
 
-from egovkit import workflow
+from egovkit.services import workflow
 from egovkit.auth import scope
 from egovkit.db import db
 from egovkit.models import Region, as_utc, utcnow

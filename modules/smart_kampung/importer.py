@@ -13,9 +13,9 @@ from typing import Callable, NamedTuple
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from egovkit import audit
+from egovkit.services import audit
 from egovkit.auth.nik import NikError, check_kk, check_nik
-from egovkit.csvimport import RowError, Summary, run
+from egovkit.services.csvimport import RowError, Summary, run
 from egovkit.db import db
 from egovkit.i18n import N_
 from egovkit.models import Region, utcnow
@@ -250,7 +250,7 @@ def _bind_processors(dialect) -> tuple[Callable, Callable | None]:
 def import_file(path: Path, only_village: str | None = None, batch_size: int = 1000, progress=None,
                 translate: bool = False) -> Summary:
     """Import a residents file; reasons of refused rows in English, or with ``translate`` in the current UI
-    language (egovkit.csvimport)."""
+    language (egovkit.services.csvimport)."""
     villages = set(db.session.scalars(select(Region.code).where(Region.level == "village")))
     if only_village and only_village not in villages:
         raise RowError("unknown_village", N_("%(village)s is not a desa/kelurahan of this instance"), field="--desa",

@@ -17,11 +17,13 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from flask_login import current_user, login_required
 
-from egovkit import audit, documents, events, formfields, jobs, uploads, workflow
+from egovkit import formfields
+
+from egovkit.services import audit, documents, events, jobs, uploads, workflow
 from egovkit.auth import scope
 from egovkit.auth.nik import NikError, check_nik
 from egovkit.auth.views import nik_message
-from egovkit.csvimport import RowError
+from egovkit.services.csvimport import RowError
 from egovkit.db import db
 from egovkit.models import Region
 from egovkit.web.forms import Form

@@ -1,7 +1,7 @@
 """A village letter: requested, checked by the operator against the register,
 signed by the kepala desa (or whoever the profile delegates), then issued as
 a numbered PDF with a QR verification code."""
-from egovkit.workflow import Transition, Workflow
+from egovkit.services.workflow import Transition, Workflow
 
 LETTER = Workflow(
     name="smart_kampung.letter",

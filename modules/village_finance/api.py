@@ -8,7 +8,7 @@ from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from egovkit import workflow
+from egovkit.services import workflow
 from egovkit.api import ApiBlueprint, ApiError, Line as Text, UtcDateTime
 from egovkit.auth import scope
 from egovkit.db import db

@@ -14,7 +14,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
-from egovkit import audit, events, workflow
+from egovkit.services import audit, events, workflow
 from egovkit.db import db
 from egovkit.models import utcnow
 

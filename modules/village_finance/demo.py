@@ -15,7 +15,7 @@ from sqlalchemy import insert, select
 
 from egovkit.db import db
 from egovkit.models import Region, utcnow
-from egovkit.workflow import Case, Step
+from egovkit.services.workflow import Case, Step
 
 from . import budget as service
 from . import rules

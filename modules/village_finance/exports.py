@@ -9,7 +9,7 @@ import xlsxwriter
 from flask import Response, current_app
 from fpdf import FPDF
 
-from egovkit.documents import latin1
+from egovkit.services.documents import latin1
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PARTS = (("4", "PENDAPATAN"), ("5", "BELANJA"), ("6.1", "PENERIMAAN PEMBIAYAAN"), ("6.2", "PENGELUARAN PEMBIAYAAN"))

@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from egovkit import uploads, workflow
+from egovkit.services import uploads, workflow
 from egovkit.auth import scope
 from egovkit.db import db
 from egovkit.models import Region

@@ -1,7 +1,7 @@
 """An APBDes version: drafted at the desa, submitted, evaluated by the camat
 (who may send it back for correction), then set by Perdes. The budget rules
 are checked before it leaves the desa and again before it is set."""
-from egovkit.workflow import Transition, Workflow
+from egovkit.services.workflow import Transition, Workflow
 
 CHECK = "egovkit_modules.village_finance.budget:problems_of_case"
 

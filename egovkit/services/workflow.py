@@ -21,10 +21,10 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, and
 from sqlalchemy.orm import Mapped, mapped_column
 
 from . import audit, events, workdays
-from .auth import scope
-from .db import db
-from .models import as_utc, utcnow
-from .modules import import_path
+from ..auth import scope
+from ..db import db
+from ..models import as_utc, utcnow
+from ..modules import import_path
 
 
 # ----------------------------------------------------------------- definitions

@@ -28,10 +28,10 @@ from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from . import audit
-from .auth.scope import Scope
-from .db import db
-from .models import as_utc, utcnow
-from .modules import import_path
+from ..auth.scope import Scope
+from ..db import db
+from ..models import as_utc, utcnow
+from ..modules import import_path
 
 log = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=10)  # no progress for this long: the process running it is gone

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .i18n import N_, english, translated
+from ..i18n import N_, english, translated
 
 
 class RowError(ValueError):

@@ -24,9 +24,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from . import audit
-from .db import db
-from .models import as_utc, utcnow
-from .modules import DocumentType
+from ..db import db
+from ..models import as_utc, utcnow
+from ..modules import DocumentType
 
 VERIFY_PATH = "/verify"  # the public page a document's QR code leads to (egovkit/web/documents.py)
 

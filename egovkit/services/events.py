@@ -26,9 +26,9 @@ from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, even
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .db import Session, db
-from .models import utcnow
-from .modules import import_path
+from ..db import Session, db
+from ..models import utcnow
+from ..modules import import_path
 
 
 class Event(db.Model):

@@ -20,8 +20,8 @@ from flask import current_app, has_request_context
 from sqlalchemy import Integer, String, Text, event, insert, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .db import Session, db
-from .models import as_utc, utcnow
+from ..db import Session, db
+from ..models import as_utc, utcnow
 
 GENESIS = "0" * 64
 _actor: contextvars.ContextVar[tuple[int | None, str] | None] = contextvars.ContextVar("egovkit_audit_actor",
@@ -120,7 +120,7 @@ def record(action: str, module: str, record_type: str, record_id=None, **data) -
 
 # ----------------------------------------------------------------- automatic entries
 def _module_of(table: str) -> str:
-    from .modules import available
+    from ..modules import available
 
     for name in sorted(available(), key=len, reverse=True):
         if table.startswith(name + "_"):
