@@ -155,3 +155,43 @@ def test_letter_journey_in_a_browser(server, browser, tmp_path):
     visitor.set_input_files("input[name=pdf]", str(pdf))
     visitor.click("main form button[type=submit]")
     assert "Asli" in visitor.inner_text("main")
+
+
+MORE_PAGES = ["/wilayah/35.10.01", "/kampung/import", "/kampung/letters/new", "/kampung/rtlh/new", "/login"]
+
+
+def test_no_page_scrolls_sideways_on_a_phone_or_a_desk(server, browser):
+    """At 360x740 and 1366x768 every page fits its width (tables scroll inside their own box) and the
+    phone's header folds its menu behind one "Menu" button that opens without JavaScript."""
+    shots = Path(os.environ.get("EGOVKIT_SCREENSHOT_DIR") or "screenshots")
+    shots.mkdir(parents=True, exist_ok=True)
+    for width, height in ((360, 740), (1366, 768)):
+        context = browser.new_context(viewport={"width": width, "height": height}, java_script_enabled=False)
+        page = context.new_page()
+        page.goto(server + "/login")
+        page.fill("#login", "op.sarongan@desa.id")
+        page.fill("#password", PASSWORD)
+        page.click("main button[type=submit]")
+        menu = [a.get_attribute("href") for a in page.query_selector_all("nav.menu.desk a")]
+        assert "/kampung/residents" in menu
+        page.goto(server + "/kampung/residents")
+        resident = page.get_attribute("main table a[href^='/kampung/residents/']", "href")
+        wide = []
+        for path in [*menu, *MORE_PAGES, resident]:  # every page the operator's menu offers, and more
+            response = page.goto(server + path)
+            assert response.status == 200, path
+            if page.evaluate("document.documentElement.scrollWidth") > width:
+                wide.append(path)
+            name = path.strip("/").replace("/", "_") or "home"
+            page.screenshot(path=str(shots / f"{width}-{name}.png"))
+        assert not wide, f"pages wider than {width} px: {wide}"
+        header = page.locator("header.top")
+        if width == 360:
+            assert header.bounding_box()["height"] < height * 0.25  # the menu is folded
+            assert not page.locator(".phone-menu nav a").first.is_visible()
+            page.click(".phone-menu summary")
+            assert page.locator(".phone-menu nav a", has_text="Penduduk").is_visible()
+        else:
+            assert not page.locator(".phone-menu").is_visible()
+            assert page.locator("nav.menu.desk a", has_text="Penduduk").is_visible()
+        context.close()

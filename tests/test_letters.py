@@ -66,7 +66,10 @@ def test_domisili_letter_from_request_to_verified_pdf(village):
     assert "Diajukan" in public.get(f"/kampung/track?code={code}").get_data(as_text=True)
 
     operator = signed_in(village, "op.sarongan@desa.id")
-    assert "Surat Keterangan Domisili" in operator.get("/inbox").get_data(as_text=True)
+    inbox = operator.get("/inbox").get_data(as_text=True)
+    assert "Surat Keterangan Domisili" in inbox
+    assert "Sarongan, Pesanggaran" in inbox and "35.10.01.2001" not in inbox  # the place by name, not its code
+    assert 'class="badge tone-waiting">Diajukan<' in inbox
     assert decide(operator, url, "verify").status_code == 302
     kades = signed_in(village, "kades.sarongan@desa.id")
     assert decide(kades, url, "sign").status_code == 302

@@ -172,3 +172,20 @@ def test_profile_workflow_overrides_are_checked(cli):
     assert "p.yaml:6: workflows.announcements.notice.transitions.aprove: unknown transition (did you mean 'approve'?)" in out
     assert "unknown role 'lurah'" in out
     assert "p.yaml:8: workflows.announcements.notice.sla.submited: unknown state (did you mean 'submitted'?)" in out
+
+
+def test_a_state_badge_says_what_the_state_means():
+    """Badges are coloured by meaning: declared tones, final states done by default, a typo refused."""
+    import pytest
+
+    from egovkit.services.workflow import Transition, Workflow
+
+    wf = Workflow(name="demo.thing", states={"asked": {}, "given": {}, "refused": {}}, initial="asked",
+                  transitions=(Transition("give", ("asked",), "given", ()),
+                               Transition("refuse", ("asked",), "refused", ())),
+                  final=("given", "refused"), tones={"refused": "stopped"})
+    wf.check()
+    assert [wf.tone(s) for s in ("asked", "given", "refused")] == ["waiting", "done", "stopped"]
+    bad = Workflow(name="demo.bad", states={"asked": {}}, initial="asked", transitions=(), tones={"asked": "red"})
+    with pytest.raises(ValueError, match="tone 'red'"):
+        bad.check()

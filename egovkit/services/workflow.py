@@ -43,6 +43,9 @@ class Transition:
     roles_from: str | None = None  # another transition: its roles as the profile has them, unless it names these
 
 
+TONES = ("waiting", "attention", "done", "stopped")
+
+
 @dataclass(frozen=True)
 class Workflow:
     name: str  # "<module>.<thing>", unique
@@ -53,6 +56,13 @@ class Workflow:
     sla: dict[str, int] = field(default_factory=dict)  # state -> working days (default)
     on_enter: dict[str, str] = field(default_factory=dict)  # state -> "pkg.mod:func(case, step)", same transaction
     view: str | None = None  # endpoint showing the record; it takes record_id=...
+    # What a state means to the person reading its badge (its colour): "waiting" for someone else,
+    # "attention" (the applicant must act), "done", "stopped" (refused, cancelled, withdrawn).
+    # Undeclared: final states are "done", others "waiting".
+    tones: dict[str, str] = field(default_factory=dict)
+
+    def tone(self, state: str) -> str:
+        return self.tones.get(state) or ("done" if state in self.final else "waiting")
 
     def transition(self, name: str) -> Transition:
         for t in self.transitions:
@@ -72,9 +82,12 @@ class Workflow:
             if t.roles_from is not None and t.roles_from not in {x.name for x in self.transitions}:
                 raise ValueError(f"workflow {self.name}: transition {t.name} takes its roles from an unknown "
                                  f"transition {t.roles_from!r}")
-        for state in (*self.final, *self.sla, *self.on_enter):
+        for state in (*self.final, *self.sla, *self.on_enter, *self.tones):
             if state not in states:
                 raise ValueError(f"workflow {self.name}: {state!r} is not a state")
+        for state, tone in self.tones.items():
+            if tone not in TONES:
+                raise ValueError(f"workflow {self.name}: tone {tone!r} of {state!r} is not one of {TONES}")
 
 
 @dataclass(frozen=True)

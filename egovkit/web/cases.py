@@ -28,10 +28,41 @@ def state_title(case: workflow.Case, locale: str) -> str:
     return titles.get(locale) or titles.get("en") or case.state
 
 
+def state_tone(case: workflow.Case) -> str:
+    """The meaning of the case's state, for its badge's colour (Workflow.tones)."""
+    wf = current_app.extensions["egovkit"].workflows.get(case.workflow)
+    return wf.tone(case.state) if wf else "waiting"
+
+
 @bp.get("/inbox")
 @login_required
 def inbox():
-    return render_template("cases/inbox.html", cases=workflow.inbox())
+    cases = workflow.inbox()
+    return render_template("cases/inbox.html", cases=cases, where=_where(cases))
+
+
+def _where(cases) -> dict[int, str]:
+    """Each case's place by name ("Sarongan, Pesanggaran") or agency name, never a bare code."""
+    from sqlalchemy import select
+
+    from ..models import Agency, Region
+
+    codes = {c.region_code for c in cases if c.region_code}
+    parents = {code.rsplit(".", 1)[0] for code in codes if code.count(".") == 3}
+    names = dict(db.session.execute(select(Region.code, Region.name).where(Region.code.in_(codes | parents)))
+                 .all()) if codes else {}
+    agencies = {c.agency_code for c in cases if c.agency_code}
+    agency_names = dict(db.session.execute(select(Agency.code, Agency.name).where(Agency.code.in_(agencies)))
+                        .all()) if agencies else {}
+    where = {}
+    for c in cases:
+        if c.region_code:
+            name = names.get(c.region_code, c.region_code)
+            parent = names.get(c.region_code.rsplit(".", 1)[0]) if c.region_code.count(".") == 3 else None
+            where[c.id] = f"{name}, {parent}" if parent else name
+        elif c.agency_code:
+            where[c.id] = agency_names.get(c.agency_code, c.agency_code)
+    return where
 
 
 @bp.post("/cases/<int:case_id>/<transition>")
@@ -87,8 +118,9 @@ def init_app(app) -> None:
             steps = workflow.timeline(case)
             actions = [t for t in workflow.allowed(case) if t.panel]
             return Markup(render_template("cases/_panel.html", case=case, steps=steps, wf=wf, locale=locale,
-                                          actions=actions, state=state_title(case, locale)))
+                                          actions=actions, state=state_title(case, locale),
+                                          tone=state_tone(case)))
 
-        return {"case_panel": panel, "case_url": case_url, "case_state": state_title}
+        return {"case_panel": panel, "case_url": case_url, "case_state": state_title, "case_tone": state_tone}
 
 

@@ -12,6 +12,7 @@ NOTICE = Workflow(
     },
     initial="draft",
     final=("published",),
+    tones={"draft": "attention"},
     transitions=(
         Transition("submit", ("draft",), "submitted", roles=("operator_desa", "kepala_desa", "opd_staff", "camat"),
                    title={"id": "Ajukan", "en": "Submit"}),

@@ -26,6 +26,7 @@ APPLICATION = Workflow(
     },
     initial="submitted",
     final=("issued", "rejected", "cancelled"),
+    tones={"returned": "attention", "billed": "attention", "rejected": "stopped", "cancelled": "stopped"},
     transitions=(
         Transition("accept", ("submitted",), "complete", roles=("opd_staff",), check=NOT_OWN,
                    title={"id": "Berkas lengkap", "en": "Complete"}),

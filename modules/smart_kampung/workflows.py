@@ -24,6 +24,7 @@ LETTER = Workflow(
     sla={"requested": 1, "verified": 1},
     on_enter={"issued": "egovkit_modules.smart_kampung.views:on_issued"},
     view="smart_kampung.letter",
+    tones={"refused": "stopped"},
 )
 
 RTLH = Workflow(
@@ -45,6 +46,7 @@ RTLH = Workflow(
     sla={"proposed": 10},
     on_enter={"approved": "egovkit_modules.smart_kampung.views:on_rtlh_approved"},
     view="smart_kampung.rtlh_detail",
+    tones={"rejected": "stopped"},
 )
 
 WORKFLOWS = [LETTER, RTLH]

@@ -16,6 +16,7 @@ APBDES = Workflow(
     },
     initial="draft",
     final=("approved", "withdrawn"),
+    tones={"draft": "attention", "withdrawn": "stopped"},
     transitions=(
         Transition("submit", ("draft",), "submitted", roles=("kepala_desa",), check=CHECK,
                    title={"id": "Ajukan ke kecamatan", "en": "Submit to the district"}),
