@@ -14,9 +14,23 @@ class FormField(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,30}$", description="Key used in the template, e.g. purpose.")
     label: dict[Literal["id", "en"], str] = Field(description="Label in each language.")
-    type: Literal["text", "date", "number", "decimal", "choice"] = "text"
+    type: Literal["text", "date", "number", "decimal", "rupiah", "choice"] = "text"
     required: bool = True
     choices: list[str] = Field(default_factory=list, description="For type choice.")
+
+
+MAX_RUPIAH = 10**13  # ten trillion: above any regency's budget, well inside BIGINT
+_RUPIAH = re.compile(r"(?:Rp\.?\s*)?([0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,-|,00)?")
+
+
+def rupiah(text: str | None) -> int | None:
+    """Whole Rupiah as people type them: 1500000, 1.500.000, Rp 1.500.000 or Rp1.500.000,-.
+    None for anything else (decimals such as 1500000.50, a negative or zero amount, too many digits)."""
+    found = _RUPIAH.fullmatch(" ".join(str(text or "").split()))
+    if not found:
+        return None
+    value = int(found.group(1).replace(".", ""))
+    return value if 0 < value < MAX_RUPIAH else None
 
 
 def field(name, id_, en, type_="text", required=True, choices=()) -> FormField:
@@ -43,6 +57,12 @@ def check(fields: list[FormField], form) -> tuple[dict, dict]:
             errors[f.name] = _("Numbers only.")
         elif f.type == "decimal" and not re.fullmatch(r"[0-9]{1,9}(?:[.,][0-9]{1,3})?", value):
             errors[f.name] = _("A number, e.g. 12,5.")
+        elif f.type == "rupiah":
+            amount = rupiah(value)
+            if amount is None:
+                errors[f.name] = _("A whole number of Rupiah above zero, e.g. 1.500.000.")
+            else:
+                value = str(amount)
         elif f.type == "choice" and value not in f.choices:
             errors[f.name] = _("Not a valid choice.")
         answers[f.name] = value

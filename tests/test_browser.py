@@ -86,6 +86,13 @@ def browser():
         chromium.close()
 
 
+def shots() -> Path:
+    """Where screenshots are kept: EGOVKIT_SCREENSHOT_DIR (CI keeps it as an artefact) or the test's folder."""
+    folder = Path(os.environ.get("EGOVKIT_SCREENSHOT_DIR") or "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def sign_in(browser, base, login, password=PASSWORD):
     page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()  # a cheap phone
     page.goto(base + "/login")
@@ -106,7 +113,7 @@ def test_letter_journey_in_a_browser(server, browser, tmp_path):
     sri.fill("[name=password]", "kata-sandi-panjang")
     sri.fill("[name=confirm]", "kata-sandi-panjang")
     sri.click("main button[type=submit]")
-    assert "Sri Wahyuni" in sri.inner_text("header")
+    assert "Sri Wahyuni" in sri.text_content("header")  # in the folded menu on a phone
 
     sri.goto(server + "/kampung/letters")
     sri.click("text=Surat Keterangan Domisili")
@@ -125,8 +132,11 @@ def test_letter_journey_in_a_browser(server, browser, tmp_path):
     kades = sign_in(browser, server, "kades.sarongan@desa.id")
     kades.goto(server + "/inbox")
     kades.click("text=Surat Keterangan Domisili")
-    kades.click("text=Tandatangani dan terbitkan")
-    kades.screenshot(path=str(tmp_path / "signed.png"), full_page=True)
+    kades.click("summary:has-text('Tandatangani dan terbitkan')")  # an irreversible decision asks once more
+    kades.screenshot(path=str(shots() / "390-letter-confirm-signing.png"), full_page=True)
+    kades.click("text=Ya: Tandatangani dan terbitkan")
+    assert "Selesai: Tandatangani dan terbitkan" in kades.inner_text("main")
+    kades.screenshot(path=str(shots() / "390-letter-signed.png"), full_page=True)
 
     visitor = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()  # a kiosk screen
     visitor.goto(server + "/kampung/track")
@@ -163,8 +173,6 @@ MORE_PAGES = ["/wilayah/35.10.01", "/kampung/import", "/kampung/letters/new", "/
 def test_no_page_scrolls_sideways_on_a_phone_or_a_desk(server, browser):
     """At 360x740 and 1366x768 every page fits its width (tables scroll inside their own box) and the
     phone's header folds its menu behind one "Menu" button that opens without JavaScript."""
-    shots = Path(os.environ.get("EGOVKIT_SCREENSHOT_DIR") or "screenshots")
-    shots.mkdir(parents=True, exist_ok=True)
     for width, height in ((360, 740), (1366, 768)):
         context = browser.new_context(viewport={"width": width, "height": height}, java_script_enabled=False)
         page = context.new_page()
@@ -183,7 +191,7 @@ def test_no_page_scrolls_sideways_on_a_phone_or_a_desk(server, browser):
             if page.evaluate("document.documentElement.scrollWidth") > width:
                 wide.append(path)
             name = path.strip("/").replace("/", "_") or "home"
-            page.screenshot(path=str(shots / f"{width}-{name}.png"))
+            page.screenshot(path=str(shots() / f"{width}-{name}.png"))
         assert not wide, f"pages wider than {width} px: {wide}"
         header = page.locator("header.top")
         if width == 360:

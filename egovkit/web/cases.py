@@ -117,8 +117,11 @@ def init_app(app) -> None:
             wf = app.extensions["egovkit"].workflows[case.workflow]
             steps = workflow.timeline(case)
             actions = [t for t in workflow.allowed(case) if t.panel]
+            forward = [t for t in actions if "note" not in t.requires]  # refusals need a reason: after these
+            backward = [t for t in actions if "note" in t.requires]
             return Markup(render_template("cases/_panel.html", case=case, steps=steps, wf=wf, locale=locale,
-                                          actions=actions, state=state_title(case, locale),
+                                          actions=actions, forward=forward, backward=backward,
+                                          state=state_title(case, locale),
                                           tone=state_tone(case)))
 
         return {"case_panel": panel, "case_url": case_url, "case_state": state_title, "case_tone": state_tone}

@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from egovkit import formfields
 from egovkit.services import uploads, workflow
 from egovkit.auth import scope
 from egovkit.db import db
@@ -26,7 +27,6 @@ from .models import Activity, Budget, Entry, Line
 
 bp = Blueprint("village_finance", __name__, url_prefix="/apbdes", template_folder="templates")
 READ = "village_finance.budget.read"
-MAX_RUPIAH = 10**13  # ten trillion: far above any village budget, well inside BIGINT
 
 
 def _village(code: str) -> Region:
@@ -44,17 +44,12 @@ def _year(year: int) -> int:
     return year
 
 
-RUPIAH = re.compile(r"^(?:Rp\.?\s*)?([0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)$")
-
-
 def _rupiah(text: str | None, field: str, errors: dict) -> int | None:
-    """Whole Rupiah, as typed: 15000000, 15.000.000 or Rp 15.000.000 (no decimals: 1500000.00 is refused)."""
-    found = RUPIAH.match((text or "").strip())
-    value = found.group(1).replace(".", "") if found else ""
-    if not value or not 0 < int(value) < MAX_RUPIAH:
+    """Whole Rupiah, as typed (formfields.rupiah: 15000000, 15.000.000 or Rp 15.000.000)."""
+    value = formfields.rupiah(text)
+    if value is None:
         errors[field] = _("A whole number of Rupiah above zero, e.g. 15000000.")
-        return None
-    return int(value)
+    return value
 
 
 @bp.get("/")
