@@ -70,6 +70,9 @@ def test_domisili_letter_from_request_to_verified_pdf(village):
     assert "Surat Keterangan Domisili" in inbox
     assert "Sarongan, Pesanggaran" in inbox and "35.10.01.2001" not in inbox  # the place by name, not its code
     assert 'class="badge tone-waiting">Diajukan<' in inbox
+    refused = decide(operator, url, "refuse")  # no reason given: refused in the reader's words, nothing changes
+    assert "Tulis catatan: keputusan ini memerlukan alasan." in operator.get(refused.headers["Location"]).get_data(
+        as_text=True)
     assert decide(operator, url, "verify").status_code == 302
     kades = signed_in(village, "kades.sarongan@desa.id")
     assert decide(kades, url, "sign").status_code == 302

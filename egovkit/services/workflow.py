@@ -319,7 +319,9 @@ def fire(case: Case, transition: str, *, note: str | None = None, data: dict | N
         raise Forbidden(f"you may not {transition} this case")
     data = dict(data or {})
     missing = [f for f in t.requires if not (note if f == "note" else data.get(f))]
-    if missing:
+    if missing == ["note"]:
+        raise Invalid(_("Write a note: this decision needs a reason."))
+    if missing:  # a module's own form names its fields in its page; this is the fallback
         raise Invalid(_("This decision needs: %(fields)s.", fields=", ".join(missing)))
     if t.check:
         problems = import_path(t.check)(case)
