@@ -202,3 +202,11 @@ def test_rupiah_and_dates_follow_the_language(app):
                 "17 Agustus 2026 10.00"  # shown in the profile's time zone (WIB)
         with force_locale("en"):
             assert rupiah(1250000) == "Rp 1,250,000"
+
+
+def test_the_site_has_an_icon_of_its_own(client):
+    page = text(client.get("/"))
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', page).group(1)
+    assert client.get(icon).status_code == 200
+    old_style = client.get("/favicon.ico")
+    assert old_style.status_code == 301 and old_style.headers["Location"].endswith(icon)

@@ -169,6 +169,12 @@ def theme_css():
     return current_app.response_class(body, mimetype="text/css", headers={"Cache-Control": "max-age=3600"})
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says: send them to the bundled icon."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
+
+
 @bp.get("/logo")
 def logo():
     ext = egov()
