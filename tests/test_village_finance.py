@@ -382,6 +382,9 @@ def test_dashboard_lights_and_demo_budgets(cli):
     camat = as_user(app, "camat.pesanggaran@kec.id")
     shown = page(camat, f"/apbdes/dashboard?year={date.today().year}")
     assert '<svg class="bars"' in shown
+    by_bidang = shown[shown.index("Menurut bidang"):]  # the five bidang of spending, not the account classes
+    assert "Pemberdayaan Masyarakat" in by_bidang and "Penanggulangan Bencana" in by_bidang
+    assert ">Pendapatan<" not in by_bidang and ">Belanja<" not in by_bidang
     lights = re.findall(r'<tr class="light-(\w+)">', shown)
     assert set(lights) <= {"green", "yellow", "red"}
     with app.app_context():

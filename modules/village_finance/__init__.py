@@ -56,7 +56,7 @@ class VillageFinanceSettings(Settings):
             if not chart.is_source(mark.source):
                 raise ValueError(f"earmark {mark.title!r}: unknown source of funds {mark.source!r}")
             for prefix in mark.kegiatan:
-                if not chart.name(prefix) or prefix.count(".") > 2 or not prefix[:1].isdigit():
+                if not chart.kegiatan_name(prefix) or prefix.count(".") > 2 or not prefix[:1].isdigit():
                     raise ValueError(f"earmark {mark.title!r}: {prefix!r} is not a bidang, sub-bidang or "
                                      "kegiatan of the chart")
         return self

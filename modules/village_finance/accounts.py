@@ -33,6 +33,11 @@ class Chart:
             return ""
         return self._accounts.get(code) or self._kegiatan.get(code) or ""
 
+    def kegiatan_name(self, code: str) -> str:
+        """The name of a bidang, sub-bidang or kegiatan: '4' is Pemberdayaan Masyarakat here, not the
+        account 4 (Pendapatan) that name() would find first."""
+        return self._kegiatan.get(code, "")
+
     def account_name(self, code: str) -> str:
         return self._accounts.get(code, "")
 

@@ -65,7 +65,7 @@ def summary(year: int, district: str | None = None) -> dict[str, list[Figure]]:
     return {"units": [Figure(k, names.get(k, k), b, r) for k, (b, r) in sorted(units.items())],
             "sources": [Figure(k, chart.source_name(k), b, r)
                         for k, (b, r) in sorted(_roll((s, b, r) for _, s, _, b, r in rows).items())],
-            "bidang": [Figure(k, chart.name(k) or k, b, r)
+            "bidang": [Figure(k, chart.kegiatan_name(k) or k, b, r)
                        for k, (b, r) in sorted(_roll((g or "", b, r) for _, _, g, b, r in rows).items())]}
 
 
