@@ -63,9 +63,9 @@ class PgServer:
         self.engine = create_engine(self.url, isolation_level="AUTOCOMMIT")
         with self.engine.connect() as conn:
             version = int(conn.execute(text("SHOW server_version_num")).scalar())
-        # FILE_COPY (PostgreSQL 15+): copies the files after a checkpoint instead of WAL-logging every
-        # block (the 15+ default); measured faster for these small databases (docs/architecture.md).
-        self.strategy = " STRATEGY FILE_COPY" if version >= 150000 else ""
+        # WAL_LOG, PostgreSQL 15's default, not FILE_COPY: FILE_COPY forces checkpoints, which on a server
+        # busy with other work took 0.7-1.6 s a database against ~0.1 s (bench/README.md, "CI times").
+        self.strategy = " STRATEGY WAL_LOG" if version >= 150000 else ""
         self.force = " WITH (FORCE)" if version >= 130000 else ""  # also when a test left connections open
         self.made: set[str] = set()
 
