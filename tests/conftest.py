@@ -1,18 +1,38 @@
 """Fixtures: every test gets a fresh working folder and a fresh database.
 
-SQLite always; PostgreSQL when EGOVKIT_TEST_DATABASE_URL is set (each test
-gets its own schema in that database, dropped afterwards).
+SQLite always; PostgreSQL when EGOVKIT_TEST_DATABASE_URL is set: each test
+then gets a database of its own on that server (`t_<hex>`, dropped
+afterwards); the URL's own database is only used to create and drop them.
+
+`egovkit init` takes seconds (regions, agencies, demo data), so an
+initialised instance is made once per test session for each bundled
+profile, init options and EGOVKIT_* environment (admin password included),
+and copied: `make_instance` (hence `app` and `client`) copies the cached
+folder into the test's folder (SQLite database, profile, an empty uploads
+folder of its own, the secret key that keys the database's audit chain,
+instance.json naming the test's database) and, on PostgreSQL, recreates
+the test's database from the cached template database (`CREATE DATABASE
+t_<hex> TEMPLATE tmpl_<hex>`). The cache lives in session-scoped fixtures,
+so under pytest-xdist each worker has its own. Tests of init itself use
+`init_instance`, which always runs the real command; so does
+`make_instance` when a copy could differ from what init would do (a
+profile file, a non-empty target folder or database, a database URL the
+fixtures did not make). tests/test_fixtures.py checks the copies.
 """
+
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from egovkit.cli import main
 
@@ -35,21 +55,77 @@ def cheap_password_hashing():
     passwords._dummy.cache_clear()
 
 
-@pytest.fixture
-def database_url():
-    """None for SQLite in the instance folder; a URL of a fresh PostgreSQL schema otherwise."""
+class PgServer:
+    """Databases of their own for tests, on the server of EGOVKIT_TEST_DATABASE_URL."""
+
+    def __init__(self, url: str):
+        self.url = make_url(url)
+        self.engine = create_engine(self.url, isolation_level="AUTOCOMMIT")
+        with self.engine.connect() as conn:
+            version = int(conn.execute(text("SHOW server_version_num")).scalar())
+        # WAL_LOG, PostgreSQL 15's default, not FILE_COPY: FILE_COPY forces checkpoints, which on a server
+        # busy with other work took 0.7-1.6 s a database against ~0.1 s (bench/README.md, "CI times").
+        self.strategy = " STRATEGY WAL_LOG" if version >= 150000 else ""
+        self.force = " WITH (FORCE)" if version >= 130000 else ""  # also when a test left connections open
+        self.made: set[str] = set()
+
+    def url_of(self, name: str) -> str:
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def create(self, template: str = "template0", prefix: str = "t_") -> str:
+        name = prefix + uuid.uuid4().hex[:12]
+        with self.engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"{self.strategy}'))
+        self.made.add(name)
+        return name
+
+    def recreate(self, name: str, template: str) -> None:
+        """Replace the database ``name`` by a copy of ``template`` (same name, so the same URL)."""
+        with self.engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}"{self.force}'))
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"{self.strategy}'))
+
+    def is_empty(self, name: str) -> bool:
+        engine = create_engine(self.url_of(name), poolclass=NullPool)
+        try:
+            with engine.connect() as conn:
+                return not conn.execute(text(
+                    "SELECT count(*) FROM information_schema.tables "
+                    "WHERE table_schema NOT IN ('pg_catalog', 'information_schema')")).scalar()
+        finally:
+            engine.dispose()
+
+    def drop(self, name: str) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"{self.force}'))
+        self.made.discard(name)
+
+    def close(self) -> None:
+        for name in sorted(self.made):
+            self.drop(name)
+        self.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """The PostgreSQL server the suite runs on, or None on SQLite."""
     if not PG_URL:
         yield None
         return
-    schema = "t_" + uuid.uuid4().hex[:12]
-    engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    yield url.render_as_string(hide_password=False)
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    engine.dispose()
+    server = PgServer(PG_URL)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def database_url(pg_server):
+    """None for SQLite in the instance folder; the URL of a fresh, empty PostgreSQL database otherwise."""
+    if pg_server is None:
+        yield None
+        return
+    name = pg_server.create()
+    yield pg_server.url_of(name)
+    pg_server.drop(name)
 
 
 @pytest.fixture(autouse=True)
@@ -79,12 +155,104 @@ def cli():
 
 
 @pytest.fixture
-def make_instance(cli):
-    """Initialise an instance from a profile and return its folder."""
+def init_instance(cli):
+    """Run the real `egovkit init` of a profile and return the instance's folder (tests of init use this)."""
 
-    def make(profile="banyuwangi", path="instance", *extra):
+    def init(profile="banyuwangi", path="instance", *extra):
         cli("init", "--profile", profile, "--instance", path, *extra)
         return Path(path).absolute()
+
+    return init
+
+
+class InstanceCache:
+    """Instances made by `egovkit init` once per session, keyed by what init's result depends on."""
+
+    def __init__(self, root: Path, pg: PgServer | None):
+        self.root = root
+        self.pg = pg
+        self.made: dict[tuple, tuple[Path, str | None]] = {}
+        self.inits = 0  # how many real inits the cache ran (tests of the fixture read it)
+
+    def key(self, profile: str, extra: tuple) -> tuple | None:
+        """None when a copy might not be what init would make here."""
+        from egovkit import modules
+        from egovkit import profile as profiles
+
+        bundled = profiles.bundled_dir() / f"{profile}.yaml"
+        if (profile.endswith((".yaml", ".yml")) or "/" in profile or "\\" in profile
+                or (Path("profiles") / f"{profile}.yaml").exists() or not bundled.is_file() or "--force" in extra):
+            return None
+        env = tuple(sorted((k, v) for k, v in os.environ.items()
+                           if k.startswith("EGOVKIT_") and k not in ("EGOVKIT_DATABASE_URL", "EGOVKIT_INSTANCE")))
+        return profile, tuple(extra), env, tuple(sorted(modules.available())), bool(self.pg)
+
+    def target_database(self) -> str | None:
+        """The test's database when the copy can replace it: one the fixtures made, still empty."""
+        url = os.environ.get("EGOVKIT_DATABASE_URL")
+        name = make_url(url).database if url else None
+        if name in self.pg.made and make_url(url).set(database=name) == self.pg.url.set(database=name) \
+                and self.pg.is_empty(name):
+            return name
+        return None
+
+    def template(self, key: tuple, profile: str, extra: tuple) -> tuple[Path, str | None] | None:
+        if key in self.made:
+            return self.made[key]
+        folder = self.root / f"{len(self.made)}-{profile}"
+        template = self.pg.create(prefix="tmpl_") if self.pg else None
+        with pytest.MonkeyPatch.context() as patch:
+            if template:
+                patch.setenv("EGOVKIT_DATABASE_URL", self.pg.url_of(template))
+            result = CliRunner().invoke(main, ["init", "--profile", profile, "--instance", str(folder), *extra])
+        self.inits += 1
+        if result.exit_code != 0:  # the caller's real init then shows why
+            if template:
+                self.pg.drop(template)
+            return None
+        self.made[key] = folder, template
+        return self.made[key]
+
+    def copy(self, profile: str, path: str, extra: tuple) -> Path | None:
+        """The instance copied into ``path``, or None when the caller must run the real init."""
+        from egovkit.instance import Instance, _label
+
+        dest = Path(path).absolute()
+        key = self.key(profile, extra)
+        if key is None or (dest.exists() and (not dest.is_dir() or any(dest.iterdir()))):
+            return None
+        database = self.target_database() if self.pg else None
+        if self.pg and database is None:
+            return None
+        made = self.template(key, profile, extra)
+        if made is None:
+            return None
+        folder, template = made
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        # The secret key is copied with the database it belongs to: it keys the audit chain's HMAC.
+        shutil.copytree(folder, dest, dirs_exist_ok=True)  # keeps the modes: secret_key stays 0600
+        url = os.environ.get("EGOVKIT_DATABASE_URL")
+        Instance(dest).write_state(database=_label(url) if url else "sqlite",
+                                   created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        if template:
+            self.pg.recreate(database, template)
+        return dest
+
+
+@pytest.fixture(scope="session")
+def instance_cache(tmp_path_factory, pg_server):
+    """Per session, so per pytest-xdist worker: each worker has its own folders and template databases."""
+    return InstanceCache(tmp_path_factory.mktemp("instances"), pg_server)
+
+
+@pytest.fixture
+def make_instance(instance_cache, init_instance):
+    """An instance of a profile in ``path``, as `egovkit init --profile PROFILE *extra` makes it; returns its folder.
+
+    A copy of the session's cached instance when it can be one; else the real init."""
+
+    def make(profile="banyuwangi", path="instance", *extra):
+        return instance_cache.copy(profile, path, extra) or init_instance(profile, path, *extra)
 
     return make
 

@@ -20,8 +20,8 @@ def token(cli, login, *scopes):
 
 
 @pytest.fixture
-def api(cli):
-    cli("init", "--profile", "banyuwangi", "--demo")
+def api(cli, make_instance):
+    make_instance("banyuwangi", "instance", "--demo")
     people(cli)
     return create_app("instance", {"TESTING": True})
 

@@ -44,9 +44,9 @@ def egovkit(*args, stdin=None):
 
 
 @pytest.fixture
-def server(cli, tmp_path):
+def server(cli, make_instance, tmp_path):
     _require()
-    cli("init", "--profile", "banyuwangi")
+    make_instance("banyuwangi")
     write("warga.csv", [GOOD, CITIZEN])
     cli("residents", "import", "warga.csv")
     for email, role, region in [("op.sarongan@desa.id", "operator_desa", "35.10.01.2001"),

@@ -20,8 +20,8 @@ from .test_permits import PASSWORD, STAFF, apply
 DEVICE = "X-Device-Token"
 
 
-def make_regency(cli, profile="banyuwangi"):
-    cli("init", "--profile", profile)
+def make_regency(cli, make_instance, profile="banyuwangi"):
+    make_instance(profile)
     for email, role, agency in STAFF + [("bupati@banyuwangikab.id", "bupati", None)]:
         cli("users", "create", "--email", email, "--name", email.split("@")[0], "--role", role,
             *(["--agency", agency] if agency else []), "--password-stdin", input=PASSWORD + "\n")
@@ -86,8 +86,8 @@ def add_device(client, obj: int) -> str:
 
 
 @pytest.fixture
-def regency(cli):
-    return make_regency(cli)
+def regency(cli, make_instance):
+    return make_regency(cli, make_instance)
 
 
 def test_from_permit_to_declaration_monitoring_flag_and_payment(regency, cli):
@@ -271,9 +271,9 @@ def test_a_legal_special_entertainment_rate_is_accepted(cli):
     assert cli("profile", "validate", "p.yaml").exit_code == 0
 
 
-def test_a_permit_issued_while_etax_is_off_reaches_it_when_switched_on(cli):
+def test_a_permit_issued_while_etax_is_off_reaches_it_when_switched_on(cli, make_instance):
     Path("off.yaml").write_text("name: tanpa-pajak\nextends: banyuwangi\nmodules:\n  etax: false\n")
-    app = make_regency(cli, "off.yaml")
+    app = make_regency(cli, make_instance, "off.yaml")
     issue_restaurant_permit(app)  # permits work without etax
     waiting = [line for line in cli("events", "list").output.splitlines() if "permit.issued" in line]
     assert len(waiting) == 1 and "no subscriber" in waiting[0]  # kept, harmlessly, for a later subscriber

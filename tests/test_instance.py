@@ -39,8 +39,8 @@ def region_counts(instance: Path) -> dict:
     return dict(query(instance, "SELECT kind, count(*) FROM core_region GROUP BY kind"))
 
 
-def test_init_banyuwangi_loads_the_real_regions_agencies_and_admin(make_instance):
-    path = make_instance("banyuwangi")
+def test_init_banyuwangi_loads_the_real_regions_agencies_and_admin(init_instance):
+    path = init_instance("banyuwangi")
     assert region_counts(path) == {"provinsi": 1, "kabupaten": 1, "kecamatan": 25, "desa": 189, "kelurahan": 28}
     assert query(path, "SELECT name FROM core_region WHERE code = '35.10.01.2001'") == [("Sarongan",)]
     assert len(query(path, "SELECT code FROM core_agency WHERE active")) == 13
@@ -76,24 +76,24 @@ def test_admin_password_is_printed_once_when_not_given(cli, monkeypatch):
 
 
 @pytest.mark.parametrize("name", ["bandung-barat", "sukoharjo", "manggarai", "batang", "luwu-timur", "sabang"])
-def test_every_bundled_profile_inits_with_its_official_region_counts(make_instance, name):
+def test_every_bundled_profile_inits_with_its_official_region_counts(init_instance, name):
     from egovkit import profile as profiles
 
     code = profiles.load(profiles.find(name)).regency.code
     expected = {}
     for region in wilayah.subtree(code):
         expected[region.kind] = expected.get(region.kind, 0) + 1
-    path = make_instance(name)
+    path = init_instance(name)
     assert region_counts(path) == expected
 
 
-def test_profile_new_for_any_regency_then_init(cli, make_instance):
+def test_profile_new_for_any_regency_then_init(cli, init_instance):
     out = cli("profile", "new", "bandung-barat-copy", "--from", "banyuwangi", "--regency", "32.17",
               "--capital", "Ngamprah").output
     assert "Kabupaten Bandung Barat" in out
     text = Path("profiles/bandung-barat-copy.yaml").read_text()
     assert "extends: banyuwangi" in text and "code: '32.17'" in text
-    path = make_instance("bandung-barat-copy", "./bandung-barat")
+    path = init_instance("bandung-barat-copy", "./bandung-barat")
     counts = region_counts(path)
     assert counts["kecamatan"] == 16 and counts["desa"] + counts.get("kelurahan", 0) == 165
 

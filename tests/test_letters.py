@@ -18,8 +18,8 @@ CITIZEN = dict(GOOD, nik=WOMAN, nama="Sri Wahyuni", jenis_kelamin="P", hubungan_
 
 
 @pytest.fixture
-def village(cli):
-    cli("init", "--profile", "banyuwangi")
+def village(cli, make_instance):
+    make_instance("banyuwangi")
     people(cli)
     write("warga.csv", [GOOD, CITIZEN])
     cli("residents", "import", "warga.csv")

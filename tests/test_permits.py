@@ -20,8 +20,8 @@ STAFF = [("fo@dpmptsp.id", "opd_staff", "dpmptsp"), ("kepala@dpmptsp.id", "opd_h
 
 
 @pytest.fixture
-def regency(cli):
-    cli("init", "--profile", "banyuwangi")
+def regency(cli, make_instance):
+    make_instance("banyuwangi")
     for email, role, agency in STAFF:
         cli("users", "create", "--email", email, "--name", email.split("@")[0], "--role", role, "--agency", agency,
             "--password-stdin", input=PASSWORD + "\n")

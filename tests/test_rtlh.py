@@ -17,8 +17,8 @@ WORST = {"floor_area": "< 8 m2", "floor": "Tanah", "wall": "Bambu/rumbia", "roof
          "income": "< Rp 1 juta"}
 
 
-def setup(cli, profile="banyuwangi"):
-    cli("init", "--profile", profile)
+def setup(cli, make_instance, profile="banyuwangi"):
+    make_instance(profile)
     people(cli)
     write("warga.csv", [GOOD])
     cli("residents", "import", "warga.csv")
@@ -34,8 +34,8 @@ def propose(app, photos=((PNG, "rumah.png"),)):
     return operator, operator.post(url, data=data, content_type="multipart/form-data")
 
 
-def test_banyuwangi_kepala_desa_approves_and_the_budget_hears_of_it(cli):
-    app = setup(cli)
+def test_banyuwangi_kepala_desa_approves_and_the_budget_hears_of_it(cli, make_instance):
+    app = setup(cli, make_instance)
     operator, response = propose(app)
     assert response.status_code == 302
     url = response.headers["Location"]
@@ -52,10 +52,10 @@ def test_banyuwangi_kepala_desa_approves_and_the_budget_hears_of_it(cli):
     assert cli("events", "list").output.count("rtlh.approved") == 1
 
 
-def test_elsewhere_the_camat_approves(cli):
+def test_elsewhere_the_camat_approves(cli, make_instance):
     Path("p.yaml").write_text("name: keep-camat\nextends: banyuwangi\nworkflows:\n  smart_kampung.rtlh:\n"
                               "    transitions:\n      approve: {roles: [camat]}\n      reject: {roles: [camat]}\n")
-    app = setup(cli, "p.yaml")
+    app = setup(cli, make_instance, "p.yaml")
     _, response = propose(app)
     url = response.headers["Location"]
     kades = app.test_client()
@@ -66,8 +66,8 @@ def test_elsewhere_the_camat_approves(cli):
     assert decide(camat, url, "approve").status_code == 302
 
 
-def test_a_proposal_needs_a_real_photo(cli):
-    app = setup(cli)
+def test_a_proposal_needs_a_real_photo(cli, make_instance):
+    app = setup(cli, make_instance)
     _, response = propose(app, photos=((b"<html>not an image</html>", "rumah.png"),))
     assert response.status_code == 400 and "bukan berkas JPG / PNG" in response.get_data(as_text=True)
     _, response = propose(app, photos=())

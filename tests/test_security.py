@@ -66,8 +66,8 @@ def test_disabled_account_loses_its_open_session(cli, make_instance):
     assert client.get("/inbox").status_code == 302
 
 
-def test_village_users_cannot_speak_for_an_agency_or_approve_their_own_notice(cli):
-    app = instance(cli)
+def test_village_users_cannot_speak_for_an_agency_or_approve_their_own_notice(cli, make_instance):
+    app = instance(cli, make_instance)
     kades = app.test_client()
     login(kades, "kades.sarongan@desa.id", PASSWORD)
     response = kades.post("/announcements/new", data={"title": "Resmi Dinkes", "body": "x", "agency_code": "dinkes",
@@ -86,8 +86,8 @@ def test_village_users_cannot_speak_for_an_agency_or_approve_their_own_notice(cl
     assert visitor.status_code == 404
 
 
-def test_timeline_is_for_staff_only(cli):
-    app = instance(cli)
+def test_timeline_is_for_staff_only(cli, make_instance):
+    app = instance(cli, make_instance)
     operator = app.test_client()
     login(operator, "op.sarongan@desa.id", PASSWORD)
     url = draft(operator, "Posyandu")
@@ -99,8 +99,8 @@ def test_timeline_is_for_staff_only(cli):
     assert "Posyandu" in public and "op.sarongan" not in public and 'class="timeline"' not in public
 
 
-def test_api_drafts_need_the_drafting_permission(cli):
-    app = instance(cli)
+def test_api_drafts_need_the_drafting_permission(cli, make_instance):
+    app = instance(cli, make_instance)
     cli("users", "create", "--email", "bupati@kab.id", "--name", "Bupati", "--role", "bupati",
         "--password-stdin", input=PASSWORD + "\n")
     secret = cli("tokens", "create", "--user", "bupati@kab.id", "--scope", "announcements:read").output
@@ -109,8 +109,8 @@ def test_api_drafts_need_the_drafting_permission(cli):
     assert response.status_code == 403
 
 
-def test_csv_export_defuses_formulas(cli):
-    app = instance(cli)
+def test_csv_export_defuses_formulas(cli, make_instance):
+    app = instance(cli, make_instance)
     operator = app.test_client()
     login(operator, "op.sarongan@desa.id", PASSWORD)
     draft(operator, '=HYPERLINK("http://evil.example")')

@@ -31,8 +31,8 @@ def write(path, rows, columns=None):
 
 
 @pytest.fixture
-def register(cli):
-    cli("init", "--profile", "banyuwangi")
+def register(cli, make_instance):
+    make_instance("banyuwangi")
     people(cli)
     return create_app("instance", {"TESTING": True})
 

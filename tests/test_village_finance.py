@@ -23,8 +23,8 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 
 
 @pytest.fixture
-def village(cli):
-    cli("init", "--profile", "banyuwangi")
+def village(cli, make_instance):
+    make_instance("banyuwangi")
     people(cli)
     return create_app("instance", {"TESTING": True})
 
@@ -375,8 +375,8 @@ def test_api_reads_budgets_and_records_realisation_within_reach(village, cli):
     assert [(u["key"], u["realised"]) for u in figures["units"]] == [(SARONGAN, 40_000_000)]
 
 
-def test_dashboard_lights_and_demo_budgets(cli):
-    cli("init", "--profile", "banyuwangi", "--demo")
+def test_dashboard_lights_and_demo_budgets(cli, make_instance):
+    make_instance("banyuwangi", "instance", "--demo")
     people(cli)
     app = create_app("instance", {"TESTING": True})
     camat = as_user(app, "camat.pesanggaran@kec.id")

@@ -28,8 +28,8 @@ def people(cli):
             "--password-stdin", input=PASSWORD + "\n")
 
 
-def instance(cli, profile="banyuwangi"):
-    cli("init", "--profile", profile)
+def instance(cli, make_instance, profile="banyuwangi"):
+    make_instance(profile)
     people(cli)
     return create_app("instance", {"TESTING": True, "EGOVKIT_PUBLIC_URL": "https://layanan.banyuwangikab.example"})
 
@@ -53,8 +53,8 @@ def decide(client, url, transition, note=""):
     return client.post(f"/cases/{case_id}/{transition}", data={"csrf_token": csrf_token(client, url), "note": note})
 
 
-def test_village_drafts_stay_in_their_village_in_ui_and_exports(cli):
-    app = instance(cli)
+def test_village_drafts_stay_in_their_village_in_ui_and_exports(cli, make_instance):
+    app = instance(cli, make_instance)
     url = draft(as_user(app, "op.sarongan@desa.id"))
     assert as_user(app, "op.sarongan@desa.id").get(url).status_code == 200
     neighbour = as_user(app, "op.kandangan@desa.id")
@@ -79,8 +79,8 @@ def run_journey(app):
     return url
 
 
-def test_banyuwangi_delegates_approval_to_the_kepala_desa(cli):
-    app = instance(cli)
+def test_banyuwangi_delegates_approval_to_the_kepala_desa(cli, make_instance):
+    app = instance(cli, make_instance)
     url = run_journey(app)
     kades = as_user(app, "kades.sarongan@desa.id")
     assert "Kerja bakti Minggu" in kades.get("/inbox").get_data(as_text=True)
@@ -90,11 +90,11 @@ def test_banyuwangi_delegates_approval_to_the_kepala_desa(cli):
     assert "kades.sarongan@desa.id" in timeline and "Setujui dan terbitkan" in timeline
 
 
-def test_another_regency_keeps_approval_at_the_camat(cli):
+def test_another_regency_keeps_approval_at_the_camat(cli, make_instance):
     Path("p.yaml").write_text("name: keep-camat\nextends: banyuwangi\nworkflows:\n  announcements.notice:\n"
                               "    transitions:\n      approve: {roles: [camat, opd_head]}\n"
                               "      reject: {roles: [camat, opd_head]}\n")
-    app = instance(cli, "p.yaml")
+    app = instance(cli, make_instance, "p.yaml")
     url = run_journey(app)
     kades = as_user(app, "kades.sarongan@desa.id")
     assert "Kerja bakti Minggu" not in kades.get("/inbox").get_data(as_text=True)
@@ -107,8 +107,8 @@ def test_another_regency_keeps_approval_at_the_camat(cli):
     assert "kades" not in cli("workflows", "show", "announcements.notice").output.split("approve")[1].split("\n")[0]
 
 
-def test_send_back_needs_a_note_and_the_timeline_keeps_it(cli):
-    app = instance(cli)
+def test_send_back_needs_a_note_and_the_timeline_keeps_it(cli, make_instance):
+    app = instance(cli, make_instance)
     url = run_journey(app)
     kades = as_user(app, "kades.sarongan@desa.id")
     response = decide(kades, url, "reject")
@@ -119,12 +119,12 @@ def test_send_back_needs_a_note_and_the_timeline_keeps_it(cli):
     assert "transition" in cli("audit", "list", "--module", "announcements").output
 
 
-def test_a_racing_double_approval_yields_one_transition(cli):
+def test_a_racing_double_approval_yields_one_transition(cli, make_instance):
     from egovkit.services import workflow
     from egovkit.db import db
     from egovkit.models import User
 
-    app = instance(cli)
+    app = instance(cli, make_instance)
     run_journey(app)
     results = []
     barrier = threading.Barrier(2)
