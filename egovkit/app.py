@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import __version__
@@ -33,6 +34,14 @@ class BoundedInt(IntegerConverter):
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(url_map, *args, **kwargs)
+
+
+def proxy_hops() -> int:
+    """EGOVKIT_PROXY_HOPS: how many reverse proxies in front of the app set X-Forwarded-For/-Proto (0: none)."""
+    value = os.environ.get("EGOVKIT_PROXY_HOPS", "0").strip() or "0"
+    if not value.isdigit() or int(value) > 10:
+        raise InstanceError(f"EGOVKIT_PROXY_HOPS must be a number of proxies from 0 to 10, not {value!r}")
+    return int(value)
 
 
 class Egovkit:
@@ -78,6 +87,9 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
     )
     app.config.update(config or {})
     app.extensions["egovkit"] = Egovkit(inst, profile)
+    hops = proxy_hops()
+    if hops:  # only the addresses those proxies appended are believed; anything a client sent before is ignored
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
 
     db.init_app(app)
     migrate.init_app(app, db)

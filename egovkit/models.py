@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, Integer
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import db
@@ -102,13 +102,36 @@ class ModuleState(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
-class LoginAttempt(db.Model):
-    """Sign-in attempts, for throttling; kept a day."""
+class LoginCounter(db.Model):
+    """Sign-in attempts counted per bucket (an account and an address, an account, a trusted browser, an
+    account's two-factor codes) since the start of its window; reserved atomically before a password or a code
+    is checked (egovkit.auth.throttle). Bucket names are hashes: no login or address is kept here."""
 
-    __tablename__ = "core_login_attempt"
+    __tablename__ = "core_login_counter"
     __audit__ = False  # sign-ins are audited as such (egovkit.auth.views)
+    bucket: Mapped[str] = mapped_column(String(80), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class UserTotp(db.Model):
+    """An account's confirmed authenticator (TOTP) secret, encrypted with a key derived from the instance
+    secret; last_step is the last accepted 30-second step, so a code is accepted once."""
+
+    __tablename__ = "core_user_totp"
+    __audit_redact__ = ("secret",)
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(255))
+    last_step: Mapped[int | None] = mapped_column(BigInteger)
+    enrolled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RecoveryCode(db.Model):
+    """A single-use recovery code for two-factor sign-in (its SHA-256; the code is shown once)."""
+
+    __tablename__ = "core_recovery_code"
+    __audit__ = False  # enrolment and resets are audited as such (egovkit.auth.signin, users reset-2fa)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    identifier: Mapped[str] = mapped_column(String(254), index=True)
-    ip: Mapped[str] = mapped_column(String(45), index=True)
-    success: Mapped[bool] = mapped_column(Boolean)
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

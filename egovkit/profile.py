@@ -77,6 +77,28 @@ class WorkflowOverride(_Strict):
                                 description="State -> working days a case may wait there (0: no limit).")
 
 
+TWO_FACTOR_ROLES = ("admin", "bupati", "opd_head", "camat", "kepala_desa")
+
+
+class SignIn(_Strict):
+    two_factor_roles: list[str] = Field(
+        default_factory=lambda: list(TWO_FACTOR_ROLES),
+        description="Roles whose holders must confirm every sign-in with a code from an authenticator app (TOTP) "
+                    "after the password; at their first sign-in they enrol by scanning a QR code. `[]` turns "
+                    "two-factor sign-in off. API tokens are not affected.")
+    attempts_per_address: int = Field(
+        5, ge=1, le=100,
+        description="Passwords that may be tried against one account from one address (or from one browser the "
+                    "account signed in from before) in the window; further attempts from there wait. Also the "
+                    "number of wrong two-factor codes an account may enter in the window.")
+    attempts_per_account: int = Field(
+        20, ge=1, le=1000,
+        description="Passwords that may be tried against one account from all addresses together in the window, "
+                    "not counting browsers the account signed in from before (their owner is never locked out "
+                    "by others).")
+    window_minutes: int = Field(15, ge=1, le=1440, description="How long failed sign-in attempts are counted.")
+
+
 def _default_roles() -> dict[str, RoleDef]:
     from .auth.roles import default_roles
 
@@ -111,6 +133,7 @@ class ProfileSchema(_Strict):
     holidays: list[date] = Field(default_factory=list,
                                  description="Extra days off (cuti bersama, local holidays) on top of the national "
                                              "public holidays, for SLAs in working days.")
+    sign_in: SignIn = Field(default_factory=SignIn, description="Sign-in: two-factor codes and throttling.")
     modules: dict[str, Any] = Field(
         default_factory=dict,
         description="Module name -> settings. `{}`, `true` or nothing switches it on with defaults, "
@@ -314,6 +337,10 @@ class Profile:
     def roles(self) -> dict[str, RoleDef]:
         return self.schema.roles
 
+    @property
+    def sign_in(self) -> SignIn:
+        return self.schema.sign_in
+
     def roles_with(self, permission: str) -> frozenset[str]:
         from .auth.roles import granted_roles
 
@@ -452,6 +479,11 @@ def load(ref: str | Path) -> Profile:
             if role not in schema.roles:
                 problems.append(Problem(file, line, f"permissions.{permission}",
                                         f"unknown role {role!r}" + _did_you_mean(role, schema.roles)))
+    for role in schema.sign_in.two_factor_roles:
+        if role not in schema.roles:
+            file, line = _locate(src, ("sign_in", "two_factor_roles"), top)
+            problems.append(Problem(file, line, "sign_in.two_factor_roles",
+                                    f"unknown role {role!r}" + _did_you_mean(role, schema.roles)))
     problems += _check_workflows(schema, src, top)
     problems += _check_numbering(schema, src, top)
     for name, value in settings.items():  # checks of a module's settings against the rest of the profile

@@ -285,8 +285,15 @@ def csrf_token(client, url):
 
 
 def login(client, email="admin@localhost", password=ADMIN_PASSWORD):
-    """Sign in through the real form (email or NIK), CSRF token included."""
-    return client.post("/login", data={"login": email, "password": password, "csrf_token": csrf_token(client, "/login")})
+    """Sign in through the real form (email or NIK), CSRF token included, and through the second step
+    (two-factor code or enrolment) where the account's role needs one (tests/twofactor.py)."""
+    from .twofactor import second_step
+
+    def password_step():
+        return client.post("/login", data={"login": email, "password": password,
+                                           "csrf_token": csrf_token(client, "/login")})
+
+    return second_step(client, email, password_step(), password_step)
 
 
 @pytest.fixture

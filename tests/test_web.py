@@ -2,6 +2,7 @@
 import re
 
 from .conftest import login
+from .twofactor import enrol
 
 
 def text(response):
@@ -78,7 +79,10 @@ def test_next_parameter_after_login_stays_on_site(client):
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     response = client.post("/login?next=https://evil.example/", data={
         "login": "admin@localhost", "password": "correct horse battery staple", "csrf_token": token})
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/login/enrol"  # the admin's second step carries `next` along
+    _, response = enrol(client)
+    assert response.headers["Location"] == "/login/recovery-codes?next=/"
+    assert '<a class="button" href="/">' in text(client.get(response.headers["Location"]))
 
 
 def test_admin_publishes_an_announcement_and_the_public_sees_it(client, app):

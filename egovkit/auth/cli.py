@@ -14,7 +14,7 @@ from ..models import Agency, Region, RoleAssignment, User
 from . import passwords
 from .nik import NikError, parse_nik
 
-users = AppGroup("users", help="Accounts: create, list, disable, enable, reset passwords.")
+users = AppGroup("users", help="Accounts: create, list, disable, enable, reset passwords and two-factor sign-in.")
 
 _LEVEL_FOR_SCOPE = {"district": "district", "village": "village"}
 
@@ -189,3 +189,19 @@ def reset_password(login, password_stdin):
     click.echo(f"{user.login}: password reset")
     if generated:
         click.echo(f"password: {password}  (shown once)")
+
+
+@users.command("reset-2fa")
+@click.argument("login")
+def reset_2fa(login):
+    """Forget an account's authenticator and recovery codes (a lost phone): it enrols again at its next
+    sign-in. Sessions already open stay open; `users reset-password` or `users disable` end them."""
+    from ..services import audit
+    from . import twofactor
+
+    user = user_by_login(login)
+    had = twofactor.reset(user)
+    audit.record("2fa_reset", "core", "core_user", user.id, login=user.login, had_secret=had)
+    db.session.commit()
+    click.echo(f"{user.login}: two-factor sign-in reset" if had
+               else f"{user.login}: had no two-factor sign-in (recovery codes, if any, removed)")

@@ -51,22 +51,25 @@ class LoginForm(Form):
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
+    from . import signin
+
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
         identifier = form.login.data.strip().lower()
         ip = request.remote_addr or "-"
-        if throttle.locked(identifier, ip):
-            flash(_("Too many failed attempts. Wait 15 minutes and try again."), "error")
-            return render_template("login.html", form=form), 429
         user = find_user(identifier)
+        attempt = throttle.for_password(identifier, ip, user)  # reserved before the password is checked
+        if attempt is None:
+            flash(_("Too many failed attempts. Wait %(minutes)s minutes and try again.",
+                    minutes=throttle.settings().window_minutes), "error")
+            return render_template("login.html", form=form), 429
         ok = passwords.verify(user.password_hash if user else None, form.password.data) and user.active
-        audit.record("login" if ok else "login_failed", "core", "core_user", user.id if user else None,
-                     login=identifier, ip=ip)
-        throttle.record(identifier, ip, ok)
         if ok:
-            login_user(user)
-            return redirect(safe_next(request.args.get("next")))
+            attempt.give_back()
+            return signin.password_accepted(user, request.args.get("next"))
+        audit.record("login_failed", "core", "core_user", user.id if user else None, login=identifier, ip=ip)
+        attempt.keep()
         flash(_("Wrong email/NIK or password."), "error")
         status = 400
     elif request.method == "POST":
@@ -154,6 +157,8 @@ def register():
 
 
 def init_app(app) -> None:
+    from . import signin  # noqa: F401  (the second sign-in step's pages, on this blueprint)
+
     app.register_blueprint(bp)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
