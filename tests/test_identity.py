@@ -421,3 +421,40 @@ def test_a_configured_channel_delivers_through_apprise_retries_failures_and_neve
         assert "sent" in cli("notifications", "list").output
     finally:
         server.shutdown()
+
+
+def test_two_deliverers_racing_send_a_message_once(cli, monkeypatch):
+    cli("init", "--profile", "banyuwangi")
+    app = create_app("instance", {"TESTING": True})
+    from egovkit.db import db
+    from egovkit.services import notifications
+
+    sent, start = [], threading.Barrier(2)
+
+    def slow_transmit(note):
+        sent.append(note.id)
+        threading.Event().wait(0.3)  # the other deliverer tries while this one is sending
+
+    monkeypatch.setattr(notifications, "_transmit", slow_transmit)
+    with app.app_context():
+        note = notifications.send("sms", "081234567890", "identity.password_changed", locale="en")
+        db.session.commit()
+        note_id = note.id
+        db.session.info.pop("egovkit_notifications_committed", None)  # delivered by hand below, not at teardown
+    results = []
+
+    def deliverer():
+        with app.app_context():
+            start.wait()
+            results.append(notifications.deliver(note_id))
+            db.session.remove()
+
+    threads = [threading.Thread(target=deliverer) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [False, True] and sent == [note_id]
+    with app.app_context():
+        assert db.session.get(notifications.Notification, note_id).status == "sent"
+        db.engine.dispose()
