@@ -145,6 +145,10 @@ def test_activation_by_code_right_wrong_expired_and_limited(village):
     assert activate(client, WOMAN, SRI_PASSWORD, "12a456").status_code == 400
     assert activate(client, WOMAN, SRI_PASSWORD, code).status_code == 302
     assert can_request_letters(client)
+    # An active account is not signed in here (this form is no way around the sign-in form's limits).
+    elsewhere = village.test_client()
+    assert activate(elsewhere, WOMAN, SRI_PASSWORD, code).headers["Location"] == "/login"
+    assert not can_request_letters(elsewhere)
     with village.app_context():  # the code is stored hashed, never as such
         from egovkit.auth.identity import UserCode
         from egovkit.db import db

@@ -183,11 +183,15 @@ def activate():
     form = ActivateForm()
     status = 200
     if form.validate_on_submit():
+        ip = request.remote_addr or "-"
+        if throttle.locked(form.nik.data, ip):  # the password is checked here too: the same limit as sign-in
+            flash(_("Too many failed attempts. Wait 15 minutes and try again."), "error")
+            return render_template("activate.html", form=form, sent=None), 429
         user = db.session.scalar(select(User).where(User.nik == form.nik.data))
         ok = passwords.verify(user.password_hash if user else None, form.password.data) and user.active
+        throttle.record(form.nik.data, ip, ok)
         if ok and not user.pending:
-            login_user(user)
-            return redirect(url_for("core.home"))
+            return redirect(url_for("auth.login"))  # nothing to activate: signing in is the sign-in form's job
         if ok and identity.check_code(user, "activate", form.code.data):
             identity.activate(user, "code")
             db.session.commit()
