@@ -55,6 +55,10 @@ class User(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # Part of every session's id: bumping it (sign-out, password reset, disabling) ends all sessions.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    # A registered citizen account is pending until activated (a code sent to the phone in the population
+    # register, or the village office): signed in, it holds no permission (egovkit.auth.scope).
+    pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    locale: Mapped[str | None] = mapped_column(String(8))  # the language of messages to this person
     roles: Mapped[list["RoleAssignment"]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     # Flask-Login

@@ -77,6 +77,9 @@ class Module:
     demo: str | None = None  # seed(app) -> None: demo data for `init --demo`
     home: str | None = None  # widget() -> Markup | None: a box on the portal home page
     events: dict[str, str] = field(default_factory=dict)  # event name -> "package.module:handler"
+    # questions the core asks modules, hook name -> "package.module:function" (e.g. "identity.phone":
+    # the phone number the module's register holds for a NIK; see egovkit.auth.identity)
+    hooks: dict[str, str] = field(default_factory=dict)
     workflows: str | None = None  # "package.module:WORKFLOWS", a list of egovkit.services.workflow.Workflow
     api: str | None = None  # "package.module:api", an egovkit.api.ApiBlueprint
     api_scopes: tuple[str, ...] = ()  # token scopes its API checks, e.g. "announcements:read"

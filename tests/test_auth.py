@@ -97,15 +97,24 @@ def register(client, **fields):
     return client.post("/register", data=data)
 
 
-def test_citizen_registers_with_nik_and_signs_in_with_it(app, client):
+def test_citizen_registers_with_nik_and_signs_in_once_activated(app, client, cli):
     bad = register(client, birth_date="1990-08-18")
     assert bad.status_code == 400 and "NIK tidak sesuai dengan tanggal lahir" in bad.get_data(as_text=True)
     assert register(client, phone="").status_code == 400
-    assert register(client).status_code == 302
-    assert "Sri Wahyuni" in client.get("/").get_data(as_text=True)
+    response = register(client)
+    assert response.status_code == 302 and response.headers["Location"].startswith("/activate")
+    assert "Sri Wahyuni" not in client.get("/").get_data(as_text=True)  # not signed in by registering
+    # This NIK is in no village register (no phone to send a code to): the administrator activates it,
+    # having seen the KTP, and hands over a new password.
+    assert "[pending]" in cli("users", "list").output
+    cli("users", "activate", WOMAN, "--password-stdin", input="sandi-dari-kantor\n")
     other = app.test_client()
-    assert "NIK ini sudah memiliki akun" in register(other).get_data(as_text=True)
-    assert login(other, WOMAN, "kata-sandi-panjang").status_code == 302
+    again = register(other)  # the same answer as for a new NIK; the account is left alone
+    assert again.status_code == 302 and again.headers["Location"] == response.headers["Location"]
+    assert login(other, WOMAN, "kata-sandi-panjang").status_code == 400  # the registration password was replaced
+    assert login(other, WOMAN, "sandi-dari-kantor").status_code == 302
+    assert "Sri Wahyuni" in other.get("/").get_data(as_text=True)
+    assert cli("users", "activate", WOMAN, expect=1).output.endswith("is not pending\n")
 
 
 def test_login_is_throttled_after_five_failures(client):

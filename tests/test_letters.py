@@ -10,7 +10,7 @@ import pytest
 from egovkit.app import create_app
 
 from .conftest import csrf_token, login
-from .test_auth import WOMAN
+from .test_identity import SRI_PASSWORD, SRI_PHONE, WOMAN, activate, last_code, messages, record_phone, register
 from .test_smart_kampung import GOOD, counters_match_the_rows, write
 from .test_workflow import PASSWORD, people
 
@@ -23,7 +23,9 @@ def village(cli, make_instance):
     people(cli)
     write("warga.csv", [GOOD, CITIZEN])
     cli("residents", "import", "warga.csv")
-    return create_app("instance", {"TESTING": True})
+    app = create_app("instance", {"TESTING": True})
+    record_phone(app, WOMAN, SRI_PHONE)  # where her account's activation code goes
+    return app
 
 
 def signed_in(app, who, password=PASSWORD):
@@ -32,12 +34,19 @@ def signed_in(app, who, password=PASSWORD):
     return client
 
 
-def citizen(app):
+def citizen(app, nik=WOMAN, **fields):
+    """Sri registers and activates her account the real way, and is signed in: with the code sent to the
+    phone the village register holds for her NIK or, where no register knows her (a regency without
+    smart_kampung residents), by the administrator's `users activate` having seen her KTP."""
     client = app.test_client()
-    data = {"nik": WOMAN, "name": "Sri Wahyuni", "birth_date": "1990-08-17", "sex": "P", "phone": "081234567890",
-            "email": "", "password": "kata-sandi-panjang", "confirm": "kata-sandi-panjang",
-            "csrf_token": csrf_token(client, "/register")}
-    assert client.post("/register", data=data).status_code == 302
+    assert register(client, nik=nik, **fields).status_code == 302
+    if any(m["to"] == SRI_PHONE for m in messages(app)):
+        assert activate(client, nik, SRI_PASSWORD, last_code(app, SRI_PHONE)).status_code == 302
+    else:
+        done = app.test_cli_runner().invoke(args=["users", "activate", nik, "--password-stdin"],
+                                            input=SRI_PASSWORD + "\n")
+        assert done.exit_code == 0, done.output
+        assert login(client, nik, SRI_PASSWORD).status_code == 302
     return client
 
 
@@ -100,11 +109,8 @@ def test_domisili_letter_from_request_to_verified_pdf(village):
 
 
 def test_citizen_outside_the_register_is_sent_to_the_office(village):
-    client = village.test_client()
-    data = {"nik": "3510015209950001", "name": "Orang Baru", "birth_date": "1995-09-12", "sex": "P",
-            "phone": "081234567891", "email": "", "password": "kata-sandi-panjang", "confirm": "kata-sandi-panjang",
-            "csrf_token": csrf_token(client, "/register")}
-    client.post("/register", data=data)
+    client = citizen(village, nik="3510015209950001", name="Orang Baru", birth_date="1995-09-12",
+                     phone="081234567891")
     response = client.get("/kampung/letters/new?type=domisili", follow_redirects=True)
     assert "kantor desa" in response.get_data(as_text=True)
 
@@ -116,11 +122,12 @@ def test_death_letter_marks_the_resident_died_and_publishes_once(village, cli):
         from egovkit_modules.smart_kampung.models import Resident
 
         budi = db.session.query(Resident).filter_by(nik=GOOD["nik"]).one().id
+        sri = db.session.query(Resident).filter_by(nik=WOMAN).one().id  # the reporter, on the same card
         db.engine.dispose()
     url = f"/kampung/letters/new?type=kematian&resident={budi}"
     response = operator.post(url, data={"csrf_token": csrf_token(operator, url), "type": "kematian",
                                         "resident": budi, "date_of_death": "2026-11-20",
-                                        "place_of_death": "Rumah", "cause": "Sakit", "reporter": "Sri Wahyuni",
+                                        "place_of_death": "Rumah", "cause": "Sakit", "reporter": sri,
                                         "relation": "Istri"})
     letter = response.headers["Location"]
     decide(operator, letter, "verify")

@@ -14,7 +14,7 @@ from ..models import Agency, Region, RoleAssignment, User
 from . import passwords
 from .nik import NikError, parse_nik
 
-users = AppGroup("users", help="Accounts: create, list, disable, enable, reset passwords and two-factor sign-in.")
+users = AppGroup("users", help="Accounts: create, list, activate, disable, enable, reset passwords and two-factor sign-in.")
 
 _LEVEL_FOR_SCOPE = {"district": "district", "village": "village"}
 
@@ -148,7 +148,7 @@ def list_users(role):
     if role:
         stmt = stmt.where(User.roles.any(RoleAssignment.role == role))
     for user in db.session.scalars(stmt):
-        state = "" if user.active else "  [disabled]"
+        state = ("" if user.active else "  [disabled]") + ("  [pending]" if user.pending else "")
         click.echo(f"{user.id:>5}  {user.login:<32} {user.name:<28} "
                    f"{', '.join(_describe(a) for a in user.roles)}{state}")
 
@@ -205,3 +205,23 @@ def reset_2fa(login):
     db.session.commit()
     click.echo(f"{user.login}: two-factor sign-in reset" if had
                else f"{user.login}: had no two-factor sign-in (recovery codes, if any, removed)")
+
+
+@users.command("activate")
+@click.argument("login")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from standard input.")
+def activate(login, password_stdin):
+    """Activate a pending citizen account, once you have seen the person's KTP. The password chosen at
+    registration is replaced (whoever registered may not be that person): give the new one to them."""
+    from . import identity
+
+    user = user_by_login(login)
+    if not user.pending:
+        raise click.ClickException(f"{user.login} is not pending")
+    password, generated = _new_password(password_stdin)
+    identity.activate(user, "cli")
+    identity.set_password(user, password, "cli")
+    db.session.commit()
+    click.echo(f"{user.login}: activated")
+    if generated:
+        click.echo(f"password: {password}  (shown once)")

@@ -31,11 +31,16 @@ def verify(password_hash: str | None, password: str) -> bool:
 
 
 def policy_error(password: str) -> str | None:
-    """Why a new password is refused, or None."""
+    """Why a new password is refused, or None: in the reader's language on a page, English in the CLI."""
+    from flask import has_request_context
+
+    from ..i18n import N_, english, translated
+
+    say = translated if has_request_context() else english
     if len(password) < MIN_LENGTH:
-        return f"at least {MIN_LENGTH} characters"
+        return say(N_("at least %(count)d characters"), {"count": MIN_LENGTH})
     if len(password) > 200:
-        return "at most 200 characters"
+        return say(N_("at most %(count)d characters"), {"count": 200})
     if password.isdigit():
-        return "not only digits"
+        return say(N_("not only digits"), {})
     return None

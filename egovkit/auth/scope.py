@@ -50,7 +50,11 @@ def _profile():
 
 def _user(user):
     user = current_user if user is None else user
-    return user if getattr(user, "is_authenticated", False) and user.is_active else None
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    # A pending account (registered, not yet activated: egovkit.auth.identity) holds no permission at
+    # all, in any module: whoever typed someone else's NIK cannot act in that person's name.
+    return None if getattr(user, "pending", False) else user
 
 
 def grants(user=None, roles: frozenset[str] | None = None) -> list[Grant]:
@@ -193,8 +197,8 @@ def require(permission: str):
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            if _user(None) is None:
-                return current_app.login_manager.unauthorized()
+            if not getattr(current_user, "is_authenticated", False):
+                return current_app.login_manager.unauthorized()  # a pending account is signed in: 403
             if not can(permission):
                 abort(403)
             g.setdefault("egovkit_permission", permission)  # the view's reach: see _permission()

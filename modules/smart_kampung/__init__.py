@@ -15,7 +15,7 @@ class SmartKampungSettings(Settings):
     letters: dict[str, LetterType] = Field(default_factory=lambda: dict(DEFAULT_TYPES),
                                            description="Letter types: title, classification code, fields, template. "
                                                        "Replaces the defaults (domisili, usaha, sktm, "
-                                                       "pengantar_ktp_kk, kelahiran, kematian) when given.")
+                                                       "pengantar_ktp_kk, kelahiran, kematian, pindah) when given.")
     rtlh_criteria: dict[str, Criterion] = Field(default_factory=lambda: dict(DEFAULT_CRITERIA),
                                                 description="RTLH survey: criterion -> answers and their points.")
     rtlh_threshold: int = Field(12, ge=0, le=100, description="Survey score from which a house counts as "
@@ -36,7 +36,10 @@ MODULE = Module(
         "smart_kampung.letters.request": ("citizen", "operator_desa"),
         "smart_kampung.letters.read": ("operator_desa", "kepala_desa", "camat"),
         "smart_kampung.rtlh.propose": ("operator_desa",),
+        # Activate a resident's pending account / give a password reset code, having seen the KTP.
+        "smart_kampung.accounts.activate": ("operator_desa",),
     },
+    hooks={"identity.phone": "egovkit_modules.smart_kampung.views:register_phone"},
     workflows="egovkit_modules.smart_kampung.workflows:WORKFLOWS",
     documents=(DocumentType("smart_kampung.letter", "470", "{code}/{seq:03d}/{scope}/{year}"),),
     models="egovkit_modules.smart_kampung.models",

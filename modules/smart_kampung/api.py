@@ -40,6 +40,9 @@ class LetterIn(BaseModel):
     resident_id: int = Field(ge=1, le=2**31 - 1)
     letter_type: str = Field(max_length=40, json_schema_extra={"x-egovkit-enum": "settings:smart_kampung.letters"})
     fields: dict[Plain, Plain] = Field(default_factory=dict, description="Answers to the letter type's fields.")
+    reporter_id: int | None = Field(None, ge=1, le=2**31 - 1, description=(
+        "For a letter about someone else (a death, a move): the resident reporting it, a member of the same "
+        "family card; a citizen reports as themselves."))
 
 
 class LetterOut(BaseModel):
@@ -78,14 +81,16 @@ def lookup(query: LookupQuery):
 @api.operation("/letters", "POST", summary="Request a village letter for a resident within reach",
                response=LetterOut, status=201, body=LetterIn, scope="kampung:write", errors=(404,))
 def request_letter(body: LetterIn):
-    from .views import _check_fields, _letter_types, file_letter, is_self
+    from .views import LetterRefused, _check_fields, _letter_types, file_letter, is_self
 
     if not scope.can("smart_kampung.letters.request"):
         raise ApiError(403, "forbidden", "Your account may not request letters.")
-    person = db.session.get(Resident, body.resident_id)
-    if person is None or not (is_self(person) or scope.can("smart_kampung.letters.request", person)):
-        raise ApiError(404, "not_found", "No such resident within your reach.")
     letter_type = _letter_types().get(body.letter_type)
+    person = db.session.get(Resident, body.resident_id)
+    reporter = db.session.get(Resident, body.reporter_id) if body.reporter_id else None
+    applicant = reporter if letter_type is not None and letter_type.about == "family" else person
+    if person is None or not (is_self(applicant) or scope.can("smart_kampung.letters.request", person)):
+        raise ApiError(404, "not_found", "No such resident within your reach.")
     if letter_type is None:
         raise ApiError(422, "validation_failed", "Unknown letter type.",
                        {"letter_type": f"one of {', '.join(_letter_types())}"})
@@ -93,7 +98,10 @@ def request_letter(body: LetterIn):
     if errors:
         raise ApiError(422, "validation_failed", "Some answers are missing or wrong.",
                        {f"fields.{k}": str(v) for k, v in errors.items()})
-    letter = file_letter(person, body.letter_type, letter_type, answers)
+    try:
+        letter = file_letter(person, body.letter_type, letter_type, answers, reporter=reporter)
+    except LetterRefused as exc:
+        raise ApiError(422, "validation_failed", str(exc), {"reporter_id": str(exc)}) from None
     case = db.session.get(workflow.Case, letter.case_id)
     db.session.commit()
     return LetterOut(id=letter.id, tracking_code=letter.tracking_code, letter_type=letter.letter_type,

@@ -24,11 +24,16 @@ class LetterType(BaseModel):
                                             "{village}, ... of the resident and {field} of the request.")
     sla_days: int = Field(2, ge=1, le=60, description="Working days from the request to the signed letter; "
                                                       "the request is flagged overdue after that.")
-    effect: Literal["none", "died", "born"] = Field(
+    about: Literal["self", "family"] = Field(
+        "self", description="Whom a citizen files it for: self (themselves) or family (another member of their "
+                            "family card, never themselves: a death, a move). A family letter records its "
+                            "reporter, shown as {reporter} in the template.")
+    effect: Literal["none", "died", "born", "moved"] = Field(
         "none", description="What issuing the letter does to the register: died marks the resident as died "
                             "and publishes resident.died (needs a date_of_death field); born adds the child to "
                             "the requester's family and publishes resident.born (needs the fields "
-                            f"{', '.join(BIRTH_FIELDS)}).")
+                            f"{', '.join(BIRTH_FIELDS)}); moved marks the resident as moved away and publishes "
+                            "resident.moved.")
 
     @model_validator(mode="after")
     def _effect_fields(self):
@@ -44,6 +49,8 @@ class LetterType(BaseModel):
                 raise ValueError("effect born needs child_birth_date as a required date")
         if self.effect == "died" and by_name["date_of_death"].type != "date":
             raise ValueError("effect died needs date_of_death as a date")
+        if self.effect in ("died", "moved") and self.about != "family":
+            raise ValueError(f"effect {self.effect} needs about: family (reported by a family member)")
         return self
 
 
@@ -95,8 +102,16 @@ DEFAULT_TYPES: dict[str, LetterType] = {
         title={"id": "Surat Keterangan Kematian", "en": "Death certificate letter"},
         fields=[_f("date_of_death", "Tanggal meninggal", "Date of death", "date"),
                 _f("place_of_death", "Tempat meninggal", "Place of death"), _f("cause", "Sebab", "Cause"),
-                _f("reporter", "Pelapor", "Reporter"), _f("relation", "Hubungan pelapor", "Reporter's relation")],
+                _f("relation", "Hubungan pelapor", "Reporter's relation")],
         template=[OPENING, PERSON, "telah meninggal dunia pada {date_of_death} di {place_of_death} karena {cause}. "
                                    "Dilaporkan oleh {reporter} ({relation}).", CLOSING],
-        sla_days=1, effect="died"),
+        sla_days=1, about="family", effect="died"),
+    "pindah": LetterType(
+        title={"id": "Surat Keterangan Pindah", "en": "Certificate of moving away"},
+        fields=[_f("destination", "Alamat tujuan", "New address"), _f("reason", "Alasan pindah", "Reason"),
+                _f("moving_on", "Tanggal pindah", "Moving on", "date"),
+                _f("relation", "Hubungan pelapor", "Reporter's relation")],
+        template=[OPENING, PERSON, "pindah ke {destination} pada {moving_on} dengan alasan {reason}. "
+                                   "Dilaporkan oleh {reporter} ({relation}).", CLOSING],
+        sla_days=2, about="family", effect="moved"),
 }

@@ -47,6 +47,8 @@ class Resident(db.Model):
     rt: Mapped[str] = mapped_column(String(3))
     rw: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(8), default="alive", index=True)  # alive | moved | died
+    # Recorded by the village office: where activation and password reset codes for this NIK's account go.
+    phone: Mapped[str | None] = mapped_column(String(20))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
@@ -103,6 +105,8 @@ class Letter(db.Model):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("core_case.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     child_id: Mapped[int | None] = mapped_column(ForeignKey("smart_kampung_resident.id"))  # added by a birth letter
+    # Who reported a letter about someone else (a death, a move): a member of the same family card.
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("smart_kampung_resident.id"))
 
 
 class HousingProposal(db.Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import re
 import secrets
 from datetime import date
 from pathlib import Path
@@ -20,7 +21,7 @@ from flask_login import current_user, login_required
 from egovkit import formfields
 
 from egovkit.services import audit, documents, events, jobs, uploads, workflow
-from egovkit.auth import scope
+from egovkit.auth import identity, scope
 from egovkit.auth.nik import NikError, check_nik
 from egovkit.auth.views import nik_message
 from egovkit.services.csvimport import RowError
@@ -57,10 +58,33 @@ def residents():
 @bp.get("/residents/<int:resident_id>")
 @scope.require("smart_kampung.residents.read")
 def resident(resident_id: int):
-    person = scope.get_or_404(Resident, resident_id)
+    return _resident_page(scope.get_or_404(Resident, resident_id))
+
+
+def _resident_page(person: Resident, office_code: str | None = None):
     family = db.session.get(Family, person.family_id) if person.family_id else None
-    return render_template("smart_kampung/resident.html", person=person, family=family,
-                           can_edit=scope.can("smart_kampung.residents.edit", person))
+    can_activate = person.nik is not None and scope.can("smart_kampung.accounts.activate", person)
+    return render_template("smart_kampung/resident.html", person=person, family=family, office_code=office_code,
+                           can_edit=scope.can("smart_kampung.residents.edit", person), can_activate=can_activate,
+                           account=identity.account_for_nik(person.nik) if can_activate else None)
+
+
+@bp.post("/residents/<int:resident_id>/account")
+@scope.require("smart_kampung.accounts.activate")
+def account_code(resident_id: int):
+    """The village office, with the resident and their KTP at the counter: activates a pending account and
+    gives a one-time code to choose a password with (audited in the core)."""
+    person = scope.get_or_404(Resident, resident_id)
+    if not scope.can("smart_kampung.accounts.activate", person) or person.nik is None:
+        abort(403)
+    if not Form().validate_on_submit():
+        abort(400)
+    account = identity.account_for_nik(person.nik)
+    if account is None or not account.active:
+        abort(404)
+    code = identity.office_code(account)
+    db.session.commit()
+    return _resident_page(person, office_code=code)
 
 
 @bp.get("/families/<kk_number>")
@@ -84,6 +108,7 @@ class EditForm(Form):
     occupation = StringField("Occupation", validators=[DataRequired(), Length(max=60)])
     education = SelectField("Education", choices=list(codes.EDUCATION))
     marital_status = SelectField("Marital status", choices=list(codes.MARITAL))
+    phone = StringField("Mobile phone", validators=[Optional(), Length(max=20)])
     nik = StringField("NIK", validators=[Optional(), Length(min=16, max=16)])  # only for a newborn without one
 
 
@@ -99,6 +124,11 @@ def edit(resident_id: int):
     if form.validate_on_submit() and _newborn_nik(form, person):
         for field in ("address", "occupation", "education", "marital_status"):
             setattr(person, field, " ".join(getattr(form, field).data.split()))
+        phone = (form.phone.data or "").replace(" ", "").replace("-", "")
+        if phone and not re.fullmatch(r"\+?[0-9]{8,15}", phone):
+            form.phone.errors.append(_("A phone number has 8 to 15 digits, e.g. 081234567890."))
+            return render_template("smart_kampung/edit.html", form=form, person=person), 400
+        person.phone = phone or None
         person.name = " ".join(form.name.data.split())
         person.name_key = person.name.lower()
         for field in ("rt", "rw"):
@@ -270,29 +300,69 @@ def request_letter():
     if person is None:
         flash(_("Your NIK is not in this village register. Please visit your village office."), "error")
         return redirect(url_for(".letters"))
+    # A letter about someone else (a death, a move) is reported by a member of the same family card: a
+    # citizen reports for a family member (never about themselves); staff name the reporter.
+    staff = bool(request.values.get("resident"))
+    family = letter_type is not None and letter_type.about == "family"
+    members = _family_members(person) if family else []
+    subject, reporter = person, None
+    if family:
+        chosen = next((m for m in members if str(m.id) == request.values.get("reporter" if staff else "member")),
+                      None)
+        subject, reporter = (person, chosen) if staff else (chosen, person)
     if letter_type is not None and request.method == "POST" and form.validate_on_submit():
         answers, errors = _check_fields(letter_type, request.form)
+        if family and (subject is None or reporter is None):
+            errors["reporter" if staff else "member"] = _("Choose a member of the family card.")
         if not errors:
-            letter = file_letter(person, kind, letter_type, answers)
-            db.session.commit()
-            flash(_("Request sent. Tracking code: %(code)s", code=letter.tracking_code), "success")
-            return redirect(url_for(".letter", record_id=letter.id))
+            try:
+                letter = file_letter(subject, kind, letter_type, answers, reporter=reporter)
+            except LetterRefused as exc:
+                errors["reporter" if staff else "member"] = str(exc)
+            else:
+                db.session.commit()
+                flash(_("Request sent. Tracking code: %(code)s", code=letter.tracking_code), "success")
+                return redirect(url_for(".letter", record_id=letter.id))
     return render_template("smart_kampung/request.html", types=types, kind=kind, letter_type=letter_type,
-                           person=person, form=form, errors=errors, answers=answers or request.form), \
+                           person=person, form=form, errors=errors, answers=answers or request.form,
+                           family=family, members=members, staff=staff), \
         (400 if errors else 200)
 
 
-def is_self(person: Resident) -> bool:
+def _family_members(person: Resident) -> list[Resident]:
+    """The other living members of a resident's family card."""
+    if person.family_id is None:
+        return []
+    return db.session.scalars(select(Resident).where(
+        Resident.family_id == person.family_id, Resident.id != person.id, Resident.status == "alive")
+        .order_by(Resident.birth_date)).all()
+
+
+class LetterRefused(Exception):
+    """Why a letter cannot be filed as asked (in the UI language)."""
+
+
+def is_self(person: Resident | None) -> bool:
     """Whether the signed-in citizen is this resident (a newborn without a NIK is nobody's account)."""
-    return person.nik is not None and getattr(current_user, "nik", None) == person.nik
+    return person is not None and person.nik is not None and getattr(current_user, "nik", None) == person.nik
 
 
-def file_letter(person: Resident, kind: str, letter_type, answers: dict) -> Letter:
-    """Record a letter request and open its case (the caller commits); the SLA is the letter type's."""
-    citizen = current_user.id if is_self(person) else None
+def file_letter(person: Resident, kind: str, letter_type, answers: dict, reporter: Resident | None = None) -> Letter:
+    """Record a letter request and open its case (the caller commits); the SLA is the letter type's.
+    A letter about someone else needs a reporter on the same family card, who is not that person: whoever
+    is signed in cannot report their own death or move."""
+    if letter_type.about == "family":
+        if reporter is None or reporter.id == person.id or is_self(person):
+            raise LetterRefused(_("This letter is reported by a family member, not by the person it is about."))
+        if reporter.family_id is None or reporter.family_id != person.family_id or reporter.status != "alive":
+            raise LetterRefused(_("The reporter must be a living member of the same family card."))
+        applicant = reporter
+    else:
+        reporter, applicant = None, person
+    citizen = current_user.id if is_self(applicant) else None
     letter = Letter(tracking_code=workflow.tracking_code(), letter_type=kind, resident_id=person.id,
                     village_code=person.village_code, citizen_id=citizen,
-                    fields=json.dumps(answers, ensure_ascii=False))
+                    reporter_id=reporter.id if reporter else None, fields=json.dumps(answers, ensure_ascii=False))
     db.session.add(letter)
     db.session.flush()
     case = workflow.start("smart_kampung.letter", letter.id, f"{letter_type.title.get('id')}: {person.name}",
@@ -301,6 +371,11 @@ def file_letter(person: Resident, kind: str, letter_type, answers: dict) -> Lett
     letter.case_id = case.id
     return letter
 
+
+def register_phone(nik: str) -> str | None:
+    """Hook ``identity.phone`` of the core: the phone the register holds for the living resident with this NIK
+    (where account activation and reset codes are sent)."""
+    return db.session.scalar(select(Resident.phone).where(Resident.nik == nik, Resident.status == "alive"))
 
 
 @bp.get("/letters/<int:record_id>")
@@ -358,6 +433,8 @@ def on_issued(case, step):
               "district": district.name, "regency": profile.regency.name,
               "address": f"{person.address} RT {person.rt}/RW {person.rw}, {village.name}",
               **json.loads(item.fields)}
+    if item.reporter_id:
+        values["reporter"] = db.session.get(Resident, item.reporter_id).name
     try:
         paragraphs = [p.format(**values) for p in letter_type.template]
     except (KeyError, IndexError) as exc:
@@ -375,6 +452,9 @@ def on_issued(case, step):
                        date_of_death=answers.get("date_of_death"), letter=item.id)
     elif letter_type.effect == "born":
         _add_child(item, person, answers)
+    elif letter_type.effect == "moved":
+        person.status = "moved"
+        events.publish("resident.moved", nik=person.nik, village=person.village_code, letter=item.id)
 
 
 def _add_child(item: Letter, parent: Resident, answers: dict) -> None:

@@ -4,15 +4,15 @@ The per-attempt table core_login_attempt gives way to core_login_counter: one ro
 address, account, trusted browser, two-factor codes), reserved with a conditional UPDATE before a password or
 code is checked, so concurrent guesses cannot exceed the limit.
 
-Revision ID: core_0013
-Revises: core_0010
+Revision ID: core_0014
+Revises: core_0013
 Create Date: 2026-12-01
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "core_0013"
-down_revision = "core_0010"
+revision = "core_0014"
+down_revision = "core_0013"
 branch_labels = None
 depends_on = None
 
