@@ -277,9 +277,9 @@ def record(payable: Payable, *, amount: int, paid_on: date, reference: str, user
                       settles=kind.key(payable.id), reference_key=key, party=(payable.party or None) and
                       payable.party[:200], details=json.dumps(details or {}, sort_keys=True),
                       agency_code=payable.agency_code, region_code=payable.region_code, recorded_by=user_id)
-    db.session.add(payment)
     try:
         with db.session.begin_nested():  # the unique keys decide a race: the loser's row is never written
+            db.session.add(payment)  # added inside: begin_nested() flushes what is pending before it
             db.session.flush()
     except IntegrityError as exc:
         if payment in db.session:
@@ -321,9 +321,9 @@ def reverse(payment: Payment, *, reason: str, user=None, on: date | None = None)
                     reference=payment.reference, settles=None, reference_key=None, reverses_id=payment.id,
                     reason=reason, party=payment.party, details=payment.details, agency_code=payment.agency_code,
                     region_code=payment.region_code, recorded_by=user_id)
-    db.session.add(entry)
     try:
         with db.session.begin_nested():
+            db.session.add(entry)
             db.session.flush()
     except IntegrityError:
         raise AlreadyReversed("payment", N_("This payment is already reversed.")) from None
