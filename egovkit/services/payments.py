@@ -259,6 +259,15 @@ def _refusal(payable: Payable, key: str, written: str) -> PaymentError | None:
     return None
 
 
+def _transaction() -> None:
+    """Make sure the session's connection is inside a transaction before a SAVEPOINT: pysqlite begins one only
+    before DML, so a SAVEPOINT outside one starts a transaction of its own, and its RELEASE commits it
+    (the payment would be committed even when the caller rolls back)."""
+    conn = db.session.connection()
+    if conn.dialect.name == "sqlite" and not conn.connection.dbapi_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN")
+
+
 def record(payable: Payable, *, amount: int, paid_on: date, reference: str, user=None,
            details: dict | None = None) -> Payment:
     """Record the payment of one payable, exactly once; raises a ``PaymentError`` and writes nothing when
@@ -277,6 +286,7 @@ def record(payable: Payable, *, amount: int, paid_on: date, reference: str, user
                       settles=kind.key(payable.id), reference_key=key, party=(payable.party or None) and
                       payable.party[:200], details=json.dumps(details or {}, sort_keys=True),
                       agency_code=payable.agency_code, region_code=payable.region_code, recorded_by=user_id)
+    _transaction()
     try:
         with db.session.begin_nested():  # the unique keys decide a race: the loser's row is never written
             db.session.add(payment)  # added inside: begin_nested() flushes what is pending before it
@@ -321,6 +331,7 @@ def reverse(payment: Payment, *, reason: str, user=None, on: date | None = None)
                     reference=payment.reference, settles=None, reference_key=None, reverses_id=payment.id,
                     reason=reason, party=payment.party, details=payment.details, agency_code=payment.agency_code,
                     region_code=payment.region_code, recorded_by=user_id)
+    _transaction()
     try:
         with db.session.begin_nested():
             db.session.add(entry)
