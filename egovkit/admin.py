@@ -1,4 +1,4 @@
-"""Admin pages and commands of the core: the audit trail, events, workflows.
+"""Admin pages and commands of the core: the audit trail, events, workflows, the payments report.
 Each page checks its own permission."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from .services import audit, events, workflow
+from .services import audit, events, payments, workflow
 from .auth import scope
 from .db import db
 
@@ -192,8 +192,36 @@ def workflows_show(name):
                    f"{needs}{notes}")
 
 
+@bp.get("/payments")
+@scope.require("payments.read")
+def payments_report():
+    """Payments and disbursements per month, module and kind (reversals subtract), with the year's totals."""
+    year = request.args.get("year", type=int) or payments.today().year
+    if not 2000 <= year <= 2100:
+        year = payments.today().year
+    rows = payments.report(year=year)
+    totals = {d: sum(r.total for r in rows if r.direction == d) for d in payments.DIRECTIONS}
+    return render_template("admin/payments.html", rows=rows, year=year, totals=totals, title=payments.title)
+
+
+payments_cli = AppGroup("payments", help="Payments and disbursements (egovkit.services.payments).")
+
+
+@payments_cli.command("report")
+@click.option("--year", type=click.IntRange(2000, 2100), help="Only this year.")
+@click.option("--module", help="Only this module.")
+def payments_report_cli(year, module):
+    """Entries and totals per month, module, kind and direction; reversals subtract."""
+    rows = payments.report(year=year, module=module)
+    for r in rows:
+        click.echo(f"{r.month}  {r.module:<16} {r.kind:<12} {r.direction:<3} {r.entries:>6}  {r.total:>16}")
+    for direction in payments.DIRECTIONS:
+        click.echo(f"total {direction}: {sum(r.total for r in rows if r.direction == direction)}")
+
+
 def init_app(app) -> None:
     app.register_blueprint(bp)
+    app.cli.add_command(payments_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(events_cli)
     app.cli.add_command(workflows_cli)

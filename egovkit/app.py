@@ -97,7 +97,7 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
     login_manager.init_app(app)
 
     from . import api as _api, models  # noqa: F401  (core tables)
-    from .services import audit, documents, events, jobs, notifications, workflow  # noqa: F401  (core tables)
+    from .services import audit, documents, events, jobs, notifications, payments, workflow  # noqa: F401  (core tables)
     from .auth import views as auth_views
     from .web import cases, errors, views as core_views
 

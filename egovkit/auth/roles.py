@@ -16,6 +16,7 @@ CORE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "users.manage": (ADMIN,),
     "audit.read": (ADMIN,),
     "events.manage": (ADMIN,),
+    "payments.read": (ADMIN, "bupati"),  # the regency-wide payments report
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from flask import g, request
+from flask_login import current_user
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -12,10 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from egovkit.api import ApiBlueprint, ApiError, Page
 from egovkit.auth import scope
 from egovkit.db import db
+from egovkit.services import payments
 
 from . import service
 from . import dashboard as figures
-from .models import Declaration
+from .models import BILL, Declaration
 
 api = ApiBlueprint("etax_api", __name__, url_prefix="/api/v1/etax", tag="etax")
 DEVICE_HEADER = "X-Device-Token"
@@ -71,6 +73,23 @@ class DeclarationQuery(BaseModel):
     object: int | None = Field(None, ge=1, le=2**31 - 1, description="A tax object's id.")
     page: int = Field(1, ge=1, le=100_000)
     per_page: int = Field(50, ge=1, le=200)
+
+
+class PaymentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    amount: int = Field(ge=1, le=10**13, description="Rupiah paid: the tax and late interest as of the day paid.")
+    paid_on: date = Field(description="The day paid (the regency's day): not before the bill, not in the future.")
+    reference: str = Field(min_length=1, max_length=60, description="The bank's or cashier's receipt number; "
+                                                                    "it pays one bill in the whole regency.")
+
+
+class PaymentOut(BaseModel):
+    id: int
+    declaration_id: int
+    amount: int
+    interest: int = Field(description="Late interest in the amount, Rupiah.")
+    paid_on: date
+    reference: str
 
 
 class TypeOut(BaseModel):
@@ -164,13 +183,39 @@ def declarations(query: DeclarationQuery):
     rows = db.session.scalars(stmt.order_by(Declaration.period.desc(), Declaration.id)
                               .offset((query.page - 1) * query.per_page).limit(query.per_page)).all()
     taps = service.tapped({d.object_id for d in rows}, {d.period for d in rows}) if rows else {}
+    paid = payments.standing(BILL, [d.id for d in rows])
     items = [DeclarationOut(id=d.id, object_id=d.object_id, tax_type=d.tax_type, period=d.period,
                             turnover=d.turnover, rate_percent=d.rate_bp / 100, tax_due=d.tax_due,
-                            billing_code=d.billing_code, due_date=d.due_date, paid_at=d.paid_at,
-                            paid_amount=d.paid_amount, tapped=taps.get((d.object_id, d.period), 0),
+                            billing_code=d.billing_code, due_date=d.due_date,
+                            paid_at=paid[str(d.id)].paid_on if str(d.id) in paid else None,
+                            paid_amount=paid[str(d.id)].amount if str(d.id) in paid else 0, tapped=taps.get((d.object_id, d.period), 0),
                             flagged=service.flagged(d.turnover, taps.get((d.object_id, d.period), 0)))
              for d in rows]
     return Page[DeclarationOut](items=items, page=query.page, per_page=query.per_page, total=total)
+
+
+@api.operation("/declarations/<int:declaration_id>/payment", "POST", summary="Record the payment of a bill "
+               "(once: a second payment, or a receipt number already used anywhere in the regency, is 409)",
+               response=PaymentOut, status=201, body=PaymentIn, scope="etax:pay", errors=(403, 404, 409, 422))
+def payment(declaration_id: int, body: PaymentIn):
+    decl = db.session.scalar(scope.visible(select(Declaration), Declaration, permission="etax.read")
+                             .where(Declaration.id == declaration_id))
+    if decl is None:
+        raise ApiError(404, "not_found", "No such declaration within your reach.")
+    if not scope.can("etax.pay", decl):
+        raise ApiError(403, "forbidden", "Your account may not record payments.")
+    try:
+        paid = service.pay(decl, body.amount, body.paid_on, body.reference, current_user.id)
+        db.session.commit()
+    except service.TaxError as exc:
+        db.session.rollback()
+        raise ApiError(exc.status, "conflict" if exc.status == 409 else "validation_failed",
+                       f"{exc.field}: {exc.message}", {exc.field: exc.message}) from None
+    except payments.PaymentError as exc:
+        db.session.rollback()
+        raise ApiError(exc.status, exc.code, str(exc), {exc.field: str(exc)}) from None
+    return PaymentOut(id=paid.id, declaration_id=decl.id, amount=paid.amount,
+                      interest=int(paid.detail.get("interest", 0)), paid_on=paid.paid_on, reference=paid.reference)
 
 
 @api.operation("/dashboard", summary="Billed and paid tax by type for the year, compliance and flagged objects "

@@ -10,10 +10,11 @@ from sqlalchemy import case, func, or_, select
 
 from egovkit.auth import scope
 from egovkit.db import db
+from egovkit.services import payments
 
 from . import TAX_TYPES
 from . import service
-from .models import Declaration, TaxObject, Taxpayer
+from .models import BILL, Declaration, TaxObject, Taxpayer
 
 PERMISSION = "etax.dashboard"
 
@@ -65,7 +66,8 @@ def summary(period: str, user=None) -> Summary:
     reach = scope.condition(TaxObject, user, permission=PERMISSION)
     rows = db.session.execute(
         select(Declaration.tax_type, func.coalesce(func.sum(Declaration.tax_due), 0),
-               func.coalesce(func.sum(case((Declaration.paid_at.is_not(None), Declaration.tax_due), else_=0)), 0))
+               func.coalesce(func.sum(case((payments.paid_clause(BILL, Declaration.id), Declaration.tax_due),
+                                            else_=0)), 0))
         .select_from(TaxObject).join(Declaration, Declaration.object_id == TaxObject.id)
         .where(reach, Declaration.period >= f"{year}-01", Declaration.period <= f"{year}-12")
         .group_by(Declaration.tax_type)).all()

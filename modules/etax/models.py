@@ -1,5 +1,5 @@
-"""Taxpayers (wajib pajak), their tax objects, monthly declarations (SPTPD) with their bills, payments,
-point-of-sale devices and the transactions they post.
+"""Taxpayers (wajib pajak), their tax objects, monthly declarations (SPTPD) with their bills (paid through
+the core's payments), point-of-sale devices and the transactions they post.
 
 Every record carries the revenue agency's code (its staff reach it) and the taxpayer's account, when the
 taxpayer has one (they reach their own)."""
@@ -13,8 +13,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from egovkit.auth.scope import Scope
 from egovkit.db import db
 from egovkit.models import utcnow
+from egovkit.services import payments
 
 SCOPE = Scope(agency="agency_code", owner="owner_id")
+# A declaration's bill, paid through the core: once, by one receipt, not recorded by whoever declared it.
+BILL = payments.Kind("etax", "bill", direction="in", four_eyes=True,
+                     title={"id": "Pajak daerah (SPTPD)", "en": "Local tax (SPTPD)"})
 
 
 class Taxpayer(db.Model):
@@ -59,25 +63,25 @@ class Declaration(db.Model):
     tax_due: Mapped[int] = mapped_column(BigInteger)
     billing_code: Mapped[str] = mapped_column(String(20), unique=True)
     due_date: Mapped[date] = mapped_column(Date)
-    paid_at: Mapped[date | None] = mapped_column(Date)
-    paid_amount: Mapped[int] = mapped_column(BigInteger, default=0)  # tax and interest
-    penalty_paid: Mapped[int] = mapped_column(BigInteger, default=0)
     declared_by: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
     agency_code: Mapped[str] = mapped_column(String(32), index=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
+    # Its payment is the core's (egovkit.services.payments, kind etax/bill), never a column of its own:
+    # paid_at and paid_amount below are read from it with the row.
+    @property
+    def payment(self) -> payments.Payment | None:
+        return payments.current(BILL, self.id) if self.id is not None else None
 
-class Payment(db.Model):
-    __tablename__ = "etax_payment"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    declaration_id: Mapped[int] = mapped_column(ForeignKey("etax_declaration.id"), index=True)
-    amount: Mapped[int] = mapped_column(BigInteger)
-    penalty: Mapped[int] = mapped_column(BigInteger)
-    paid_on: Mapped[date] = mapped_column(Date)
-    reference: Mapped[str] = mapped_column(String(60))
-    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    @property
+    def penalty_paid(self) -> int:
+        payment = self.payment
+        return int(payment.detail.get("interest", 0)) if payment else 0
+
+
+Declaration.paid_at = payments.attribute(BILL, Declaration.__table__.c.id, "paid_on")
+Declaration.paid_amount = payments.attribute(BILL, Declaration.__table__.c.id, "amount", default=0)
 
 
 class Device(db.Model):

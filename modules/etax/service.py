@@ -1,5 +1,5 @@
 """The rules of etax in one place: taxpayers and objects from issued permits, declarations and their bills,
-late interest and payments, devices and the transactions they post, and the comparison of the two."""
+late interest and the payment of bills (through egovkit.services.payments), devices and the transactions they post, and the comparison of the two."""
 from __future__ import annotations
 
 import hashlib
@@ -14,11 +14,11 @@ from flask import current_app
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from egovkit.services import audit
+from egovkit.services import audit, payments
 from egovkit.db import db
 from egovkit.models import User, as_utc, utcnow
 
-from .models import Declaration, Device, Payment, TaxObject, Taxpayer, Transaction
+from .models import BILL, Declaration, Device, TaxObject, Taxpayer, Transaction
 
 PERIOD = re.compile(r"^(20[0-9]{2})-(0[1-9]|1[0-2])$")
 MAX_RUPIAH = 10**13
@@ -167,7 +167,7 @@ def declare(obj: TaxObject, period: str, turnover: int, user_id: int | None) -> 
     year, month = _next_month(period)
     decl = Declaration(object_id=obj.id, period=period, tax_type=obj.tax_type, turnover=turnover, rate_bp=bp, tax_due=tax_of(turnover, bp),
                        billing_code=_billing_code(period), due_date=date(year, month, settings().due_day),
-                       paid_amount=0, penalty_paid=0, declared_by=user_id, agency_code=obj.agency_code,
+                       declared_by=user_id, agency_code=obj.agency_code,
                        owner_id=obj.owner_id)
     db.session.add(decl)
     try:
@@ -198,35 +198,34 @@ def outstanding(decl: Declaration, on: date) -> int:
     return 0 if decl.paid_at else decl.tax_due + penalty(decl, on)
 
 
-def pay(decl: Declaration, amount: int, paid_on: date, reference: str, user_id: int | None) -> Payment:
-    """Record the payment of a bill; only the full amount (tax and interest as of the day paid) clears it."""
-    if decl.paid_at is not None:
-        raise TaxError("amount", "this bill is already paid", status=409, code="already_paid")
-    if paid_on > today():
-        raise TaxError("paid_on", "a payment cannot be in the future", code="future_payment")
-    if paid_on.strftime("%Y-%m") <= decl.period:
+def declared_on(decl: Declaration) -> date:
+    return as_utc(decl.created_at).astimezone(zone()).date()
+
+
+def bill(decl: Declaration, on: date) -> payments.Payable:
+    """The declaration's bill as the core's payments see it: tax and late interest as of ``on``."""
+    return BILL.payable(decl.id, amount=decl.tax_due + penalty(decl, on), billed_on=declared_on(decl),
+                        billed_by=decl.declared_by, agency_code=decl.agency_code)
+
+
+def pay(decl: Declaration, amount: int, paid_on: date, reference: str, user_id: int | None) -> payments.Payment:
+    """Record the payment of a bill through the core (once; one receipt, one payment in the regency; not by
+    whoever declared it); only the full amount, tax and interest as of the day paid, clears it. Raises
+    ``payments.PaymentError`` (``AlreadyPaid``, ``ReferenceUsed``, ...) or ``TaxError``."""
+    if isinstance(paid_on, date) and paid_on.strftime("%Y-%m") <= decl.period and decl.paid_at is None:
         raise TaxError("paid_on", "a payment is made after the month it is for", code="early_payment")
-    declared_on = as_utc(decl.created_at).astimezone(zone()).date()
-    if paid_on < declared_on:  # a bill cannot be paid before it exists (nor its late interest avoided so)
-        raise TaxError("paid_on", f"the bill was made on {declared_on:%d-%m-%Y}: a payment cannot be earlier",
-                       code="before_bill", day=f"{declared_on:%d-%m-%Y}")
-    reference = (reference or "").strip()
-    if not 1 <= len(reference) <= 60 or "\x00" in reference:
-        raise TaxError("reference", "the bank or cashier's receipt number, 1 to 60 characters",
-                       code="bad_reference")
-    due = outstanding(decl, paid_on)
-    if amount != due:
-        raise TaxError("amount", f"the bill is Rp {due:,} on that day (tax and late interest); a payment must "
-                                 "clear it whole".replace(",", "."), code="wrong_amount", due=due)
-    interest = due - decl.tax_due
-    payment = Payment(declaration_id=decl.id, amount=amount, penalty=interest, paid_on=paid_on, reference=reference,
-                      recorded_by=user_id)
-    db.session.add(payment)
-    decl.paid_at, decl.paid_amount, decl.penalty_paid = paid_on, amount, interest
-    db.session.flush()
-    audit.record("etax.paid", "etax", "etax_declaration", decl.id, amount=amount, penalty=interest,
-                 paid_on=paid_on.isoformat(), reference=reference)
-    return payment
+    due = bill(decl, paid_on) if isinstance(paid_on, date) else bill(decl, today())
+    return payments.record(due, amount=amount, paid_on=paid_on, reference=reference, user=user_id,
+                           details={"tax": decl.tax_due, "interest": due.amount - decl.tax_due,
+                                    "period": decl.period, "billing_code": decl.billing_code})
+
+
+def reverse(decl: Declaration, reason: str, user_id: int | None) -> payments.Payment:
+    """Reverse the bill's standing payment (a mistake): the bill is open again."""
+    payment = decl.payment
+    if payment is None:
+        raise TaxError("payment", "this bill has no payment to reverse", status=409, code="not_paid")
+    return payments.reverse(payment, reason=reason, user=user_id)
 
 
 # ----------------------------------------------------------------- devices and transactions

@@ -11,12 +11,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from egovkit.auth import scope
+from egovkit.services import payments
 from egovkit.db import db
 from egovkit.web.forms import Form
 
 from . import TAX_TYPES, service
 from . import dashboard as figures
-from .models import Declaration, Device, TaxObject, Taxpayer
+from .models import BILL, Declaration, Device, TaxObject, Taxpayer
 
 bp = Blueprint("etax", __name__, url_prefix="/pajak", template_folder="templates")
 READ = "etax.read"
@@ -36,19 +37,20 @@ def explain(exc: service.TaxError) -> str:
              "month_open": _("The month is not over yet: declare it from the first day of the next month."),
              "bad_turnover": _("A whole number of Rupiah, zero or more."),
              "declared_twice": _("This month is already declared for this object."),
-             "already_paid": _("This bill is already paid."),
-             "future_payment": _("A payment cannot be in the future."),
+             "not_paid": _("This bill has no payment to reverse."),
              "early_payment": _("A payment is made after the month it is for."),
-             "bad_reference": _("The bank or cashier's receipt number, 1 to 60 characters."),
              "bad_name": _("A name for the device, 1 to 80 characters."),
              "not_reclassifiable": _("Only an entertainment object moves between general and special "
                                      "entertainment.")}
-    if exc.code == "before_bill":
-        return _("The bill was made on %(day)s: a payment cannot be earlier.", day=exc.params["day"])
-    if exc.code == "wrong_amount":
-        return _("The bill is Rp %(due)s on that day (tax and late interest); a payment must clear it whole.",
-                 due=f"{exc.params['due']:,}".replace(",", "."))
     return texts.get(exc.code, exc.message)
+
+
+def explain_payment(exc: payments.PaymentError) -> str:
+    """A refusal of the core's payments, with etax's own words for the amount (tax and late interest)."""
+    if isinstance(exc, payments.WrongAmount) and "due" in exc.params:
+        return _("The bill is Rp %(due)s on that day (tax and late interest); a payment must clear it whole.",
+                 due=exc.params["due"])
+    return exc.describe()
 
 
 def _rupiah(text: str | None) -> int | None:
@@ -78,9 +80,12 @@ def tax_object(object_id: int):
                                .order_by(Declaration.period.desc())).all()
     devices = db.session.scalars(select(Device).where(Device.object_id == obj.id).order_by(Device.id)).all()
     on = service.today()
+    paid = payments.standing(BILL, [b.id for b in bills])
     return render_template("etax/object.html", obj=obj, taxpayer=taxpayer, bills=bills, devices=devices,
-                           months=service.months(obj), types=type_names(), form=Form(), today=on,
-                           outstanding={b.id: service.outstanding(b, on) for b in bills},
+                           months=service.months(obj), types=type_names(), form=Form(), today=on, paid=paid,
+                           outstanding={b.id: 0 if str(b.id) in paid else b.tax_due + service.penalty(b, on)
+                                        for b in bills},
+                           can_reverse=scope.can("etax.reverse", obj),
                            rate=service.rate_bp(obj.tax_type) / 100,
                            can_declare=scope.can("etax.declare", obj), can_pay=scope.can("etax.pay", obj),
                            can_devices=scope.can("etax.devices", obj),
@@ -131,12 +136,38 @@ def pay(bill_id: int):
             service.pay(decl, amount, paid_on, request.form.get("reference", ""), current_user.id)
         except service.TaxError as exc:
             problem = explain(exc)
+        except payments.PaymentError as exc:
+            problem = explain_payment(exc)
     if problem is not None:
         db.session.rollback()
         flash(_("Not done: %(reason)s", reason=problem), "error")
         return redirect(url_for(".tax_object", object_id=decl.object_id)), 303
     db.session.commit()
     flash(_("Payment recorded: the bill is cleared."), "success")
+    return redirect(url_for(".tax_object", object_id=decl.object_id)), 303
+
+
+@bp.post("/bills/<int:bill_id>/reverse")
+@scope.require(READ)
+def reverse(bill_id: int):
+    """The head of the revenue agency reverses a mistaken payment, with the reason: the bill is open again."""
+    decl = scope.get_or_404(Declaration, bill_id, permission=READ)
+    if not scope.can("etax.reverse", decl):
+        abort(403)
+    if not Form().validate_on_submit():
+        abort(400)
+    try:
+        service.reverse(decl, request.form.get("reason", ""), current_user.id)
+    except service.TaxError as exc:
+        db.session.rollback()
+        flash(_("Not done: %(reason)s", reason=explain(exc)), "error")
+        return redirect(url_for(".tax_object", object_id=decl.object_id)), 303
+    except payments.PaymentError as exc:
+        db.session.rollback()
+        flash(_("Not done: %(reason)s", reason=exc.describe()), "error")
+        return redirect(url_for(".tax_object", object_id=decl.object_id)), 303
+    db.session.commit()
+    flash(_("Payment reversed: the bill is open again."), "success")
     return redirect(url_for(".tax_object", object_id=decl.object_id)), 303
 
 

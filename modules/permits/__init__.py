@@ -55,7 +55,7 @@ MODULE = Module(
     models="egovkit_modules.permits.models",
     cli="egovkit_modules.permits.cli:permits",
     api="egovkit_modules.permits.api:api",
-    api_scopes=("permits:read",),
+    api_scopes=("permits:read", "permits:pay"),
     blueprint="egovkit_modules.permits.views:bp",
     nav=(NavItem("permits.index", {"id": "Perizinan", "en": "Permits"}, public=False),
          NavItem("permits.track", {"id": "Lacak izin", "en": "Track a permit"})),

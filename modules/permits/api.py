@@ -1,5 +1,5 @@
 """permits in the API: a token user's applications (their own, their agency's, or
-all of them at the one-stop office) and public tracking by code."""
+all of them at the one-stop office), the fee's payment at the one-stop office, and public tracking by code."""
 from __future__ import annotations
 
 import json
@@ -7,16 +7,16 @@ from datetime import date
 
 from flask_babel import get_locale
 from flask_login import current_user
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, or_, select
 
-from egovkit.services import workflow
+from egovkit.services import payments, workflow
 from egovkit.api import ApiBlueprint, ApiError, Page, PageQuery, UtcDateTime
 from egovkit.auth import scope
 from egovkit.db import db
 
 from . import views
-from .models import Permit
+from .models import FEE, Permit
 
 api = ApiBlueprint("permits_api", __name__, url_prefix="/api/v1/permits", tag="permits")
 
@@ -40,6 +40,14 @@ class PermitOut(BaseModel):
     issued_on: date | None
     valid_until: date | None
     ended: str | None = Field(description="revoked, expired or renewed once the permit no longer holds.")
+
+
+class FeePaymentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    amount: int = Field(ge=1, le=10**13, description="Rupiah paid: the whole fee.")
+    paid_on: date = Field(description="The day paid (the regency's day): not before the bill, not in the future.")
+    receipt: str = Field(min_length=1, max_length=60, description="The bank's or cashier's receipt number; it "
+                                                                  "pays one bill in the whole regency.")
 
 
 class TrackingOut(BaseModel):
@@ -88,6 +96,35 @@ def application(permit_id: int):
     if item is None:
         raise ApiError(404, "not_found", "No such application within your reach.")
     return _out(item)
+
+
+@api.operation("/applications/<int:permit_id>/payment", "POST", summary="The front office records the fee's "
+               "payment and the permit is issued (once: a second payment, or a receipt number already used "
+               "anywhere in the regency, is 409)", response=PermitOut, status=201, body=FeePaymentIn,
+               scope="permits:pay", errors=(403, 404, 409, 422))
+def payment(permit_id: int, body: FeePaymentIn):
+    item = db.session.scalar(_visible().where(Permit.id == permit_id))
+    if item is None:
+        raise ApiError(404, "not_found", "No such application within your reach.")
+    case = db.session.get(workflow.Case, item.case_id)
+    if payments.current(FEE, item.id) is not None:
+        raise ApiError(409, "already_paid", "This bill is already paid.")
+    if not views._can_pay(case):
+        raise ApiError(403, "forbidden", "This application is not awaiting a payment you may record.")
+    try:
+        views.record_payment(item, case, body.amount, body.paid_on, body.receipt)
+        db.session.commit()
+    except payments.PaymentError as exc:
+        db.session.rollback()
+        field = views.PAYMENT_FORM_FIELDS.get(exc.field, exc.field)
+        raise ApiError(exc.status, exc.code, str(exc), {field: str(exc)}) from None
+    except workflow.Forbidden:
+        db.session.rollback()
+        raise ApiError(403, "forbidden", "You may not record this payment.") from None
+    except workflow.WorkflowError as exc:
+        db.session.rollback()
+        raise ApiError(409, "conflict", str(exc)) from None
+    return _out(db.session.get(Permit, permit_id))
 
 
 @api.operation("/track/<code>", summary="Public: the state of an application by its tracking code",

@@ -9,6 +9,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from egovkit.auth.scope import Scope
 from egovkit.db import db
 from egovkit.models import utcnow
+from egovkit.services import payments
+
+# A permit's fee (retribusi), paid through the core: once, by one receipt in the regency, and not recorded by
+# whoever approved the bill (four eyes; the workflow's pay transition is `separate` too).
+FEE = payments.Kind("permits", "fee", direction="in", four_eyes=True,
+                    title={"id": "Retribusi perizinan", "en": "Permit fee"})
 
 
 class Permit(db.Model):
@@ -17,8 +23,7 @@ class Permit(db.Model):
 
     __tablename__ = "permits_permit"
     __scope__ = Scope(agency="agency_code", owner="applicant_id")
-    __table_args__ = (Index("ux_permits_permit_billing_code", "billing_code", unique=True),
-                      Index("ux_permits_permit_payment_ref", "payment_ref", unique=True))  # a receipt pays once
+    __table_args__ = (Index("ux_permits_permit_billing_code", "billing_code", unique=True),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tracking_code: Mapped[str] = mapped_column(String(12), unique=True)  # public: status only
     permit_type: Mapped[str] = mapped_column(String(40), index=True)
@@ -34,9 +39,6 @@ class Permit(db.Model):
     fee: Mapped[int] = mapped_column(BigInteger, default=0)
     billing_code: Mapped[str | None] = mapped_column(String(20))  # the fee's bill (kode bayar), once approved
     bill_due: Mapped[date | None] = mapped_column(Date)
-    paid_on: Mapped[date | None] = mapped_column(Date)
-    paid_amount: Mapped[int | None] = mapped_column(BigInteger)
-    payment_ref: Mapped[str | None] = mapped_column(String(60))  # the bank's or cashier's receipt number
     case_id: Mapped[int | None] = mapped_column(ForeignKey("core_case.id"))
     issued_on: Mapped[date | None] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date)
@@ -45,3 +47,14 @@ class Permit(db.Model):
     ended_on: Mapped[date | None] = mapped_column(Date)
     end_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    # The fee's payment is the core's (egovkit.services.payments, kind permits/fee), not a column of its own:
+    # paid_on, paid_amount and payment_ref below are read from it with the row.
+    @property
+    def payment(self) -> payments.Payment | None:
+        return payments.current(FEE, self.id) if self.id is not None else None
+
+
+Permit.paid_on = payments.attribute(FEE, Permit.__table__.c.id, "paid_on")
+Permit.paid_amount = payments.attribute(FEE, Permit.__table__.c.id, "amount")
+Permit.payment_ref = payments.attribute(FEE, Permit.__table__.c.id, "reference")  # the receipt, as written

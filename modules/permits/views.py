@@ -10,22 +10,20 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
 
 from egovkit import formfields
 
-from egovkit.services import audit, documents, events, uploads, workflow
+from egovkit.services import audit, documents, events, payments, uploads, workflow
 from egovkit.auth import scope
 from egovkit.db import db
 from egovkit.models import as_utc
 from egovkit.web.forms import Form
 from egovkit.web.views import rupiah
 
-from .models import Permit
+from .models import FEE, Permit
 
 bp = Blueprint("permits", __name__, url_prefix="/izin", template_folder="templates")
 
@@ -271,20 +269,30 @@ def payment(record_id: int):
     form = Form()
     if not form.validate_on_submit():
         abort(400)
+    if payments.current(FEE, item.id) is not None:
+        flash(_("Not done: %(reason)s", reason=_("This bill is already paid.")), "error")
+        return redirect(url_for(".permit", record_id=item.id))
     if not _can_pay(case):
         flash(_("Not done: %(reason)s", reason=_("this application is not awaiting a payment you may record.")),
               "error")
         return redirect(url_for(".permit", record_id=item.id))
     answers, errors = formfields.check(PAYMENT_FIELDS, request.form)
-    if not errors:
-        errors = _payment_problems(item, case, answers)
     if errors:
         return _page(item, payment_errors=errors, status=400)
-    item.payment_ref, item.paid_on, item.paid_amount = (_receipt(answers["receipt"]),
-                                                        date.fromisoformat(answers["paid_on"]), int(answers["amount"]))
     try:
-        workflow.fire(case, "pay", data={"receipt": item.payment_ref, "paid_on": answers["paid_on"],
-                                         "amount": item.paid_amount})
+        record_payment(item, case, int(answers["amount"]), date.fromisoformat(answers["paid_on"]), answers["receipt"])
+    except payments.AlreadyPaid as exc:
+        db.session.rollback()
+        flash(_("Not done: %(reason)s", reason=exc.describe()), "error")
+        return redirect(url_for(".permit", record_id=item.id))
+    except payments.PaymentError as exc:
+        db.session.rollback()
+        item = db.session.get(Permit, record_id)
+        field = PAYMENT_FORM_FIELDS.get(exc.field)
+        if field is None:
+            flash(_("Not done: %(reason)s", reason=explain_payment(exc, item)), "error")
+            return redirect(url_for(".permit", record_id=item.id))
+        return _page(item, payment_errors={field: explain_payment(exc, item)}, status=400)
     except workflow.Forbidden:
         db.session.rollback()
         abort(403)
@@ -292,12 +300,7 @@ def payment(record_id: int):
         db.session.rollback()
         flash(_("Not done: %(reason)s", reason=str(exc)), "error")
         return redirect(url_for(".permit", record_id=item.id))
-    try:
-        db.session.commit()
-    except IntegrityError:  # the same receipt recorded for another permit a moment ago
-        db.session.rollback()
-        return _page(db.session.get(Permit, record_id), status=400, payment_errors={
-            "receipt": _("This receipt number is already recorded for another permit.")})
+    db.session.commit()
     from egovkit.web.cache import invalidate
 
     invalidate()
@@ -305,28 +308,36 @@ def payment(record_id: int):
     return redirect(url_for(".permit", record_id=item.id))
 
 
-def _receipt(text: str) -> str:
-    """A receipt number as stored and compared: upper case, without spaces (BJ 2026-1 = bj2026-1)."""
-    return "".join(text.split()).upper()
+PAYMENT_FORM_FIELDS = {"reference": "receipt", "amount": "amount", "paid_on": "paid_on"}
 
 
-def _payment_problems(item: Permit, case, answers: dict) -> dict:
-    errors = {}
-    if len(answers["receipt"]) > 60:
-        errors["receipt"] = _("Field cannot be longer than %(max)d characters.", max=60)
-    elif db.session.scalar(select(Permit.tracking_code).where(Permit.payment_ref == _receipt(answers["receipt"]))):
-        errors["receipt"] = _("This receipt number is already recorded for another permit.")
-    if int(answers["amount"]) != item.fee:
-        errors["amount"] = _("The bill is %(fee)s: a payment clears it only in full.", fee=rupiah(item.fee))
-    paid_on = date.fromisoformat(answers["paid_on"])
+def fee(item: Permit, case) -> payments.Payable:
+    """The permit's fee as the core's payments see it: billed the day the case entered ``billed``, by the
+    head who approved the bill."""
     zone = ZoneInfo(current_app.extensions["egovkit"].profile.timezone)
-    billed_on = as_utc(case.state_since).astimezone(zone).date()
-    if paid_on > _today():
-        errors["paid_on"] = _("A payment cannot be dated in the future.")
-    elif paid_on < billed_on:
-        errors["paid_on"] = _("The bill was made on %(day)s: a payment cannot be earlier.",
-                              day=format_date(billed_on, "long"))
-    return errors
+    billed = db.session.scalars(select(workflow.Step).where(workflow.Step.case_id == case.id,
+                                                            workflow.Step.transition == "bill")
+                                .order_by(workflow.Step.id.desc()).limit(1)).first()
+    return FEE.payable(item.id, amount=item.fee, billed_on=as_utc(case.state_since).astimezone(zone).date(),
+                       billed_by=billed.actor_id if billed else None, party=item.applicant_name,
+                       agency_code=_settings().front_office)
+
+
+def record_payment(item: Permit, case, amount: int, paid_on: date, receipt: str) -> payments.Payment:
+    """Record the fee's payment through the core (once, one receipt per payment in the regency) and fire the
+    case's ``pay``, which issues the permit; the caller commits, or rolls back on a refusal
+    (``payments.PaymentError``, ``workflow.WorkflowError``)."""
+    paid = payments.record(fee(item, case), amount=amount, paid_on=paid_on, reference=receipt, user=current_user,
+                           details={"billing_code": item.billing_code})
+    workflow.fire(case, "pay", data={"receipt": paid.reference, "paid_on": paid_on.isoformat(), "amount": amount})
+    return paid
+
+
+def explain_payment(exc: payments.PaymentError, item: Permit) -> str:
+    """A refusal of the core's payments, in permits' words for the amount."""
+    if isinstance(exc, payments.WrongAmount) and "due" in exc.params:
+        return _("The bill is %(fee)s: a payment clears it only in full.", fee=rupiah(item.fee))
+    return exc.describe()
 
 
 def _type_or_name(item: Permit):

@@ -1,14 +1,14 @@
 """core: queued notifications (SMS, WhatsApp, e-mail)
 
 Revision ID: core_0012
-Revises: core_0010
+Revises: core_0011
 Create Date: 2026-12-01
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "core_0012"
-down_revision = "core_0010"
+down_revision = "core_0011"
 branch_labels = None
 depends_on = None
 
