@@ -537,11 +537,11 @@ def on_issued(case, step) -> None:
 def _approver(case, step) -> str:
     """Who approved: this step's actor, or (a fee paid after approval) the actor of the approval itself."""
     if step.transition != "pay":
-        return step.actor
+        return step.who
     approval = db.session.scalars(select(workflow.Step).where(workflow.Step.case_id == case.id,
                                                               workflow.Step.transition == "bill")
                                   .order_by(workflow.Step.id.desc()).limit(1)).first()
-    return approval.actor if approval else step.actor
+    return approval.who if approval else step.who
 
 
 def _clamp(year: int, month: int, day: int) -> date:

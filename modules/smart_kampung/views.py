@@ -367,7 +367,7 @@ def on_issued(case, step):
                     paragraphs=paragraphs, scope=person.village_code, code=letter_type.code,
                     facts=[("Jenis surat", letter_type.title["id"]), ("Nama", person.name),
                            ("NIK", _masked(person.nik)), ("Desa", village.name),
-                           ("Ditandatangani oleh", step.actor)])
+                           ("Ditandatangani oleh", step.who)])
     answers = json.loads(item.fields)
     if letter_type.effect == "died":
         person.status = "died"
