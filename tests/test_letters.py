@@ -132,10 +132,10 @@ def test_registry_lookup_and_letters_through_the_api(village, cli):
 
     client = village.test_client()
     own = bearer("op.sarongan@desa.id", "kampung:read", "kampung:write")
-    found = client.get(f"/api/v1/kampung/residents?nik={GOOD['nik']}", headers=own)
+    found = client.post("/api/v1/kampung/residents/lookup", json={"nik": GOOD["nik"]}, headers=own)
     assert found.status_code == 200 and found.json["village_code"] == "35.10.01.2001"
     other = bearer("op.kandangan@desa.id", "kampung:read", "kampung:write")
-    assert client.get(f"/api/v1/kampung/residents?nik={GOOD['nik']}", headers=other).status_code == 404
+    assert client.post("/api/v1/kampung/residents/lookup", json={"nik": GOOD["nik"]}, headers=other).status_code == 404
     body = {"resident_id": found.json["id"], "letter_type": "sktm", "fields": {"income": "900000",
                                                                              "purpose": "Sekolah"}}
     assert client.post("/api/v1/kampung/letters", json=body, headers=other).status_code == 404

@@ -106,3 +106,85 @@ def test_position_titles_follow_the_region_kind(village):
         assert people.display(bupati) == "Bupati, Ipuk"
         assert people.display(camat, "en") == "District head Pesanggaran, Joko"
         db.session.rollback()
+
+
+# ----------------------------------------------------------------- NIKs stay out of URLs
+SIXTEEN = re.compile(r"(?<!\d)\d{16}(?!\d)")
+LINK = re.compile(r'(?:href|src|action|formaction)="([^"]+)"')
+
+
+def crawl(client, start=("/",), limit=250):
+    """Every same-site address reachable from ``start`` by links and redirects: (address, where found)."""
+    from urllib.parse import urljoin, urlsplit
+
+    seen, queue, found = set(), list(start), []
+    while queue and len(seen) < limit:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        response = client.get(url)
+        targets = []
+        if response.headers.get("Location"):
+            targets.append(response.headers["Location"])
+        if response.mimetype == "text/html":
+            targets += LINK.findall(response.get_data(as_text=True))
+        for target in targets:
+            target = target.replace("&amp;", "&")
+            found.append((target, url))
+            parts = urlsplit(urljoin("http://localhost" + url, target))
+            if parts.netloc == "localhost" and not parts.path.startswith(("/static", "/logout", "/cases/")):
+                queue.append(parts.path + ("?" + parts.query if parts.query else ""))
+    return found
+
+
+def test_no_link_or_redirect_carries_a_nik(village):
+    sri, letter = issued_letter(village)
+    operator = signed_in(village, "op.sarongan@desa.id")
+    token = re.search(r'name="csrf_token"[^>]*?value="([^"]+)"',
+                      operator.get("/kampung/residents").get_data(as_text=True)).group(1)
+    by_nik = operator.post("/kampung/residents", data={"q": GOOD["nik"], "csrf_token": token})
+    assert by_nik.status_code == 303 and not SIXTEEN.search(by_nik.headers["Location"])
+    by_name = operator.post("/kampung/residents", data={"q": "budi", "csrf_token": token})
+    assert by_name.headers["Location"].endswith("/kampung/residents")
+    assert "Budi Santoso" in operator.get("/kampung/residents").get_data(as_text=True)  # the results, by GET
+    found = operator.post("/kampung/rtlh/new", data={"action": "find", "nik": GOOD["nik"], "csrf_token": token})
+    assert found.status_code == 303 and not SIXTEEN.search(found.headers["Location"])
+
+    addresses = []
+    for client in (operator, sri, signed_in(village, "kades.sarongan@desa.id"), village.test_client()):
+        addresses += crawl(client, ("/", "/kampung/residents", letter, "/kampung/letters", "/kampung/rtlh"))
+    assert len({a for a, _ in addresses}) > 40  # the crawl reached the register, residents and family cards
+    assert any("/kampung/families/" in a for a, _ in addresses)
+    leaks = [(a, where) for a, where in addresses if SIXTEEN.search(a)]
+    assert leaks == []
+
+
+def test_a_failed_statement_does_not_print_its_values(village):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    with village.app_context():
+        from egovkit.db import db
+
+        with pytest.raises(DBAPIError) as failed:
+            db.session.execute(text("SELECT nik FROM no_such_table WHERE nik = :nik"), {"nik": WOMAN})
+        db.session.rollback()
+    assert WOMAN not in str(failed.value) and "hidden" in str(failed.value)
+
+
+# ----------------------------------------------------------------- private files are never cached
+def test_a_letter_pdf_is_never_cached_and_modules_serve_private_files_one_way(village):
+    from pathlib import Path
+
+    sri, url = issued_letter(village)
+    pdf = sri.get(url + "/pdf")
+    assert pdf.status_code == 200 and pdf.headers["Cache-Control"] == "no-store, private"
+    assert "ETag" not in pdf.headers
+    # every module serves access-controlled files through egovkit.services.uploads.send_private; the one
+    # direct send_file left is the published announcement's PDF, which is public
+    import egovkit_modules
+
+    direct = sorted(str(p.relative_to(Path(egovkit_modules.__file__).parent))
+                    for p in Path(egovkit_modules.__file__).parent.rglob("*.py") if "send_file(" in p.read_text())
+    assert direct == ["announcements/views.py"]

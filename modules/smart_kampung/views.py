@@ -8,7 +8,7 @@ import secrets
 from datetime import date
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import select
@@ -38,19 +38,38 @@ def _settings():
     return current_app.extensions["egovkit"].profile.modules["smart_kampung"]
 
 
-@bp.get("/residents")
+SEARCH_KEY = "smart_kampung.search"  # the last name searched, kept in the session, never in the URL
+
+
+@bp.route("/residents", methods=["GET", "POST"])
 @scope.require("smart_kampung.residents.read")
 def residents():
-    q = (request.args.get("q") or "").strip()
-    stmt = scope.visible(select(Resident), Resident)
-    if q.isdigit() and len(q) == 16:
-        stmt = stmt.where(Resident.nik == q)
-    elif q:
-        key = q.lower()[:120]
-        # A range, not LIKE 'q%': both SQLite and PostgreSQL answer it from the (village, name) index.
-        stmt = stmt.where(Resident.name_key >= key, Resident.name_key < key[:-1] + chr(ord(key[-1]) + 1))
-    rows = db.session.scalars(stmt.order_by(Resident.name_key, Resident.id).limit(_settings().search_limit)).all()
-    return render_template("smart_kampung/residents.html", rows=rows, q=q,
+    """Search by NIK or the start of a name. The query is POSTed, never put in a URL (a NIK in a URL ends
+    up in access logs and browser history): a NIK leads straight to its resident's page, a name is kept
+    in the session and the results shown by a redirect to the bare address."""
+    form = Form()
+    q = ""
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        q = (request.form.get("q") or "").strip()[:120]
+        if not (q.isdigit() and len(q) == 16):
+            session[SEARCH_KEY] = q
+            return redirect(url_for(".residents"), 303)
+        found = db.session.scalar(scope.visible(select(Resident).where(Resident.nik == q), Resident))
+        if found is not None:
+            return redirect(url_for(".resident", resident_id=found.id), 303)
+        rows = []
+    else:
+        q = session.get(SEARCH_KEY, "")
+        stmt = scope.visible(select(Resident), Resident)
+        if q:
+            key = q.lower()
+            # A range, not LIKE 'q%': both SQLite and PostgreSQL answer it from the (village, name) index.
+            stmt = stmt.where(Resident.name_key >= key, Resident.name_key < key[:-1] + chr(ord(key[-1]) + 1))
+        rows = db.session.scalars(stmt.order_by(Resident.name_key, Resident.id)
+                                  .limit(_settings().search_limit)).all()
+    return render_template("smart_kampung/residents.html", rows=rows, q=q, form=form,
                            can_import=scope.can("smart_kampung.residents.import"))
 
 
@@ -63,12 +82,11 @@ def resident(resident_id: int):
                            can_edit=scope.can("smart_kampung.residents.edit", person))
 
 
-@bp.get("/families/<kk_number>")
+@bp.get("/families/<int:family_id>")
 @scope.require("smart_kampung.residents.read")
-def family(kk_number: str):
-    found = db.session.scalar(scope.visible(select(Family).where(Family.kk_number == kk_number), Family))
-    if found is None:
-        abort(404)
+def family(family_id: int):
+    """A family card, by its id: the KK number, like a NIK, stays out of URLs."""
+    found = scope.get_or_404(Family, family_id)
     members = db.session.scalars(select(Resident).where(Resident.family_id == found.id)
                                  .order_by(Resident.birth_date)).all()
     order = {r: i for i, r in enumerate(codes.RELATIONS)}
@@ -221,8 +239,8 @@ def import_rejects(job_id: int):
     name = _own_job(job_id).outcome().get("rejects")
     if not name or not (_imports_folder() / name).exists():
         abort(404)
-    return send_file(_imports_folder() / name, mimetype="text/csv", as_attachment=True,
-                     download_name=f"ditolak-{job_id}.csv")
+    return uploads.send_private(_imports_folder() / name, mimetype="text/csv", as_attachment=True,
+                                download_name=f"ditolak-{job_id}.csv")
 
 
 # ----------------------------------------------------------------- letters
@@ -326,8 +344,11 @@ def letter_pdf(record_id: int):
     doc = _document(item)
     if doc is None or doc.revoked:
         abort(404)
-    return send_file(documents.storage(doc.code), mimetype="application/pdf", download_name=f"surat-{doc.code}.pdf",
-                     as_attachment=True)
+    try:
+        return uploads.send_private(documents.storage(doc.code), mimetype="application/pdf",
+                                    download_name=f"surat-{doc.code}.pdf", as_attachment=True)
+    except FileNotFoundError:
+        abort(404)
 
 
 @bp.get("/track")
@@ -440,11 +461,21 @@ def rtlh_new():
     form = Form()
     errors, answers = {}, {}
     household = None
-    nik = (request.values.get("nik") or "").strip()
-    if nik:
-        household = db.session.scalar(scope.visible(select(Resident).where(Resident.nik == nik), Resident))
-        if household is None:
-            errors["nik"] = _("No resident with this NIK in your village.")
+    nik = ""
+    if request.method == "POST" and request.form.get("action") == "find":
+        # The NIK is POSTed and answered with the resident's id: it never appears in a URL.
+        if not form.validate_on_submit():
+            abort(400)
+        nik = (request.form.get("nik") or "").strip()[:16]
+        found = db.session.scalar(scope.visible(select(Resident).where(Resident.nik == nik), Resident)) \
+            if nik else None
+        if found is not None:
+            return redirect(url_for(".rtlh_new", resident=found.id), 303)
+        errors["nik"] = _("No resident with this NIK in your village.")
+        return render_template("smart_kampung/rtlh_new.html", form=form, criteria=criteria, errors=errors,
+                               answers=answers, household=None, nik=nik), 400
+    if request.values.get("resident"):
+        household = scope.get_or_404(Resident, request.values.get("resident", type=int) or 0)
     if request.method == "POST" and form.validate_on_submit() and household is not None:
         for key, criterion in criteria.items():
             answers[key] = request.form.get(key, "")
@@ -495,7 +526,7 @@ def rtlh_photo(record_id: int, name: str):
     if name not in json.loads(proposal.photos):
         abort(404)
     try:
-        return send_file(uploads.path(name, "rtlh", str(proposal.id)), max_age=3600)
+        return uploads.send_private(uploads.path(name, "rtlh", str(proposal.id)))
     except FileNotFoundError:
         abort(404)
 
