@@ -192,8 +192,31 @@ def workflows_show(name):
                    f"{needs}{notes}")
 
 
+files_cli = AppGroup("files", help="Files kept only for a while (uploaded imports, rejects files).")
+
+
+def expire_files() -> tuple[int, int]:
+    """End jobs whose process died (removing their uploads) and remove scratch files past the profile's
+    retention; (jobs ended, files removed). Run by `egovkit files expire` (daily, from cron), and by
+    `serve` and `upgrade` as they start."""
+    from .services import jobs, uploads
+
+    days = current_app.extensions["egovkit"].profile.schema.retention.import_files_days
+    reaped = jobs.reap()
+    return reaped, len(uploads.expire(days))
+
+
+@files_cli.command("expire")
+def files_expire():
+    """Remove uploaded import files and rejects files older than retention.import_files_days."""
+    reaped, removed = expire_files()
+    days = current_app.extensions["egovkit"].profile.schema.retention.import_files_days
+    click.echo(f"{removed} file(s) older than {days} days removed; {reaped} interrupted job(s) ended")
+
+
 def init_app(app) -> None:
     app.register_blueprint(bp)
+    app.cli.add_command(files_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(events_cli)
     app.cli.add_command(workflows_cli)

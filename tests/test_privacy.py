@@ -188,3 +188,165 @@ def test_a_letter_pdf_is_never_cached_and_modules_serve_private_files_one_way(vi
     direct = sorted(str(p.relative_to(Path(egovkit_modules.__file__).parent))
                     for p in Path(egovkit_modules.__file__).parent.rglob("*.py") if "send_file(" in p.read_text())
     assert direct == ["announcements/views.py"]
+
+
+# ----------------------------------------------------------------- imports tell the truth and clean up
+def many(n, start=100):
+    """n good rows with distinct NIKs (same family)."""
+    return [dict(GOOD, nik=f"351001170890{i:04d}", nama=f"Warga {i}") for i in range(start, start + n)]
+
+
+@pytest.fixture
+def small_batches(cli):
+    from pathlib import Path
+
+    Path("p.yaml").write_text("name: kecil\nextends: banyuwangi\nmodules:\n  smart_kampung: {import_batch: 100}\n")
+    cli("init", "--profile", "p.yaml")
+    people(cli)
+    return create_app("instance", {"TESTING": True})
+
+
+def latin1_tail(path, rows):
+    """A UTF-8 file of ``rows`` whose last line has a Latin-1 byte, far past the first read buffer."""
+    from pathlib import Path
+
+    write(path, rows)
+    with Path(path).open("ab") as handle:
+        handle.write(",".join(dict(GOOD, nik="3510011708909999", nama="Jos\xe9").values()).encode("latin-1") + b"\n")
+
+
+def audit_actions(app):
+    with app.app_context():
+        from egovkit.db import db
+        from egovkit.services.audit import AuditEntry
+
+        entries = db.session.query(AuditEntry).filter_by(module="smart_kampung").order_by(AuditEntry.seq).all()
+        out = [(e.action, e.data) for e in entries if e.action.startswith("import")]
+        db.engine.dispose()
+        return out
+
+
+def test_an_import_that_fails_half_way_says_what_it_saved_and_audits_each_batch(small_batches, cli):
+    import json
+
+    latin1_tail("warga.csv", many(250))
+    out = cli("residents", "import", "warga.csv", expect=1).output
+    assert "not UTF-8 text near byte" in out
+    saved = int(re.search(r"Saved before it stopped: (\d+) row", out).group(1))
+    assert saved in (100, 200)  # whole batches, never a part of one
+    with small_batches.app_context():
+        from egovkit_modules.smart_kampung import importer
+
+        assert importer.count() == saved
+    actions = audit_actions(small_batches)
+    batches = [json.loads(d) for a, d in actions if a == "import_batch"]
+    assert len(batches) == saved // 100 and sum(b["written"] for b in batches) == saved
+    assert batches[0]["lines"] == [2, 101]
+    failed = [json.loads(d) for a, d in actions if a == "import_failed"]
+    assert len(failed) == 1 and failed[0]["written"] == saved and failed[0]["reason"] == "not_utf8"
+    assert "audit log intact" in cli("audit", "verify").output
+
+
+def test_a_latin1_file_is_refused_as_not_utf8_and_nothing_is_saved(small_batches, cli):
+    from pathlib import Path
+
+    Path("latin1.csv").write_bytes(",".join(GOOD).encode() + b"\n" + ",".join(
+        dict(GOOD, nama="Jos\xe9").values()).encode("latin-1") + b"\n")
+    out = cli("residents", "import", "latin1.csv", expect=1).output
+    assert "latin1.csv: not UTF-8 text near byte" in out and "Saved before" not in out
+    operator = signed_in(small_batches, "op.sarongan@desa.id")
+    from .test_smart_kampung import upload
+
+    job_url, response = upload_bytes(operator, Path("latin1.csv").read_bytes())
+    page = response.get_data(as_text=True)
+    assert "bukan teks UTF-8" in page and "Tidak ada yang disimpan." in page
+    assert upload  # the same helper shape as test_smart_kampung's
+    assert not list(Path(small_batches.instance_path).glob("uploads/scratch/smart_kampung-imports/*"))
+
+
+def upload_bytes(client, data: bytes):
+    import time
+
+    from .conftest import csrf_token
+
+    response = client.post("/kampung/import", data={
+        "csrf_token": csrf_token(client, "/kampung/import"),
+        "file": (io.BytesIO(data), "warga.csv")}, content_type="multipart/form-data")
+    job_url = response.headers["Location"]
+    for _ in range(400):
+        response = client.get(job_url)
+        if response.status_code == 302 or "Selesai" in response.get_data(as_text=True).split("<h1>")[1]:
+            break
+        time.sleep(0.05)
+    return job_url, response
+
+
+def test_a_job_that_fails_half_way_tells_the_operator_what_was_saved(small_batches):
+    from pathlib import Path
+
+    latin1_tail("warga.csv", many(250))
+    operator = signed_in(small_batches, "op.sarongan@desa.id")
+    _, response = upload_bytes(operator, Path("warga.csv").read_bytes())
+    page = response.get_data(as_text=True)
+    assert "bukan teks UTF-8" in page
+    saved = int(re.search(r"Tersimpan sebelum berhenti: (\d+) baris", page).group(1))
+    assert saved in (100, 200)
+    assert not list(Path(small_batches.instance_path).glob("uploads/scratch/smart_kampung-imports/*"))
+
+
+def test_a_dead_job_is_ended_its_upload_removed_and_old_rejects_expire(small_batches, cli):
+    import json
+    import os
+    import time
+    from datetime import timedelta
+    from pathlib import Path
+
+    operator = signed_in(small_batches, "op.sarongan@desa.id")
+    _, response = upload_bytes(operator, open_csv([GOOD, dict(GOOD, nik="3510011708900004", agama="Jedi")]))
+    assert response.status_code == 302  # done, one row refused
+    folder = Path(small_batches.instance_path) / "uploads" / "scratch" / "smart_kampung-imports"
+    (rejects,) = folder.glob("*.rejects.csv")
+    with small_batches.app_context():
+        from egovkit.db import db
+        from egovkit.models import User, utcnow
+        from egovkit.services.jobs import FILES, Job
+
+        owner = db.session.query(User).filter_by(email="op.sarongan@desa.id").one()
+        orphan = folder / "0123456789abcdef01234567.csv"
+        orphan.write_text("nik\n")
+        dead = Job(kind="smart_kampung.import", target="egovkit_modules.smart_kampung.views:import_job",
+                   owner_id=owner.id, state="running", params=json.dumps({FILES: [str(orphan)]}),
+                   result=json.dumps({"saved": 100}), updated_at=utcnow() - timedelta(hours=1))
+        db.session.add(dead)
+        db.session.commit()
+        dead_id = dead.id
+        db.engine.dispose()
+    out = cli("files", "expire").output
+    assert "0 file(s) older than 7 days removed; 1 interrupted job(s) ended" in out
+    assert not orphan.exists() and rejects.exists()
+    page = operator.get(f"/jobs/{dead_id}").get_data(as_text=True)
+    assert "terputus" in page and "Tersimpan sebelum berhenti: 100 baris" in page
+    old = time.time() - 8 * 86400
+    os.utime(rejects, (old, old))
+    assert "1 file(s) older than 7 days removed" in cli("files", "expire").output
+    assert not rejects.exists()
+
+
+def open_csv(rows):
+    buffer = io.StringIO()
+    import csv
+
+    writer = csv.DictWriter(buffer, fieldnames=list(GOOD))
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue().encode()
+
+
+def test_a_rejects_file_defuses_formulas(small_batches):
+    operator = signed_in(small_batches, "op.sarongan@desa.id")
+    evil = dict(GOOD, nik="3510011708900004", agama="Jedi", nama="=HYPERLINK(\"http://x\")", alamat="@SUM(A1)")
+    _, response = upload_bytes(operator, open_csv([evil]))
+    rejects = operator.get(response.headers["Location"] + "/rejects.csv")
+    text = rejects.get_data(as_text=True)
+    assert rejects.headers["Cache-Control"] == "no-store, private"
+    assert "'=HYPERLINK" in text and "'@SUM(A1)" in text and ",=HYPERLINK" not in text

@@ -31,6 +31,30 @@ def folder(*parts: str) -> Path:
     return path
 
 
+SCRATCH = "scratch"
+
+
+def scratch(name: str) -> Path:
+    """A folder for files kept only for a while (an uploaded import and its rejects): ``expire`` removes
+    what is older than the profile's ``retention.import_files_days``."""
+    return folder(SCRATCH, name)
+
+
+def expire(days: int) -> list[Path]:
+    """Remove scratch files older than ``days``; the removed paths."""
+    import time
+
+    root = Path(current_app.instance_path, "uploads", SCRATCH)
+    cutoff = time.time() - days * 86400
+    removed = []
+    if root.is_dir():
+        for item in sorted(root.rglob("*")):
+            if item.is_file() and item.stat().st_mtime < cutoff:
+                item.unlink(missing_ok=True)
+                removed.append(item)
+    return removed
+
+
 def save(storage, *where: str, kinds: tuple[str, ...] = ("jpg", "png"), max_bytes: int = 5 * 1024 * 1024) -> str:
     """Check and store an uploaded file (werkzeug FileStorage); returns its stored name."""
     data = storage.read(max_bytes + 1)

@@ -23,7 +23,7 @@ from egovkit.services import audit, documents, events, jobs, uploads, workflow
 from egovkit.auth import scope
 from egovkit.auth.nik import NikError, check_nik
 from egovkit.auth.views import nik_message
-from egovkit.services.csvimport import RowError
+from egovkit.services.csvimport import RowError, Stopped
 from egovkit.db import db
 from egovkit.models import Region
 from egovkit.web.forms import Form
@@ -175,28 +175,37 @@ def upload():
         form.file.data.save(path)
         job = jobs.submit("smart_kampung.import", "egovkit_modules.smart_kampung.views:import_job",
                           owner_id=current_user.id, result_endpoint="smart_kampung.import_result",
-                          path=str(path), village=village, batch_size=_settings().import_batch)
+                          files=[path], path=str(path), village=village, batch_size=_settings().import_batch)
         return redirect(url_for("jobs.status", job_id=job.id))
     return render_template("smart_kampung/import.html", form=form), (400 if form.errors else 200)
 
 
 def _imports_folder() -> Path:
-    folder = Path(current_app.instance_path) / "uploads" / "smart_kampung-imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    """Uploaded files and their rejects: personal data kept only for a while (``egovkit files expire``)."""
+    return uploads.scratch("smart_kampung-imports")
 
 
 def import_job(progress, path: str, village: str | None, batch_size: int) -> dict:
-    """Background job: import one uploaded file; the upload is removed, the rejects file kept for its owner."""
+    """Background job: import one uploaded file (removed when the job ends: jobs.submit's ``files``); the
+    rejects file is kept for its owner until it expires."""
     source = Path(path)
+    if not source.exists():
+        raise jobs.JobError(_("The uploaded file is gone (it expired): please upload it again."))
     progress.total(source.stat().st_size)
+    progress.note(saved=0)
+
+    def saved(summary):
+        progress.note(saved=summary.saved, written=summary.written, unchanged=summary.unchanged,
+                      rejected=summary.rejected)
+
     try:
         # The job runs in its submitter's language (jobs.submit): refused rows are explained in it.
-        summary = importer.import_file(source, village, batch_size, progress=progress, translate=True)
+        summary = importer.import_file(source, village, batch_size, progress=progress, translate=True,
+                                       on_batch=saved)
+    except Stopped as exc:
+        raise jobs.JobError(exc.cause.describe()) from None  # the page adds what was saved (progress.note)
     except RowError as exc:
         raise jobs.JobError(exc.describe()) from None
-    finally:
-        source.unlink(missing_ok=True)
     return {"rows": summary.rows, "written": summary.written, "unchanged": summary.unchanged,
             "rejected": summary.rejected, "reasons": summary.reasons,
             "rejects": summary.rejects_file.name if summary.rejects_file else None}
