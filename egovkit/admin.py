@@ -66,6 +66,26 @@ def audit_verify():
     click.echo(f"head: #{head.seq} {head.hash}  (keep this line elsewhere: a later head must continue from it)")
 
 
+@audit_cli.command("redact")
+@click.option("--before", "before", type=click.DateTime(["%Y-%m-%d"]),
+              help="Redact entries made before this day (default: retention.audit_personal_years ago).")
+def audit_redact(before):
+    """Replace personal values (NIK, KK, phone, birth date, names, addresses) in old entries by their
+    digest; which fields changed, who and when stay, and the chain still verifies. Run it from cron."""
+    from datetime import timezone
+
+    from .models import utcnow
+
+    if before is None:
+        years = current_app.extensions["egovkit"].profile.schema.retention.audit_personal_years
+        before = utcnow() - timedelta(days=round(years * 365.25))
+    else:
+        before = before.replace(tzinfo=timezone.utc)
+    redacted, legacy = audit.redact(db.session, before)
+    click.echo(f"{redacted} entries before {before:%Y-%m-%d} redacted"
+               + (f"; {legacy} older entries kept (their hash covers the raw values)" if legacy else ""))
+
+
 @audit_cli.command("list")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10000))
 @click.option("--module")

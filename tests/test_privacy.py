@@ -350,3 +350,44 @@ def test_a_rejects_file_defuses_formulas(small_batches):
     text = rejects.get_data(as_text=True)
     assert rejects.headers["Cache-Control"] == "no-store, private"
     assert "'=HYPERLINK" in text and "'@SUM(A1)" in text and ",=HYPERLINK" not in text
+
+
+# ----------------------------------------------------------------- the audit trail forgets personal values
+def test_audit_redaction_keeps_what_changed_and_the_chain(village, cli):
+    import json
+
+    operator = signed_in(village, "op.sarongan@desa.id")
+    with village.app_context():
+        from egovkit.db import db
+        from egovkit_modules.smart_kampung.models import Resident
+
+        budi = db.session.query(Resident).filter_by(nik=GOOD["nik"]).one().id
+        db.engine.dispose()
+    url = f"/kampung/residents/{budi}/edit"
+    from .conftest import csrf_token
+
+    assert operator.post(url, data={"name": "Budi Santosa", "address": "Dusun Krajan No. 9", "rt": "3", "rw": "2",
+                                    "occupation": "Wiraswasta", "education": "SLTA", "marital_status": "KAWIN",
+                                    "csrf_token": csrf_token(operator, url)}).status_code == 302
+    assert "0 entries before" in cli("audit", "redact").output  # nothing is 5 years old yet
+    out = cli("audit", "redact", "--before", "2999-01-01").output
+    assert re.search(r"[1-9]\d* entries before 2999-01-01 redacted", out)
+    with village.app_context():
+        from egovkit.services.audit import AuditEntry
+
+        edit = db.session.query(AuditEntry).filter_by(action="update", record_type="smart_kampung_resident").one()
+        data = json.loads(edit.data)
+        assert set(data) >= {"name", "address", "rt", "occupation"}  # what changed is kept
+        assert set(data["name"]) == {"redacted"} and data["rt"] == ["001", "003"]  # values of others too
+        everything = " ".join(e.data for e in db.session.query(AuditEntry))
+        assert "Budi Santosa" not in everything and GOOD["nik"] not in everything and WOMAN not in everything
+        assert db.session.query(AuditEntry).filter_by(action="redact").count() == 2
+        db.engine.dispose()
+    assert "audit log intact" in cli("audit", "verify").output
+    # an entry edited after redaction is still found
+    with village.app_context():
+        edit = db.session.query(AuditEntry).filter_by(action="update", record_type="smart_kampung_resident").one()
+        edit.data = edit.data.replace('"003"', '"004"')
+        db.session.commit()
+        db.engine.dispose()
+    assert "edited" in cli("audit", "verify", expect=1).output
