@@ -118,6 +118,9 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
     from .web import jobs as job_views
 
     app.register_blueprint(job_views.bp)
+    from .web import mydata
+
+    app.register_blueprint(mydata.bp)
     events.init_app(app)
     from . import api
 

@@ -391,3 +391,37 @@ def test_audit_redaction_keeps_what_changed_and_the_chain(village, cli):
         db.session.commit()
         db.engine.dispose()
     assert "edited" in cli("audit", "verify", expect=1).output
+
+
+# ----------------------------------------------------------------- "Data saya"
+def test_a_citizen_downloads_everything_held_about_them(village):
+    import json
+    import zipfile
+
+    sri, url = issued_letter(village)
+    page = sri.get("/me/data")
+    assert page.status_code == 200 and "Data saya" in page.get_data(as_text=True)
+    response = sri.get("/me/data.zip")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store, private"
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    data = json.loads(archive.read("data.json"))
+    assert data["account"]["nik"] == WOMAN and data["account"]["name"] == "Sri Wahyuni"
+    assert "password_hash" not in data["account"] and data["account"]["roles"][0]["role"] == "citizen"
+    records = data["records"]
+    assert [r["nik"] for r in records["smart_kampung_resident"]] == [WOMAN]  # her own record, nobody else's
+    assert len(records["smart_kampung_letter"]) == 1 and len(records["core_case"]) == 1
+    actors = [s["actor"] for s in records["core_case_step"]]
+    assert actors[-1] == "Kepala Desa Sarongan, kades.sarongan" and not any(EMAIL.search(a) for a in actors)
+    (doc,) = data["documents"]
+    assert archive.read(f"documents/{doc['code']}.pdf").startswith(b"%PDF")
+    assert GOOD["nik"] not in json.dumps(data)  # Budi, in the same family, is not hers to download
+    with village.app_context():
+        from egovkit.db import db
+        from egovkit.services.audit import AuditEntry
+
+        assert db.session.query(AuditEntry).filter_by(action="export_own_data").count() == 1
+        db.engine.dispose()
+    staff = signed_in(village, "op.sarongan@desa.id")
+    other = json.loads(zipfile.ZipFile(io.BytesIO(staff.get("/me/data.zip").data)).read("data.json"))
+    assert other["account"]["email"] == "op.sarongan@desa.id" and "smart_kampung_resident" not in other["records"]
+    assert village.test_client().get("/me/data.zip").status_code == 302  # sign in first
