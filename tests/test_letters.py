@@ -225,7 +225,13 @@ def test_birth_letter_adds_the_child_to_the_family_and_its_nik_comes_later(villa
 
     letter, _ = _case_of(village, url)
     assert letter.child_id is not None
-    family = operator.get(f"/kampung/families/{CITIZEN['no_kk']}").get_data(as_text=True)
+    with village.app_context():
+        from egovkit.db import db
+        from egovkit_modules.smart_kampung.models import Family
+
+        family_id = db.session.query(Family.id).filter_by(kk_number=CITIZEN["no_kk"]).scalar()  # by id, not KK
+        db.engine.dispose()
+    family = operator.get(f"/kampung/families/{family_id}").get_data(as_text=True)
     assert "Ayu Lestari" in family and "belum terbit" in family
     assert cli("events", "list").output.count("resident.born") == 1
     assert counters_match_the_rows(village)[("35.10.01.2001", "P", 2026)] == 1  # the dashboard counts her
