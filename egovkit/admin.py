@@ -66,6 +66,26 @@ def audit_verify():
     click.echo(f"head: #{head.seq} {head.hash}  (keep this line elsewhere: a later head must continue from it)")
 
 
+@audit_cli.command("redact")
+@click.option("--before", "before", type=click.DateTime(["%Y-%m-%d"]),
+              help="Redact entries made before this day (default: retention.audit_personal_years ago).")
+def audit_redact(before):
+    """Replace personal values (NIK, KK, phone, birth date, names, addresses) in old entries by their
+    digest; which fields changed, who and when stay, and the chain still verifies. Run it from cron."""
+    from datetime import timezone
+
+    from .models import utcnow
+
+    if before is None:
+        years = current_app.extensions["egovkit"].profile.schema.retention.audit_personal_years
+        before = utcnow() - timedelta(days=round(years * 365.25))
+    else:
+        before = before.replace(tzinfo=timezone.utc)
+    redacted, legacy = audit.redact(db.session, before)
+    click.echo(f"{redacted} entries before {before:%Y-%m-%d} redacted"
+               + (f"; {legacy} older entries kept (their hash covers the raw values)" if legacy else ""))
+
+
 @audit_cli.command("list")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10000))
 @click.option("--module")
@@ -219,9 +239,32 @@ def payments_report_cli(year, module):
         click.echo(f"total {direction}: {sum(r.total for r in rows if r.direction == direction)}")
 
 
+files_cli = AppGroup("files", help="Files kept only for a while (uploaded imports, rejects files).")
+
+
+def expire_files() -> tuple[int, int]:
+    """End jobs whose process died (removing their uploads) and remove scratch files past the profile's
+    retention; (jobs ended, files removed). Run by `egovkit files expire` (daily, from cron), and by
+    `serve` and `upgrade` as they start."""
+    from .services import jobs, uploads
+
+    days = current_app.extensions["egovkit"].profile.schema.retention.import_files_days
+    reaped = jobs.reap()
+    return reaped, len(uploads.expire(days))
+
+
+@files_cli.command("expire")
+def files_expire():
+    """Remove uploaded import files and rejects files older than retention.import_files_days."""
+    reaped, removed = expire_files()
+    days = current_app.extensions["egovkit"].profile.schema.retention.import_files_days
+    click.echo(f"{removed} file(s) older than {days} days removed; {reaped} interrupted job(s) ended")
+
+
 def init_app(app) -> None:
     app.register_blueprint(bp)
     app.cli.add_command(payments_cli)
+    app.cli.add_command(files_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(events_cli)
     app.cli.add_command(workflows_cli)

@@ -71,7 +71,8 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
     app.config.update(
         SECRET_KEY=inst.secret_key(),
         SQLALCHEMY_DATABASE_URI=inst.database_url(),
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # hide_parameters: a failed statement's values (NIKs, names) stay out of tracebacks and logs
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "hide_parameters": True},
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=os.environ.get("EGOVKIT_SECURE_COOKIES") == "1",
@@ -129,6 +130,9 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
     from .web import jobs as job_views
 
     app.register_blueprint(job_views.bp)
+    from .web import mydata
+
+    app.register_blueprint(mydata.bp)
     events.init_app(app)
     notifications.init_app(app)
     from . import api

@@ -333,6 +333,9 @@ def upgrade(ctx, no_backup):
             from .services import events
 
             delivered = events.deliver_pending()
+            from .admin import expire_files
+
+            expire_files()
         except Exception as exc:
             db.session.rollback()
             if backup_file and db.engine.url.get_backend_name() == "sqlite":
@@ -378,6 +381,10 @@ def serve(ctx, host, port, workers):
             states = setup.migration_states()
         except Exception as exc:
             _fail(f"cannot read the database ({_database_label()}): {exc.__class__.__name__}")
+        if not states:
+            from .admin import expire_files
+
+            expire_files()  # personal data past its retention goes before anyone is served
         db.engine.dispose()  # no connection crosses the fork
     ahead = [n for n, state in states.items() if state == "ahead"]
     if ahead:

@@ -99,6 +99,23 @@ class SignIn(_Strict):
     window_minutes: int = Field(15, ge=1, le=1440, description="How long failed sign-in attempts are counted.")
 
 
+class Retention(_Strict):
+    """How long personal data kept for a purpose stays (UU 27/2022 PDP: no longer than the purpose needs)."""
+
+    import_files_days: int = Field(
+        7, ge=1, le=366,
+        description="Days an uploaded import file (e.g. residents CSV) and its rejects file are kept before "
+                    "`egovkit files expire` removes them. An upload is removed as soon as its import ends; "
+                    "the rejects file stays this long for the operator to correct and send again.")
+    audit_personal_years: int = Field(
+        5, ge=1, le=30,
+        description="Years after which `egovkit audit redact` replaces personal values (NIK, KK number, phone, "
+                    "birth date, residents' names) in audit entries by their keyed hash: the trail keeps what "
+                    "changed, who and when. 5 years covers the period in which a tax assessment may still be "
+                    "issued or corrected (UU KUP art. 13) and complaints about a service are decided; set "
+                    "your own from the regency's Jadwal Retensi Arsip.")
+
+
 def _default_roles() -> dict[str, RoleDef]:
     from .auth.roles import default_roles
 
@@ -134,6 +151,8 @@ class ProfileSchema(_Strict):
                                  description="Extra days off (cuti bersama, local holidays) on top of the national "
                                              "public holidays, for SLAs in working days.")
     sign_in: SignIn = Field(default_factory=SignIn, description="Sign-in: two-factor codes and throttling.")
+    retention: Retention = Field(default_factory=Retention,
+                                 description="How long personal data kept for a while stays (docs/privacy.md).")
     modules: dict[str, Any] = Field(
         default_factory=dict,
         description="Module name -> settings. `{}`, `true` or nothing switches it on with defaults, "

@@ -28,8 +28,12 @@ def setup(cli, make_instance, profile="banyuwangi"):
 def propose(app, photos=((PNG, "rumah.png"),)):
     operator = app.test_client()
     login(operator, "op.sarongan@desa.id", PASSWORD)
-    url = f"/kampung/rtlh/new?nik={GOOD['nik']}"
-    data = {"csrf_token": csrf_token(operator, url), "nik": GOOD["nik"], **WORST,
+    found = operator.post("/kampung/rtlh/new", data={"action": "find", "nik": GOOD["nik"],
+                                                      "csrf_token": csrf_token(operator, "/kampung/rtlh/new")})
+    assert found.status_code == 303  # the NIK is posted and answered with the resident's id
+    url = found.headers["Location"]
+    assert GOOD["nik"] not in url
+    data = {"csrf_token": csrf_token(operator, url), **WORST,
             "photos": [(io.BytesIO(data), name) for data, name in photos]}
     return operator, operator.post(url, data=data, content_type="multipart/form-data")
 
@@ -42,7 +46,8 @@ def test_banyuwangi_kepala_desa_approves_and_the_budget_hears_of_it(cli, make_in
     page = operator.get(url).get_data(as_text=True)
     assert "Skor: 22" in page and "<img" in page
     photo = page.split('<img src="')[1].split('"')[0]
-    assert operator.get(photo).data == PNG
+    served = operator.get(photo)
+    assert served.data == PNG and served.headers["Cache-Control"] == "no-store, private"  # never cached
     camat = app.test_client()
     login(camat, "camat.pesanggaran@kec.id", PASSWORD)
     assert 'formaction="/cases/' not in camat.get(url).get_data(as_text=True)

@@ -167,7 +167,8 @@ def test_the_whole_year_plan_to_report(village):
     listed = page(camat, f"{url}/entries")
     assert listed.count("Pembayaran termin") == 2 and "90%" in listed
     photo = re.search(r'href="(/apbdes/entries/\d+/evidence)"', listed).group(1)
-    assert camat.get(photo).data == PNG
+    evidence = camat.get(photo)
+    assert evidence.data == PNG and evidence.headers["Cache-Control"] == "no-store, private"  # never cached
     assert as_user(app, "op.kandangan@desa.id").get(photo).status_code == 404
     dd_key = lines(app, url)["4.2.1.01"][2]
     assert spend(dd_key, 1_000_000_000, date(YEAR, 3, 1)).status_code == 303

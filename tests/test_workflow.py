@@ -87,7 +87,7 @@ def test_banyuwangi_delegates_approval_to_the_kepala_desa(cli, make_instance):
     assert decide(kades, url, "approve").status_code == 302
     assert "Kerja bakti Minggu" in app.test_client().get("/announcements/").get_data(as_text=True)
     timeline = as_user(app, "op.sarongan@desa.id").get(url).get_data(as_text=True)
-    assert "kades.sarongan@desa.id" in timeline and "Setujui dan terbitkan" in timeline
+    assert "Kepala Desa Sarongan, kades.sarongan" in timeline and "@desa.id" not in timeline and "Setujui dan terbitkan" in timeline
 
 
 def test_another_regency_keeps_approval_at_the_camat(cli, make_instance):

@@ -82,10 +82,99 @@ def _key() -> bytes:
     return hashlib.sha256(b"egovkit-audit:" + current_app.config["SECRET_KEY"].encode()).digest()
 
 
-def entry_hash(seq, at, actor_id, actor, action, module, record_type, record_id, data, prev_hash) -> str:
-    payload = json.dumps([seq, _stamp(at), actor_id, actor, action, module, record_type, record_id, data, prev_hash],
-                         ensure_ascii=False, separators=(",", ":"))
+# ----------------------------------------------------------------- personal values
+# Keys whose values are personal data (UU 27/2022 PDP): replaced by their digest once older than the
+# profile's retention.audit_personal_years (`egovkit audit redact`). The chain does not depend on this
+# list (it covers every value's digest), so it may grow without breaking old entries.
+PERSONAL = frozenset({"nik", "kk_number", "no_kk", "phone", "email", "birth_date", "birth_place", "name",
+                      "name_key", "address", "applicant_nik", "applicant_name", "applicant_nib", "holder",
+                      "household", "child_name", "child_birth_date", "child_birth_place", "nama", "alamat"})
+REDACTED = "redacted"  # a redacted value is stored as {"redacted": "<its digest>"}
+V2 = "v2"  # entries whose hash covers the digest of each value (redactable); older ones cover the raw data
+
+
+def value_digest(value) -> str:
+    """The keyed digest of one value, which the chain covers instead of the value itself."""
+    if isinstance(value, dict) and set(value) == {REDACTED}:
+        return value[REDACTED]
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return hmac.new(_key(), b"value:" + text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _digest_form(data: str) -> str:
+    """The data as the chain covers it: each top-level value replaced by its digest, so a value can be
+    redacted later (replaced by that same digest) and the entry still verifies."""
+    try:
+        values = json.loads(data)
+    except ValueError:
+        return data
+    if not isinstance(values, dict):
+        return json.dumps(value_digest(values))
+    return json.dumps({k: value_digest(v) for k, v in values.items()}, sort_keys=True, separators=(",", ":"))
+
+
+def entry_hash(seq, at, actor_id, actor, action, module, record_type, record_id, data, prev_hash,
+               version: str = V2) -> str:
+    covered = [seq, _stamp(at), actor_id, actor, action, module, record_type, record_id]
+    if version == V2:
+        covered += [V2, _digest_form(data), prev_hash]
+    else:  # entries written before redaction existed hashed the data as stored
+        covered += [data, prev_hash]
+    payload = json.dumps(covered, ensure_ascii=False, separators=(",", ":"))
     return hmac.new(_key(), payload.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _fields(entry) -> tuple:
+    return (entry.seq, entry.at, entry.actor_id, entry.actor, entry.action, entry.module, entry.record_type,
+            entry.record_id, entry.data, entry.prev_hash)
+
+
+def hash_version(entry) -> str | None:
+    """V2 or "v1" when the entry's content matches its hash, else None (edited)."""
+    fields = _fields(entry)
+    if hmac.compare_digest(entry_hash(*fields), entry.hash):
+        return V2
+    if REDACTED not in entry.data and hmac.compare_digest(entry_hash(*fields, version="v1"), entry.hash):
+        return "v1"
+    return None
+
+
+def redact(session, before: datetime) -> tuple[int, int]:
+    """Replace the personal values (PERSONAL keys) of entries made before ``before`` by their digest,
+    keeping which fields changed, who and when; the chain still verifies. Records its own entry.
+    Returns (entries redacted, older entries kept as they are because their hash covers the raw data)."""
+    redacted = legacy = 0
+    last = 0
+    while True:
+        batch = session.scalars(select(AuditEntry).where(AuditEntry.at < before, AuditEntry.seq > last)
+                                .order_by(AuditEntry.seq).limit(1000)).all()
+        if not batch:
+            break
+        for entry in batch:
+            last = entry.seq
+            try:
+                values = json.loads(entry.data)
+            except ValueError:
+                continue
+            if not isinstance(values, dict):
+                continue
+            personal = [k for k, v in values.items() if k in PERSONAL and v is not None
+                        and not (isinstance(v, dict) and set(v) == {REDACTED})]
+            if not personal:
+                continue
+            version = hash_version(entry)
+            if version != V2:
+                legacy += version == "v1"
+                continue  # a v1 entry cannot be redacted without breaking the chain; an edited one is left
+            for key in personal:
+                values[key] = {REDACTED: value_digest(values[key])}
+            session.execute(update(AuditEntry).where(AuditEntry.seq == entry.seq)
+                            .values(data=json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)))
+            redacted += 1
+        session.commit()
+    record("redact", "core", "core_audit", None, before=before.isoformat(), entries=redacted, kept_v1=legacy)
+    session.commit()
+    return redacted, legacy
 
 
 def _append(connection, entries: list[dict]) -> None:
@@ -188,8 +277,7 @@ def verify(session, on_progress=None) -> tuple[int, str | None]:
             return checked, f"entry #{expected_seq}: missing (the next one is #{entry.seq}): deleted?"
         if entry.prev_hash != prev:
             return checked, f"entry #{entry.seq}: does not follow entry #{entry.seq - 1}: an entry was replaced"
-        if entry_hash(entry.seq, entry.at, entry.actor_id, entry.actor, entry.action, entry.module, entry.record_type,
-                      entry.record_id, entry.data, entry.prev_hash) != entry.hash:
+        if hash_version(entry) is None:
             return checked, f"entry #{entry.seq}: its content does not match its hash: edited"
         prev, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
         if on_progress and checked % 2000 == 0:

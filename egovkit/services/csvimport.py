@@ -6,6 +6,17 @@ goes to a rejects file with its row number and reason while the good rows
 go in; a summary comes at the end. Writers should upsert, so that importing
 the same file twice changes nothing.
 
+Each batch is committed together with its own audit entry, so what is in
+the register is always accounted for. When the file cannot be read to its
+end (not UTF-8 half-way, an internal error, a process killed) the batches
+committed before stay: ``Stopped`` (a RowError) says how many rows were
+saved, and an ``import_failed`` audit entry records it. Importing the
+fixed file again is safe: the writers upsert.
+
+A rejects file is written with spreadsheet formulas defused (``safe_cell``,
+the same function every CSV export uses): it holds whatever the uploaded
+file held, and an operator opens it in a spreadsheet.
+
 A reason is a RowError: a stable ``code``, the ``field`` (column) it is about,
 an English msgid and its parameters. The rejects file gets it in English
 (``translate=False``, the shell) or in the current UI language through
@@ -16,11 +27,14 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
 from ..i18n import N_, english, translated
+
+log = logging.getLogger(__name__)
 
 
 class RowError(ValueError):
@@ -40,6 +54,36 @@ class RowError(ValueError):
         return self._with_field(translated(self.message, self.params))
 
 
+class Stopped(RowError):
+    """The import stopped before the end of the file; ``summary`` is what was saved before (it stays)."""
+
+    SAVED = N_("Saved before it stopped: %(saved)s row(s) (%(written)s written, %(unchanged)s unchanged) up to "
+               "line %(line)s; they stay, and importing the corrected file again leaves them unchanged.")
+
+    def __init__(self, cause: RowError, summary: "Summary", line: int):
+        self.cause, self.summary, self.line = cause, summary, line
+        params = {"saved": summary.written + summary.unchanged, "written": summary.written,
+                  "unchanged": summary.unchanged, "line": line}
+        super().__init__("stopped", self.SAVED, **params)
+        self.args = (f"{cause} {english(self.SAVED, params)}",)
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+    def describe(self) -> str:
+        return f"{self.cause.describe()} {translated(self.SAVED, self.params)}"
+
+
+def safe_cell(value):
+    """A value fit for a CSV cell a spreadsheet opens: text it would run as a formula is prefixed with '
+    (CSV injection); None is empty. Every CSV the kit writes (exports, rejects files) goes through it."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 @dataclass
 class Summary:
     rows: int = 0
@@ -48,6 +92,11 @@ class Summary:
     rejected: int = 0
     rejects_file: Path | None = None
     reasons: dict[str, int] = field(default_factory=dict)
+    saved_through: int = 1  # the last line of the last committed batch (1: the header)
+
+    @property
+    def saved(self) -> int:
+        return self.written + self.unchanged
 
 
 def _open(path: Path) -> io.TextIOWrapper:
@@ -59,28 +108,44 @@ def _open(path: Path) -> io.TextIOWrapper:
 
 
 def run(path: Path, *, columns: Iterable[str], parse: Callable[[dict, int], object],
-        write: Callable[[list], tuple[int, int]], batch_size: int = 2000,
+        write: Callable[[list], tuple[int, int]], audit_as: tuple[str, str], batch_size: int = 2000,
         rejects: Path | None = None, progress: Callable[[int], None] | None = None,
-        translate: bool = False) -> Summary:
+        on_batch: Callable[[Summary], None] | None = None, translate: bool = False) -> Summary:
     """Import ``path``: ``parse(row, line)`` returns a record or raises RowError; ``write(records)``
-    stores a batch and returns (written, unchanged). Reasons are in English, or in the current UI
-    language with ``translate``."""
+    stores a batch in the session's transaction (without committing) and returns (written, unchanged).
+    Each batch is committed here with an audit entry (``audit_as``: module, record type); ``on_batch``
+    hears the summary after each commit. Reasons are in English, or in the current UI language with
+    ``translate``. Raises RowError when nothing could be read, ``Stopped`` when batches were saved
+    before the file failed."""
+    from ..db import db
+
     describe = RowError.describe if translate else RowError.__str__
     required = list(columns)
     summary = Summary()
     rejects = rejects or path.with_name(path.stem + ".rejects.csv")
     reject_file = reject_writer = None
     batch: list = []
+    line = 1
+
+    def flush():
+        if batch:
+            _flush(batch, write, summary, path, line, audit_as)
+        if on_batch:
+            on_batch(summary)
+        if progress:
+            progress(handle.buffer.tell())
+
     with _open(path) as handle:
-        reader = csv.reader(handle)
-        header = [h.strip().lower() for h in next(reader, [])]
-        missing = [c for c in required if c not in header]
-        if missing:
-            raise RowError("missing_columns", N_("%(file)s:1: missing column(s) %(missing)s; expected %(expected)s"),
-                           file=path.name, missing=", ".join(missing), expected=", ".join(required))
-        width = len(header)
-        strip = str.strip
         try:
+            reader = csv.reader(handle)
+            header = [h.strip().lower() for h in next(reader, [])]
+            missing = [c for c in required if c not in header]
+            if missing:
+                raise RowError("missing_columns",
+                               N_("%(file)s:1: missing column(s) %(missing)s; expected %(expected)s"),
+                               file=path.name, missing=", ".join(missing), expected=", ".join(required))
+            width = len(header)
+            strip = str.strip
             for values in reader:
                 if not values:
                     continue  # a blank line is no row
@@ -103,18 +168,20 @@ def run(path: Path, *, columns: Iterable[str], parse: Callable[[dict, int], obje
                         reject_writer = csv.writer(reject_file)
                         titles = (translated(N_("line"), {}), translated(N_("reason"), {})) if translate else (
                             "line", "reason")
-                        reject_writer.writerow([*titles, *header])
-                    reject_writer.writerow([line, describe(exc), *values[:width]])
+                        reject_writer.writerow([*titles, *map(safe_cell, header)])
+                    reject_writer.writerow([line, describe(exc), *map(safe_cell, values[:width])])
                 if len(batch) >= batch_size:
-                    _flush(batch, write, summary)
-                    if progress:
-                        progress(handle.buffer.tell())
-            _flush(batch, write, summary)
-            if progress:
-                progress(handle.buffer.tell())
-        except UnicodeDecodeError as exc:
-            raise RowError("not_utf8", N_("%(file)s: not UTF-8 text near byte %(byte)s (save the file as CSV UTF-8)"),
-                           file=path.name, byte=exc.start) from None
+                    flush()
+            flush()
+        except BaseException as exc:
+            db.session.rollback()  # the batch being written is not kept; the committed ones are
+            cause = _reason(exc, path, handle)
+            if cause is None:
+                raise  # e.g. KeyboardInterrupt: the committed batches carry their audit entries
+            if summary.saved == 0:
+                raise cause from None  # nothing was saved
+            _record_failure(path, summary, audit_as, cause)
+            raise Stopped(cause, summary, summary.saved_through) from (None if isinstance(exc, RowError) else exc)
         finally:
             if reject_file is not None:
                 reject_file.close()
@@ -122,9 +189,46 @@ def run(path: Path, *, columns: Iterable[str], parse: Callable[[dict, int], obje
     return summary
 
 
-def _flush(batch: list, write, summary: Summary) -> None:
-    if batch:
-        written, unchanged = write(batch)
-        summary.written += written
-        summary.unchanged += unchanged
-        batch.clear()
+def _reason(exc: BaseException, path: Path, handle) -> RowError | None:
+    """What stopped the import, as a RowError for the person who sent the file (None: not ours to explain)."""
+    if isinstance(exc, RowError):
+        return exc
+    if isinstance(exc, UnicodeDecodeError):
+        # the decoder works on a chunk: the byte in the file is where that chunk started, plus the offset
+        chunk = len(exc.object) if isinstance(exc.object, (bytes, bytearray)) else 0
+        where = max(0, handle.buffer.tell() - chunk) + exc.start
+        return RowError("not_utf8", N_("%(file)s: not UTF-8 text near byte %(byte)s (save the file as CSV UTF-8)"),
+                        file=path.name, byte=where)
+    if isinstance(exc, csv.Error):
+        return RowError("not_csv", N_("%(file)s: not a readable CSV file (%(problem)s)"), file=path.name,
+                        problem=str(exc))
+    if isinstance(exc, Exception):
+        log.exception("import of %s stopped", path.name)
+        return RowError("internal", N_("%(file)s: an internal error stopped the import (the administrator finds "
+                                       "it in the log)."), file=path.name)
+    return None
+
+
+def _record_failure(path: Path, summary: Summary, audit_as: tuple[str, str], cause: RowError) -> None:
+    from ..db import db
+    from . import audit
+
+    audit.record("import_failed", audit_as[0], audit_as[1], None, file=path.name, reason=cause.code,
+                 rows=summary.rows, written=summary.written, unchanged=summary.unchanged, rejected=summary.rejected,
+                 saved_through_line=summary.saved_through)
+    db.session.commit()
+
+
+def _flush(batch: list, write, summary: Summary, path: Path, line: int, audit_as: tuple[str, str]) -> None:
+    """Write one batch and commit it with its audit entry (one transaction)."""
+    from ..db import db
+    from . import audit
+
+    written, unchanged = write(batch)
+    audit.record("import_batch", audit_as[0], audit_as[1], None, file=path.name,
+                 lines=[summary.saved_through + 1, line], written=written, unchanged=unchanged)
+    db.session.commit()
+    summary.written += written
+    summary.unchanged += unchanged
+    summary.saved_through = line
+    batch.clear()

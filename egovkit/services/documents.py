@@ -23,7 +23,7 @@ from sqlalchemy import Boolean, DateTime, Integer, String, Text, UniqueConstrain
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from . import audit
+from . import people
 from ..db import db
 from ..models import as_utc, utcnow
 from ..modules import DocumentType
@@ -180,7 +180,7 @@ def issue(doc_type: DocumentType, *, module: str, record_id, title: str, paragra
     storage(code).write_bytes(pdf)
     doc = Document(code=code, doc_type=doc_type.name, number=number, title=title[:200], module=module,
                    record_id=str(record_id), facts=json.dumps([["Nomor", number], *facts], ensure_ascii=False),
-                   sha256=digest, issued_at=now.replace(microsecond=0), issued_by=audit.actor()[1], revoked=False)
+                   sha256=digest, issued_at=now.replace(microsecond=0), issued_by=people.acting()[1], revoked=False)
     doc.signature = sign(doc)
     db.session.add(doc)
     return doc

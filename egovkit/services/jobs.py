@@ -13,18 +13,23 @@ died stops updating and is shown as interrupted. The function is given a
         return {"rows": n}
 
 ``JobError`` carries a message for the person who asked; any other exception
-fails the job with a generic message and is logged.
+fails the job with a generic message and is logged. ``progress.note(...)``
+keeps facts about what is already saved (e.g. rows imported so far), shown
+when the job fails or dies. The ``files`` given to ``submit`` (an uploaded
+file) are removed when the job ends, done or failed; ``reap()`` ends jobs
+whose process died and removes theirs (``egovkit files expire``).
 """
 from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app
 from flask_babel import force_locale, get_locale
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text, update
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from . import audit
@@ -90,6 +95,10 @@ class Progress:
     def total(self, total: int) -> None:
         self._set(total=total)
 
+    def note(self, **facts) -> None:
+        """Keep facts about the work saved so far (JSON-able), shown if the job fails or dies."""
+        self._set(result=json.dumps(facts, ensure_ascii=False, default=str))
+
     def __call__(self, done: int) -> None:
         self._set(done=done)
 
@@ -108,9 +117,15 @@ def _executor(app: Flask) -> ThreadPoolExecutor:
     return pool
 
 
+FILES = "__files__"  # in params: the files removed when the job ends
+
+
 def submit(kind: str, target: str, *, owner_id: int | None, result_endpoint: str | None = None,
-           **params) -> Job:
-    """Record a job (committed) and start it in the background; returns the job."""
+           files: list[str] = (), **params) -> Job:
+    """Record a job (committed) and start it in the background; returns the job. ``files`` are removed
+    when it ends, however it ends."""
+    if files:
+        params[FILES] = [str(f) for f in files]
     job = Job(kind=kind, target=target, params=json.dumps(params, ensure_ascii=False), owner_id=owner_id,
               locale=str(get_locale() or "id"), result_endpoint=result_endpoint)
     db.session.add(job)
@@ -129,9 +144,11 @@ def _run(app: Flask, job_id: int) -> None:
         audit.set_actor(f"job:{job.id}", owner)
         job.state, job.updated_at = "running", utcnow()
         db.session.commit()
+        params = json.loads(job.params)
+        files = params.pop(FILES, [])
         try:
             with force_locale(job.locale):
-                result = import_path(job.target)(Progress(job_id), **json.loads(job.params))
+                result = import_path(job.target)(Progress(job_id), **params)
         except JobError as exc:
             _finish(job_id, "failed", message=str(exc))
         except Exception:
@@ -140,6 +157,7 @@ def _run(app: Flask, job_id: int) -> None:
         else:
             _finish(job_id, "done", result=json.dumps(result, ensure_ascii=False, default=str))
         finally:
+            _remove(files)
             audit.set_actor(None)
             db.session.remove()
 
@@ -150,3 +168,26 @@ def _finish(job_id: int, state: str, **values) -> None:
     db.session.execute(update(Job).where(Job.id == job_id)
                        .values(state=state, updated_at=now, finished_at=now, **values))
     db.session.commit()
+
+
+def _remove(files) -> None:
+    for name in files:
+        Path(name).unlink(missing_ok=True)
+
+
+def reap() -> int:
+    """End the jobs whose process died (no progress for STALE_AFTER) and remove their files; how many."""
+    from flask_babel import gettext
+
+    stale = db.session.scalars(select(Job).where(Job.state.in_(("queued", "running")),
+                                                 Job.updated_at < utcnow() - STALE_AFTER)).all()
+    for job in stale:
+        _remove(json.loads(job.params).get(FILES, []))
+        with force_locale(job.locale):
+            message = gettext("The work was interrupted (the server stopped).")
+        now = utcnow()
+        db.session.execute(update(Job).where(Job.id == job.id, Job.updated_at == job.updated_at)
+                           .values(state="failed", message=message, updated_at=now, finished_at=now))
+        audit.record("interrupted", "core", "core_job", job.id, kind=job.kind)
+    db.session.commit()
+    return len(stale)

@@ -2,13 +2,16 @@
 
 Files are checked by content, not by name: only the kinds a caller allows,
 up to a size, stored under a random name so nothing a visitor chose ends up
-in a path."""
+in a path. Every access-controlled file (an upload, a letter's PDF, a
+rejects file) is served by ``send_private``: never kept by a browser or a
+proxy cache, since the next person at a shared village computer must not
+find it in the cache."""
 from __future__ import annotations
 
 import secrets
 from pathlib import Path
 
-from flask import current_app
+from flask import Response, current_app, send_file
 from flask_babel import gettext as _
 
 KINDS = {  # kind -> (magic bytes at the start, file extension)
@@ -26,6 +29,30 @@ def folder(*parts: str) -> Path:
     path = Path(current_app.instance_path, "uploads", *parts)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+SCRATCH = "scratch"
+
+
+def scratch(name: str) -> Path:
+    """A folder for files kept only for a while (an uploaded import and its rejects): ``expire`` removes
+    what is older than the profile's ``retention.import_files_days``."""
+    return folder(SCRATCH, name)
+
+
+def expire(days: int) -> list[Path]:
+    """Remove scratch files older than ``days``; the removed paths."""
+    import time
+
+    root = Path(current_app.instance_path, "uploads", SCRATCH)
+    cutoff = time.time() - days * 86400
+    removed = []
+    if root.is_dir():
+        for item in sorted(root.rglob("*")):
+            if item.is_file() and item.stat().st_mtime < cutoff:
+                item.unlink(missing_ok=True)
+                removed.append(item)
+    return removed
 
 
 def save(storage, *where: str, kinds: tuple[str, ...] = ("jpg", "png"), max_bytes: int = 5 * 1024 * 1024) -> str:
@@ -48,3 +75,17 @@ def path(name: str, *where: str) -> Path:
     if not (len(name) == 28 and name[:24].isalnum() and name[24:] in {k[1] for k in KINDS.values()}):
         raise FileNotFoundError(name)
     return folder(*where) / name
+
+
+PRIVATE = "no-store, private"
+
+
+def send_private(file_path: Path, **kwargs) -> Response:
+    """Serve an access-controlled file with ``Cache-Control: no-store, private`` (FileNotFoundError if
+    it is gone). Takes ``send_file``'s arguments (mimetype, as_attachment, download_name)."""
+    if not Path(file_path).is_file():
+        raise FileNotFoundError(file_path)
+    response = send_file(file_path, max_age=0, conditional=False, etag=False, **kwargs)
+    response.headers["Cache-Control"] = PRIVATE
+    response.headers["Pragma"] = "no-cache"
+    return response

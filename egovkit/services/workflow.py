@@ -20,7 +20,7 @@ from flask import current_app, has_request_context
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, and_, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from . import audit, events, workdays
+from . import audit, events, people, workdays
 from ..auth import scope
 from ..db import db
 from ..models import as_utc, utcnow
@@ -184,6 +184,11 @@ class Step(db.Model):
     note: Mapped[str | None] = mapped_column(Text)
     data: Mapped[str] = mapped_column(Text, default="{}")
 
+    @property
+    def who(self) -> str:
+        """Who made the step, fit to show anyone (position and name; never an email or NIK)."""
+        return people.shown(self.actor, self.actor_id)
+
 
 # ----------------------------------------------------------------- errors
 class WorkflowError(Exception):
@@ -252,11 +257,8 @@ def _after_working_days(days: int | None, since: datetime) -> datetime | None:
 
 
 def _who(user):
-    """(user id, the name shown on the timeline): a person's name, never their email or NIK."""
-    if user is not None and getattr(user, "is_authenticated", False):
-        return user.id, user.name
-    actor_id, label = audit.actor()
-    return actor_id, label
+    """(user id, how the timeline and documents show them): position and name, never email or NIK."""
+    return people.acting(user)
 
 
 def start(name: str, record_id, title: str, *, module: str, region_code: str | None = None,

@@ -8,6 +8,8 @@ from typing import Iterable
 
 from flask import Response, stream_with_context
 
+from ..services.csvimport import safe_cell
+
 
 def keyset(stmt, id_column, batch: int = 500):
     """Rows of ``stmt`` in id order, fetched a batch at a time (each batch its own query, so a
@@ -24,15 +26,6 @@ def keyset(stmt, id_column, batch: int = 500):
         last = getattr(rows[-1], id_column.key)
 
 
-def _cell(value):
-    """Text a spreadsheet would run as a formula is prefixed with ' (CSV injection)."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def csv_response(filename: str, header: list[str], rows: Iterable[Iterable]) -> Response:
     def generate():
         buffer = io.StringIO()
@@ -40,7 +33,7 @@ def csv_response(filename: str, header: list[str], rows: Iterable[Iterable]) -> 
         buffer.write("\ufeff")
         writer.writerow(header)
         for row in rows:
-            writer.writerow([_cell(value) for value in row])
+            writer.writerow([safe_cell(value) for value in row])  # formulas defused
             if buffer.tell() > 64 * 1024:
                 yield buffer.getvalue()
                 buffer.seek(0)

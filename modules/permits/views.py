@@ -9,7 +9,7 @@ import secrets
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select, update
@@ -407,7 +407,7 @@ def permit_file(record_id: int, name: str):
     if not stored:
         abort(404)
     try:
-        return send_file(uploads.path(stored, "permits", str(item.id)), max_age=0)
+        return uploads.send_private(uploads.path(stored, "permits", str(item.id)))
     except FileNotFoundError:
         abort(404)
 
@@ -424,7 +424,11 @@ def permit_pdf(record_id: int):
     doc = _document(item)
     if doc is None:
         abort(404)
-    return send_file(documents.storage(doc.code), mimetype="application/pdf", download_name=f"izin-{item.id}.pdf")
+    try:
+        return uploads.send_private(documents.storage(doc.code), mimetype="application/pdf",
+                                    download_name=f"izin-{item.id}.pdf")
+    except FileNotFoundError:
+        abort(404)
 
 
 @bp.get("/track")
@@ -548,11 +552,11 @@ def on_issued(case, step) -> None:
 def _approver(case, step) -> str:
     """Who approved: this step's actor, or (a fee paid after approval) the actor of the approval itself."""
     if step.transition != "pay":
-        return step.actor
+        return step.who
     approval = db.session.scalars(select(workflow.Step).where(workflow.Step.case_id == case.id,
                                                               workflow.Step.transition == "bill")
                                   .order_by(workflow.Step.id.desc()).limit(1)).first()
-    return approval.actor if approval else step.actor
+    return approval.who if approval else step.who
 
 
 def _clamp(year: int, month: int, day: int) -> date:

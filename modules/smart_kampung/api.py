@@ -30,7 +30,7 @@ class ResidentOut(BaseModel):
     status: str
 
 
-class LookupQuery(BaseModel):
+class LookupIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     nik: str = Field(pattern=r"^[0-9]{16}$", description="The resident's NIK.")
 
@@ -66,12 +66,14 @@ def _resident(r: Resident) -> ResidentOut:
                        birth_date=r.birth_date, village_code=r.village_code, rt=r.rt, rw=r.rw, status=r.status)
 
 
-@api.operation("/residents", summary="Look a resident up by NIK, within the token user's reach",
-               response=ResidentOut, query=LookupQuery, scope="kampung:read", errors=(404,))
-def lookup(query: LookupQuery):
+@api.operation("/residents/lookup", "POST",
+               summary="Look a resident up by NIK, within the token user's reach (the NIK goes in the body, "
+                       "never in the URL, which access logs keep)",
+               response=ResidentOut, body=LookupIn, scope="kampung:read", errors=(404,))
+def lookup(body: LookupIn):
     if not scope.can("smart_kampung.residents.read"):
         raise ApiError(403, "forbidden", "Your account may not read the population register.")
-    found = db.session.scalar(scope.visible(select(Resident).where(Resident.nik == query.nik), Resident,
+    found = db.session.scalar(scope.visible(select(Resident).where(Resident.nik == body.nik), Resident,
                                             permission="smart_kampung.residents.read"))
     if found is None:
         raise ApiError(404, "not_found", "No resident with this NIK within your reach.")

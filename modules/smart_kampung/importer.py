@@ -209,7 +209,7 @@ def _execute(upsert: _Upsert, params: list) -> int:
 
 
 def write(records: list[dict]) -> tuple[int, int]:
-    """Upsert one batch of families and residents in one transaction; (written, unchanged)."""
+    """Upsert one batch of families and residents in the session's transaction; (written, unchanged)."""
     dialect = db.session.get_bind().dialect
     families = {}
     for r in records:
@@ -232,8 +232,7 @@ def write(records: list[dict]) -> tuple[int, int]:
         if birth_date:
             r["birth_date"] = birth_date(r["birth_date"])
     changed = _execute(upsert, list(map(upsert.values, records)) if upsert.values else records)
-    db.session.commit()
-    return changed, len(records) - changed
+    return changed, len(records) - changed  # csvimport commits the batch with its audit entry
 
 
 @functools.lru_cache(maxsize=8)
@@ -248,7 +247,7 @@ def _bind_processors(dialect) -> tuple[Callable, Callable | None]:
 
 
 def import_file(path: Path, only_village: str | None = None, batch_size: int = 1000, progress=None,
-                translate: bool = False) -> Summary:
+                translate: bool = False, on_batch=None) -> Summary:
     """Import a residents file; reasons of refused rows in English, or with ``translate`` in the current UI
     language (egovkit.services.csvimport)."""
     villages = set(db.session.scalars(select(Region.code).where(Region.level == "village")))
@@ -257,7 +256,8 @@ def import_file(path: Path, only_village: str | None = None, batch_size: int = 1
                        village=only_village)
     columns = [c for c in COLUMNS if not (c == "kode_desa" and only_village)]
     summary = run(path, columns=columns, parse=Parser(villages, only_village), write=write, batch_size=batch_size,
-                  progress=progress, translate=translate)
+                  progress=progress, translate=translate, on_batch=on_batch,
+                  audit_as=("smart_kampung", "smart_kampung_resident"))
     audit.record("import", "smart_kampung", "smart_kampung_resident", None, file=path.name, rows=summary.rows,
                  written=summary.written, unchanged=summary.unchanged, rejected=summary.rejected)
     db.session.commit()

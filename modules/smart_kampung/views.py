@@ -9,7 +9,7 @@ import secrets
 from datetime import date
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import select
@@ -24,7 +24,7 @@ from egovkit.services import audit, documents, events, jobs, uploads, workflow
 from egovkit.auth import identity, scope
 from egovkit.auth.nik import NikError, check_nik
 from egovkit.auth.views import nik_message
-from egovkit.services.csvimport import RowError
+from egovkit.services.csvimport import RowError, Stopped
 from egovkit.db import db
 from egovkit.models import Region
 from egovkit.web.forms import Form
@@ -39,19 +39,38 @@ def _settings():
     return current_app.extensions["egovkit"].profile.modules["smart_kampung"]
 
 
-@bp.get("/residents")
+SEARCH_KEY = "smart_kampung.search"  # the last name searched, kept in the session, never in the URL
+
+
+@bp.route("/residents", methods=["GET", "POST"])
 @scope.require("smart_kampung.residents.read")
 def residents():
-    q = (request.args.get("q") or "").strip()
-    stmt = scope.visible(select(Resident), Resident)
-    if q.isdigit() and len(q) == 16:
-        stmt = stmt.where(Resident.nik == q)
-    elif q:
-        key = q.lower()[:120]
-        # A range, not LIKE 'q%': both SQLite and PostgreSQL answer it from the (village, name) index.
-        stmt = stmt.where(Resident.name_key >= key, Resident.name_key < key[:-1] + chr(ord(key[-1]) + 1))
-    rows = db.session.scalars(stmt.order_by(Resident.name_key, Resident.id).limit(_settings().search_limit)).all()
-    return render_template("smart_kampung/residents.html", rows=rows, q=q,
+    """Search by NIK or the start of a name. The query is POSTed, never put in a URL (a NIK in a URL ends
+    up in access logs and browser history): a NIK leads straight to its resident's page, a name is kept
+    in the session and the results shown by a redirect to the bare address."""
+    form = Form()
+    q = ""
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        q = (request.form.get("q") or "").strip()[:120]
+        if not (q.isdigit() and len(q) == 16):
+            session[SEARCH_KEY] = q
+            return redirect(url_for(".residents"), 303)
+        found = db.session.scalar(scope.visible(select(Resident).where(Resident.nik == q), Resident))
+        if found is not None:
+            return redirect(url_for(".resident", resident_id=found.id), 303)
+        rows = []
+    else:
+        q = session.get(SEARCH_KEY, "")
+        stmt = scope.visible(select(Resident), Resident)
+        if q:
+            key = q.lower()
+            # A range, not LIKE 'q%': both SQLite and PostgreSQL answer it from the (village, name) index.
+            stmt = stmt.where(Resident.name_key >= key, Resident.name_key < key[:-1] + chr(ord(key[-1]) + 1))
+        rows = db.session.scalars(stmt.order_by(Resident.name_key, Resident.id)
+                                  .limit(_settings().search_limit)).all()
+    return render_template("smart_kampung/residents.html", rows=rows, q=q, form=form,
                            can_import=scope.can("smart_kampung.residents.import"))
 
 
@@ -87,12 +106,11 @@ def account_code(resident_id: int):
     return _resident_page(person, office_code=code)
 
 
-@bp.get("/families/<kk_number>")
+@bp.get("/families/<int:family_id>")
 @scope.require("smart_kampung.residents.read")
-def family(kk_number: str):
-    found = db.session.scalar(scope.visible(select(Family).where(Family.kk_number == kk_number), Family))
-    if found is None:
-        abort(404)
+def family(family_id: int):
+    """A family card, by its id: the KK number, like a NIK, stays out of URLs."""
+    found = scope.get_or_404(Family, family_id)
     members = db.session.scalars(select(Resident).where(Resident.family_id == found.id)
                                  .order_by(Resident.birth_date)).all()
     order = {r: i for i, r in enumerate(codes.RELATIONS)}
@@ -187,28 +205,37 @@ def upload():
         form.file.data.save(path)
         job = jobs.submit("smart_kampung.import", "egovkit_modules.smart_kampung.views:import_job",
                           owner_id=current_user.id, result_endpoint="smart_kampung.import_result",
-                          path=str(path), village=village, batch_size=_settings().import_batch)
+                          files=[path], path=str(path), village=village, batch_size=_settings().import_batch)
         return redirect(url_for("jobs.status", job_id=job.id))
     return render_template("smart_kampung/import.html", form=form), (400 if form.errors else 200)
 
 
 def _imports_folder() -> Path:
-    folder = Path(current_app.instance_path) / "uploads" / "smart_kampung-imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    """Uploaded files and their rejects: personal data kept only for a while (``egovkit files expire``)."""
+    return uploads.scratch("smart_kampung-imports")
 
 
 def import_job(progress, path: str, village: str | None, batch_size: int) -> dict:
-    """Background job: import one uploaded file; the upload is removed, the rejects file kept for its owner."""
+    """Background job: import one uploaded file (removed when the job ends: jobs.submit's ``files``); the
+    rejects file is kept for its owner until it expires."""
     source = Path(path)
+    if not source.exists():
+        raise jobs.JobError(_("The uploaded file is gone (it expired): please upload it again."))
     progress.total(source.stat().st_size)
+    progress.note(saved=0)
+
+    def saved(summary):
+        progress.note(saved=summary.saved, written=summary.written, unchanged=summary.unchanged,
+                      rejected=summary.rejected)
+
     try:
         # The job runs in its submitter's language (jobs.submit): refused rows are explained in it.
-        summary = importer.import_file(source, village, batch_size, progress=progress, translate=True)
+        summary = importer.import_file(source, village, batch_size, progress=progress, translate=True,
+                                       on_batch=saved)
+    except Stopped as exc:
+        raise jobs.JobError(exc.cause.describe()) from None  # the page adds what was saved (progress.note)
     except RowError as exc:
         raise jobs.JobError(exc.describe()) from None
-    finally:
-        source.unlink(missing_ok=True)
     return {"rows": summary.rows, "written": summary.written, "unchanged": summary.unchanged,
             "rejected": summary.rejected, "reasons": summary.reasons,
             "rejects": summary.rejects_file.name if summary.rejects_file else None}
@@ -251,8 +278,8 @@ def import_rejects(job_id: int):
     name = _own_job(job_id).outcome().get("rejects")
     if not name or not (_imports_folder() / name).exists():
         abort(404)
-    return send_file(_imports_folder() / name, mimetype="text/csv", as_attachment=True,
-                     download_name=f"ditolak-{job_id}.csv")
+    return uploads.send_private(_imports_folder() / name, mimetype="text/csv", as_attachment=True,
+                                download_name=f"ditolak-{job_id}.csv")
 
 
 # ----------------------------------------------------------------- letters
@@ -401,8 +428,11 @@ def letter_pdf(record_id: int):
     doc = _document(item)
     if doc is None or doc.revoked:
         abort(404)
-    return send_file(documents.storage(doc.code), mimetype="application/pdf", download_name=f"surat-{doc.code}.pdf",
-                     as_attachment=True)
+    try:
+        return uploads.send_private(documents.storage(doc.code), mimetype="application/pdf",
+                                    download_name=f"surat-{doc.code}.pdf", as_attachment=True)
+    except FileNotFoundError:
+        abort(404)
 
 
 @bp.get("/track")
@@ -444,7 +474,7 @@ def on_issued(case, step):
                     paragraphs=paragraphs, scope=person.village_code, code=letter_type.code,
                     facts=[("Jenis surat", letter_type.title["id"]), ("Nama", person.name),
                            ("NIK", _masked(person.nik)), ("Desa", village.name),
-                           ("Ditandatangani oleh", step.actor)])
+                           ("Ditandatangani oleh", step.who)])
     answers = json.loads(item.fields)
     if letter_type.effect == "died":
         person.status = "died"
@@ -520,11 +550,21 @@ def rtlh_new():
     form = Form()
     errors, answers = {}, {}
     household = None
-    nik = (request.values.get("nik") or "").strip()
-    if nik:
-        household = db.session.scalar(scope.visible(select(Resident).where(Resident.nik == nik), Resident))
-        if household is None:
-            errors["nik"] = _("No resident with this NIK in your village.")
+    nik = ""
+    if request.method == "POST" and request.form.get("action") == "find":
+        # The NIK is POSTed and answered with the resident's id: it never appears in a URL.
+        if not form.validate_on_submit():
+            abort(400)
+        nik = (request.form.get("nik") or "").strip()[:16]
+        found = db.session.scalar(scope.visible(select(Resident).where(Resident.nik == nik), Resident)) \
+            if nik else None
+        if found is not None:
+            return redirect(url_for(".rtlh_new", resident=found.id), 303)
+        errors["nik"] = _("No resident with this NIK in your village.")
+        return render_template("smart_kampung/rtlh_new.html", form=form, criteria=criteria, errors=errors,
+                               answers=answers, household=None, nik=nik), 400
+    if request.values.get("resident"):
+        household = scope.get_or_404(Resident, request.values.get("resident", type=int) or 0)
     if request.method == "POST" and form.validate_on_submit() and household is not None:
         for key, criterion in criteria.items():
             answers[key] = request.form.get(key, "")
@@ -575,7 +615,7 @@ def rtlh_photo(record_id: int, name: str):
     if name not in json.loads(proposal.photos):
         abort(404)
     try:
-        return send_file(uploads.path(name, "rtlh", str(proposal.id)), max_age=3600)
+        return uploads.send_private(uploads.path(name, "rtlh", str(proposal.id)))
     except FileNotFoundError:
         abort(404)
 

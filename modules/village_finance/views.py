@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -335,7 +335,7 @@ def evidence(entry_id: int):
     if not entry.evidence:
         abort(404)
     try:
-        return send_file(uploads.path(entry.evidence, "village_finance", str(entry.id)), max_age=3600)
+        return uploads.send_private(uploads.path(entry.evidence, "village_finance", str(entry.id)))
     except FileNotFoundError:
         abort(404)
 
