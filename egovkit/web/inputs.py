@@ -98,15 +98,14 @@ def _check_json(value, depth: int = 0):
 
 
 class BoundedJSONProvider(DefaultJSONProvider):
-    """request.get_json(): too deep, invalid or forbidden characters are a ValueError (a 400, or None
-    with silent=True), never a RecursionError."""
+    """JSON nested deep enough to exhaust the parser is a ValueError (a 400 from get_json), never a
+    RecursionError; the request check below also bounds depth and characters of what parsed."""
 
     def loads(self, s, **kwargs):
         try:
-            value = json.loads(s, **kwargs)
+            return json.loads(s, **kwargs)
         except RecursionError:
             raise JSONDepthError(f"nested deeper than {MAX_JSON_DEPTH} levels") from None
-        return _check_json(value)
 
 
 def _refuse_json():
@@ -135,8 +134,8 @@ def init_app(app) -> None:
             if request.is_json:
                 if request.get_data(cache=True):
                     try:  # parsed once here and cached: the view's get_json() sees the same checked value
-                        request.get_json()
-                    except BadRequest:
+                        _check_json(request.get_json())
+                    except (BadRequest, ValueError):
                         _refuse_json()
             else:
                 for key, value in request.form.items(multi=True):
