@@ -208,6 +208,8 @@ def workflows_show(name):
     for t in r.workflow.transitions:
         needs = f"  needs {', '.join(t.requires)}" if t.requires else ""
         notes = "".join(f"; {c}" for c in workflow.conditions(t))
+        if r.separate[t.name]:
+            notes += "; four eyes: not by whoever made the previous step"
         click.echo(f"  {t.name:<12} {'|'.join(t.source)} -> {t.target}   by {', '.join(sorted(r.roles[t.name]))}"
                    f"{needs}{notes}")
 

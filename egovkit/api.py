@@ -92,10 +92,15 @@ def _token_from_request() -> ApiToken | None:
 
 
 # ----------------------------------------------------------------- errors and shapes
-# Text from clients: some visible character and no NUL (which PostgreSQL cannot store).
-Line = Annotated[str, Field(pattern=r"^[^\x00]*[^\s\x00][^\x00]*$")]
-# Any text without NUL (may be empty).
-Plain = Annotated[str, Field(pattern=r"^[^\x00]*$")]
+# Characters no client should send: NUL (PostgreSQL cannot store it) and the Unicode non-characters, as
+# egovkit.web.inputs refuses them; named here so the OpenAPI document says so (lone surrogates cannot
+# even reach a model: the JSON parser refuses them). Literal characters: both regex engines read them.
+_REFUSED = "\x00" + "".join(f"{chr(p * 0x10000 + 0xFFFE)}-{chr(p * 0x10000 + 0xFFFF)}" for p in range(17)) \
+    + "\ufdd0-\ufdef"
+# Text from clients: some visible character and none of the refused ones.
+Line = Annotated[str, Field(pattern=f"^[^{_REFUSED}]*[^\\s{_REFUSED}][^{_REFUSED}]*$")]
+# Any text without the refused characters (may be empty).
+Plain = Annotated[str, Field(pattern=f"^[^{_REFUSED}]*$")]
 
 # A datetime that always carries its offset (SQLite hands back naive UTC values).
 UtcDateTime = Annotated[datetime, AfterValidator(as_utc)]

@@ -67,6 +67,9 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
     app = Flask("egovkit", instance_path=str(inst.path), template_folder="web/templates",
                 static_folder="web/static", root_path=str(Path(__file__).parent))
     app.url_map.converters["int"] = BoundedInt
+    from .web import inputs
+
+    inputs.init_app(app)  # bounded numbers, checked text, JSON depth: before any other hook
     translations = [str(Path(__file__).parent / "translations")]
     app.config.update(
         SECRET_KEY=inst.secret_key(),
@@ -100,7 +103,7 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
     from . import api as _api, models  # noqa: F401  (core tables)
     from .services import audit, documents, events, jobs, notifications, payments, workflow  # noqa: F401  (core tables)
     from .auth import views as auth_views
-    from .web import cases, errors, views as core_views
+    from .web import cases, errors, once, views as core_views
 
     app.register_blueprint(core_views.bp)
     auth_views.init_app(app)
@@ -120,6 +123,7 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
     babel.init_app(app, locale_selector=_select_locale)
     core_views.init_app(app)
     errors.init_app(app)
+    once.init_app(app)
     from . import admin
 
     admin.init_app(app)

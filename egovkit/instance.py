@@ -15,6 +15,7 @@ SECRET_FILE = "secret_key"
 STATE_FILE = "instance.json"
 DB_FILE = "egovkit.db"
 APPLIED_FILE = "applied-profile.yaml"  # the resolved profile as of the last init/upgrade
+MIN_SECRET_LENGTH = 32  # init writes 64 hex characters
 
 
 def resolve_dir(path: str | os.PathLike | None = None) -> Path:
@@ -63,7 +64,20 @@ class Instance:
         return f"sqlite:///{self.path / DB_FILE}"
 
     def secret_key(self) -> str:
-        return (self.path / SECRET_FILE).read_text().strip()
+        """The instance's secret (sessions, CSRF, document signatures); refused when missing or too short."""
+        path = self.path / SECRET_FILE
+        try:
+            key = path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or "not UTF-8 text"
+            raise InstanceError(f"cannot read the secret key {path}: {reason}") from None
+        if len(key) < MIN_SECRET_LENGTH:
+            raise InstanceError(
+                f"the secret key {path} is {'empty' if not key else 'too short'}: it needs at least "
+                f"{MIN_SECRET_LENGTH} random characters. Restore it from a backup, or write a new one with\n"
+                f"  python3 -c 'import secrets; print(secrets.token_hex(32))' > {path}\n"
+                "(a new key signs everyone out, and documents issued under the old key no longer verify)")
+        return key
 
     def state(self) -> dict:
         try:

@@ -68,6 +68,9 @@ class RoleDef(_Strict):
 
 class TransitionOverride(_Strict):
     roles: list[str] | None = Field(None, description="The roles that may fire it, instead of the module's default.")
+    separate: bool | None = Field(None, description="Four eyes: whoever made the case's previous step may not fire "
+                                                    "it (e.g. whoever verified a letter does not sign it), even when "
+                                                    "they hold both roles; the module's default when absent.")
 
 
 class WorkflowOverride(_Strict):
@@ -181,7 +184,16 @@ class ProfileError(Exception):
 
 # ----------------------------------------------------------------- YAML
 class _Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans (only true/false) and no duplicate keys."""
+    """SafeLoader with YAML 1.2 booleans (only true/false), no duplicate keys and no aliases."""
+
+    def compose_node(self, parent, index):
+        # An alias (*name) repeats a node; nested ones grow a 3 KB file into billions of values ("billion
+        # laughs"), and a profile has nothing to repeat that `extends` does not already do.
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, f"aliases (*{event.anchor}) are not allowed in a "
+                                              "profile: write the value out, or use extends", event.start_mark)
+        return super().compose_node(parent, index)
 
 
 _Loader.yaml_implicit_resolvers = {

@@ -97,6 +97,7 @@ class Rules:
     workflow: Workflow
     roles: dict[str, frozenset[str]]
     sla: dict[str, int]
+    separate: dict[str, bool]  # four eyes, per transition
 
 
 def conditions(t: Transition) -> list[str]:
@@ -129,15 +130,17 @@ def rules(name: str) -> Rules:
     override = ext.profile.schema.workflows.get(name)
     roles = {t.name: frozenset(t.roles) for t in wf.transitions}
     sla = dict(wf.sla)
+    separate = {t.name: t.separate for t in wf.transitions}
     named = set()
     if override is not None:
         named = {t for t, o in override.transitions.items() if o.roles is not None}
         roles.update({t: frozenset(override.transitions[t].roles) for t in named})
+        separate.update({t: o.separate for t, o in override.transitions.items() if o.separate is not None})
         sla.update(override.sla)
     for t in wf.transitions:  # e.g. permits' bill decides like approve: a profile's delegate holds both
         if t.roles_from is not None and t.name not in named:
             roles[t.name] = roles[t.roles_from]
-    return Rules(wf, roles, sla)
+    return Rules(wf, roles, sla, separate)
 
 
 # ----------------------------------------------------------------- tables
@@ -290,12 +293,12 @@ def allowed(case: Case, user=None) -> list[Transition]:
     out = []
     user_id = getattr(scope._user(user), "id", None)
     last_actor = None
-    if any(t.separate for t in r.workflow.transitions):
+    if any(r.separate.values()):
         last = db.session.scalars(select(Step).where(Step.case_id == case.id)
                                   .order_by(Step.at.desc(), Step.id.desc()).limit(1)).first()
         last_actor = last.actor_id if last else None
     for t in r.workflow.transitions:
-        if t.separate and user_id is not None and user_id == last_actor:
+        if r.separate[t.name] and user_id is not None and user_id == last_actor:
             continue
         if case.state in t.source and not case.closed and (t.when is None or import_path(t.when)(case)):
             # Only the roles the workflow (or the profile) names: an administrator does not decide cases.

@@ -38,22 +38,6 @@ def init_app(app) -> None:
         return {"profile": ext.profile, "regency": ext.profile.regency, "nav": nav, "locale": locale,
                 "locales": LOCALES, "modules": ext.modules, "term": ext.profile.terminology}
 
-    @app.before_request
-    def _refuse_nul():
-        # PostgreSQL text cannot hold NUL, and no person types one: refuse it at the door rather than
-        # fail deep inside (files are exempt: images and PDFs contain NUL bytes by nature).
-        if "\x00" in request.path:
-            abort(404)
-        values = list(request.args.values())
-        if request.mimetype == "application/json":
-            raw = request.get_data(cache=True)
-            if b"\\u0000" in raw or b"\x00" in raw:
-                abort(400)
-        elif request.method in ("POST", "PUT", "PATCH"):
-            values += list(request.form.values())
-        if any("\x00" in v for v in values):
-            abort(400)
-
     @app.after_request
     def _security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

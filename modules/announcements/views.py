@@ -15,6 +15,7 @@ from egovkit.db import db
 from egovkit.models import Agency, utcnow
 from egovkit.web.cache import invalidate, public_page
 from egovkit.web.export import csv_response, keyset
+from egovkit.web import once
 from egovkit.web.forms import Form
 
 from .models import Notice
@@ -94,6 +95,8 @@ def create():
     form.agency_code.choices = ([] if agency else [SelectChoice("", _("(none)"))]) + [
         SelectChoice(a.code, a.name) for a in agencies]
     if form.validate_on_submit():
+        if (first := once.replay()) is not None:  # the same form sent again: one notice, not two
+            return first
         direct = _can_publish() and request.form.get("action") != "draft"
         notice = Notice(title=form.title.data.strip(), body=form.body.data.strip(), region_code=region,
                         agency_code=form.agency_code.data or agency, author_id=current_user.id,
@@ -109,6 +112,7 @@ def create():
                                   region_code=region, agency_code=notice.agency_code, user=current_user)
             notice.case_id = case.id
             flash(_("Draft saved. Submit it for approval when it is ready."), "success")
+        once.record(url_for(".show", record_id=notice.id))
         db.session.commit()
         invalidate()
         return redirect(url_for(".show", record_id=notice.id))

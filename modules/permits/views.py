@@ -20,6 +20,7 @@ from egovkit.services import audit, documents, events, payments, uploads, workfl
 from egovkit.auth import scope
 from egovkit.db import db
 from egovkit.models import as_utc
+from egovkit.web import once
 from egovkit.web.forms import Form
 from egovkit.web.views import rupiah
 
@@ -91,6 +92,8 @@ def apply():
     permit_type = types.get(kind)
     form, errors = Form(), {}
     if permit_type is not None and request.method == "POST" and form.validate_on_submit():
+        if (first := once.replay()) is not None:  # the same form sent again: one application, not two
+            return first
         data, errors = _checked(permit_type, request.form, request.files, have=set())
         if not errors:
             item = Permit(tracking_code=workflow.tracking_code(), permit_type=kind, agency_code=permit_type.agency,
@@ -109,6 +112,7 @@ def apply():
                                       agency_code=_settings().front_office, owner_id=current_user.id,
                                       user=current_user)
                 item.case_id = case.id
+                once.record(url_for(".permit", record_id=item.id))
                 db.session.commit()
                 flash(_("Application sent. Tracking code: %(code)s", code=item.tracking_code), "success")
                 return redirect(url_for(".permit", record_id=item.id))

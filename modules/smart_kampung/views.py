@@ -13,6 +13,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -27,6 +28,7 @@ from egovkit.auth.views import nik_message
 from egovkit.services.csvimport import RowError, Stopped
 from egovkit.db import db
 from egovkit.models import Region
+from egovkit.web import once
 from egovkit.web.forms import Form
 
 from . import codes, importer
@@ -155,7 +157,14 @@ def edit(resident_id: int):
                 getattr(form, field).errors.append(_("Numbers only."))
                 return render_template("smart_kampung/edit.html", form=form, person=person), 400
             setattr(person, field, value.zfill(3))
-        db.session.commit()  # the audit trail records old and new values
+        try:
+            db.session.commit()  # the audit trail records old and new values
+        except IntegrityError:  # the same newborn's NIK saved by someone else a moment ago
+            db.session.rollback()
+            if "nik" not in form:
+                raise
+            form.nik.errors.append(_("This NIK is already in the register."))
+            return render_template("smart_kampung/edit.html", form=form, person=person), 409
         flash(_("Saved."), "success")
         return redirect(url_for(".resident", resident_id=person.id))
     return render_template("smart_kampung/edit.html", form=form, person=person), (400 if form.errors else 200)
@@ -338,6 +347,8 @@ def request_letter():
                       None)
         subject, reporter = (person, chosen) if staff else (chosen, person)
     if letter_type is not None and request.method == "POST" and form.validate_on_submit():
+        if (first := once.replay()) is not None:  # the same form sent again: one letter, not two
+            return first
         answers, errors = _check_fields(letter_type, request.form)
         if family and (subject is None or reporter is None):
             errors["reporter" if staff else "member"] = _("Choose a member of the family card.")
@@ -347,6 +358,7 @@ def request_letter():
             except LetterRefused as exc:
                 errors["reporter" if staff else "member"] = str(exc)
             else:
+                once.record(url_for(".letter", record_id=letter.id))
                 db.session.commit()
                 flash(_("Request sent. Tracking code: %(code)s", code=letter.tracking_code), "success")
                 return redirect(url_for(".letter", record_id=letter.id))
@@ -566,6 +578,8 @@ def rtlh_new():
     if request.values.get("resident"):
         household = scope.get_or_404(Resident, request.values.get("resident", type=int) or 0)
     if request.method == "POST" and form.validate_on_submit() and household is not None:
+        if (first := once.replay()) is not None:  # the same form sent again: one proposal, not two
+            return first
         for key, criterion in criteria.items():
             answers[key] = request.form.get(key, "")
             if answers[key] not in criterion.options:
@@ -590,6 +604,7 @@ def rtlh_new():
                                       module="smart_kampung", region_code=household.village_code,
                                       user=current_user)
                 proposal.case_id = case.id
+                once.record(url_for(".rtlh_detail", record_id=proposal.id))
                 db.session.commit()
                 flash(_("Proposal sent for approval."), "success")
                 return redirect(url_for(".rtlh_detail", record_id=proposal.id))

@@ -18,7 +18,9 @@ LETTER = Workflow(
                    title={"id": "Sesuai data penduduk", "en": "Matches the register"}),
         Transition("refuse", ("requested", "verified"), "refused", roles=("operator_desa", "kepala_desa"),
                    requires=("note",), title={"id": "Tolak", "en": "Refuse"}),
-        Transition("sign", ("verified",), "issued", roles=("kepala_desa",),
+        # Four eyes by default: whoever checked the request does not also sign it, even holding both roles
+        # (a profile may allow it: workflows: {smart_kampung.letter: {transitions: {sign: {separate: false}}}}).
+        Transition("sign", ("verified",), "issued", roles=("kepala_desa",), separate=True,
                    title={"id": "Tandatangani dan terbitkan", "en": "Sign and issue"}),
     ),
     sla={"requested": 1, "verified": 1},

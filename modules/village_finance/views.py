@@ -18,6 +18,7 @@ from egovkit.db import db
 from egovkit.models import Region
 from egovkit.web.cache import memo, public_page
 from egovkit.web.export import csv_response
+from egovkit.web import once
 from egovkit.web.forms import Form
 
 from . import budget as service
@@ -113,6 +114,8 @@ def plan(village: str, year: int):
     if request.method == "POST":
         if not can_edit or not form.validate_on_submit():
             abort(403)
+        if (first := once.replay()) is not None:  # the same form sent again: one activity, not two
+            return first
         kegiatan = request.form.get("kegiatan", "")
         if kegiatan not in dict(service.chart().kegiatan()):
             errors["kegiatan"] = _("Choose a kegiatan from the list.")
@@ -124,6 +127,7 @@ def plan(village: str, year: int):
             db.session.add(Activity(village_code=village, year=year, kegiatan=kegiatan, name=name,
                                     location=" ".join((request.form.get("location") or "").split())[:200],
                                     estimate=estimate))
+            once.record(url_for(".plan", village=village, year=year))
             db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for(".plan", village=village, year=year))
@@ -171,6 +175,8 @@ def add_line(record_id: int):
     item = scope.get_or_404(Budget, record_id, permission=READ)
     if not Form().validate_on_submit() or not scope.can("village_finance.budget.edit", item):
         abort(403)
+    if (first := once.replay()) is not None:  # the same form sent again: one line, not two
+        return first
     errors = {}
     amount = _rupiah(request.form.get("amount"), "amount", errors)
     activity_id = request.form.get("activity", type=int)
@@ -188,6 +194,7 @@ def add_line(record_id: int):
         db.session.rollback()
         flash(_("Not done: %(reason)s", reason="; ".join(errors.values())), "error")
         return redirect(url_for(".budget", record_id=item.id)), 303
+    once.record(url_for(".budget", record_id=item.id) + "#lines")
     db.session.commit()
     flash(_("Saved."), "success")
     return redirect(url_for(".budget", record_id=item.id) + "#lines", 303)
@@ -255,6 +262,8 @@ def realise(record_id: int):
     rows = service.lines(item)
     errors, form = {}, Form()
     if request.method == "POST" and form.validate_on_submit():
+        if (first := once.replay()) is not None:  # the same form sent again: one entry, not two
+            return first
         key = request.form.get("line", "")
         amount = _rupiah(request.form.get("amount"), "amount", errors)
         try:
@@ -281,6 +290,7 @@ def realise(record_id: int):
         if errors:
             db.session.rollback()
         else:
+            once.record(url_for(".entries", record_id=item.id))
             db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for(".realise", record_id=item.id), 303)
@@ -323,6 +333,9 @@ def reverse(entry_id: int):
     except service.BudgetError as exc:
         db.session.rollback()
         flash(_("Not done: %(reason)s", reason=str(exc)), "error")
+    except IntegrityError:  # reversed by someone else a moment ago: one correction, not two
+        db.session.rollback()
+        flash(_("Not done: %(reason)s", reason=_("This entry was already reversed.")), "error")
     if budget is None:
         return redirect(url_for(".index"), 303)
     return redirect(url_for(".entries", record_id=budget.id), 303)
