@@ -168,7 +168,7 @@ def main() -> int:
                 return 1
 
             def get(client=client):
-                cache._memo.clear()
+                cache.forget_aggregates(client.application)
                 response = client.get(f"/apbdes/dashboard?year={this_year}")
                 if response.status_code != 200:
                     raise RuntimeError(f"dashboard answered {response.status_code}")

@@ -248,16 +248,18 @@ def test_the_same_letter_form_sent_twice_makes_one_letter(village, cli):
     assert _letter_count(village) == 3
 
 
-def test_the_same_rtlh_form_sent_twice_makes_one_proposal(cli):
+def test_the_same_rtlh_form_sent_twice_makes_one_proposal(cli, make_instance):
     from egovkit.db import db
     from egovkit_modules.smart_kampung.models import HousingProposal
 
     from .test_rtlh import PNG, WORST, setup
 
-    app = setup(cli)
+    app = setup(cli, make_instance)
     operator = signed_in(app, "op.sarongan@desa.id")
-    url = f"/kampung/rtlh/new?nik={GOOD['nik']}"
-    fields = {**_form(operator, url), "nik": GOOD["nik"], **WORST}
+    found = operator.post("/kampung/rtlh/new", data={"action": "find", "nik": GOOD["nik"],
+                                                      "csrf_token": _form(operator, "/kampung/rtlh/new")["csrf_token"]})
+    url = found.headers["Location"]  # the household by its id, never its NIK
+    fields = {**_form(operator, url), **WORST}
 
     def send():
         import io

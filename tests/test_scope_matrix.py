@@ -74,7 +74,7 @@ MAKERS = {
     "smart_kampung.rtlh_photo:record_id": lambda s: s.records["rtlh"],
     "smart_kampung.rtlh_photo:name": lambda s: s.records["rtlh_photo"],
     "smart_kampung:resident_id": lambda s: s.records["resident"],
-    "smart_kampung:kk_number": lambda s: s.kk,
+    "smart_kampung:family_id": lambda s: s.records["family"],
     "smart_kampung:job_id": lambda s: s.records["job"],
     "jobs:job_id": lambda s: s.records["job"],
     "village_finance:village": lambda s: s.village,
@@ -88,12 +88,15 @@ MAKERS = {
     "permits_api:permit_id": lambda s: s.records["permit"],
     "etax:object_id": lambda s: s.records["tax_object"],
     "etax:bill_id": lambda s: s.records["bill"],
+    "etax_api:declaration_id": lambda s: s.records["bill"],
     "cases:case_id": lambda s: s.records["case"],
     "cases:transition": lambda s: "verify",
 }
 
 # API operations that take a body: a valid one for the owning side's record, so that scope decides.
 BODIES = {
+    "etax_api.payment": lambda s: {"amount": 1000, "paid_on": f"{YEAR}-03-04", "reference": f"BANK-{s.name}-1"},
+    "permits_api.payment": lambda s: {"amount": 1000, "paid_on": f"{YEAR}-03-04", "receipt": f"KAS-{s.name}-1"},
     "village_finance_api.realise": lambda s: {"line_key": s.records["line_key"], "day": f"{YEAR}-03-04",
                                               "amount": 1000, "description": "PMT balita"},
 }
@@ -199,6 +202,7 @@ def _records(app, side: Side) -> None:
     operator = _client(app, side.users["operator"])
     with app.app_context():
         side.records["resident"] = db.session.scalar(select(Resident.id).where(Resident.nik == side.resident_nik))
+        side.records["family"] = db.session.scalar(select(Resident.family_id).where(Resident.nik == side.resident_nik))
         ids = {k: db.session.scalar(select(User.id).where((User.email == v) | (User.nik == v)))
                for k, v in side.users.items()}
     # a letter for the resident, with its case
@@ -209,8 +213,8 @@ def _records(app, side: Side) -> None:
     # an RTLH proposal with a photo
     from .test_rtlh import WORST
 
-    url = f"/kampung/rtlh/new?nik={side.resident_nik}"
-    sent = operator.post(url, data={"csrf_token": csrf_token(operator, url), "nik": side.resident_nik, **WORST,
+    url = f"/kampung/rtlh/new?resident={side.records['resident']}"
+    sent = operator.post(url, data={"csrf_token": csrf_token(operator, url), **WORST,
                                     "photos": [(io.BytesIO(PNG), "rumah.png")]}, content_type="multipart/form-data")
     assert sent.status_code == 302, sent.get_data(as_text=True)[:2000]
     side.records["rtlh"] = _id(sent.headers["Location"])

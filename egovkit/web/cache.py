@@ -14,7 +14,11 @@ from functools import wraps
 from flask import current_app, request
 
 _MAX_ENTRIES = 512
-_store: dict[tuple, tuple[float, bytes, int, list]] = {}
+
+
+def _stores() -> tuple[dict, dict]:
+    """(pages, aggregates) of this app: two apps in one process (tests, a province host) never share."""
+    return current_app.extensions.setdefault("egovkit_cache", ({}, {}))
 
 
 def _anonymous() -> bool:
@@ -30,7 +34,8 @@ def public_page(ttl: float = 30):
         def wrapped(*args, **kwargs):
             if request.method != "GET" or not _anonymous():
                 return view(*args, **kwargs)
-            key = (request.full_path, request.cookies.get("lang"), id(current_app._get_current_object()))
+            key = (request.full_path, request.cookies.get("lang"))
+            _store = _stores()[0]
             hit = _store.get(key)
             now = time.monotonic()
             if hit and hit[0] > now:
@@ -49,16 +54,14 @@ def public_page(ttl: float = 30):
 
 def invalidate() -> None:
     """Forget every cached page of this process (call after a change visitors should see)."""
-    _store.clear()
-
-
-_memo: dict[tuple, tuple[float, object]] = {}
+    _stores()[0].clear()
 
 
 def memo(key: tuple, ttl: float, compute):
     """``compute()``'s result, kept ``ttl`` seconds per key in this process (for aggregates that are
     costly at a regency's scale and may be a few minutes old, such as dashboards)."""
     now = time.monotonic()
+    _memo = _stores()[1]
     hit = _memo.get(key)
     if hit and hit[0] > now:
         return hit[1]
@@ -67,3 +70,8 @@ def memo(key: tuple, ttl: float, compute):
         _memo.clear()
     _memo[key] = (now + ttl, value)
     return value
+
+
+def forget_aggregates(app) -> None:
+    """Empty an app's ``memo`` store (benchmarks measuring cold dashboards)."""
+    app.extensions.setdefault("egovkit_cache", ({}, {}))[1].clear()
