@@ -102,7 +102,19 @@ def nik_message(exc: NikError) -> str:
     return messages.get(exc.code, str(exc))
 
 
-class RegisterForm(Form):
+class NewPassword(Form):
+    """A new password typed twice, kept to the password policy (registration, reset, change)."""
+
+    password = PasswordField("New password", validators=[DataRequired()])
+    confirm = PasswordField("Repeat password", validators=[EqualTo("password", message=_l("The passwords differ."))])
+
+    def validate_password(self, field):
+        problem = passwords.policy_error(field.data)
+        if problem:
+            raise ValidationError(_("Password: %(problem)s.", problem=problem))
+
+
+class RegisterForm(NewPassword):
     nik = StringField("NIK", filters=[lambda v: v.strip() if v else v], validators=[
         DataRequired(), Regexp(r"\A[0-9]{16}\Z", message=_l("A NIK has exactly 16 digits."))])
     name = StringField("Full name", validators=[DataRequired(), Length(min=2, max=120)])
@@ -111,8 +123,6 @@ class RegisterForm(Form):
                      validators=[DataRequired()])
     phone = StringField("Mobile phone", validators=[Length(max=20)])
     email = EmailField("Email", validators=[Optional(), Length(max=254), Regexp(passwords.EMAIL)])
-    password = PasswordField("Password", validators=[DataRequired()])
-    confirm = PasswordField("Repeat password", validators=[EqualTo("password", message=_l("The passwords differ."))])
 
     def validate_nik(self, field):
         # Only what the number itself says is checked here: whether it has an account is never told.
@@ -127,11 +137,6 @@ class RegisterForm(Form):
             raise ValidationError(_("Give a mobile phone number or an email address."))
         if field.data and not re.match(r"^\+?[0-9]{8,15}$", field.data):
             raise ValidationError(_("A phone number has 8 to 15 digits, e.g. 081234567890."))
-
-    def validate_password(self, field):
-        problem = passwords.policy_error(field.data)
-        if problem:
-            raise ValidationError(_("Password: %(problem)s.", problem=problem))
 
 
 def _locale() -> str:
@@ -234,17 +239,10 @@ def forgot_password():
     return render_template("forgot.html", form=form), (400 if form.errors else 200)
 
 
-class ResetForm(Form):
+class ResetForm(NewPassword):
     login = StringField("NIK", filters=[lambda v: v.strip() if v else v], validators=[DataRequired(), Length(max=254)])
     code = StringField("Code", filters=[lambda v: v.strip() if v else v], validators=[
         DataRequired(), Regexp(r"\A[0-9]{6}\Z", message=_l("The code has 6 digits."))])
-    password = PasswordField("New password", validators=[DataRequired()])
-    confirm = PasswordField("Repeat password", validators=[EqualTo("password", message=_l("The passwords differ."))])
-
-    def validate_password(self, field):
-        problem = passwords.policy_error(field.data)
-        if problem:
-            raise ValidationError(_("Password: %(problem)s.", problem=problem))
 
 
 @bp.route("/password/reset", methods=["GET", "POST"])
@@ -269,15 +267,8 @@ def reset_password():
     return render_template("reset.html", form=form, sent=request.args.get("sent")), status
 
 
-class ChangePasswordForm(Form):
+class ChangePasswordForm(NewPassword):
     old = PasswordField("Current password", validators=[DataRequired(), Length(max=200)])
-    password = PasswordField("New password", validators=[DataRequired()])
-    confirm = PasswordField("Repeat password", validators=[EqualTo("password", message=_l("The passwords differ."))])
-
-    def validate_password(self, field):
-        problem = passwords.policy_error(field.data)
-        if problem:
-            raise ValidationError(_("Password: %(problem)s.", problem=problem))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
