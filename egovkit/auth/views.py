@@ -102,6 +102,16 @@ def nik_message(exc: NikError) -> str:
     return messages.get(exc.code, str(exc))
 
 
+def _strip(value):
+    return value.strip() if value else value
+
+
+def _code_field() -> StringField:
+    """A one-time code as typed (activation, password reset): six digits."""
+    return StringField("Code", filters=[_strip], validators=[
+        DataRequired(), Regexp(r"\A[0-9]{6}\Z", message=_l("The code has 6 digits."))])
+
+
 class NewPassword(Form):
     """A new password typed twice, kept to the password policy (registration, reset, change)."""
 
@@ -115,7 +125,7 @@ class NewPassword(Form):
 
 
 class RegisterForm(NewPassword):
-    nik = StringField("NIK", filters=[lambda v: v.strip() if v else v], validators=[
+    nik = StringField("NIK", filters=[_strip], validators=[
         DataRequired(), Regexp(r"\A[0-9]{16}\Z", message=_l("A NIK has exactly 16 digits."))])
     name = StringField("Full name", validators=[DataRequired(), Length(min=2, max=120)])
     birth_date = DateField("Date of birth", validators=[DataRequired()])
@@ -178,10 +188,9 @@ def register():
 
 
 class ActivateForm(Form):
-    nik = StringField("NIK", filters=[lambda v: v.strip() if v else v], validators=[DataRequired(), Length(max=16)])
+    nik = StringField("NIK", filters=[_strip], validators=[DataRequired(), Length(max=16)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
-    code = StringField("Code", filters=[lambda v: v.strip() if v else v], validators=[
-        DataRequired(), Regexp(r"\A[0-9]{6}\Z", message=_l("The code has 6 digits."))])
+    code = _code_field()
 
 
 @bp.route("/activate", methods=["GET", "POST"])
@@ -221,7 +230,7 @@ def activate():
 
 
 class ForgotForm(Form):
-    login = StringField("NIK", filters=[lambda v: v.strip() if v else v], validators=[DataRequired(), Length(max=254)])
+    login = StringField("NIK", filters=[_strip], validators=[DataRequired(), Length(max=254)])
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -240,9 +249,8 @@ def forgot_password():
 
 
 class ResetForm(NewPassword):
-    login = StringField("NIK", filters=[lambda v: v.strip() if v else v], validators=[DataRequired(), Length(max=254)])
-    code = StringField("Code", filters=[lambda v: v.strip() if v else v], validators=[
-        DataRequired(), Regexp(r"\A[0-9]{6}\Z", message=_l("The code has 6 digits."))])
+    login = StringField("NIK", filters=[_strip], validators=[DataRequired(), Length(max=254)])
+    code = _code_field()
 
 
 @bp.route("/password/reset", methods=["GET", "POST"])
