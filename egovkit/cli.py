@@ -40,8 +40,26 @@ def _load_profile(ref: str | Path) -> profiles.Profile:
         _fail(str(exc), EXIT_INVALID)
 
 
+def _instance_first(args: list[str]) -> list[str]:
+    """``--instance DIR`` moved to the front, so it is accepted after any command too
+    (``egovkit audit verify --instance DIR``), not only where a command declares it."""
+    head, tail = (args[:args.index("--")], args[args.index("--"):]) if "--" in args else (args, [])
+    moved, rest, i = [], [], 0
+    while i < len(head):
+        if head[i] == "--instance" and i + 1 < len(head):
+            moved += head[i:i + 2]
+            i += 2
+            continue
+        (moved if head[i].startswith("--instance=") else rest).append(head[i])
+        i += 1
+    return moved + rest + tail
+
+
 class EgovkitGroup(click.Group):
     """Own commands first; then the instance app's commands (``db``, module commands)."""
+
+    def parse_args(self, ctx, args):
+        return super().parse_args(ctx, _instance_first(list(args)))
 
     def _app_cli(self, ctx):
         info = ctx.obj if isinstance(ctx.obj, ScriptInfo) and ctx.obj.create_app else None
@@ -323,7 +341,16 @@ def upgrade(ctx, no_backup):
         click.echo("  migrations to apply: " + (", ".join(plan) if plan else "none"))
         backup_file = None
         if plan and not no_backup:
-            backup_file = setup.backup(inst.backups)
+            from .ops import backup as backups
+
+            db.session.remove()
+            db.engine.dispose()  # the archive copies the SQLite file: no connection of ours stays open
+            try:
+                backup_file = backups.create(inst, str(db.engine.url.render_as_string(hide_password=False)),
+                                             prof.regency.code, prof.name, inst.backups)
+            except backups.BackupError as exc:
+                _fail(f"upgrade stopped before changing anything: the backup failed: {exc}\n"
+                      "  (pass --no-backup only if you made a backup yourself)")
             click.echo(f"  backup: {backup_file}")
         try:
             setup.migrate_all()
@@ -339,7 +366,11 @@ def upgrade(ctx, no_backup):
         except Exception as exc:
             db.session.rollback()
             if backup_file and db.engine.url.get_backend_name() == "sqlite":
-                setup.restore_sqlite(backup_file)
+                from .ops import backup as backups
+
+                db.session.remove()
+                db.engine.dispose()
+                backups.restore_database(backup_file, db.engine.url.render_as_string(hide_password=False))
                 _fail(f"upgrade failed: {exc}\n  the database was restored from {backup_file}")
             _fail(f"upgrade failed: {exc}" + (f"\n  a backup was taken first: {backup_file}" if backup_file else ""))
         for line in changes:
@@ -396,6 +427,11 @@ def serve(ctx, host, port, workers):
     from .server import run
 
     run(instance_path, host, port, workers)
+
+
+from .ops.cli import register as _register_ops  # noqa: E402  (backup, restore)
+
+_register_ops(main, instance_option, _instance)
 
 
 # ------------------------------------------------------------------ profile

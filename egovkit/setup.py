@@ -1,10 +1,7 @@
 """Building and upgrading an instance's database (used by `init` and `upgrade`)."""
 from __future__ import annotations
 
-import os
-import shutil
-import sqlite3
-import subprocess
+import tempfile
 from datetime import datetime
 from pathlib import Path
 
@@ -124,43 +121,21 @@ def seed_demo(echo=click.echo) -> None:
             echo(f"  demo data for {module.name}")
 
 
-def _sqlite_copy(source: str | Path, target: str | Path) -> None:
-    """A consistent copy of a live SQLite database (the backup API, not a file copy)."""
+def backup(folder: Path, label: str = "egovkit") -> Path:
+    """The database alone, copied into ``folder`` (init keeps a replaced database this way; whole
+    instances are backed up by egovkit.ops.backup, whose database copy this uses)."""
+    from .ops import backup as backups
+
     db.session.remove()
     db.engine.dispose()
-    src, dst = sqlite3.connect(source), sqlite3.connect(target)
-    try:
-        with dst:
-            src.backup(dst)
-    finally:
-        src.close()
-        dst.close()
-
-
-def backup(folder: Path, label: str = "egovkit") -> Path:
-    """Copy the database into ``folder`` before anything changes; returns the file."""
-    url = db.engine.url
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     folder.mkdir(parents=True, exist_ok=True)
-    if url.get_backend_name() == "sqlite":
-        target = folder / f"{label}-{stamp}.db"
-        _sqlite_copy(url.database, target)
-        return target
-    if url.get_backend_name() == "postgresql":
-        if shutil.which("pg_dump") is None:
-            raise click.ClickException("pg_dump is not installed: install the PostgreSQL client, "
-                                       "or pass --no-backup if you made a backup yourself")
-        target = folder / f"{label}-{stamp}.pgdump"
-        env = dict(os.environ, PGPASSWORD=url.password or "")  # never on the command line
-        plain = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
-        result = subprocess.run(["pg_dump", "--format=custom", "--file", str(target), plain],
-                                capture_output=True, text=True, env=env)
-        if result.returncode != 0:
-            raise click.ClickException(f"pg_dump failed: {result.stderr.strip()}")
-        return target
-    raise click.ClickException(f"no automatic backup for {url.get_backend_name()}: pass --no-backup "
-                               "if you made a backup yourself")
-
-
-def restore_sqlite(backup_file: Path) -> None:
-    _sqlite_copy(backup_file, db.engine.url.database)
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
+        try:
+            dump, _counts = backups._dump_database(db.engine.url.render_as_string(hide_password=False), Path(tmp),
+                                                   lambda _m: None)
+        except backups.BackupError as exc:
+            raise click.ClickException(f"{exc}; or pass --no-backup if you made a backup yourself") from None
+        suffix = ".db" if dump.suffix == ".sqlite" else dump.suffix
+        target = folder / f"{label}-{datetime.now():%Y%m%d-%H%M%S}{suffix}"
+        dump.replace(target)
+    return target

@@ -1,0 +1,1 @@
+"""Operating an instance: backup and restore (more to come: readiness checks, metrics)."""

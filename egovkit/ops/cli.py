@@ -1,0 +1,88 @@
+"""`egovkit backup` and `egovkit restore` (registered on the main command group by egovkit.cli)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from ..instance import DB_FILE, Instance, InstanceError
+from . import backup as backups
+
+
+def backup_command(inst: Instance, to: str | None, keep: int | None) -> Path:
+    if not inst.exists():
+        raise click.ClickException(f"no egovkit instance at {inst.path}")
+    try:
+        url = inst.database_url()
+    except InstanceError as exc:
+        raise click.ClickException(str(exc)) from None
+    regency = backups._regency_of(inst)
+    if regency is None:
+        raise click.ClickException(f"{inst.path} has no applied profile ({backups.APPLIED_FILE}): run "
+                                   "`egovkit upgrade` once, then back up")
+    folder = Path(to).absolute() if to else inst.backups
+    click.echo(f"Backing up {inst.path} (regency {regency}) to {folder}")
+    try:
+        archive = backups.create(inst, url, regency, inst.state().get("profile", "?"), folder, echo=click.echo)
+    except backups.BackupError as exc:
+        raise click.ClickException(f"backup failed, nothing was written: {exc}") from None
+    click.secho(f"Backup written: {archive} ({archive.stat().st_size / 1e6:,.1f} MB)", fg="green")
+    if folder.is_relative_to(inst.path):
+        click.echo("  it is inside the instance folder: copy it to another disk or machine as well "
+                   "(--to DIR), or a dead disk takes both")
+    click.echo("  it holds the instance's secret key: keep it as safe as the server itself")
+    if keep is not None:
+        for old in backups.prune(folder, regency, keep):
+            click.echo(f"  removed an older backup: {old.name}")
+    return archive
+
+
+def restore_command(inst: Instance, archive: str, yes: bool, other_version: bool, other_regency: bool) -> None:
+    path = Path(archive)
+    if not path.is_file():
+        raise click.UsageError(f"FILE: {archive} is not a file")
+    url = os.environ.get("EGOVKIT_DATABASE_URL") or f"sqlite:///{inst.path / DB_FILE}"
+    occupied = inst.path.exists() and any(inst.path.iterdir())
+    if occupied and not yes:
+        click.confirm(f"Replace the instance at {inst.path} with the backup {path.name}? (the current folder "
+                      "is kept beside it" + (", the database at EGOVKIT_DATABASE_URL is overwritten"
+                                             if os.environ.get("EGOVKIT_DATABASE_URL") else "") + ")", abort=True)
+    try:
+        done = backups.restore(path, inst, url, other_version=other_version, other_regency=other_regency,
+                               echo=click.echo)
+    except backups.BackupError as exc:
+        raise click.ClickException(f"restore refused, nothing was changed: {exc}") from None
+    m = done.manifest
+    click.secho(f"Restored {inst.path}: regency {m.regency}, profile {m.profile}, backed up {m.created_at} "
+                f"by egovkit {m.kit_version}; {len(m.tables)} tables, {sum(m.tables.values()):,} rows, "
+                f"{len(m.members) - 1} files checked", fg="green")
+    if done.replaced:
+        click.echo(f"  the folder it replaced is kept at {done.replaced}")
+    if done.extra_tables:
+        click.echo(f"  tables in the database the backup did not have (left as they are): "
+                   f"{', '.join(done.extra_tables)}")
+    click.echo("  next: `egovkit upgrade` (if this kit is newer than the backup), then `egovkit serve`")
+
+
+def register(main, instance_option, instance_of) -> None:
+    @main.command("backup")
+    @instance_option
+    @click.option("--to", "to", metavar="DIR", help="Folder for the archive (default: the instance's backups/).")
+    @click.option("--keep", type=click.IntRange(1, 10_000), metavar="N",
+                  help="Then delete all but the newest N backups of this regency in that folder.")
+    @click.pass_context
+    def backup_cmd(ctx, to, keep):
+        """Back up the whole instance (database, files, profile, secret key) into one archive."""
+        backup_command(instance_of(ctx), to, keep)
+
+    @main.command("restore")
+    @instance_option
+    @click.argument("archive", metavar="FILE")
+    @click.option("--yes", "-y", is_flag=True, help="Do not ask before replacing an existing instance.")
+    @click.option("--other-version", is_flag=True, help="Restore a backup made by another egovkit version.")
+    @click.option("--other-regency", is_flag=True, help="Replace an instance of another regency.")
+    @click.pass_context
+    def restore_cmd(ctx, archive, yes, other_version, other_regency):
+        """Restore an instance from a backup archive (checked against its manifest first)."""
+        restore_command(instance_of(ctx), archive, yes, other_version, other_regency)
