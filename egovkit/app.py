@@ -70,6 +70,9 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
     from .web import inputs
 
     inputs.init_app(app)  # bounded numbers, checked text, JSON depth: before any other hook
+    from .ops import metrics
+
+    metrics.init_app(app)  # request id and timing: before the hooks whose time it measures
     translations = [str(Path(__file__).parent / "translations")]
     app.config.update(
         SECRET_KEY=inst.secret_key(),

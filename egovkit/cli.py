@@ -405,7 +405,10 @@ def serve(ctx, host, port, workers):
     from .db import db
 
     from . import setup
+    from .server import metrics_folder
 
+    if sys.platform != "win32":
+        metrics_folder(str(_instance(ctx).path))  # before the app (and prometheus_client) is imported
     app = _app(ctx)
     with app.app_context():
         try:

@@ -228,6 +228,9 @@ def _flush(batch: list, write, summary: Summary, path: Path, line: int, audit_as
     audit.record("import_batch", audit_as[0], audit_as[1], None, file=path.name,
                  lines=[summary.saved_through + 1, line], written=written, unchanged=unchanged)
     db.session.commit()
+    from ..ops import metrics
+
+    metrics.imported(audit_as[0], written + unchanged)
     summary.written += written
     summary.unchanged += unchanged
     summary.saved_through = line
