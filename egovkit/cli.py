@@ -434,7 +434,7 @@ def serve(ctx, host, port, workers):
 
 from .ops.cli import register as _register_ops  # noqa: E402  (backup, restore)
 
-_register_ops(main, instance_option, _instance)
+_register_ops(main, instance_option, _instance, _app)
 
 
 # ------------------------------------------------------------------ profile

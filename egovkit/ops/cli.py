@@ -65,7 +65,44 @@ def restore_command(inst: Instance, archive: str, yes: bool, other_version: bool
     click.echo("  next: `egovkit upgrade` (if this kit is newer than the backup), then `egovkit serve`")
 
 
-def register(main, instance_option, instance_of) -> None:
+MARKS = {"ok": ("ok", "green"), "info": ("info", "cyan"), "warning": ("WARN", "yellow"), "error": ("FAIL", "red")}
+
+
+def doctor_command(inst: Instance, load_app, folders: tuple[str, ...], as_json: bool, verify: bool) -> int:
+    import json
+
+    from . import doctor
+
+    if not inst.exists():
+        findings = [doctor.Finding("instance", "error", f"no egovkit instance at {inst.path}",
+                                   "egovkit init --profile NAME, or --instance DIR")]
+    else:
+        app = load_app()
+        with app.app_context():
+            findings = doctor.run([Path(f).absolute() for f in folders] or None, verify_backup=verify)
+    if as_json:
+        click.echo(json.dumps([f.as_dict() for f in findings], indent=2, ensure_ascii=False))
+    else:
+        for f in findings:
+            mark, colour = MARKS[f.severity]
+            click.echo(click.style(f"[{mark:>4}] ", fg=colour) + f"{f.check}: {f.message}")
+            if f.fix and f.severity != "ok":
+                click.echo(f"       fix: {f.fix}")
+    return doctor.exit_status(findings)
+
+
+def register(main, instance_option, instance_of, app_of) -> None:
+    @main.command("doctor")
+    @instance_option
+    @click.option("--backups", "folders", multiple=True, metavar="DIR",
+                  help="Where backups are kept (default: the instance's backups/); repeatable.")
+    @click.option("--json", "as_json", is_flag=True, help="Findings as JSON.")
+    @click.option("--no-verify", is_flag=True, help="Do not read the newest backup through to check it.")
+    @click.pass_context
+    def doctor_cmd(ctx, folders, as_json, no_verify):
+        """Check the machine and the instance; exit 0 (fine), 1 (warnings) or 2 (problems)."""
+        ctx.exit(doctor_command(instance_of(ctx), lambda: app_of(ctx), folders, as_json, not no_verify))
+
     @main.command("backup")
     @instance_option
     @click.option("--to", "to", metavar="DIR", help="Folder for the archive (default: the instance's backups/).")
