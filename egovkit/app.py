@@ -142,6 +142,9 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
     app.register_blueprint(mydata.bp)
     events.init_app(app)
     notifications.init_app(app)
+    from .ops import worker
+
+    worker.init_app(app)  # EGOVKIT_JOB_QUEUE=huey: jobs go to the queue `egovkit worker` runs
     from . import api
 
     api.init_app(app)  # last: it exempts every API blueprint from CSRF

@@ -92,6 +92,24 @@ def doctor_command(inst: Instance, load_app, folders: tuple[str, ...], as_json: 
 
 
 def register(main, instance_option, instance_of, app_of) -> None:
+    @main.command("worker")
+    @instance_option
+    @click.option("--threads", default=2, show_default=True, type=click.IntRange(1, 32),
+                  help="Jobs run at once by this worker.")
+    @click.pass_context
+    def worker_cmd(ctx, threads):
+        """Run background jobs from the queue (EGOVKIT_JOB_QUEUE=huey), relay events, deliver messages."""
+        from . import worker
+
+        if not worker.configured():
+            raise click.UsageError("set EGOVKIT_JOB_QUEUE=huey (and EGOVKIT_REDIS_URL for Redis) for the web "
+                                   "processes and this worker alike; without it jobs run inside `serve`")
+        app = app_of(ctx)
+        where = os.environ.get("EGOVKIT_REDIS_URL") and "Redis" or f"{Path(app.instance_path) / 'run' / 'queue.db'}"
+        click.echo(f"Worker for {app.extensions['egovkit'].profile.regency.name}: {threads} threads, queue in "
+                   f"{where}; Ctrl+C stops it after the running jobs")
+        worker.run_worker(app, threads)
+
     @main.command("doctor")
     @instance_option
     @click.option("--backups", "folders", multiple=True, metavar="DIR",

@@ -209,6 +209,16 @@ def check_queues() -> list[Finding]:
                                                                    "interrupted jobs are listed at /jobs"))
     else:
         found.append(Finding("jobs", "ok", "no job waits to start"))
+    from . import worker
+
+    if worker.configured():
+        alive = worker.alive_file(current_app)
+        age = (datetime.now().timestamp() - alive.stat().st_mtime) if alive.exists() else None
+        if age is None or age > 30:
+            found.append(Finding("worker", "error", "no job queue worker is running (EGOVKIT_JOB_QUEUE=huey)",
+                                 "start it: egovkit worker (the egovkit-worker systemd service)"))
+        else:
+            found.append(Finding("worker", "ok", f"a worker was alive {age:.0f} s ago"))
     failed = db.session.scalar(select(func.count()).select_from(notifications.Notification)
                                .where(notifications.Notification.status == "failed"))
     if failed:

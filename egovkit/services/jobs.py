@@ -1,10 +1,16 @@
 """Background jobs for work longer than a page load (a village's CSV upload).
 
-A job is a row in ``core_job``: who asked, what runs, how far it got. It
-runs on a small thread pool inside the web process that accepted it, so the
-default needs nothing but Python; progress is read back from the database,
-so any process (several gunicorn workers) can show it. A job whose process
-died stops updating and is shown as interrupted. The function is given a
+A job is a row in ``core_job``: who asked, what runs, how far it got. By
+default it runs on a small thread pool inside the web process that accepted
+it, so nothing but Python is needed, and a job whose process died stops
+updating and is shown as interrupted. With ``EGOVKIT_JOB_QUEUE=huey`` jobs
+go to a queue (Redis at ``EGOVKIT_REDIS_URL``, else a SQLite file in the
+instance) and ``egovkit worker`` runs them (egovkit/ops/worker.py); a job
+whose worker died is started again, up to ``MAX_ATTEMPTS`` times, so a job
+must be written so that running it again changes nothing its first run
+committed (imports upsert). Either way progress is read back from the
+database, so any process can show it, and a job is claimed with a
+conditional UPDATE, so it never runs twice at once. The function is given a
 ``Progress`` and the job's parameters, and returns a JSON-able result:
 
     def import_residents(progress, path, village):
@@ -23,6 +29,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -40,6 +47,11 @@ from ..modules import import_path
 
 log = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=10)  # no progress for this long: the process running it is gone
+# Seconds between a running job's signs of life (besides its progress), and how long without one means its
+# queue worker died (environment variables for tests and slow disks).
+HEARTBEAT = float(os.environ.get("EGOVKIT_JOB_HEARTBEAT_SECONDS", "15"))
+WORKER_STALE_AFTER = timedelta(seconds=float(os.environ.get("EGOVKIT_JOB_STALE_SECONDS", "90")))
+MAX_ATTEMPTS = 3
 
 
 class JobError(Exception):
@@ -57,6 +69,7 @@ class Job(db.Model):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"), index=True)
     locale: Mapped[str] = mapped_column(String(8), default="id")
     state: Mapped[str] = mapped_column(String(10), default="queued")  # queued | running | done | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # times it was started
     done: Mapped[int] = mapped_column(BigInteger, default=0)
     total: Mapped[int | None] = mapped_column(BigInteger)
     message: Mapped[str | None] = mapped_column(Text)
@@ -133,21 +146,62 @@ def submit(kind: str, target: str, *, owner_id: int | None, result_endpoint: str
     audit.record("submit", "core", "core_job", job.id, kind=kind)
     db.session.commit()
     app = current_app._get_current_object()
-    _executor(app).submit(_run, app, job.id)
+    queue = app.extensions.get("egovkit_queue")
+    if queue is not None:
+        queue.enqueue_job(job.id)
+    else:
+        _executor(app).submit(_run, app, job.id)
     return job
+
+
+def claim(job_id: int) -> bool:
+    """Take a queued job to run it (committed); False when another runner has it or it has ended."""
+    taken = db.session.execute(update(Job).where(Job.id == job_id, Job.state == "queued")
+                               .values(state="running", attempts=Job.attempts + 1, updated_at=utcnow()))
+    db.session.commit()
+    return taken.rowcount == 1
+
+
+class _Heartbeat:
+    """Touches a running job's updated_at every HEARTBEAT seconds from its own connection, so a long unit
+    of work without progress is not taken for a dead worker."""
+
+    def __init__(self, app: Flask, job_id: int):
+        import threading
+
+        self.app, self.job_id, self.stop = app, job_id, threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"egovkit-job-{job_id}-heartbeat", daemon=True)
+
+    def _beat(self) -> None:
+        while not self.stop.wait(HEARTBEAT):
+            try:
+                with self.app.app_context(), db.engine.begin() as conn:
+                    conn.execute(update(Job).where(Job.id == self.job_id, Job.state == "running")
+                                 .values(updated_at=utcnow()))
+            except Exception:  # a busy database skips a beat; the next one counts
+                log.debug("heartbeat of job %s skipped", self.job_id, exc_info=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc):
+        self.stop.set()
+        self.thread.join()
 
 
 def _run(app: Flask, job_id: int) -> None:
     with app.app_context():
+        if not claim(job_id):
+            db.session.remove()
+            return
         job = db.session.get(Job, job_id)
         owner = job.owner_id
         audit.set_actor(f"job:{job.id}", owner)
-        job.state, job.updated_at = "running", utcnow()
-        db.session.commit()
         params = json.loads(job.params)
         files = params.pop(FILES, [])
         try:
-            with force_locale(job.locale):
+            with _Heartbeat(app, job_id), force_locale(job.locale):
                 result = import_path(job.target)(Progress(job_id), **params)
         except JobError as exc:
             _finish(job_id, "failed", message=str(exc))
@@ -160,6 +214,34 @@ def _run(app: Flask, job_id: int) -> None:
             _remove(files)
             audit.set_actor(None)
             db.session.remove()
+
+
+def requeue_dead(stale_after: timedelta | None = None) -> list[int]:
+    """Jobs whose queue worker died (running, no sign of life): back to queued to run again, or failed after
+    MAX_ATTEMPTS; returns the ids to enqueue again."""
+    from flask_babel import gettext
+
+    again = []
+    dead = db.session.scalars(select(Job).where(Job.state == "running",
+                                                Job.updated_at < utcnow() - (stale_after or WORKER_STALE_AFTER))).all()
+    for job in dead:
+        if job.attempts >= MAX_ATTEMPTS:
+            with force_locale(job.locale):
+                message = gettext("The work was interrupted (the server stopped).")
+            values = {"state": "failed", "message": message, "finished_at": utcnow()}
+        else:
+            values = {"state": "queued"}
+        moved = db.session.execute(update(Job).where(Job.id == job.id, Job.updated_at == job.updated_at,
+                                                     Job.state == "running").values(updated_at=utcnow(), **values))
+        if moved.rowcount == 1:
+            audit.record("requeued" if values["state"] == "queued" else "interrupted", "core", "core_job", job.id,
+                         kind=job.kind, attempts=job.attempts)
+            if values["state"] == "queued":
+                again.append(job.id)
+            else:
+                _remove(json.loads(job.params).get(FILES, []))
+    db.session.commit()
+    return again
 
 
 def _finish(job_id: int, state: str, **values) -> None:
