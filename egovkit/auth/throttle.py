@@ -124,6 +124,12 @@ def for_code(user_id: int) -> Reservation | None:
     return _take([(_bucket("code", user_id), settings().attempts_per_address)])
 
 
+def for_print_code(tracking_code: str, limit: int) -> Reservation | None:
+    """Reserve a kiosk print-code attempt for one tracking code, whether or not it exists
+    (egovkit.services.printcodes), or None."""
+    return _take([(_bucket("print", tracking_code), limit)])
+
+
 # ----------------------------------------------------------------- trusted browsers
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.secret_key, salt="egovkit.device")
