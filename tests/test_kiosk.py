@@ -14,6 +14,7 @@ from .conftest import csrf_token
 from .test_identity import BUDI_PHONE, record_phone, registered_citizen
 from .test_auth import MAN
 from .test_letters import ask, citizen, decide, signed_in, village  # noqa: F401  (fixture)
+from .test_permits import issued_permit, regency  # noqa: F401  (fixture)
 
 KIOSK = "egovkit_kiosk"
 
@@ -201,3 +202,16 @@ def test_start_page_forgets_the_session(issued):
     assert any(c.startswith(app.config["SESSION_COOKIE_NAME"] + "=;") for c in cookies), cookies
     assert any(c.startswith("lang=;") for c in cookies)
     assert sri.get("/me/data").status_code == 302  # signed out
+
+
+
+def test_an_issued_permit_prints_through_the_same_seam(regency):  # noqa: F811
+    """Permits declare Tracking and DocumentType.workflow: the kiosk tracks and prints a permit the same way."""
+    sri, _head, url = issued_permit(regency)
+    tracking = re.search(r"<strong>([A-Z2-9]{8})</strong>", sri.get(url).get_data(as_text=True)).group(1)
+    status, code, page = make_code(sri, url)
+    assert status == 200 and code and tracking in page
+    visitor = kiosk_client(regency)
+    assert visitor.get(f"/kiosk/track?code={tracking}").headers["Location"] == f"/izin/track?code={tracking}"
+    assert at_kiosk(visitor, tracking, code).status_code == 200
+    assert visitor.get("/kiosk/print/document.pdf").data.startswith(b"%PDF")

@@ -26,7 +26,7 @@
      data-pad="code", and both for other text fields. */
   var alphabet = (body.getAttribute("data-alphabet") || "ABCDEFGHJKLMNPQRSTUVWXYZ23456789").split("");
   var digits = "1234567890".split("");
-  var letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ".split("");
+  var letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ".split("");  /* 7 rows of 6 with the wide keys */
   function key(label, action, extra) {
     var b = document.createElement("button");
     b.type = "button";
@@ -48,13 +48,21 @@
       input.value = value;
       input.dispatchEvent(new Event("input", { bubbles: true }));
     }
-    keys.forEach(function (k) {
-      box.appendChild(key(k === " " ? "\u2423" : k, function () {
+    function typed(k) {
+      return key(k === " " ? "\u2423" : k, function () {
         if (input.value.length < max) { put(input.value + k); }
-      }));
-    });
-    box.appendChild(key("\u232b " + t("delete"), function () { put(input.value.slice(0, -1)); }, "key-wide"));
-    box.appendChild(key(t("clear"), function () { put(""); }, "key-wide"));
+      }, k === " " ? "key-wide" : "");
+    }
+    var erase = key("\u232b " + t("delete"), function () { put(input.value.slice(0, -1)); },
+                    kind === "numeric" ? "key-edit" : "key-wide key-edit");
+    var clear = key(t("clear"), function () { put(""); }, kind === "numeric" ? "key-edit" : "key-wide key-edit");
+    if (kind === "numeric") {  /* a phone's layout: 1-9, then delete, 0, clear */
+      keys.slice(0, 9).forEach(function (k) { box.appendChild(typed(k)); });
+      box.appendChild(erase); box.appendChild(typed("0")); box.appendChild(clear);
+    } else {
+      keys.forEach(function (k) { box.appendChild(typed(k)); });
+      box.appendChild(erase); box.appendChild(clear);
+    }
     input.setAttribute("inputmode", "none"); /* the pad replaces the system keyboard */
     input.insertAdjacentElement("afterend", box);
   }
