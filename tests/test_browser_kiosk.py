@@ -146,8 +146,19 @@ def test_kiosk_on_a_1080x1920_touch_screen(kiosk_server, browser):  # noqa: F811
     screen.close()
 
 
-def test_the_portal_home_is_usable_on_a_1080x1920_screen(kiosk_server, browser):  # noqa: F811
-    base, _url, _tracking = kiosk_server
+def test_the_portal_home_at_1080x1920_and_a_kiosk_without_javascript(kiosk_server, browser):  # noqa: F811
+    base, _url, tracking = kiosk_server
+    # Without JavaScript the kiosk still works: the fields take the system keyboard, and the refresh in
+    # <noscript> brings the screen back to the start.
+    plain = browser.new_context(viewport=SCREEN, has_touch=True, java_script_enabled=False).new_page()
+    plain.goto(base + "/kiosk/track?kiosk")
+    assert plain.locator(".keypad").count() == 0
+    plain.fill("#code", tracking)
+    plain.click("main form button[type=submit]")
+    assert "Selesai" in plain.inner_text("main")
+    plain.wait_for_url(re.compile(r"/kiosk\?idle=1$"), timeout=(IDLE + 5) * 1000)
+
+
     page = browser.new_context(viewport=SCREEN, has_touch=True).new_page()
     page.goto(base + "/")
     page.screenshot(path=str(shots() / "1080-home.png"))
