@@ -215,3 +215,37 @@ def test_an_issued_permit_prints_through_the_same_seam(regency):  # noqa: F811
     assert visitor.get(f"/kiosk/track?code={tracking}").headers["Location"] == f"/izin/track?code={tracking}"
     assert at_kiosk(visitor, tracking, code).status_code == 200
     assert visitor.get("/kiosk/print/document.pdf").data.startswith(b"%PDF")
+
+
+def test_kiosks_racing_with_one_code_print_once(issued):
+    """Five kiosks (kiosk.print_attempts, so the throttle lets each one try) send the same right code at the
+    same moment (a real threaded server, each request its own database session): one shows the letter,
+    the others get the wrong-code message."""
+    import threading
+
+    import requests
+
+    from .test_payments import form_token, serving
+
+    RACERS = 5
+
+    app, sri, url, tracking = issued
+    _, code, _ = make_code(sri, url)
+    with serving(app) as base:
+        sessions = [requests.Session() for _ in range(RACERS)]
+        for s in sessions:
+            s.get(base + "/kiosk")
+        tokens = [form_token(s, base + "/kiosk/print") for s in sessions]
+        barrier, results = threading.Barrier(RACERS), [0] * RACERS
+
+        def go(i):
+            barrier.wait()
+            results[i] = sessions[i].post(base + "/kiosk/print", data={
+                "csrf_token": tokens[i], "tracking": tracking, "code": code}).status_code
+
+        threads = [threading.Thread(target=go, args=(i,)) for i in range(RACERS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert sorted(results) == [200] + [400] * (RACERS - 1), results

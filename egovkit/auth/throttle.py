@@ -64,9 +64,12 @@ def _reserve(bucket: str, limit: int, window: timedelta) -> bool:
         if counted:
             db.session.commit()
             return True
-        if db.session.scalar(select(_table.c.count).where(_table.c.bucket == bucket)) is not None:
+        count = db.session.scalar(select(_table.c.count).where(_table.c.bucket == bucket))
+        if count is not None:
             db.session.commit()
-            return False  # full for now
+            if count >= limit:
+                return False  # full for now
+            continue  # another request made the row after our UPDATEs ran: count in it
         try:
             db.session.execute(insert(_table).values(bucket=bucket, started_at=now, count=1))
             db.session.commit()
