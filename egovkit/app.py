@@ -104,7 +104,7 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
     login_manager.init_app(app)
 
     from . import api as _api, models  # noqa: F401  (core tables)
-    from .services import audit, documents, events, jobs, notifications, payments, workflow  # noqa: F401  (core tables)
+    from .services import audit, documents, events, jobs, notifications, payments, printcodes, workflow  # noqa: F401  (core tables)
     from .auth import views as auth_views
     from .web import cases, errors, once, views as core_views
 
@@ -137,6 +137,9 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
     from .web import jobs as job_views
 
     app.register_blueprint(job_views.bp)
+    from .web import kiosk
+
+    kiosk.init_app(app)
     from .web import mydata
 
     app.register_blueprint(mydata.bp)

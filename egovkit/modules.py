@@ -59,6 +59,19 @@ class DocumentType:
     name: str  # "<module>.<thing>"
     code: str  # e.g. "470" (population affairs) or "PENG"
     numbering: str = "{seq:03d}/{code}/{scope}/{year}"
+    # The workflow whose case is about the same record (who may act on the document, e.g. make a one-time
+    # print code for it: egovkit.services.printcodes); None: the workflow named like the type.
+    workflow: str | None = None
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """A module's public tracking by code (workflow.tracking_code()): the kiosk sends a typed or scanned
+    code to the module that knows it, and a one-time print code finds the document through it."""
+
+    endpoint: str  # the public tracking page; it takes ?code=...
+    find: str  # "package.module:function": tracking code -> the record's id (str) or None
+    document: str | None = None  # the DocumentType name a tracked record is issued as (self-print), if any
 
 
 @dataclass(frozen=True)
@@ -85,6 +98,7 @@ class Module:
     api_scopes: tuple[str, ...] = ()  # token scopes its API checks, e.g. "announcements:read"
     documents: tuple[DocumentType, ...] = ()  # documents it issues; numbering may be changed by the profile
     nav: tuple[NavItem, ...] = ()
+    tracking: Tracking | None = None  # public tracking by code (the kiosk, self-print of issued documents)
     package: str = ""  # set by discovery when empty
 
     @property

@@ -102,6 +102,27 @@ class SignIn(_Strict):
     window_minutes: int = Field(15, ge=1, le=1440, description="How long failed sign-in attempts are counted.")
 
 
+class Kiosk(_Strict):
+    """The public information lounge (anjungan): a touch screen in kiosk mode (docs/kiosk.md)."""
+
+    idle_seconds: int = Field(
+        90, ge=5, le=3600,
+        description="Seconds without a touch after which a kiosk screen goes back to its start page and forgets "
+                    "everything (session, filled forms, a letter on screen).")
+    services: list[str] = Field(
+        default_factory=list,
+        description="The tiles of the kiosk start page, in order: endpoints of public menu entries of enabled "
+                    "modules (e.g. announcements.index), `kiosk.track` (track any request by code) and "
+                    "`kiosk.print` (print an issued letter with a one-time code). Empty: all of them.")
+    print_code_hours: int = Field(
+        4, ge=1, le=72,
+        description="Hours a one-time print code stays valid (it works once).")
+    print_attempts: int = Field(
+        5, ge=1, le=50,
+        description="Wrong print codes a kiosk accepts for one tracking code in the sign-in window "
+                    "(sign_in.window_minutes); further attempts wait.")
+
+
 class Retention(_Strict):
     """How long personal data kept for a purpose stays (UU 27/2022 PDP: no longer than the purpose needs)."""
 
@@ -156,6 +177,7 @@ class ProfileSchema(_Strict):
     sign_in: SignIn = Field(default_factory=SignIn, description="Sign-in: two-factor codes and throttling.")
     retention: Retention = Field(default_factory=Retention,
                                  description="How long personal data kept for a while stays (docs/privacy.md).")
+    kiosk: Kiosk = Field(default_factory=Kiosk, description="Kiosk mode of public touch screens (anjungan).")
     modules: dict[str, Any] = Field(
         default_factory=dict,
         description="Module name -> settings. `{}`, `true` or nothing switches it on with defaults, "
@@ -517,6 +539,7 @@ def load(ref: str | Path) -> Profile:
                                     f"unknown role {role!r}" + _did_you_mean(role, schema.roles)))
     problems += _check_workflows(schema, src, top)
     problems += _check_numbering(schema, src, top)
+    problems += _check_kiosk(schema, ordered, src, top)
     for name, value in settings.items():  # checks of a module's settings against the rest of the profile
         for path, message in value.check_profile(schema):
             file, line = _locate(src, ("modules", name, *path), top)
@@ -533,6 +556,20 @@ def load(ref: str | Path) -> Profile:
     terminology.update({k: v for k, v in schema.terminology.model_dump().items() if v})
     return Profile(name=schema.name, schema=schema, modules={m.name: settings[m.name] for m in ordered},
                    files=files, raw=raw, terminology=terminology, permission_defaults=permission_defaults)
+
+
+KIOSK_SERVICES = ("kiosk.track", "kiosk.print")
+
+
+def _check_kiosk(schema: ProfileSchema, modules: list[Module], src: dict, top: str) -> list[Problem]:
+    known = [*KIOSK_SERVICES, *(item.endpoint for m in modules for item in m.nav if item.public)]
+    out = []
+    for index, endpoint in enumerate(schema.kiosk.services):
+        if endpoint not in known:
+            file, line = _locate(src, ("kiosk", "services", index), top)
+            out.append(Problem(file, line, f"kiosk.services[{index}]", f"{endpoint!r} is not a public service of "
+                               "the enabled modules" + _did_you_mean(endpoint, known)))
+    return out
 
 
 def _check_numbering(schema: ProfileSchema, src: dict, top: str) -> list[Problem]:

@@ -90,6 +90,7 @@ MAKERS = {
     "etax:bill_id": lambda s: s.records["bill"],
     "etax_api:declaration_id": lambda s: s.records["bill"],
     "cases:case_id": lambda s: s.records["case"],
+    "documents.print_code:code": lambda s: s.records["letter_document"],
     "cases:transition": lambda s: "verify",
 }
 
@@ -105,7 +106,6 @@ BODIES = {
 NO_OWN_GET = {
     "announcements.pdf": "a draft has no PDF yet",
     "announcements_api.one": "the public API shows published notices only; the side's notice is a draft",
-    "smart_kampung.letter_pdf": "the letter is not signed yet",
     "permits.permit_pdf": "the permit is not issued yet",
     "permits.edit": "only an application returned to its applicant for completion is edited",
     "smart_kampung.import_rejects": "the side's import had no rejected rows",
@@ -230,6 +230,9 @@ def _records(app, side: Side) -> None:
         operator.post(f"{budget}/lines", data={"csrf_token": csrf_token(operator, budget), "account": account,
                                                "kegiatan": kegiatan, "source": source, "amount": str(amount)})
     kades, camat = _client(app, side.users["kades"]), _client(app, side.users["camat"])
+    letter = f"/kampung/letters/{side.records['letter']}"  # checked and signed: an issued document
+    _decide(operator, letter, "verify")
+    _decide(kades, letter, "sign")
     _decide(kades, budget, "submit")
     _decide(camat, budget, "evaluate")
     kades.post(f"{budget}/perdes", data={"csrf_token": csrf_token(kades, budget), "perdes": "1 Tahun 2025"})
@@ -269,6 +272,10 @@ def _records(app, side: Side) -> None:
         side.records["rtlh_photo"] = json.loads(proposal.photos)[0]
         side.records["entry"] = db.session.scalar(select(Entry.id).where(Entry.village_code == side.village))
         side.records["case"] = db.session.get(Letter, side.records["letter"]).case_id
+        from egovkit.services.documents import Document
+
+        side.records["letter_document"] = db.session.scalar(select(Document.code).where(
+            Document.doc_type == "smart_kampung.letter", Document.record_id == str(side.records["letter"])))
         # a tax object and a bill of the side's citizen (Bapenda's, as every tax object)
         payer = Taxpayer(npwpd=f"P.{side.name}.0001", name=f"Warga {side.name}", nik=side.citizen_nik,
                          address="Jl. Raya 1", agency_code="bapenda", owner_id=ids["citizen"])

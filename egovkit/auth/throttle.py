@@ -64,9 +64,12 @@ def _reserve(bucket: str, limit: int, window: timedelta) -> bool:
         if counted:
             db.session.commit()
             return True
-        if db.session.scalar(select(_table.c.count).where(_table.c.bucket == bucket)) is not None:
+        count = db.session.scalar(select(_table.c.count).where(_table.c.bucket == bucket))
+        if count is not None:
             db.session.commit()
-            return False  # full for now
+            if count >= limit:
+                return False  # full for now
+            continue  # another request made the row after our UPDATEs ran: count in it
         try:
             db.session.execute(insert(_table).values(bucket=bucket, started_at=now, count=1))
             db.session.commit()
@@ -122,6 +125,12 @@ def for_password(identifier: str, address: str, user) -> Reservation | None:
 def for_code(user_id: int) -> Reservation | None:
     """Reserve a two-factor code attempt (per account), or None."""
     return _take([(_bucket("code", user_id), settings().attempts_per_address)])
+
+
+def for_print_code(tracking_code: str, limit: int) -> Reservation | None:
+    """Reserve a kiosk print-code attempt for one tracking code, whether or not it exists
+    (egovkit.services.printcodes), or None."""
+    return _take([(_bucket("print", tracking_code), limit)])
 
 
 # ----------------------------------------------------------------- trusted browsers

@@ -34,7 +34,7 @@ def public_page(ttl: float = 30):
         def wrapped(*args, **kwargs):
             if request.method != "GET" or not _anonymous():
                 return view(*args, **kwargs)
-            key = (request.full_path, request.cookies.get("lang"))
+            key = (request.full_path, request.cookies.get("lang"), request.cookies.get("egovkit_kiosk"))
             _store = _stores()[0]
             hit = _store.get(key)
             now = time.monotonic()

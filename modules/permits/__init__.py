@@ -3,7 +3,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from egovkit.modules import DocumentType, Module, NavItem, Settings
+from egovkit.modules import DocumentType, Module, NavItem, Settings, Tracking
 
 from .types import DEFAULT_TYPES, PermitType
 
@@ -51,7 +51,8 @@ MODULE = Module(
         "permits.revoke": ("opd_head",),
     },
     workflows="egovkit_modules.permits.workflows:WORKFLOWS",
-    documents=(DocumentType("permits.permit", "503", "{code}/{seq:04d}/{regency}/{year}"),),
+    documents=(DocumentType("permits.permit", "503", "{code}/{seq:04d}/{regency}/{year}",
+                            workflow="permits.application"),),
     models="egovkit_modules.permits.models",
     cli="egovkit_modules.permits.cli:permits",
     api="egovkit_modules.permits.api:api",
@@ -59,4 +60,5 @@ MODULE = Module(
     blueprint="egovkit_modules.permits.views:bp",
     nav=(NavItem("permits.index", {"id": "Perizinan", "en": "Permits"}, public=False),
          NavItem("permits.track", {"id": "Lacak izin", "en": "Track a permit"})),
+    tracking=Tracking("permits.track", "egovkit_modules.permits.views:tracked", document="permits.permit"),
 )

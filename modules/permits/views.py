@@ -446,6 +446,12 @@ def track():
         (404 if code and found is None else 200)
 
 
+def tracked(code: str) -> str | None:
+    """Module.tracking: the id of the application with this tracking code (the kiosk, self-print)."""
+    found = db.session.scalar(select(Permit.id).where(Permit.tracking_code == code))
+    return None if found is None else str(found)
+
+
 # ----------------------------------------------------------------- workflow hooks
 def to_front_office(case, step) -> None:
     case.agency_code = _settings().front_office

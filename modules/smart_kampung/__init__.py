@@ -1,7 +1,7 @@
 """smart_kampung: the village population register, letters and delegated approvals (Smart Kampung)."""
 from pydantic import Field
 
-from egovkit.modules import DocumentType, Module, NavItem, Settings
+from egovkit.modules import DocumentType, Module, NavItem, Settings, Tracking
 
 from .letters import DEFAULT_TYPES, LetterType
 from .rtlh import DEFAULT_CRITERIA, Criterion
@@ -56,4 +56,6 @@ MODULE = Module(
          NavItem("smart_kampung.dashboard", {"id": "Dasbor desa", "en": "Village dashboard"}, public=False,
                  permission="smart_kampung.residents.read"),
          NavItem("smart_kampung.track", {"id": "Lacak surat", "en": "Track a letter"})),
+    tracking=Tracking("smart_kampung.track", "egovkit_modules.smart_kampung.views:tracked",
+                      document="smart_kampung.letter"),
 )

@@ -458,6 +458,12 @@ def track():
         (404 if code and found is None else 200)
 
 
+def tracked(code: str) -> str | None:
+    """Module.tracking: the id of the letter with this tracking code (the kiosk, self-print)."""
+    found = db.session.scalar(select(Letter.id).where(Letter.tracking_code == code))
+    return None if found is None else str(found)
+
+
 def _masked(nik: str | None) -> str:
     return nik[:6] + "******" + nik[-4:] if nik else "-"
 
