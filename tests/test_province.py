@@ -40,7 +40,7 @@ def province(pg_server, cli, monkeypatch, tmp_path):
 
 
 def test_three_regencies_on_one_server_live_apart(province, cli, monkeypatch):
-    for profile, (path, url) in province.items():
+    for profile, (_path, url) in province.items():
         engine = create_engine(url, poolclass=NullPool)
         with engine.connect() as conn:
             regency = conn.execute(text("SELECT code FROM core_region WHERE level = 'regency'")).scalar()

@@ -1,14 +1,14 @@
 """core: one-time print codes of issued documents (kiosk self-print)
 
-Revision ID: core_0017_print_codes
-Revises: core_0015
+Revision ID: core_0017
+Revises: core_0016
 Create Date: 2026-12-01
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "core_0017_print_codes"
-down_revision = "core_0015"
+revision = "core_0017"
+down_revision = "core_0016"
 branch_labels = None
 depends_on = None
 
