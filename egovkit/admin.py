@@ -377,8 +377,9 @@ def audit_log():
                            actions=actions, modules=modules)
 
 
-def _details(raw: str) -> list[tuple[str, str]]:
-    """An entry's data as (field, readable value) pairs instead of raw JSON."""
+def _details(raw: str, action: str = "") -> list[tuple[str, str]]:
+    """An entry's data as (field, readable value) pairs instead of raw JSON; an update's [old, new] as
+    "old → new"."""
     try:
         data = json.loads(raw or "{}")
     except ValueError:
@@ -389,8 +390,8 @@ def _details(raw: str) -> list[tuple[str, str]]:
     for key, value in data.items():
         if isinstance(value, dict) and set(value) == {"redacted"}:
             value = _("(removed after the retention period)")
-        elif isinstance(value, dict) and set(value) <= {"old", "new"}:
-            value = f"{_short(value.get('old'))} → {_short(value.get('new'))}"
+        elif action == "update" and isinstance(value, list) and len(value) == 2:
+            value = f"{_short(value[0])} → {_short(value[1])}"
         else:
             value = _short(value)
         out.append((key, value))
