@@ -179,3 +179,24 @@ def test_a_permit_application_tells_the_applicant_at_each_step_by_phone_and_emai
     total = len(messages(regency))
     cli("notifications", "deliver")
     assert len(messages(regency)) == total
+
+
+def test_a_tax_bill_tells_the_taxpayer_with_the_amount_and_billing_code(regency):
+    from .test_etax import issue_restaurant_permit, last_month, object_id
+
+    sri = issue_restaurant_permit(regency)
+    obj = object_id(regency)
+    url = f"/pajak/objects/{obj}"
+    before = len(messages(regency))
+    declared = sri.post(f"{url}/declare", data={"csrf_token": csrf_token(sri, url), "period": last_month(),
+                                                "turnover": "10000000"})
+    assert declared.status_code == 303
+    sent = new_since(regency, before, to=SRI_PHONE)
+    assert len(sent) == 1 and sent[0]["subject"] == "Tagihan pajak daerah Anda"
+    body = sent[0]["body"]
+    assert "Warung Osing Bu Sri (PBJT makanan dan minuman (restoran)), masa pajak " in body
+    assert re.search(r"Rp\s1\.000\.000", body) and re.search(r"kode billing \d{16}", body)
+    assert f"{PUBLIC}/pajak/objects/{obj}" in body
+    refused = sri.post(f"{url}/declare", data={"csrf_token": csrf_token(sri, url), "period": last_month(),
+                                               "turnover": "9000000"})  # declared twice: refused, nobody told
+    assert refused.status_code == 303 and len(new_since(regency, before, to=SRI_PHONE)) == 1

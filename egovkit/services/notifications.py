@@ -182,6 +182,24 @@ def contacts(person: Person) -> tuple[list[tuple[str, str]], str | None]:
     return out, (user.locale if user is not None else None)
 
 
+def public_link(endpoint: str, **values) -> str | None:
+    """The public address of a page for a message (EGOVKIT_PUBLIC_URL, else this request's host); None outside
+    a request without EGOVKIT_PUBLIC_URL (the message then goes without its link)."""
+    from flask import has_request_context, url_for
+
+    from . import documents
+
+    try:
+        if has_request_context():
+            path = url_for(endpoint, **values)
+        else:
+            with current_app.test_request_context("/"):
+                path = url_for(endpoint, **values)
+        return documents.public_url(path)
+    except RuntimeError:
+        return None
+
+
 def tell(person: Person, template: str, *, url: str | None = None, what: dict | None = None, **params) -> int:
     """Queue ``template`` to every address of ``person`` in their language (current transaction), with
     ``url`` (the public tracking page) as a last sentence; ``what``: {"id": ..., "en": ...}. How many."""

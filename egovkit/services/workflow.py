@@ -389,23 +389,6 @@ def fire(case: Case, transition: str, *, note: str | None = None, data: dict | N
     return step
 
 
-def _public_link(endpoint: str, **values) -> str | None:
-    """The public address of a page (EGOVKIT_PUBLIC_URL, else this request's host); None when neither."""
-    from flask import url_for
-
-    from . import documents
-
-    try:
-        if has_request_context():
-            path = url_for(endpoint, **values)
-        else:
-            with current_app.test_request_context("/"):
-                path = url_for(endpoint, **values)
-        return documents.public_url(path)
-    except RuntimeError:  # outside a request without EGOVKIT_PUBLIC_URL: the message goes without its link
-        return None
-
-
 def _tell(case: Case, wf: Workflow, transition: str, note: str | None, actor_id: int | None) -> None:
     """The step's messages, in its transaction: to the applicant (Workflow.notify), and to staff who asked
     to be told when a case arrives in their inbox."""
@@ -417,7 +400,7 @@ def _tell(case: Case, wf: Workflow, transition: str, note: str | None, actor_id:
         found = import_path(spec.person)(case)
         if found is not None:
             person, code, what = found
-            url = _public_link(spec.track, code=code) if spec.track and code else None
+            url = notifications.public_link(spec.track, code=code) if spec.track and code else None
             notifications.tell(person, template, url=url, what=what, code=code or "-",
                                note=(note or "-").strip())
     if not case.closed:
@@ -427,7 +410,7 @@ def _tell(case: Case, wf: Workflow, transition: str, note: str | None, actor_id:
 def _tell_staff(case: Case, wf: Workflow, actor_id: int | None) -> None:
     """Staff who may decide the case now and asked to be told (core_notify_pref), except who just acted."""
     from ..models import RoleAssignment, User
-    from .notifications import NotifyPref, send
+    from .notifications import NotifyPref, public_link, send
 
     r = rules(case.workflow)
     roles = set().union(*(r.roles[t.name] for t in wf.transitions if case.state in t.source)) - {"admin", "citizen"}
@@ -450,7 +433,7 @@ def _tell_staff(case: Case, wf: Workflow, actor_id: int | None) -> None:
             channel, to = "email", user.email
         else:
             continue
-        link = link or _public_link("cases.inbox") or "/inbox"
+        link = link or public_link("cases.inbox") or "/inbox"
         send(channel, to, "case.arrived", locale=user.locale, what=wf.t(user.locale or "id"), title=case.title,
              url=link)
 
