@@ -82,14 +82,23 @@ def test_admin_home_links_every_page_and_warns_without_a_public_url(regency, adm
     assert 'id="public-url-warning"' not in other.get("/admin/", base_url="http://10.1.2.3").get_data(as_text=True)
 
 
-def test_serve_warns_without_a_public_url_on_a_non_loopback_address(regency):
-    from egovkit.admin import public_url_missing
+def test_serve_warns_without_a_public_url_on_a_non_loopback_address(regency, monkeypatch):
+    from click.testing import CliRunner
 
-    assert public_url_missing(regency, "0.0.0.0") and public_url_missing(regency, "192.168.1.10")
-    assert not public_url_missing(regency, "127.0.0.1") and not public_url_missing(regency, "localhost")
-    assert not public_url_missing(regency, "::1")
-    regency.config["EGOVKIT_PUBLIC_URL"] = "https://layanan.example"
-    assert not public_url_missing(regency, "0.0.0.0")
+    from egovkit import server
+    from egovkit.cli import main
+
+    served = []
+    monkeypatch.setattr(server, "run", lambda *args: served.append(args))
+    warning = "EGOVKIT_PUBLIC_URL is not set while serving on a non-loopback address"
+    for host, warned in (("0.0.0.0", True), ("192.168.1.10", True), ("127.0.0.1", False), ("localhost", False),
+                         ("::1", False)):
+        result = CliRunner().invoke(main, ["serve", "--host", host], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        assert (warning in result.output) is warned, (host, result.output)
+    monkeypatch.setenv("EGOVKIT_PUBLIC_URL", "https://layanan.banyuwangikab.example")
+    result = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0"], catch_exceptions=False)
+    assert warning not in result.output and len(served) == 6
 
 
 def test_users_list_searches_filters_and_pages_without_emails(regency, admin):
