@@ -352,8 +352,9 @@ def audit_log():
     stmt = select(audit.AuditEntry).order_by(audit.AuditEntry.seq.desc())
     filters = {k: request.args.get(k, "").strip()[:120]
                for k in ("actor", "action", "module", "record_type", "record_id")}
-    if filters["actor"]:
-        stmt = stmt.where(audit.AuditEntry.actor == filters["actor"])
+    if filters["actor"]:  # a person's name (as shown), or a stored label such as cli:root or system
+        named = select(User.id).where(User.name.ilike("%" + filters["actor"].replace("%", "") + "%"))
+        stmt = stmt.where(or_(audit.AuditEntry.actor == filters["actor"], audit.AuditEntry.actor_id.in_(named)))
     if filters["action"]:
         stmt = stmt.where(audit.AuditEntry.action == filters["action"])
     if filters["module"]:
@@ -374,7 +375,22 @@ def audit_log():
     return render_template("admin/audit.html", entries=rows[:PER_PAGE], has_next=len(rows) > PER_PAGE, page=page,
                            filters=filters, start=request.args.get("from", ""), end=request.args.get("to", ""),
                            query={k: v for k, v in request.args.items() if k != "page"}, details=_details,
-                           actions=actions, modules=modules)
+                           actions=actions, modules=modules, who=_who_cache())
+
+
+def _who_cache():
+    """How an entry's actor is shown: position and name (never a sign-in email or NIK), once per person."""
+    from flask_babel import get_locale
+
+    seen: dict = {}
+
+    def who(entry) -> str:
+        key = (entry.actor, entry.actor_id)
+        if key not in seen:
+            seen[key] = people.shown(entry.actor, entry.actor_id, str(get_locale()))
+        return seen[key]
+
+    return who
 
 
 def _details(raw: str, action: str = "") -> list[tuple[str, str]]:
@@ -565,7 +581,7 @@ workflows_cli = AppGroup("workflows", help="Workflows: states, transitions, who 
 def workflows_list():
     for name in sorted(current_app.extensions["egovkit"].workflows):
         wf = current_app.extensions["egovkit"].workflows[name]
-        click.echo(f"{name:<32} {len(wf.states)} states, {len(wf.transitions)} transitions")
+        click.echo(f"{name:<32} {wf.t('en'):<32} {len(wf.states)} states, {len(wf.transitions)} transitions")
 
 
 @workflows_cli.command("show")

@@ -215,6 +215,10 @@ def test_audit_and_events_are_readable_filtered_paged_tables(regency, admin, mon
     admin.post(f"{url}/disable", data={"csrf_token": csrf_token(admin, url)})
     page = admin.get("/admin/audit?action=user_disable").get_data(as_text=True)
     assert "user_disable" in page and f"core_user #{target}" in page and "sign_in" not in page
+    assert "<td>Administrator Banyuwangi, Administrator</td>" in page.split("<tbody>")[1]
+    assert "admin@localhost" not in page.split("<tbody>")[1]  # who acted, by position and name, not email
+    by_name = admin.get("/admin/audit?action=user_disable&actor=Administ").get_data(as_text=True)
+    assert f"core_user #{target}" in by_name
     assert '<div class="table-scroll">' in page
     changes = admin.get(f"/admin/audit?record_type=core_user&record_id={target}&action=update").get_data(as_text=True)
     assert '<dl class="details">' in changes and "<dt>active</dt><dd>true → false</dd>" in changes  # not JSON
