@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 import secrets
 from datetime import datetime, time, timedelta
 
@@ -22,6 +23,7 @@ from .web.forms import Form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PER_PAGE = 50
+NIK_LIKE = re.compile(r"(?<!\d)\d{16}(?!\d)")
 
 
 def _loopback(host: str) -> bool:
@@ -420,6 +422,7 @@ def _short(value) -> str:
     if isinstance(value, dict) and set(value) == {"redacted"}:
         return _("(removed)")
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    text = NIK_LIKE.sub(lambda m: m.group(0)[:6] + "******" + m.group(0)[-4:], text)  # never a whole NIK/KK
     return text if len(text) <= 120 else text[:117] + "..."
 
 

@@ -233,7 +233,7 @@ def test_audit_and_events_are_readable_filtered_paged_tables(regency, admin, mon
     with regency.app_context():
         for i in range(55):
             events.publish("demo.ping", n=i)
-        events.publish("demo.other", n=99)
+        events.publish("demo.other", n=99, nik="3510015708900001")
         events.publish("permit.issued", tax_object="restoran", permit=999999, n=1)
         db.session.commit()
     from egovkit_modules.etax import service
@@ -248,6 +248,8 @@ def test_audit_and_events_are_readable_filtered_paged_tables(regency, admin, mon
     monkeypatch.undo()
     with regency.app_context():
         db.engine.dispose()
+    other = admin.get("/admin/events?name=demo.other").get_data(as_text=True)
+    assert "351001******0001" in other and "3510015708900001" not in other  # a NIK is never shown whole
     page = admin.get("/admin/events?name=demo.ping").get_data(as_text=True)
     assert "<dt>n</dt><dd>54</dd>" in page and "demo.other" not in page.split("<tbody>")[1]
     assert "page=2" in page and "<dd>4</dd>" in admin.get("/admin/events?name=demo.ping&page=2").get_data(
