@@ -143,6 +143,9 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
     from .web import mydata
 
     app.register_blueprint(mydata.bp)
+    from .web import prefs
+
+    app.register_blueprint(prefs.bp)
     events.init_app(app)
     notifications.init_app(app)
     from .ops import worker

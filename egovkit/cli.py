@@ -426,6 +426,12 @@ def serve(ctx, host, port, workers):
     if states:
         _fail(f"the database is behind the code ({', '.join(states)}): run `egovkit upgrade` first")
     instance_path = str(_instance(ctx).path)
+    from .admin import public_url_missing
+
+    if public_url_missing(app, host):
+        click.secho("warning: EGOVKIT_PUBLIC_URL is not set while serving on a non-loopback address: QR codes and "
+                    "the tracking links in messages to citizens would carry whatever address a visitor used. "
+                    "Set it to the public https:// address.", fg="yellow", err=True)
     click.echo(f"Serving {app.extensions['egovkit'].profile.regency.name} on http://{host}:{port}/")
     from .server import run
 

@@ -226,3 +226,32 @@ def test_no_page_scrolls_sideways_on_a_phone_or_a_desk(server, browser):
             assert not page.locator(".phone-menu").is_visible()
             assert page.locator("nav.menu.desk a", has_text="Penduduk").is_visible()
         context.close()
+
+
+def test_admin_pages_fit_a_phone(server, browser):
+    """At 360 px the admin pages do not scroll sideways: their tables scroll inside their own box."""
+    import pyotp
+
+    from .conftest import ADMIN_PASSWORD
+
+    context = browser.new_context(viewport={"width": 360, "height": 740}, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(server + "/login")
+    page.fill("#login", "admin@localhost")
+    page.fill("#password", ADMIN_PASSWORD)
+    page.click("main button[type=submit]")
+    assert "/login/enrol" in page.url
+    page.fill("#code", pyotp.TOTP(page.inner_text("#totp-secret").replace(" ", "")).now())
+    page.click("main button[type=submit]")
+    page.click("text=Sudah saya simpan, lanjutkan")
+    wide = []
+    for path in ("/admin/", "/admin/users", "/admin/users/new", "/admin/users/2", "/admin/modules",
+                 "/admin/workflows", "/admin/audit", "/admin/events", "/me/notifications"):
+        response = page.goto(server + path)
+        assert response.status == 200, path
+        if page.evaluate("document.documentElement.scrollWidth") > 360:
+            wide.append(path)
+        page.screenshot(path=str(shots() / f"360-admin-{path.strip('/').replace('/', '_') or 'home'}.png"),
+                        full_page=True)
+    assert not wide, f"admin pages wider than 360 px: {wide}"
+    context.close()

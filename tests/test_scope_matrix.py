@@ -92,6 +92,9 @@ MAKERS = {
     "cases:case_id": lambda s: s.records["case"],
     "documents.print_code:code": lambda s: s.records["letter_document"],
     "cases:transition": lambda s: "verify",
+    # the admin pages are not scoped by side: every side's user gets 403 (tests/test_admin.py)
+    "admin:user_id": lambda s: 1,
+    "admin:assignment_id": lambda s: 1,
 }
 
 # API operations that take a body: a valid one for the owning side's record, so that scope decides.
@@ -109,6 +112,7 @@ NO_OWN_GET = {
     "permits.permit_pdf": "the permit is not issued yet",
     "permits.edit": "only an application returned to its applicant for completion is edited",
     "smart_kampung.import_rejects": "the side's import had no rejected rows",
+    "admin.user": "administrators only, and no side's user is one (tests/test_admin.py opens it as one)",
 }
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
@@ -31,7 +32,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import force_locale, gettext
-from sqlalchemy import Boolean, DateTime, Integer, String, Text, event, select, update
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, event, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Session, db
@@ -62,6 +63,36 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         N_("Your password was changed"),
         N_("The password of your account on %(site)s was changed and every other session was signed out. "
            "If it was not you, go to your village office.")),
+    # A citizen's request, at every step (egovkit.services.workflow: Workflow.notify); %(what)s is what was
+    # asked for, %(code)s its tracking code; the tracking link follows as a sentence of its own.
+    "case.received": (
+        N_("Your request was received"),
+        N_("%(site)s received your request: %(what)s. Tracking code %(code)s.")),
+    "case.returned": (
+        N_("Your request needs completing"),
+        N_("Your request (%(what)s, %(code)s) was returned to you for completion: %(note)s "
+           "Complete it and send it again.")),
+    "case.approved": (
+        N_("Your request was approved"),
+        N_("Your request (%(what)s, %(code)s) was approved.")),
+    "case.refused": (
+        N_("Your request was refused"),
+        N_("Your request (%(what)s, %(code)s) was refused: %(note)s")),
+    "case.cancelled": (
+        N_("Your request was cancelled"),
+        N_("Your request (%(what)s, %(code)s) was cancelled: %(note)s")),
+    "case.billed": (
+        N_("Your bill is ready"),
+        N_("Your request (%(what)s, %(code)s) was approved. Pay %(amount)s with billing code %(billing_code)s "
+           "by %(due)s at a receiving bank; it is issued once paid.")),
+    "case.issued": (
+        N_("Your document is issued"),
+        N_("Your request (%(what)s, %(code)s) is done: the document is issued. Sign in to download it, "
+           "or collect it at the office.")),
+    # Staff who asked for it ("Notification settings"): a case arrived in their inbox.
+    "case.arrived": (
+        N_("A request is waiting for you"),
+        N_("A request is waiting for your decision: %(what)s (%(title)s). Open your inbox: %(url)s")),
 }
 
 
@@ -89,6 +120,16 @@ class Notification(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class NotifyPref(db.Model):
+    """A person's choices for messages: staff ask to be told when a case arrives in their inbox."""
+
+    __tablename__ = "core_notify_pref"
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), primary_key=True)
+    case_arrival: Mapped[bool] = mapped_column(Boolean, default=False)
+    channel: Mapped[str] = mapped_column(String(10), default="email")  # email | phone
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
 def render(template: str, locale: str, **params) -> tuple[str, str]:
     """(subject, body) of a template in a language (id or en)."""
     subject, body = TEMPLATES[template]
@@ -109,6 +150,70 @@ def send(channel: str, to: str, template: str, *, locale: str | None = None, sec
     db.session.add(note)
     db.session.info.setdefault("egovkit_notifications_new", []).append(note)
     return note
+
+
+# ----------------------------------------------------------------- telling a person about their request
+@dataclass(frozen=True)
+class Person:
+    """Whom a module's request belongs to: their account and/or their NIK in a register. The core finds the
+    phone (the register's, through the hook ``identity.phone``, else the account's), the email (the
+    account's) and the language (the account's ``locale``)."""
+
+    user_id: int | None = None
+    nik: str | None = None
+    params: dict = field(default_factory=dict)  # extra template parameters (a bill's amount, ...)
+
+
+def contacts(person: Person) -> tuple[list[tuple[str, str]], str | None]:
+    """([(channel, address)], locale) of a person: their phone (SMS or WhatsApp) and their email."""
+    from ..auth.identity import phone_channel, register_phone
+    from ..models import User
+
+    user = db.session.get(User, person.user_id) if person.user_id else None
+    if user is None and person.nik:  # filed at the counter for someone who has an account
+        user = db.session.scalar(select(User).where(User.nik == person.nik))
+    if user is not None and (not user.active or user.pending):
+        user = None  # a disabled or not yet activated account is not who asked
+    nik = person.nik or (user.nik if user is not None else None)
+    phone = register_phone(nik) or (user.phone if user is not None else None)
+    out = [(phone_channel(), phone)] if phone else []
+    if user is not None and user.email:
+        out.append(("email", user.email))
+    return out, (user.locale if user is not None else None)
+
+
+def public_link(endpoint: str, **values) -> str | None:
+    """The public address of a page for a message (EGOVKIT_PUBLIC_URL, else this request's host); None outside
+    a request without EGOVKIT_PUBLIC_URL (the message then goes without its link)."""
+    from flask import has_request_context, url_for
+
+    from . import documents
+
+    try:
+        if has_request_context():
+            path = url_for(endpoint, **values)
+        else:
+            with current_app.test_request_context("/"):
+                path = url_for(endpoint, **values)
+        return documents.public_url(path)
+    except RuntimeError:
+        return None
+
+
+def tell(person: Person, template: str, *, url: str | None = None, what: dict | None = None, **params) -> int:
+    """Queue ``template`` to every address of ``person`` in their language (current transaction), with
+    ``url`` (the public tracking page) as a last sentence; ``what``: {"id": ..., "en": ...}. How many."""
+    addresses, locale = contacts(person)
+    locale = locale if locale in LOCALES else current_app.config.get("BABEL_DEFAULT_LOCALE", "id")
+    if what:
+        params["what"] = what.get(locale) or what.get("en") or next(iter(what.values()))
+    params = {**person.params, **params}
+    for channel, to in addresses:
+        note = send(channel, to, template, locale=locale, **params)
+        if url:
+            with force_locale(locale):
+                note.body += " " + gettext("Follow it: %(url)s", url=url)
+    return len(addresses)
 
 
 @event.listens_for(Session, "after_flush")

@@ -47,6 +47,22 @@ TONES = ("waiting", "attention", "done", "stopped")
 
 
 @dataclass(frozen=True)
+class Notify:
+    """What a workflow tells the person a case belongs to, at which step (one message per step, queued in the
+    step's transaction): the module declares, the core finds the addresses, renders and sends.
+
+    ``person``: "pkg.mod:func(case) -> (notifications.Person, tracking code, what) | None", ``what`` being
+    {"id": ..., "en": ...}; ``on``: transition name ("start" for the request itself) -> message template
+    (the core's ``case.received``, ``case.returned``, ``case.approved``, ``case.refused``,
+    ``case.cancelled``, ``case.billed``, ``case.issued``, or one the module registered);
+    ``track``: the endpoint of the module's public tracking page (it takes ``code=``)."""
+
+    person: str
+    on: dict[str, str]
+    track: str | None = None
+
+
+@dataclass(frozen=True)
 class Workflow:
     name: str  # "<module>.<thing>", unique
     states: dict[str, dict[str, str]]  # state -> {"id": ..., "en": ...}
@@ -60,6 +76,11 @@ class Workflow:
     # "attention" (the applicant must act), "done", "stopped" (refused, cancelled, withdrawn).
     # Undeclared: final states are "done", others "waiting".
     tones: dict[str, str] = field(default_factory=dict)
+    title: dict[str, str] = field(default_factory=dict)  # {"id": ..., "en": ...}: what staff see in listings
+    notify: Notify | None = None  # messages to the applicant at each step
+
+    def t(self, locale: str) -> str:
+        return self.title.get(locale) or self.title.get("en") or self.name
 
     def tone(self, state: str) -> str:
         return self.tones.get(state) or ("done" if state in self.final else "waiting")
@@ -85,6 +106,15 @@ class Workflow:
         for state in (*self.final, *self.sla, *self.on_enter, *self.tones):
             if state not in states:
                 raise ValueError(f"workflow {self.name}: {state!r} is not a state")
+        if self.notify is not None:
+            names = {"start", *(t.name for t in self.transitions)}
+            for name, template in self.notify.on.items():
+                from .notifications import TEMPLATES
+
+                if name not in names:
+                    raise ValueError(f"workflow {self.name}: notify names an unknown transition {name!r}")
+                if template not in TEMPLATES:
+                    raise ValueError(f"workflow {self.name}: notify names an unknown message {template!r}")
         for state, tone in self.tones.items():
             if tone not in TONES:
                 raise ValueError(f"workflow {self.name}: tone {tone!r} of {state!r} is not one of {TONES}")
@@ -284,6 +314,7 @@ def start(name: str, record_id, title: str, *, module: str, region_code: str | N
     db.session.add(Step(case_id=case.id, transition="start", from_state=None, to_state=case.state,
                         actor_id=actor_id, actor=actor, note=note, data="{}"))
     audit.record("start", module, "core_case", case.id, workflow=name, state=case.state, record=str(record_id))
+    _tell(case, r.workflow, "start", note, actor_id)
     return case
 
 
@@ -352,9 +383,59 @@ def fire(case: Case, transition: str, *, note: str | None = None, data: dict | N
     hook = r.workflow.on_enter.get(t.target)
     if hook:
         import_path(hook)(case, step)
+    _tell(case, r.workflow, t.name, note, actor_id)
     events.publish(f"workflow.{case.workflow}.{t.name}", case_id=case.id, record_id=case.record_id,
                    module=case.module, from_state=from_state, to_state=t.target)
     return step
+
+
+def _tell(case: Case, wf: Workflow, transition: str, note: str | None, actor_id: int | None) -> None:
+    """The step's messages, in its transaction: to the applicant (Workflow.notify), and to staff who asked
+    to be told when a case arrives in their inbox."""
+    from . import notifications
+
+    spec = wf.notify
+    template = spec.on.get(transition) if spec is not None else None
+    if template:
+        found = import_path(spec.person)(case)
+        if found is not None:
+            person, code, what = found
+            url = notifications.public_link(spec.track, code=code) if spec.track and code else None
+            notifications.tell(person, template, url=url, what=what, code=code or "-",
+                               note=(note or "-").strip())
+    if not case.closed:
+        _tell_staff(case, wf, actor_id)
+
+
+def _tell_staff(case: Case, wf: Workflow, actor_id: int | None) -> None:
+    """Staff who may decide the case now and asked to be told (core_notify_pref), except who just acted."""
+    from ..models import RoleAssignment, User
+    from .notifications import NotifyPref, public_link, send
+
+    r = rules(case.workflow)
+    roles = set().union(*(r.roles[t.name] for t in wf.transitions if case.state in t.source)) - {"admin", "citizen"}
+    if not roles:
+        return
+    users = db.session.scalars(
+        select(User).join(NotifyPref, NotifyPref.user_id == User.id)
+        .where(NotifyPref.case_arrival.is_(True), User.active.is_(True), User.pending.is_(False),
+               User.roles.any(RoleAssignment.role.in_(roles)))).all()
+    link = None
+    for user in users:
+        if user.id == actor_id or not allowed(case, user):
+            continue
+        pref = db.session.get(NotifyPref, user.id)
+        if pref.channel == "phone" and user.phone:
+            from ..auth.identity import phone_channel
+
+            channel, to = phone_channel(), user.phone
+        elif user.email:
+            channel, to = "email", user.email
+        else:
+            continue
+        link = link or public_link("cases.inbox") or "/inbox"
+        send(channel, to, "case.arrived", locale=user.locale, what=wf.t(user.locale or "id"), title=case.title,
+             url=link)
 
 
 def timeline(case: Case) -> list[Step]:

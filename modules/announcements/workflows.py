@@ -24,6 +24,7 @@ NOTICE = Workflow(
     sla={"submitted": 2},
     on_enter={"published": "egovkit_modules.announcements.views:on_published"},
     view="announcements.show",
+    title={"id": "Penerbitan pengumuman", "en": "Publishing a notice"},
 )
 
 WORKFLOWS = [NOTICE]

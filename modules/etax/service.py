@@ -14,11 +14,19 @@ from flask import current_app
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from egovkit.services import audit, payments
+from egovkit.services import audit, notifications, payments
 from egovkit.db import db
+from egovkit.i18n import N_
 from egovkit.models import User, as_utc, utcnow
 
 from .models import BILL, Declaration, Device, TaxObject, Taxpayer, Transaction
+
+# The taxpayer is told of each bill (SMS/WhatsApp to the register's or the account's phone, email), in their
+# language, through the core's notifications.
+notifications.register_template(
+    "etax.billed", N_("Your local tax bill"),
+    N_("Your tax bill for %(name)s (%(what)s), period %(period)s: pay %(amount)s with billing code "
+       "%(billing_code)s by %(due)s."))
 
 PERIOD = re.compile(r"^(20[0-9]{2})-(0[1-9]|1[0-2])$")
 MAX_RUPIAH = 10**13
@@ -178,7 +186,31 @@ def declare(obj: TaxObject, period: str, turnover: int, user_id: int | None) -> 
                        code="declared_twice") from None
     audit.record("etax.declared", "etax", "etax_declaration", decl.id, object=obj.id, period=period,
                  turnover=turnover, tax_due=decl.tax_due, billing_code=decl.billing_code)
+    taxpayer = db.session.get(Taxpayer, obj.taxpayer_id)
+    notifications.tell(notifications.Person(user_id=taxpayer.owner_id, nik=taxpayer.nik), "etax.billed",
+                       url=notifications.public_link("etax.tax_object", object_id=obj.id),
+                       what=_type_titles(obj.tax_type), name=obj.name, period=period,
+                       amount=_rupiah(decl.tax_due), billing_code=decl.billing_code, due=decl.due_date.isoformat())
     return decl
+
+
+def _rupiah(amount: int) -> str:
+    from egovkit.web.views import rupiah
+
+    return rupiah(amount)
+
+
+def _type_titles(tax_type: str) -> dict[str, str]:
+    """A tax type's name in each language of messages."""
+    from flask_babel import force_locale
+
+    from .views import type_names
+
+    out = {}
+    for locale in notifications.LOCALES:
+        with force_locale(locale):
+            out[locale] = type_names().get(tax_type, tax_type)
+    return out
 
 
 def months_late(due: date, on: date) -> int:

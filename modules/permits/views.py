@@ -16,7 +16,7 @@ from sqlalchemy import or_, select, update
 
 from egovkit import formfields
 
-from egovkit.services import audit, documents, events, payments, uploads, workflow
+from egovkit.services import audit, documents, events, notifications, payments, uploads, workflow
 from egovkit.auth import scope
 from egovkit.db import db
 from egovkit.models import as_utc
@@ -483,6 +483,16 @@ def approvable(case) -> list[str]:
 
 def _permit_of(case) -> Permit:
     return db.session.get(Permit, int(case.record_id))
+
+
+def applicant(case):
+    """Workflow.notify: whom an application belongs to, its tracking code, what it is (and its bill)."""
+    item = _permit_of(case)
+    kind = _types().get(item.permit_type)
+    bill = {"amount": rupiah(item.fee), "billing_code": item.billing_code or "-",
+            "due": item.bill_due.isoformat() if item.bill_due else "-"}
+    return (notifications.Person(user_id=item.applicant_id, nik=item.applicant_nik, params=bill),
+            item.tracking_code, kind.title if kind else {"en": item.permit_type})
 
 
 def free(case) -> bool:

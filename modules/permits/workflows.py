@@ -5,7 +5,7 @@ at a time; nobody decides on their own application; the SLA runs from the day
 the file is complete. A permit with a fee (retribusi) is approved into a bill
 with a billing code and issued once the front office records the payment; a
 bill left unpaid past its due date may be cancelled."""
-from egovkit.services.workflow import Transition, Workflow
+from egovkit.services.workflow import Notify, Transition, Workflow
 
 HOOKS = "egovkit_modules.permits.views"
 NOT_OWN = f"{HOOKS}:not_own"
@@ -59,6 +59,11 @@ APPLICATION = Workflow(
               "verified": f"{HOOKS}:to_front_office", "not_recommended": f"{HOOKS}:to_front_office",
               "billed": f"{HOOKS}:on_billed", "issued": f"{HOOKS}:on_issued"},
     view="permits.permit",
+    title={"id": "Permohonan izin", "en": "Permit application"},
+    notify=Notify(person=f"{HOOKS}:applicant", track="permits.track",
+                  on={"start": "case.received", "return": "case.returned", "resubmit": "case.received",
+                      "approve": "case.issued", "bill": "case.billed", "pay": "case.issued",
+                      "refuse": "case.refused", "cancel": "case.cancelled"}),
 )
 
 WORKFLOWS = [APPLICATION]

@@ -21,7 +21,7 @@ from flask_login import current_user, login_required
 
 from egovkit import formfields
 
-from egovkit.services import audit, documents, events, jobs, uploads, workflow
+from egovkit.services import audit, documents, events, jobs, notifications, uploads, workflow
 from egovkit.auth import identity, scope
 from egovkit.auth.nik import NikError, check_nik
 from egovkit.auth.views import nik_message
@@ -409,6 +409,18 @@ def file_letter(person: Resident, kind: str, letter_type, answers: dict, reporte
                           user=current_user, deadline_days=letter_type.sla_days)
     letter.case_id = case.id
     return letter
+
+
+def letter_person(case):
+    """Workflow.notify: whom a letter request belongs to (the resident who asked, or the family member who
+    reported), its tracking code and what it is."""
+    item = db.session.get(Letter, int(case.record_id))
+    if item is None:
+        return None
+    applicant = db.session.get(Resident, item.reporter_id or item.resident_id)
+    kind = _letter_types().get(item.letter_type)
+    return (notifications.Person(user_id=item.citizen_id, nik=applicant.nik if applicant else None),
+            item.tracking_code, kind.title if kind else {"en": item.letter_type})
 
 
 def register_phone(nik: str) -> str | None:

@@ -1,7 +1,7 @@
 """A village letter: requested, checked by the operator against the register,
 signed by the kepala desa (or whoever the profile delegates), then issued as
 a numbered PDF with a QR verification code."""
-from egovkit.services.workflow import Transition, Workflow
+from egovkit.services.workflow import Notify, Transition, Workflow
 
 LETTER = Workflow(
     name="smart_kampung.letter",
@@ -27,6 +27,10 @@ LETTER = Workflow(
     on_enter={"issued": "egovkit_modules.smart_kampung.views:on_issued"},
     view="smart_kampung.letter",
     tones={"refused": "stopped"},
+    title={"id": "Surat keterangan desa", "en": "Village letter"},
+    notify=Notify(person="egovkit_modules.smart_kampung.views:letter_person",
+                  on={"start": "case.received", "refuse": "case.refused", "sign": "case.issued"},
+                  track="smart_kampung.track"),
 )
 
 RTLH = Workflow(
@@ -49,6 +53,7 @@ RTLH = Workflow(
     on_enter={"approved": "egovkit_modules.smart_kampung.views:on_rtlh_approved"},
     view="smart_kampung.rtlh_detail",
     tones={"rejected": "stopped"},
+    title={"id": "Usulan bantuan RTLH", "en": "Housing aid proposal (RTLH)"},
 )
 
 WORKFLOWS = [LETTER, RTLH]

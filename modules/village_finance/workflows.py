@@ -33,6 +33,7 @@ APBDES = Workflow(
     sla={"submitted": 20, "evaluated": 10},  # the camat evaluates within 20 working days
     on_enter={"approved": "egovkit_modules.village_finance.budget:on_approved"},
     view="village_finance.budget",
+    title={"id": "APBDes", "en": "Village budget (APBDes)"},
 )
 
 WORKFLOWS = [APBDES]
