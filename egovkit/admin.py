@@ -426,6 +426,19 @@ def _short(value) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
+@bp.get("/doctor")
+@scope.require("users.manage")
+def doctor():
+    """`egovkit doctor` for the administrator; the newest backup is read through only when asked."""
+    from .ops import doctor as checks
+
+    findings = checks.run(verify_backup=request.args.get("verify") == "1")
+    order = {s: i for i, s in enumerate(reversed(checks.SEVERITIES))}
+    findings.sort(key=lambda f: order[f.severity])
+    return render_template("admin/doctor.html", findings=findings, checks=checks.CHECKS,
+                           severities=checks.SEVERITY_TITLES, verified=request.args.get("verify") == "1")
+
+
 audit_cli = AppGroup("audit", help="The hash-chained audit log.")
 
 

@@ -82,3 +82,14 @@ def test_secret_key_mode_and_plain_text_output(cli, make_instance):
 def test_no_instance_is_a_problem_not_a_traceback(cli, tmp_path):
     _, found = findings(cli, tmp_path / "nothing", expect=2)
     assert ("instance", "error") in found
+
+
+def test_the_administrator_sees_the_findings_in_indonesian(client, app):
+    from .conftest import login
+
+    login(client)
+    page = client.get("/admin/doctor").get_data(as_text=True)
+    assert "Pemeriksaan kesiapan" in page
+    assert "belum ada cadangan" in page.lower() or "tidak ada cadangan" in page.lower()
+    assert page.index("finding-error") < page.index("finding-ok")  # worst first
+    assert "/admin/doctor" in client.get("/admin/").get_data(as_text=True)

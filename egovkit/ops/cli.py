@@ -77,8 +77,10 @@ def doctor_command(inst: Instance, load_app, folders: tuple[str, ...], as_json: 
         findings = [doctor.Finding("instance", "error", f"no egovkit instance at {inst.path}",
                                    "egovkit init --profile NAME, or --instance DIR")]
     else:
+        from flask_babel import force_locale
+
         app = load_app()
-        with app.app_context():
+        with app.app_context(), force_locale("en"):  # the command speaks English, like the others
             findings = doctor.run([Path(f).absolute() for f in folders] or None, verify_backup=verify)
     if as_json:
         click.echo(json.dumps([f.as_dict() for f in findings], indent=2, ensure_ascii=False))
