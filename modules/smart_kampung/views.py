@@ -462,28 +462,61 @@ def _masked(nik: str | None) -> str:
     return nik[:6] + "******" + nik[-4:] if nik else "-"
 
 
+def letter_values(item: Letter, person: Resident, letter_type) -> dict:
+    """What a letter type's paragraphs may name: the resident, the place, the reporter and the answers (dates in
+    Indonesian words, Rupiah amounts as 1.500.000 with _rp and _terbilang)."""
+    profile = current_app.extensions["egovkit"].profile
+    village = db.session.get(Region, person.village_code)
+    district = db.session.get(Region, village.parent_code)
+    answers = json.loads(item.fields)
+    values = {"name": person.name, "nik": person.nik or "-", "birth_place": person.birth_place,
+              "birth_date": documents.tanggal(person.birth_date), "village": village.name,
+              "district": district.name, "regency": profile.regency.name, "occupation": person.occupation,
+              "religion": person.religion, "sex": "Laki-laki" if person.sex == "L" else "Perempuan",
+              "address": f"{person.address} RT {person.rt}/RW {person.rw}, {village.name}", "reporter": "-"}
+    for f in letter_type.fields:
+        value = answers.get(f.name)
+        if value in (None, ""):
+            values[f.name] = "-"
+        elif f.type == "date":
+            values[f.name] = documents.tanggal(value)
+        elif f.type == "rupiah":
+            values[f.name] = documents.rupiah(value)[3:]
+            values[f"{f.name}_rp"] = documents.rupiah(value)
+            values[f"{f.name}_terbilang"] = documents.terbilang(value)
+        else:
+            values[f.name] = value
+        if f.type == "rupiah" and value in (None, ""):
+            values[f"{f.name}_rp"] = values[f"{f.name}_terbilang"] = "-"
+    for key, value in answers.items():
+        values.setdefault(key, value)
+    if answers.get("to_village"):
+        destination = db.session.get(Region, answers["to_village"])
+        values["to_village"] = destination.name if destination else answers["to_village"]
+    if item.reporter_id:
+        values["reporter"] = db.session.get(Resident, item.reporter_id).name
+    return values
+
+
+def letter_paragraphs(item: Letter, person: Resident, letter_type) -> list[str]:
+    values = letter_values(item, person, letter_type)
+    try:
+        return [p.format(**values) for p in letter_type.template]
+    except (KeyError, IndexError, ValueError) as exc:
+        raise workflow.Invalid(f"the template of {item.letter_type} names an unknown field {exc}") from None
+
+
 def on_issued(case, step):
     """Workflow hook (same transaction as the signature): number, render and sign the letter's PDF."""
     item = db.session.get(Letter, int(case.record_id))
     person = db.session.get(Resident, item.resident_id)
     letter_type = _letter_types()[item.letter_type]
-    profile = current_app.extensions["egovkit"].profile
     village = db.session.get(Region, person.village_code)
-    district = db.session.get(Region, village.parent_code)
-    values = {"name": person.name, "nik": person.nik or "-", "birth_place": person.birth_place,
-              "birth_date": person.birth_date.strftime("%d-%m-%Y"), "village": village.name,
-              "district": district.name, "regency": profile.regency.name,
-              "address": f"{person.address} RT {person.rt}/RW {person.rw}, {village.name}",
-              **json.loads(item.fields)}
-    if item.reporter_id:
-        values["reporter"] = db.session.get(Resident, item.reporter_id).name
-    try:
-        paragraphs = [p.format(**values) for p in letter_type.template]
-    except (KeyError, IndexError) as exc:
-        raise workflow.Invalid(f"the template of {item.letter_type} names an unknown field {exc}") from None
+    paragraphs = letter_paragraphs(item, person, letter_type)
     doc_type = current_app.extensions["egovkit"].modules_by_name["smart_kampung"].documents[0]
     documents.issue(doc_type, module="smart_kampung", record_id=item.id, title=letter_type.title["id"],
                     paragraphs=paragraphs, scope=person.village_code, code=letter_type.code,
+                    region_code=person.village_code, shown=[],
                     facts=[("Jenis surat", letter_type.title["id"]), ("Nama", person.name),
                            ("NIK", _masked(person.nik)), ("Desa", village.name),
                            ("Ditandatangani oleh", step.who)])
@@ -496,7 +529,11 @@ def on_issued(case, step):
         _add_child(item, person, answers)
     elif letter_type.effect == "moved":
         person.status = "moved"
-        events.publish("resident.moved", nik=person.nik, village=person.village_code, letter=item.id)
+        # to_village: the destination village within the regency, when chosen (the register there
+        # records the arrival from this event); resident: the register id of whoever moves.
+        events.publish("resident.moved", nik=person.nik, village=person.village_code, letter=item.id,
+                       resident=person.id, moving_on=answers.get("moving_on"),
+                       to_village=answers.get("to_village") or None)
 
 
 def _add_child(item: Letter, parent: Resident, answers: dict) -> None:
