@@ -453,7 +453,7 @@ def layout(markup: str, *, title: str, when: datetime):
                     pdf.set_y(max(pdf.get_y() + 6, pdf.h - 55))
                 pdf.set_font(FONT, "", 8)
                 pdf.set_x(pdf.l_margin + 36)
-                pdf.multi_cell(width - 36, 4, block["text"], new_x="LMARGIN", new_y="NEXT")
+                pdf.multi_cell(width - 36, 4, block["text"], align="L", new_x="LMARGIN", new_y="NEXT")
         elif tag in ("h1", "h2", "h3"):
             pdf.ln(2)
             pdf.set_font(FONT, "B", {"h1": 13, "h2": 12, "h3": 11}[tag])
@@ -465,7 +465,8 @@ def layout(markup: str, *, title: str, when: datetime):
                 pdf.ln(5)
             else:
                 pdf.set_font(FONT, "", 11)
-                pdf.multi_cell(0, 6, block["text"], align="J", markdown=True, new_x="LMARGIN", new_y="NEXT")
+                text = block["text"].replace("Rp ", "Rp\u00a0")  # an amount stays on one line
+                pdf.multi_cell(0, 6, text, align="J", markdown=True, new_x="LMARGIN", new_y="NEXT")
                 pdf.ln(2)
         elif tag == "table":
             pdf.set_font(FONT, "", 11)
@@ -481,6 +482,32 @@ def layout(markup: str, *, title: str, when: datetime):
             pdf.ln(3)
         elif tag == "img":
             pdf.image(_image(block["src"]), w=30)
+    return bytes(pdf.output())
+
+
+def table_pdf(title: str, header, rows, widths) -> bytes:
+    """A landscape A4 table (a register book) in the bundled Unicode font, the header on every page."""
+    from fpdf import FPDF
+
+    profile = current_app.extensions["egovkit"].profile
+    pdf = FPDF(orientation="L", format="A4")
+    pdf.set_creator("egovkit")
+    pdf.set_title(title)
+    fonts = _bundled() / "fonts"
+    pdf.add_font(FONT, "", str(fonts / "DejaVuSerif.ttf"))
+    pdf.add_font(FONT, "B", str(fonts / "DejaVuSerif-Bold.ttf"))
+    pdf.set_margins(12, 12, 12)
+    pdf.add_page()
+    pdf.set_font(FONT, "B", 12)
+    pdf.cell(0, 7, title, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 9)
+    pdf.cell(0, 5, f"PEMERINTAH {profile.regency.name.upper()}", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    pdf.set_font(FONT, "", 8)
+    with pdf.table(col_widths=widths, text_align="LEFT", line_height=4.5, repeat_headings=1) as table:
+        table.row([str(h) for h in header])
+        for row in rows:
+            table.row([str(c) for c in row])
     return bytes(pdf.output())
 
 

@@ -1,0 +1,132 @@
+"""Official letters at the village office counter: the operator finds a walk-in resident and makes the
+letter, the kepala desa reads it as it will print and signs, the PDF carries the letterhead, the signer's
+name and NIP, the amount in words and the QR verification link; the register of issued letters lists it."""
+import io
+import re
+
+import pytest
+
+from egovkit.app import create_app
+
+from .conftest import csrf_token
+from .test_letters import decide, signed_in
+from .test_smart_kampung import GOOD, write
+from .test_workflow import people
+
+WALK_IN = dict(GOOD, nik="3510015507850003", nama="Đặng Thị Ngọc", jenis_kelamin="P", tanggal_lahir="15-07-1985",
+               no_kk="3510010101200009", hubungan_keluarga="Kepala Keluarga")
+OFFICE = ("offices:\n  35.10.01.2001: {address: Jl. Raya Sarongan No. 1, postcode: \"68488\", "
+          "phone: \"0333 123456\"}\n")
+
+
+@pytest.fixture
+def counter(cli, make_instance):
+    make_instance("banyuwangi")
+    with open("instance/profile.yaml", "a", encoding="utf-8") as handle:
+        handle.write(OFFICE)
+    people(cli)
+    cli("users", "set-nip", "kades.sarongan@desa.id", "19700101 199003 1 002")
+    write("warga.csv", [WALK_IN])
+    cli("residents", "import", "warga.csv")
+    return create_app("instance", {"TESTING": True})
+
+
+def resident_id(app, nik):
+    from egovkit.db import db
+    from egovkit_modules.smart_kampung.models import Resident
+
+    with app.app_context():
+        found = db.session.query(Resident.id).filter_by(nik=nik).scalar()
+        db.engine.dispose()
+        return found
+
+
+def pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader
+
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).split())
+
+
+def test_walk_in_sktm_from_the_counter_to_the_printed_letter(counter):
+    operator = signed_in(counter, "op.sarongan@desa.id")
+    bare = operator.get("/kampung/letters/new?type=sktm")
+    assert bare.status_code == 302 and bare.headers["Location"].endswith("/kampung/residents")  # not "your NIK"
+    assert "NIK Anda" not in operator.get("/kampung/residents").get_data(as_text=True)
+    rid = resident_id(counter, WALK_IN["nik"])
+    page = operator.get(f"/kampung/residents/{rid}").get_data(as_text=True)
+    assert f'href="/kampung/letters/new?resident={rid}"' in page and "Buat surat" in page
+    url = f"/kampung/letters/new?type=sktm&resident={rid}"
+    response = operator.post(url, data={"csrf_token": csrf_token(operator, url), "type": "sktm", "resident": rid,
+                                        "income": "Rp 1.500.000", "purpose": "Sekolah"})
+    assert response.status_code == 302
+    letter = response.headers["Location"]
+    assert "The letter as it will print" not in operator.get(letter).get_data(as_text=True)  # not the signer
+    decide(operator, letter, "verify")
+
+    kades = signed_in(counter, "kades.sarongan@desa.id")
+    page = kades.get(letter).get_data(as_text=True)
+    preview = page.split('class="letter-preview">')[1].split("</section>")[0]
+    assert "PEMERINTAH KABUPATEN BANYUWANGI" in preview and "DESA SARONGAN" in preview
+    assert "Đặng Thị Ngọc" in preview and "Rp 1.500.000 (satu juta lima ratus ribu rupiah)" in preview
+    assert "kades.sarongan" in preview and "NIP 197001011990031002" in preview and "@" not in preview
+    assert "DRAF" in preview and page.index("letter-preview") < page.index('formaction="/cases/')
+    assert decide(kades, letter, "sign").status_code == 302
+
+    printed = kades.get(letter + "/pdf?print=1")
+    assert printed.status_code == 200 and printed.mimetype == "application/pdf"
+    assert printed.headers["Content-Disposition"].startswith("inline")
+    assert operator.get(letter + "/pdf").headers["Content-Disposition"].startswith("attachment")
+    text = pdf_text(printed.data)
+    import os
+
+    if os.environ.get("EGOVKIT_SCREENSHOT_DIR"):  # to look at
+        with open(os.path.join(os.environ["EGOVKIT_SCREENSHOT_DIR"], "sktm.pdf"), "wb") as handle:
+            handle.write(printed.data)
+    for expected in ("PEMERINTAH KABUPATEN BANYUWANGI", "KECAMATAN PESANGGARAN", "DESA SARONGAN",
+                     "Jl. Raya Sarongan No. 1 68488", "SURAT KETERANGAN TIDAK MAMPU", "Đặng Thị Ngọc",
+                     "satu juta lima ratus ribu rupiah", "Kepala Desa Sarongan", "kades.sarongan",
+                     "NIP 197001011990031002", "/verify/"):
+        assert expected in text, expected
+    assert re.search(r"Sarongan, \d{1,2} (Januari|Februari|Maret|April|Mei|Juni|Juli|Agustus|September|Oktober|"
+                     r"November|Desember) 20\d\d", text)
+    assert "@desa.id" not in text
+
+    register = operator.get("/kampung/letters/register").get_data(as_text=True)
+    number = re.search(r"400/001/35\.10\.01\.2001/20\d\d", register).group(0)
+    assert "Surat Keterangan Tidak Mampu" in register and "400.3.3.2" in register and "Đặng Thị Ngọc" in register
+    xlsx = operator.get("/kampung/letters/register?format=xlsx")
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(io.BytesIO(xlsx.data)).active.values)
+    assert rows[1][1] == number and rows[1][5] == "Đặng Thị Ngọc"
+    assert number in pdf_text(operator.get("/kampung/letters/register?format=pdf").data)
+    other = signed_in(counter, "op.kandangan@desa.id")
+    assert number not in other.get("/kampung/letters/register").get_data(as_text=True)  # per village
+
+
+def test_a_move_within_the_regency_names_the_destination_village_in_its_event(counter, cli):
+    from egovkit.db import db
+    from egovkit_modules.smart_kampung.models import Resident
+
+    write("kk.csv", [dict(WALK_IN, nik="3510011208100001", nama="Anak Ngọc", jenis_kelamin="L",
+                          tanggal_lahir="12-08-2010", hubungan_keluarga="Anak")])
+    cli("residents", "import", "kk.csv")
+    operator = signed_in(counter, "op.sarongan@desa.id")
+    mover, reporter = resident_id(counter, "3510011208100001"), resident_id(counter, WALK_IN["nik"])
+    url = f"/kampung/letters/new?type=pindah&resident={mover}"
+    form = operator.get(url).get_data(as_text=True)
+    assert 'value="35.10.01.2009"' in form and "Kandangan, Pesanggaran" in form  # names shown
+    base = {"csrf_token": csrf_token(operator, url), "type": "pindah", "resident": mover, "reporter": reporter,
+            "destination": "Dusun Krajan", "reason": "Sekolah", "moving_on": "2026-12-10", "relation": "Ibu"}
+    assert operator.post(url, data=dict(base, to_village="99.99.99.9999")).status_code == 400
+    letter = operator.post(url, data=dict(base, to_village="35.10.01.2009")).headers["Location"]
+    decide(operator, letter, "verify")
+    decide(signed_in(counter, "kades.sarongan@desa.id"), letter, "sign")
+    with counter.app_context():
+        from egovkit.services.events import Event
+
+        event = db.session.query(Event).filter_by(name="resident.moved").one()
+        assert '"to_village": "35.10.01.2009"' in event.payload and f'"resident": {mover}' in event.payload
+        assert '"moving_on": "2026-12-10"' in event.payload
+        assert db.session.get(Resident, mover).status == "moved"
+        db.engine.dispose()
