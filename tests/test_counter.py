@@ -130,3 +130,43 @@ def test_a_move_within_the_regency_names_the_destination_village_in_its_event(co
         assert '"moving_on": "2026-12-10"' in event.payload
         assert db.session.get(Resident, mover).status == "moved"
         db.engine.dispose()
+
+
+def test_document_templates_are_checked_and_an_instance_override_prints(cli, make_instance, counter):
+    from pathlib import Path
+
+    folder = Path("mine/templates/documents")
+    folder.mkdir(parents=True)
+    Path("mine/p.yaml").write_text("name: mine\nextends: banyuwangi\n")
+    (folder / "smart_kampung.letter.html").write_text("<h1>{{ title }}</h1>\n<p>{{ nomor }}</p>\n"
+                                                      "<p>{{ date|bulan }}</p>\n", encoding="utf-8")
+    (folder / "surat.html").write_text("{% for p in paragraphs %}<p>{{ p }}</p>\n", encoding="utf-8")
+    out = cli("profile", "validate", "mine/p.yaml", expect=2).output
+    assert "smart_kampung.letter.html:2: unknown name 'nomor'" in out
+    assert "smart_kampung.letter.html:3: unknown filter 'bulan'" in out
+    assert "surat.html:1: no document type 'surat'" in out and "surat.html:1: Unexpected end of template" in out
+    (folder / "surat.html").unlink()
+    (folder / "smart_kampung.letter.html").write_text(
+        '<div class="letterhead">{% for line in letterhead.lines %}<p class="kop">{{ line }}</p>{% endfor %}</div>'
+        "<hr><h1>{{ title }}</h1><p class=\"number\">No. {{ number }}</p>"
+        "{% for p in paragraphs %}<p>{{ p }}</p>{% endfor %}<p>KOP KHUSUS {{ date|tanggal }}</p>"
+        '<div class="signature"><p>{{ signer.position }}</p><p class="signer-name">{{ signer.name }}</p></div>'
+        '<div class="qr"><img src="{{ qr }}"><p>{{ verify_url }}</p></div>', encoding="utf-8")
+    assert "OK: mine" in cli("profile", "validate", "mine/p.yaml").output
+    # The instance's own copy overrides the bundled template; upgrade refuses a broken one.
+    target = Path("instance/templates/documents")
+    target.mkdir(parents=True)
+    (target / "document.html").write_text("{{ undefined_thing }}", encoding="utf-8")
+    assert "document.html:1: unknown name 'undefined_thing'" in cli("upgrade", "--no-backup", expect=2).output
+    (target / "document.html").unlink()
+    (target / "smart_kampung.letter.html").write_bytes((folder / "smart_kampung.letter.html").read_bytes())
+    operator = signed_in(counter, "op.sarongan@desa.id")
+    rid = resident_id(counter, WALK_IN["nik"])
+    url = f"/kampung/letters/new?type=belum_menikah&resident={rid}"
+    letter = operator.post(url, data={"csrf_token": csrf_token(operator, url), "type": "belum_menikah",
+                                      "resident": rid, "purpose": "Melamar kerja"}).headers["Location"]
+    decide(operator, letter, "verify")
+    kades = signed_in(counter, "kades.sarongan@desa.id")
+    decide(kades, letter, "sign")
+    text = pdf_text(kades.get(letter + "/pdf").data)
+    assert "KOP KHUSUS" in text and "belum pernah menikah" in text and "Đặng Thị Ngọc" in text
