@@ -9,7 +9,7 @@ import pytest
 from egovkit.app import create_app
 
 from .conftest import csrf_token
-from .test_letters import decide, signed_in
+from .test_letters import decide, signed_in, village  # noqa: F401 (fixture)
 from .test_smart_kampung import GOOD, write
 from .test_workflow import people
 
@@ -170,3 +170,49 @@ def test_document_templates_are_checked_and_an_instance_override_prints(cli, mak
     decide(kades, letter, "sign")
     text = pdf_text(kades.get(letter + "/pdf").data)
     assert "KOP KHUSUS" in text and "belum pernah menikah" in text and "Đặng Thị Ngọc" in text
+
+
+def test_a_citizen_files_a_kk_change_and_a_family_move_from_her_own_account(village):
+    from .test_letters import CITIZEN, ask, citizen
+
+    sri = citizen(village)
+    letters = sri.get("/kampung/letters").get_data(as_text=True)
+    assert "Surat Pengantar Perubahan KK" in letters and "Buku register surat" not in letters
+    made = ask(sri, "pengantar_kk", change="Tambah anggota", detail="Anak kedua lahir")
+    assert made.status_code == 302
+    page = sri.get(made.headers["Location"]).get_data(as_text=True)
+    assert "Anak kedua lahir" in page and CITIZEN["nik"] not in page  # her own NIK is not shown back to her
+    assert sri.get("/kampung/letters/register").status_code == 403
+    with village.app_context():
+        from egovkit.db import db
+        from egovkit_modules.smart_kampung.models import Resident
+
+        budi = db.session.query(Resident.id).filter_by(nik=GOOD["nik"]).scalar()
+        db.engine.dispose()
+    form = sri.get("/kampung/letters/new?type=pindah").get_data(as_text=True)
+    assert "Budi Santoso" in form and "Kandangan, Pesanggaran" in form
+    moved = ask(sri, "pindah", member=budi, destination="Dusun Krajan", reason="Kerja", moving_on="2026-12-20",
+                relation="Suami", to_village="35.10.01.2009")
+    assert moved.status_code == 302
+    assert "Kandangan" in sri.get(moved.headers["Location"]).get_data(as_text=True)
+
+
+def test_nip_and_offices_are_checked(cli, make_instance):
+    from pathlib import Path
+
+    make_instance("banyuwangi")
+    cli("users", "create", "--email", "kades@desa.id", "--name", "Kades", "--role", "kepala_desa", "--region",
+        "35.10.01.2001", "--nip", "1970", "--password-stdin", input="sandi-kuat-sekali\n", expect=2)
+    cli("users", "create", "--email", "kades@desa.id", "--name", "Kades", "--role", "kepala_desa", "--region",
+        "35.10.01.2001", "--nip", "197001011990031002", "--password-stdin", input="sandi-kuat-sekali\n")
+    assert "a NIP has 18 digits" in cli("users", "set-nip", "kades@desa.id", "12ab", expect=2).output
+    assert "NIP cleared" in cli("users", "set-nip", "kades@desa.id", "-").output
+    head = "name: office-test\nextends: banyuwangi\noffices:\n  35.10.01.2001: {address: Jl. Raya 1}\n"
+    Path("o.yaml").write_text(head + "  35.99.01: {address: Jl. Lain}\n  35.10.01.9999: {address: Jl. Tidak Ada}\n")
+    out = cli("profile", "validate", "o.yaml", expect=2).output
+    assert "o.yaml:5: offices.35.99.01: neither an agency of the profile nor a region of 35.10" in out
+    assert "o.yaml:6: offices.35.10.01.9999: no such region in the region data" in out
+    Path("o.yaml").write_text(head + "  35.10.01.2002: {address: Jl. Dua, postcode: \"123\"}\n")
+    assert "o.yaml:5: offices.35.10.01.2002.postcode" in cli("profile", "validate", "o.yaml", expect=2).output
+    Path("o.yaml").write_text(head)
+    assert "OK: office-test" in cli("profile", "validate", "o.yaml").output
