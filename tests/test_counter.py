@@ -172,7 +172,7 @@ def test_document_templates_are_checked_and_an_instance_override_prints(cli, mak
     assert "KOP KHUSUS" in text and "belum pernah menikah" in text and "Đặng Thị Ngọc" in text
 
 
-def test_a_citizen_files_a_kk_change_and_a_family_move_from_her_own_account(village):
+def test_a_citizen_files_a_kk_change_and_a_family_move_from_her_own_account(village):  # noqa: F811
     from .test_letters import CITIZEN, ask, citizen
 
     sri = citizen(village)
