@@ -541,7 +541,7 @@ def on_issued(case, step) -> None:
     paragraphs = [p.format(**values) for p in kind.template]  # the template's names are checked with the profile
     doc_type = current_app.extensions["egovkit"].modules_by_name["permits"].documents[0]
     documents.issue(doc_type, module="permits", record_id=item.id, title=kind.title["id"], paragraphs=paragraphs,
-                    code=kind.code, agency_code=item.agency_code, facts=[("Jenis izin", kind.title["id"]), ("Pemegang", item.applicant_name),
+                    code=kind.code, agency_code=_settings().front_office,  # the one-stop office issues it facts=[("Jenis izin", kind.title["id"]), ("Pemegang", item.applicant_name),
                                            ("Usaha/kegiatan", item.business),
                                            ("Berlaku sampai", values["valid_until"] if item.valid_until else "-"),
                                            *([("Retribusi", f"Rp {item.paid_amount:,}".replace(",", ".")

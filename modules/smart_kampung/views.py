@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
+from flask_babel import format_date, gettext as _
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import String, cast, select
 from sqlalchemy.exc import IntegrityError
@@ -457,8 +457,14 @@ def letter(record_id: int):
                                     paragraphs=letter_paragraphs(item, person, letter_type),
                                     region_code=person.village_code)
     destination = db.session.get(Region, json.loads(item.fields).get("to_village") or "")
+    answers = json.loads(item.fields)
+    for f in (letter_type.fields if letter_type else []):  # as people read them: dates and Rupiah
+        if answers.get(f.name) and f.type == "date":
+            answers[f.name] = format_date(date.fromisoformat(answers[f.name]), "long")
+        elif answers.get(f.name) and f.type == "rupiah":
+            answers[f.name] = documents.rupiah(answers[f.name])
     return render_template("smart_kampung/letter.html", letter=item, person=person, case=case, doc=doc,
-                           letter_type=letter_type, answers=json.loads(item.fields), preview=preview,
+                           letter_type=letter_type, answers=answers, preview=preview,
                            destination=destination, staff=scope.can("smart_kampung.letters.read", item))
 
 
