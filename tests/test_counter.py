@@ -149,7 +149,7 @@ def test_document_templates_are_checked_and_an_instance_override_prints(cli, mak
     (folder / "smart_kampung.letter.html").write_text(
         '<div class="letterhead">{% for line in letterhead.lines %}<p class="kop">{{ line }}</p>{% endfor %}</div>'
         "<hr><h1>{{ title }}</h1><p class=\"number\">No. {{ number }}</p>"
-        "{% for p in paragraphs %}<p>{{ p }}</p>{% endfor %}<p>KOP KHUSUS {{ date|tanggal }}</p>"
+        "{% for p in paragraphs %}<p>{{ p }} <b>(asli)</b></p>{% endfor %}<p>KOP KHUSUS {{ date|tanggal }}</p>"
         '<div class="signature"><p>{{ signer.position }}</p><p class="signer-name">{{ signer.name }}</p></div>'
         '<div class="qr"><img src="{{ qr }}"><p>{{ verify_url }}</p></div>', encoding="utf-8")
     assert "OK: mine" in cli("profile", "validate", "mine/p.yaml").output
@@ -164,12 +164,13 @@ def test_document_templates_are_checked_and_an_instance_override_prints(cli, mak
     rid = resident_id(counter, WALK_IN["nik"])
     url = f"/kampung/letters/new?type=belum_menikah&resident={rid}"
     letter = operator.post(url, data={"csrf_token": csrf_token(operator, url), "type": "belum_menikah",
-                                      "resident": rid, "purpose": "Melamar kerja"}).headers["Location"]
+                                      "resident": rid, "purpose": "Melamar kerja -- **PT** __Maju__"}).headers["Location"]
     decide(operator, letter, "verify")
     kades = signed_in(counter, "kades.sarongan@desa.id")
     decide(kades, letter, "sign")
     text = pdf_text(kades.get(letter + "/pdf").data)
     assert "KOP KHUSUS" in text and "belum pernah menikah" in text and "Đặng Thị Ngọc" in text
+    assert "Melamar kerja -- **PT** __Maju__" in text  # what people type is printed as typed
 
 
 def test_a_citizen_files_a_kk_change_and_a_family_move_from_her_own_account(village):  # noqa: F811

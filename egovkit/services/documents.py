@@ -341,7 +341,7 @@ def _blocks(markup: str) -> list[dict]:
             elif tag == "br" and self.current is not None:
                 self.current["text"] += "\n"
             elif tag in ("b", "strong") and self.current is not None:
-                self.current["text"] += "**"
+                self.current["text"] += _BOLD
             elif tag == "hr":
                 blocks.append({"tag": "hr", "cls": cls, "section": self.section})
             elif tag == "img" and attrs.get("src"):
@@ -363,13 +363,14 @@ def _blocks(markup: str) -> list[dict]:
                 blocks.append(self.current)
                 self.current = None
             elif tag in ("b", "strong") and self.current is not None:
-                self.current["text"] += "**"
+                self.current["text"] += _BOLD
             elif tag in ("td", "th"):
                 self.cell = None
             elif tag == "tr":
                 self.row = None
 
         def handle_data(self, data):
+            data = data.replace(_BOLD, "")
             if self.current is not None:
                 self.current["text"] += " ".join(data.split()) if data.strip() else (" " if data else "")
             elif self.cell is not None:
@@ -381,6 +382,19 @@ def _blocks(markup: str) -> list[dict]:
 
     Parser().feed(markup)
     return blocks
+
+
+_BOLD = "\x00"  # where <b> opens or closes in a block's text
+
+
+def _markdown(text: str) -> tuple[str, bool]:
+    """(text, markdown) for fpdf: bold from <b> only; markers typed in the data (**, __, --, ~~) stay text."""
+    if _BOLD not in text:
+        return text, False
+    import re
+
+    escaped = re.sub(r"(\*\*|__|--|~~)", r"\\\1", text.replace("\\", "\\\\"))
+    return escaped.replace(_BOLD, "**"), True
 
 
 def _image(src: str):
@@ -417,7 +431,8 @@ def layout(markup: str, *, title: str, when: datetime):
             size, style = {"kop": (13, "B"), "kop-main": (15, "B"), "kop-address": (9, "")}.get(cls, (11, ""))
             pdf.set_font(FONT, style, size)
             pdf.set_x(pdf.l_margin + 22)
-            pdf.multi_cell(width - 44, size * 0.45, block["text"], align="C", new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(width - 44, size * 0.45, block["text"].replace(_BOLD, ""), align="C", new_x="LMARGIN",
+                           new_y="NEXT")
             continue
         if tag == "hr":
             y = max(pdf.get_y() + 2, head_top + 26 if blocks[0]["section"] == "letterhead" else 0)
@@ -434,10 +449,10 @@ def layout(markup: str, *, title: str, when: datetime):
                     continue
                 pdf.set_font(FONT, "B" if cls == "signer-name" else "", 11)
                 pdf.set_x(x)
-                pdf.multi_cell(width * 0.45, 5.5, block["text"] or " ", align="C", markdown=True,
-                               new_x="LMARGIN", new_y="NEXT")
+                text, md = _markdown(block["text"] or " ")
+                pdf.multi_cell(width * 0.45, 5.5, text, align="C", markdown=md, new_x="LMARGIN", new_y="NEXT")
                 if cls == "signer-name":  # underline the name, as on a signed letter
-                    w = min(pdf.get_string_width(block["text"].replace("**", "")), width * 0.45)
+                    w = min(pdf.get_string_width(block["text"].replace(_BOLD, "")), width * 0.45)
                     pdf.line(x + (width * 0.45 - w) / 2, pdf.get_y() - 0.8, x + (width * 0.45 + w) / 2,
                              pdf.get_y() - 0.8)
         elif section == "qr":
@@ -453,20 +468,22 @@ def layout(markup: str, *, title: str, when: datetime):
                     pdf.set_y(max(pdf.get_y() + 6, pdf.h - 55))
                 pdf.set_font(FONT, "", 8)
                 pdf.set_x(pdf.l_margin + 36)
-                pdf.multi_cell(width - 36, 4, block["text"], align="L", new_x="LMARGIN", new_y="NEXT")
+                pdf.multi_cell(width - 36, 4, block["text"].replace(_BOLD, ""), align="L", new_x="LMARGIN",
+                               new_y="NEXT")
         elif tag in ("h1", "h2", "h3"):
             pdf.ln(2)
             pdf.set_font(FONT, "B", {"h1": 13, "h2": 12, "h3": 11}[tag])
-            pdf.multi_cell(0, 6.5, block["text"], align="C", markdown=True, new_x="LMARGIN", new_y="NEXT")
+            text, md = _markdown(block["text"])
+            pdf.multi_cell(0, 6.5, text, align="C", markdown=md, new_x="LMARGIN", new_y="NEXT")
         elif tag == "p":
             if cls == "number":
                 pdf.set_font(FONT, "", 11)
-                pdf.multi_cell(0, 5.5, block["text"], align="C", new_x="LMARGIN", new_y="NEXT")
+                pdf.multi_cell(0, 5.5, block["text"].replace(_BOLD, ""), align="C", new_x="LMARGIN", new_y="NEXT")
                 pdf.ln(5)
             else:
                 pdf.set_font(FONT, "", 11)
-                text = block["text"].replace("Rp ", "Rp\u00a0")  # an amount stays on one line
-                pdf.multi_cell(0, 6, text, align="J", markdown=True, new_x="LMARGIN", new_y="NEXT")
+                text, md = _markdown(block["text"].replace("Rp ", "Rp\u00a0"))  # an amount stays on one line
+                pdf.multi_cell(0, 6, text, align="J", markdown=md, new_x="LMARGIN", new_y="NEXT")
                 pdf.ln(2)
         elif tag == "table":
             pdf.set_font(FONT, "", 11)
