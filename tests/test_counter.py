@@ -217,3 +217,35 @@ def test_nip_and_offices_are_checked(cli, make_instance):
     assert "o.yaml:5: offices.35.10.01.2002.postcode" in cli("profile", "validate", "o.yaml", expect=2).output
     Path("o.yaml").write_text(head)
     assert "OK: office-test" in cli("profile", "validate", "o.yaml").output
+
+
+def test_the_regency_logo_prints_in_the_letterhead_and_init_copies_the_templates(init_instance):
+    from pathlib import Path
+
+    import segno
+    from pypdf import PdfReader
+
+    from .test_documents import issue, publish
+
+    Path("logo/templates/documents").mkdir(parents=True)
+    segno.make("LOGO").save("logo/lambang.png", scale=8)  # any PNG stands in for the regency's emblem
+    Path("logo/p.yaml").write_text("name: with-logo\nextends: banyuwangi\nregency:\n  code: \"35.10\"\n"
+                                   "  name: Kabupaten Banyuwangi\n  capital: Banyuwangi\n  logo: lambang.png\n"
+                                   "offices:\n  \"35.10\": {address: Jl. A. Yani No. 100, postcode: \"68416\"}\n")
+    Path("logo/templates/documents/announcements.notice.html").write_bytes(
+        (Path(__file__).resolve().parent.parent / "egovkit/data/documents/document.html").read_bytes()
+        .replace(b"<h1>", b"<p>PENGUMUMAN RESMI</p><h1>"))
+    folder = init_instance("logo/p.yaml")
+    assert (folder / "templates/documents/announcements.notice.html").exists()
+    client = create_app(folder, {"TESTING": True}).test_client()
+    pdf = issue(client, publish(client))
+    import os
+
+    if os.environ.get("EGOVKIT_SCREENSHOT_DIR"):
+        Path(os.environ["EGOVKIT_SCREENSHOT_DIR"], "notice-with-logo.pdf").write_bytes(pdf)
+    reader = PdfReader(io.BytesIO(pdf))
+    images = reader.pages[0].images
+    assert len(images) == 2  # the logo and the QR code
+    text = " ".join(reader.pages[0].extract_text().split())
+    assert "PEMERINTAH KABUPATEN BANYUWANGI" in text and "Jl. A. Yani No. 100 68416" in text
+    assert "PENGUMUMAN RESMI" in text and "Banyuwangi, " in text

@@ -430,6 +430,10 @@ def layout(markup: str, *, title: str, when: datetime):
                 continue
             size, style = {"kop": (13, "B"), "kop-main": (15, "B"), "kop-address": (9, "")}.get(cls, (11, ""))
             pdf.set_font(FONT, style, size)
+            line = block["text"].replace(_BOLD, "")
+            while size > 9 and pdf.get_string_width(line) > width - 46 - 2 * pdf.c_margin:  # long: smaller, one line
+                size -= 0.5
+                pdf.set_font(FONT, style, size)
             pdf.set_x(pdf.l_margin + 22)
             pdf.multi_cell(width - 44, size * 0.45, block["text"].replace(_BOLD, ""), align="C", new_x="LMARGIN",
                            new_y="NEXT")
