@@ -249,3 +249,25 @@ def test_the_regency_logo_prints_in_the_letterhead_and_init_copies_the_templates
     text = " ".join(reader.pages[0].extract_text().split())
     assert "PEMERINTAH KABUPATEN BANYUWANGI" in text and "Jl. A. Yani No. 100 68416" in text
     assert "PENGUMUMAN RESMI" in text and "Banyuwangi, " in text
+
+
+def test_a_citizen_reports_a_family_members_death_and_the_signer_sees_it_first(village):
+    from .test_letters import ask, citizen
+
+    with village.app_context():
+        from egovkit.db import db
+        from egovkit_modules.smart_kampung.models import Resident
+
+        budi = db.session.query(Resident.id).filter_by(nik=GOOD["nik"]).scalar()
+        db.engine.dispose()
+    sri = citizen(village)
+    url = ask(sri, "kematian", member=budi, date_of_death="2026-11-28", place_of_death="Rumah",
+              cause="Sakit", relation="Istri").headers["Location"]
+    operator = signed_in(village, "op.sarongan@desa.id")
+    decide(operator, url, "verify")
+    kades = signed_in(village, "kades.sarongan@desa.id")
+    preview = kades.get(url).get_data(as_text=True).split('class="letter-preview">')[1]
+    assert "Budi Santoso" in preview and "28 November 2026" in preview and "Sri Wahyuni (Istri)" in preview
+    decide(kades, url, "sign")
+    assert "meninggal" in operator.get(f"/kampung/residents/{budi}").get_data(as_text=True)
+    assert sri.get(url + "/pdf").status_code == 200
