@@ -251,7 +251,7 @@ def test_the_regency_logo_prints_in_the_letterhead_and_init_copies_the_templates
     assert "PENGUMUMAN RESMI" in text and "Banyuwangi, " in text
 
 
-def test_a_citizen_reports_a_family_members_death_and_the_signer_sees_it_first(village):
+def test_a_citizen_reports_a_family_members_death_and_the_signer_sees_it_first(village):  # noqa: F811
     from .test_letters import ask, citizen
 
     with village.app_context():
