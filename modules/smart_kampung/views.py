@@ -498,6 +498,7 @@ REGISTER_HEADER = ("No.", "Nomor surat", "Tanggal", "Jenis surat", "Kode klasifi
 def letter_register():
     """Buku Register Surat: the letters issued in a year within reach (a village's, for its office), with
     their number, date, type, archive classification code, name and signer; as a page, PDF or XLSX."""
+    from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
     year = request.args.get("year", type=int) or date.today().year
@@ -509,12 +510,14 @@ def letter_register():
             .join(documents.Document, (documents.Document.doc_type == "smart_kampung.letter")
                   & (documents.Document.record_id == cast(Letter.id, String)))
             .join(Resident, Resident.id == Letter.resident_id)
+            .where(documents.Document.issued_at >= datetime(year, 1, 1, tzinfo=tz) - timedelta(days=1),
+                   documents.Document.issued_at < datetime(year + 1, 1, 1, tzinfo=tz) + timedelta(days=1))
             .order_by(documents.Document.issued_at, documents.Document.id))
     villages = {}
     rows = []
     for letter, doc, person in db.session.execute(stmt):
         issued = doc.issued_at.replace(tzinfo=doc.issued_at.tzinfo or ZoneInfo("UTC")).astimezone(tz)
-        if issued.year != year:
+        if issued.year != year:  # the query's range is a day wider on each side: local time decides
             continue
         kind = types.get(letter.letter_type)
         if letter.village_code not in villages:
