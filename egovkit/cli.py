@@ -55,6 +55,22 @@ def _instance_first(args: list[str]) -> list[str]:
     return moved + rest + tail
 
 
+def _check_document_templates(folder: Path) -> None:
+    """Exit 2 with file:line messages when a document template there does not parse or names unknown things."""
+    from .services import documents
+
+    problems = documents.check_templates(folder)
+    if problems:
+        _fail("document templates are not valid:\n" + "\n".join(f"  {p}" for p in problems), EXIT_INVALID)
+
+
+def _profile_templates(prof) -> Path:
+    """Document templates shipped beside the profile file (copied into the instance by init)."""
+    from .services import documents
+
+    return documents.template_folder(Path(prof.files[-1]).parent) if prof.files else Path("/nonexistent")
+
+
 class EgovkitGroup(click.Group):
     """Own commands first; then the instance app's commands (``db``, module commands)."""
 
@@ -196,6 +212,8 @@ def init(ctx, profile_ref, demo, admin_email, force, yes):
     if problem:
         _fail(f"EGOVKIT_ADMIN_PASSWORD: {problem}", EXIT_INVALID)
     logo = _logo_file(prof)
+    templates = _profile_templates(prof)
+    _check_document_templates(templates)
     confirmed = yes
     if occupied and not yes:
         also = ", its database tables backed up and replaced" if external_db else ""
@@ -212,6 +230,10 @@ def init(ctx, profile_ref, demo, admin_email, force, yes):
         if logo is not None:
             (tmp / prof.regency.logo).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(logo, tmp / prof.regency.logo)
+        if templates.is_dir():
+            from .services import documents
+
+            shutil.copytree(templates, documents.template_folder(tmp), dirs_exist_ok=True)
         from .app import create_app
         from . import setup
         from .db import db
@@ -309,6 +331,9 @@ def upgrade(ctx, no_backup):
     inst = _instance(ctx)
     app = _app(ctx)
     prof = app.extensions["egovkit"].profile
+    from .services import documents
+
+    _check_document_templates(documents.template_folder(inst.path))
     with app.app_context():
         recorded = inst.state().get("kit_version")
         if recorded and _version_key(recorded) > _version_key(__version__):
@@ -486,6 +511,7 @@ def profile_show(ref):
 def profile_validate(path):
     """Check a profile file; exit status 2 and file:line messages when it is not valid."""
     prof = _load_profile(Path(path))
+    _check_document_templates(_profile_templates(prof))
     click.secho(f"OK: {prof.name} ({prof.regency.code} {prof.regency.name}), "
                 f"modules: {', '.join(prof.modules) or 'none'}", fg="green")
 

@@ -50,6 +50,8 @@ class User(db.Model):
     nik: Mapped[str | None] = mapped_column(String(16), unique=True)
     phone: Mapped[str | None] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(120))
+    # Civil servant number (NIP, 18 digits), printed under the name of an official who signs documents.
+    nip: Mapped[str | None] = mapped_column(String(18))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

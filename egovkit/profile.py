@@ -53,6 +53,17 @@ class Agency(_Strict):
     head_title: str = Field("Kepala", description="Title of its head, e.g. Kepala Dinas.")
 
 
+class Office(_Strict):
+    address: str = Field(min_length=3, max_length=200, description="Street address printed in the letterhead, "
+                                                                   "e.g. Jl. Raya Sarongan No. 1.")
+    postcode: str | None = Field(None, pattern=r"^\d{5}$", description="Postcode (kode pos), five digits.")
+    phone: str | None = Field(None, max_length=30, description="Office telephone printed in the letterhead.")
+    email: str | None = Field(None, max_length=120, description="Office email printed in the letterhead.")
+    place: str | None = Field(None, max_length=60, description="Place written before the date of its letters "
+                                                               "(default: the village or district name, or the "
+                                                               "regency's capital).")
+
+
 class Terminology(_Strict):
     regency: Literal["kabupaten", "kota"] | None = Field(None, description="What the regency is called; default from the region data.")
     district: str | None = Field(None, description="What a district is called (kecamatan, distrik); default from the region data.")
@@ -171,6 +182,10 @@ class ProfileSchema(_Strict):
         description="Document type -> numbering pattern, e.g. \"{seq:03d}/{code}/{scope}/{year}\". Fields: seq, code "
                     "(the type's classification code), regency, scope (e.g. the village code), year, month, roman "
                     "(the month in Roman numerals).")
+    offices: dict[str, Office] = Field(
+        default_factory=dict,
+        description="Region code (the regency, a district or a village) or agency code -> its office: address, "
+                    "postcode, phone, printed in the letterhead (kop surat) of the documents it issues.")
     holidays: list[date] = Field(default_factory=list,
                                  description="Extra days off (cuti bersama, local holidays) on top of the national "
                                              "public holidays, for SLAs in working days.")
@@ -540,6 +555,7 @@ def load(ref: str | Path) -> Profile:
     problems += _check_workflows(schema, src, top)
     problems += _check_numbering(schema, src, top)
     problems += _check_kiosk(schema, ordered, src, top)
+    problems += _check_offices(schema, src, top, code)
     for name, value in settings.items():  # checks of a module's settings against the rest of the profile
         for path, message in value.check_profile(schema):
             file, line = _locate(src, ("modules", name, *path), top)
@@ -569,6 +585,21 @@ def _check_kiosk(schema: ProfileSchema, modules: list[Module], src: dict, top: s
             file, line = _locate(src, ("kiosk", "services", index), top)
             out.append(Problem(file, line, f"kiosk.services[{index}]", f"{endpoint!r} is not a public service of "
                                "the enabled modules" + _did_you_mean(endpoint, known)))
+    return out
+
+
+def _check_offices(schema: ProfileSchema, src: dict, top: str, regency_code: str) -> list[Problem]:
+    agencies = {a.code for a in schema.agencies}
+    out = []
+    for key in schema.offices:
+        if key in agencies or key == regency_code or key.startswith(regency_code + "."):
+            if key not in agencies and not wilayah.known(key):
+                file, line = _locate(src, ("offices", key), top)
+                out.append(Problem(file, line, f"offices.{key}", "no such region in the region data"))
+            continue
+        file, line = _locate(src, ("offices", key), top)
+        out.append(Problem(file, line, f"offices.{key}", "neither an agency of the profile nor a region of "
+                                                        f"{regency_code}" + _did_you_mean(key, agencies)))
     return out
 
 

@@ -117,7 +117,7 @@ def test_letter_journey_in_a_browser(server, browser, tmp_path):
     operator = sign_in(browser, server, "op.sarongan@desa.id")
     operator.goto(server + "/kampung/residents?q=Sri")
     operator.click("main >> text=Sri Wahyuni")
-    operator.click("main a.button")
+    operator.click("main a.button:has-text('Ubah')")  # beside "Buat surat"
     operator.fill("#phone", "081234567890")
     operator.click("main button[type=submit]")
     assert "081234567890" in operator.inner_text("main")

@@ -41,6 +41,10 @@ def test_pdf_is_numbered_and_verifies_via_its_qr_page(client, app):
     pdf = issue(client, record)
     assert pdf.startswith(b"%PDF")
     assert issue(client, record) == pdf  # issued once, then the same file
+    from pypdf import PdfReader
+
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
+    assert "PEMERINTAH KABUPATEN BANYUWANGI" in text and "JADWAL POSYANDU" in text  # letterhead, title
     code, number = document(app, record)
     assert re.fullmatch(r"001/PENG/35\.10/20\d\d", number)
     page = client.get(f"/verify/{code}").get_data(as_text=True)

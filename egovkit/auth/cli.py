@@ -70,11 +70,13 @@ def _new_password(from_stdin: bool) -> tuple[str, bool]:
 @click.option("--nik", help="NIK (citizens sign in with it).")
 @click.option("--name", required=True)
 @click.option("--phone")
+@click.option("--nip", help="Civil servant number (NIP, 18 digits), printed under the name on documents this "
+                            "person signs.")
 @click.option("--role", required=True, help="A role of the profile, e.g. operator_desa.")
 @click.option("--region", help="Village or district code, for roles tied to one.")
 @click.option("--agency", help="Agency (OPD) code, for agency roles.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def create(email, nik, name, phone, role, region, agency, password_stdin):
+def create(email, nik, name, phone, nip, role, region, agency, password_stdin):
     """Create an account with one role (add more with `users grant`)."""
     if not email and not nik:
         raise click.UsageError("give --email or --nik")
@@ -86,13 +88,14 @@ def create(email, nik, name, phone, role, region, agency, password_stdin):
             parse_nik(nik)
         except NikError as exc:
             raise click.BadParameter(str(exc), param_hint="--nik") from None
+    nip = _nip(nip) if nip else None
     email = email.strip().lower() if email else None
     for column, value in ((User.email, email), (User.nik, nik)):
         if value and db.session.scalar(select(User.id).where(column == value)):
             raise click.ClickException(f"an account with {value} exists already")
     assignment = _assignment(role, region, agency)
     password, generated = _new_password(password_stdin)
-    user = User(email=email, nik=nik, name=name.strip(), phone=phone, active=True,
+    user = User(email=email, nik=nik, name=name.strip(), phone=phone, nip=nip, active=True,
                 password_hash=passwords.hash_password(password))
     user.roles.append(assignment)
     db.session.add(user)
@@ -100,6 +103,24 @@ def create(email, nik, name, phone, role, region, agency, password_stdin):
     click.echo(f"created {user.login} ({_describe(assignment)})")
     if generated:
         click.echo(f"password: {password}  (shown once)")
+
+
+def _nip(value: str) -> str:
+    nip = value.replace(" ", "")
+    if not (nip.isascii() and nip.isdigit() and len(nip) == 18):
+        raise click.BadParameter(f"{value!r}: a NIP has 18 digits", param_hint="NIP")
+    return nip
+
+
+@users.command("set-nip")
+@click.argument("login")
+@click.argument("nip")
+def set_nip(login, nip):
+    """Set (or with "-" clear) the NIP printed under an official's name on the documents they sign."""
+    user = user_by_login(login)
+    user.nip = None if nip == "-" else _nip(nip)
+    db.session.commit()  # audited: the audit trail records old and new values
+    click.echo(f"{user.login}: NIP {user.nip or 'cleared'}")
 
 
 @users.command("grant")

@@ -94,6 +94,11 @@ def district_codes() -> frozenset[str]:
     return frozenset(code for code, _ in _lines() if len(code) == 8)
 
 
+def known(code: str) -> bool:
+    """Whether a region code (province, regency, district or village) is in the Kemendagri list."""
+    return any(c == code for c, _ in _lines())
+
+
 def subtree(regency_code: str) -> list[Region]:
     """The province, the regency and every district and village below it, parents first."""
     if regency_code not in regencies():

@@ -151,7 +151,8 @@ def issue_pdf(notice: Notice) -> documents.Document:
              ("Diterbitkan oleh", agency.name if agency else current_app.extensions["egovkit"].profile.regency.name)]
     return documents.issue(doc_type, module="announcements", record_id=notice.id, title=notice.title,
                            paragraphs=notice.body.split("\n"), facts=facts,
-                           scope=notice.region_code or notice.agency_code or None)
+                           scope=notice.region_code or notice.agency_code or None,
+                           region_code=notice.region_code, agency_code=notice.agency_code)
 
 
 @bp.get("/<int:record_id>/pdf")

@@ -556,8 +556,9 @@ def on_issued(case, step) -> None:
               "valid_until": item.valid_until.strftime("%d-%m-%Y") if item.valid_until else "selama tidak dicabut"}
     paragraphs = [p.format(**values) for p in kind.template]  # the template's names are checked with the profile
     doc_type = current_app.extensions["egovkit"].modules_by_name["permits"].documents[0]
+    # The letterhead is the one-stop office's: it issues and signs the permit.
     documents.issue(doc_type, module="permits", record_id=item.id, title=kind.title["id"], paragraphs=paragraphs,
-                    code=kind.code, facts=[("Jenis izin", kind.title["id"]), ("Pemegang", item.applicant_name),
+                    code=kind.code, agency_code=_settings().front_office, facts=[("Jenis izin", kind.title["id"]), ("Pemegang", item.applicant_name),
                                            ("Usaha/kegiatan", item.business),
                                            ("Berlaku sampai", values["valid_until"] if item.valid_until else "-"),
                                            *([("Retribusi", f"Rp {item.paid_amount:,}".replace(",", ".")

@@ -10,9 +10,9 @@ from datetime import date
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
+from flask_babel import format_date, gettext as _
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from sqlalchemy import select
+from sqlalchemy import String, cast, select
 from sqlalchemy.exc import IntegrityError
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
@@ -21,7 +21,7 @@ from flask_login import current_user, login_required
 
 from egovkit import formfields
 
-from egovkit.services import audit, documents, events, jobs, notifications, uploads, workflow
+from egovkit.services import audit, documents, events, jobs, notifications, people, uploads, workflow
 from egovkit.auth import identity, scope
 from egovkit.auth.nik import NikError, check_nik
 from egovkit.auth.views import nik_message
@@ -87,6 +87,7 @@ def _resident_page(person: Resident, office_code: str | None = None):
     can_activate = person.nik is not None and scope.can("smart_kampung.accounts.activate", person)
     return render_template("smart_kampung/resident.html", person=person, family=family, office_code=office_code,
                            can_edit=scope.can("smart_kampung.residents.edit", person), can_activate=can_activate,
+                           can_letter=scope.can("smart_kampung.letters.request", person),
                            account=identity.account_for_nik(person.nik) if can_activate else None)
 
 
@@ -321,7 +322,8 @@ def letters():
     cases = {c.id: c for c in db.session.scalars(
         select(workflow.Case).where(workflow.Case.id.in_([r.case_id for r in rows if r.case_id])))}
     return render_template("smart_kampung/letters.html", rows=rows, cases=cases, types=_letter_types(),
-                           can_request=scope.can("smart_kampung.letters.request"))
+                           can_request=scope.can("smart_kampung.letters.request"),
+                           can_read=scope.can("smart_kampung.letters.read"))
 
 
 @bp.route("/letters/new", methods=["GET", "POST"])
@@ -334,6 +336,9 @@ def request_letter():
     form = Form()
     errors, answers = {}, {}
     if person is None:
+        if scope.can("smart_kampung.residents.read"):  # staff at the counter: the letter is for a resident
+            flash(_("Find the resident in the register, then choose \"Make a letter\" on their page."), "info")
+            return redirect(url_for(".residents"))
         flash(_("Your NIK is not in this village register. Please visit your village office."), "error")
         return redirect(url_for(".letters"))
     # A letter about someone else (a death, a move) is reported by a member of the same family card: a
@@ -350,6 +355,12 @@ def request_letter():
         if (first := once.replay()) is not None:  # the same form sent again: one letter, not two
             return first
         answers, errors = _check_fields(letter_type, request.form)
+        if letter_type.effect == "moved" and request.form.get("to_village"):
+            chosen_village = request.form["to_village"]
+            if chosen_village not in {code for code, _name in _destinations(person)}:
+                errors["to_village"] = _("Not a valid choice.")
+            else:
+                answers["to_village"] = chosen_village
         if family and (subject is None or reporter is None):
             errors["reporter" if staff else "member"] = _("Choose a member of the family card.")
         if not errors:
@@ -364,8 +375,22 @@ def request_letter():
                 return redirect(url_for(".letter", record_id=letter.id))
     return render_template("smart_kampung/request.html", types=types, kind=kind, letter_type=letter_type,
                            person=person, form=form, errors=errors, answers=answers or request.form,
-                           family=family, members=members, staff=staff), \
+                           family=family, members=members, staff=staff,
+                           destinations=_destinations(person) if letter_type is not None
+                           and letter_type.effect == "moved" else []), \
         (400 if errors else 200)
+
+
+def _destinations(person: Resident) -> list[tuple[str, str]]:
+    """Villages of the regency someone may move to (code, "Village, District"), by name."""
+    profile = current_app.extensions["egovkit"].profile
+    districts = {r.code: r.name for r in db.session.scalars(select(Region).where(
+        Region.level == "district", Region.code.startswith(profile.regency.code + ".")))}
+    villages = db.session.scalars(select(Region).where(
+        Region.level == "village", Region.code.startswith(profile.regency.code + "."),
+        Region.code != person.village_code)).all()
+    return sorted(((v.code, f"{v.name}, {districts.get(v.parent_code, '')}") for v in villages),
+                  key=lambda pair: pair[1])
 
 
 def _family_members(person: Resident) -> list[Resident]:
@@ -436,8 +461,23 @@ def letter(record_id: int):
     person = db.session.get(Resident, item.resident_id)
     case = db.session.get(workflow.Case, item.case_id) if item.case_id else None
     doc = _document(item)
+    letter_type = _letter_types().get(item.letter_type)
+    preview = None
+    if case is not None and letter_type is not None and any(t.name == "sign" for t in workflow.allowed(case)):
+        # The signer reads the letter as it will print (no number, no QR yet) right above the sign button.
+        preview = documents.preview("smart_kampung.letter", title=letter_type.title["id"],
+                                    paragraphs=letter_paragraphs(item, person, letter_type),
+                                    region_code=person.village_code)
+    destination = db.session.get(Region, json.loads(item.fields).get("to_village") or "")
+    answers = json.loads(item.fields)
+    for f in (letter_type.fields if letter_type else []):  # as people read them: dates and Rupiah
+        if answers.get(f.name) and f.type == "date":
+            answers[f.name] = format_date(date.fromisoformat(answers[f.name]), "long")
+        elif answers.get(f.name) and f.type == "rupiah":
+            answers[f.name] = documents.rupiah(answers[f.name])
     return render_template("smart_kampung/letter.html", letter=item, person=person, case=case, doc=doc,
-                           letter_type=_letter_types().get(item.letter_type), answers=json.loads(item.fields))
+                           letter_type=letter_type, answers=answers, preview=preview,
+                           destination=destination, staff=scope.can("smart_kampung.letters.read", item))
 
 
 def _document(item: Letter):
@@ -452,11 +492,94 @@ def letter_pdf(record_id: int):
     doc = _document(item)
     if doc is None or doc.revoked:
         abort(404)
+    # ?print=1 (Cetak): shown in the browser to print at once; otherwise downloaded.
+    inline = request.args.get("print") == "1"
     try:
         return uploads.send_private(documents.storage(doc.code), mimetype="application/pdf",
-                                    download_name=f"surat-{doc.code}.pdf", as_attachment=True)
+                                    download_name=f"surat-{doc.code}.pdf", as_attachment=not inline)
     except FileNotFoundError:
         abort(404)
+
+
+REGISTER_HEADER = ("No.", "Nomor surat", "Tanggal", "Jenis surat", "Kode klasifikasi", "Nama", "Desa",
+                   "Penandatangan")
+
+
+@bp.get("/letters/register")
+@scope.require("smart_kampung.letters.read")
+def letter_register():
+    """Buku Register Surat: the letters issued in a year within reach (a village's, for its office), with
+    their number, date, type, archive classification code, name and signer; as a page, PDF or XLSX."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    year = request.args.get("year", type=int) or date.today().year
+    if not 2000 <= year <= 2100:
+        abort(404)
+    types = _letter_types()
+    tz = ZoneInfo(current_app.extensions["egovkit"].profile.timezone)
+    stmt = (scope.visible(select(Letter, documents.Document, Resident), Letter)
+            .join(documents.Document, (documents.Document.doc_type == "smart_kampung.letter")
+                  & (documents.Document.record_id == cast(Letter.id, String)))
+            .join(Resident, Resident.id == Letter.resident_id)
+            .where(documents.Document.issued_at >= datetime(year, 1, 1, tzinfo=tz) - timedelta(days=1),
+                   documents.Document.issued_at < datetime(year + 1, 1, 1, tzinfo=tz) + timedelta(days=1))
+            .order_by(documents.Document.issued_at, documents.Document.id))
+    villages = {}
+    rows = []
+    for letter, doc, person in db.session.execute(stmt):
+        issued = doc.issued_at.replace(tzinfo=doc.issued_at.tzinfo or ZoneInfo("UTC")).astimezone(tz)
+        if issued.year != year:  # the query's range is a day wider on each side: local time decides
+            continue
+        kind = types.get(letter.letter_type)
+        if letter.village_code not in villages:
+            region = db.session.get(Region, letter.village_code)
+            villages[letter.village_code] = region.name if region else letter.village_code
+        rows.append((len(rows) + 1, doc.number, documents.tanggal(issued.date()),
+                     kind.title["id"] if kind else letter.letter_type, kind.archive_code if kind else "-",
+                     person.name, villages[letter.village_code], people.shown(doc.issued_by),
+                     doc.revoked, letter.id))
+    if request.args.get("format"):
+        audit.record("export", "smart_kampung", "smart_kampung_letter", None, what="register", year=year,
+                     rows=len(rows))
+    table = [r[:8] for r in rows]
+    if request.args.get("format") == "xlsx":
+        return _register_xlsx(year, table)
+    if request.args.get("format") == "pdf":
+        pdf = documents.table_pdf(f"BUKU REGISTER SURAT TAHUN {year}", REGISTER_HEADER, table,
+                                  widths=(10, 45, 27, 45, 25, 40, 30, 55))
+        return _private_bytes(pdf, "application/pdf", f"register-surat-{year}.pdf")
+    if request.args.get("format"):
+        abort(404)
+    return render_template("smart_kampung/letter_register.html", rows=rows, year=year)
+
+
+def _private_bytes(data: bytes, mimetype: str, name: str):
+    from flask import Response
+
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = uploads.PRIVATE
+    return response
+
+
+def _register_xlsx(year: int, table: list) -> object:
+    import io
+
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    sheet = book.add_worksheet(f"Register {year}")
+    bold = book.add_format({"bold": True})
+    sheet.write_row(0, 0, REGISTER_HEADER, bold)
+    for i, row in enumerate(table, start=1):
+        sheet.write_row(i, 0, row)
+    for col, width in enumerate((5, 28, 18, 34, 16, 28, 18, 40)):
+        sheet.set_column(col, col, width)
+    book.close()
+    return _private_bytes(buffer.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                          f"register-surat-{year}.xlsx")
 
 
 @bp.get("/track")
@@ -480,28 +603,61 @@ def _masked(nik: str | None) -> str:
     return nik[:6] + "******" + nik[-4:] if nik else "-"
 
 
+def letter_values(item: Letter, person: Resident, letter_type) -> dict:
+    """What a letter type's paragraphs may name: the resident, the place, the reporter and the answers (dates in
+    Indonesian words, Rupiah amounts as 1.500.000 with _rp and _terbilang)."""
+    profile = current_app.extensions["egovkit"].profile
+    village = db.session.get(Region, person.village_code)
+    district = db.session.get(Region, village.parent_code)
+    answers = json.loads(item.fields)
+    values = {"name": person.name, "nik": person.nik or "-", "birth_place": person.birth_place,
+              "birth_date": documents.tanggal(person.birth_date), "village": village.name,
+              "district": district.name, "regency": profile.regency.name, "occupation": person.occupation,
+              "religion": person.religion, "sex": "Laki-laki" if person.sex == "L" else "Perempuan",
+              "address": f"{person.address} RT {person.rt}/RW {person.rw}, {village.name}", "reporter": "-"}
+    for f in letter_type.fields:
+        value = answers.get(f.name)
+        if value in (None, ""):
+            values[f.name] = "-"
+        elif f.type == "date":
+            values[f.name] = documents.tanggal(value)
+        elif f.type == "rupiah":
+            values[f.name] = documents.rupiah(value)[3:]
+            values[f"{f.name}_rp"] = documents.rupiah(value)
+            values[f"{f.name}_terbilang"] = documents.terbilang(value)
+        else:
+            values[f.name] = value
+        if f.type == "rupiah" and value in (None, ""):
+            values[f"{f.name}_rp"] = values[f"{f.name}_terbilang"] = "-"
+    for key, value in answers.items():
+        values.setdefault(key, value)
+    if answers.get("to_village"):
+        destination = db.session.get(Region, answers["to_village"])
+        values["to_village"] = destination.name if destination else answers["to_village"]
+    if item.reporter_id:
+        values["reporter"] = db.session.get(Resident, item.reporter_id).name
+    return values
+
+
+def letter_paragraphs(item: Letter, person: Resident, letter_type) -> list[str]:
+    values = letter_values(item, person, letter_type)
+    try:
+        return [p.format(**values) for p in letter_type.template]
+    except (KeyError, IndexError, ValueError) as exc:
+        raise workflow.Invalid(f"the template of {item.letter_type} names an unknown field {exc}") from None
+
+
 def on_issued(case, step):
     """Workflow hook (same transaction as the signature): number, render and sign the letter's PDF."""
     item = db.session.get(Letter, int(case.record_id))
     person = db.session.get(Resident, item.resident_id)
     letter_type = _letter_types()[item.letter_type]
-    profile = current_app.extensions["egovkit"].profile
     village = db.session.get(Region, person.village_code)
-    district = db.session.get(Region, village.parent_code)
-    values = {"name": person.name, "nik": person.nik or "-", "birth_place": person.birth_place,
-              "birth_date": person.birth_date.strftime("%d-%m-%Y"), "village": village.name,
-              "district": district.name, "regency": profile.regency.name,
-              "address": f"{person.address} RT {person.rt}/RW {person.rw}, {village.name}",
-              **json.loads(item.fields)}
-    if item.reporter_id:
-        values["reporter"] = db.session.get(Resident, item.reporter_id).name
-    try:
-        paragraphs = [p.format(**values) for p in letter_type.template]
-    except (KeyError, IndexError) as exc:
-        raise workflow.Invalid(f"the template of {item.letter_type} names an unknown field {exc}") from None
+    paragraphs = letter_paragraphs(item, person, letter_type)
     doc_type = current_app.extensions["egovkit"].modules_by_name["smart_kampung"].documents[0]
     documents.issue(doc_type, module="smart_kampung", record_id=item.id, title=letter_type.title["id"],
                     paragraphs=paragraphs, scope=person.village_code, code=letter_type.code,
+                    region_code=person.village_code, shown=[],
                     facts=[("Jenis surat", letter_type.title["id"]), ("Nama", person.name),
                            ("NIK", _masked(person.nik)), ("Desa", village.name),
                            ("Ditandatangani oleh", step.who)])
@@ -514,7 +670,11 @@ def on_issued(case, step):
         _add_child(item, person, answers)
     elif letter_type.effect == "moved":
         person.status = "moved"
-        events.publish("resident.moved", nik=person.nik, village=person.village_code, letter=item.id)
+        # to_village: the destination village within the regency, when chosen (the register there
+        # records the arrival from this event); resident: the register id of whoever moves.
+        events.publish("resident.moved", nik=person.nik, village=person.village_code, letter=item.id,
+                       resident=person.id, moving_on=answers.get("moving_on"),
+                       to_village=answers.get("to_village") or None)
 
 
 def _add_child(item: Letter, parent: Resident, answers: dict) -> None:
