@@ -180,3 +180,15 @@ def test_instance_is_accepted_after_any_command(cli, make_instance, tmp_path, mo
     assert "intact" in cli("audit", "verify", "--instance", path).output.lower()
     assert "intact" in cli("audit", "verify", f"--instance={path}").output.lower()
     assert "admin@localhost" in cli("users", "list", "--instance", path).output
+
+
+def test_systemd_units_are_in_the_package_and_written_with_this_machines_paths(cli, tmp_path):
+    out = cli("deploy-files").output
+    for name in ("egovkit.service", "egovkit-worker.service", "egovkit-backup.timer", "egovkit-doctor.timer"):
+        assert name in out
+    cli("deploy-files", "--to", tmp_path / "units", "--venv", "/opt/eg/.venv", "--instance-dir", "/data/bwi",
+        "--user", "kominfo")
+    unit = (tmp_path / "units" / "egovkit-worker.service").read_text()
+    assert "ExecStart=/opt/eg/.venv/bin/egovkit --instance /data/bwi worker" in unit and "User=kominfo" in unit
+    backup = (tmp_path / "units" / "egovkit-backup.service").read_text()
+    assert "backup --to /backup/egovkit --keep 14" in backup

@@ -93,7 +93,41 @@ def doctor_command(inst: Instance, load_app, folders: tuple[str, ...], as_json: 
     return doctor.exit_status(findings)
 
 
+def deploy_files() -> dict[str, str]:
+    """The systemd unit files bundled in the package (egovkit/data/deploy)."""
+    folder = Path(__file__).resolve().parent.parent / "data" / "deploy"
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.iterdir()) if p.is_file()}
+
+
 def register(main, instance_option, instance_of, app_of) -> None:
+    @main.command("deploy-files")
+    @click.option("--to", "to", metavar="DIR", help="Write them into DIR (e.g. /etc/systemd/system) instead of "
+                                                  "listing them.")
+    @click.option("--venv", default="/srv/egovkit/.venv", show_default=True, help="The kit's virtualenv.")
+    @click.option("--instance-dir", default="/srv/egovkit/instance", show_default=True, help="The instance.")
+    @click.option("--user", default="egovkit", show_default=True, help="The system user that runs the kit.")
+    def deploy_cmd(to, venv, instance_dir, user):
+        """systemd units for the web server, the worker, nightly backups and hourly readiness checks."""
+        files = deploy_files()
+        if not to:
+            for name, text in files.items():
+                click.echo(f"{name}: {text.splitlines()[0].lstrip('# ')}")
+            click.echo("write them with --to DIR (paths adjusted by --venv, --instance-dir, --user)")
+            return
+        folder = Path(to)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            text = (text.replace("/srv/egovkit/.venv", venv).replace("/srv/egovkit/instance", instance_dir)
+                    .replace("User=egovkit", f"User={user}").replace("Group=egovkit", f"Group={user}"))
+            target = folder / name
+            if target.exists() and target.read_text(encoding="utf-8") != text:
+                click.echo(f"  kept {target} (it differs: compare by hand)")
+                continue
+            target.write_text(text, encoding="utf-8")
+            click.echo(f"  wrote {target}")
+        click.echo("then: systemctl daemon-reload && systemctl enable --now egovkit egovkit-worker "
+                   "egovkit-backup.timer egovkit-doctor.timer (environment in /etc/egovkit/egovkit.env)")
+
     @main.command("worker")
     @instance_option
     @click.option("--threads", default=2, show_default=True, type=click.IntRange(1, 32),
