@@ -74,8 +74,7 @@ def index():
     stmt = select(Permit)
     if not _front_office():
         mine = Permit.applicant_id == current_user.id
-        stmt = stmt.where(or_(mine, scope.condition(Permit, permission="permits.read"))
-                          if scope.can("permits.read") else mine)
+        stmt = stmt.where(or_(mine, scope.condition(Permit, roles=_staff_roles("permits.read"))))
     rows = db.session.scalars(stmt.order_by(Permit.id.desc()).limit(200)).all()
     cases = {c.id: c for c in db.session.scalars(
         select(workflow.Case).where(workflow.Case.id.in_([r.case_id for r in rows if r.case_id])))}

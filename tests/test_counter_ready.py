@@ -1,0 +1,47 @@
+"""Ready for the village office counter (issue #14): what a person at the desk or on a phone meets first.
+Links that lead somewhere, cards a viewer may open, verdicts seen first, one way to type money, a question
+before what cannot be undone, Indonesian messages."""
+import re
+
+from .conftest import csrf_token, login
+from .test_letters import citizen
+from .test_permits import STAFF, apply, regency, staff  # noqa: F401 (regency is a fixture)
+
+
+def links(html: str) -> list[str]:
+    return sorted({h.replace("&amp;", "&") for h in re.findall(r'href="(/[^"]*)"', html)
+                   if not h.startswith(("/static/", "/lang/"))})
+
+
+def test_every_link_on_the_admin_announcements_and_permits_lists_answers(regency, cli):
+    """An administrator walks the lists and everything they link to: nothing answers 404 (notices published
+    without a PDF, from the command line or as demo data, offer none; the applications the administrator does
+    not handle are not listed)."""
+    for n in range(3):
+        cli("announcements", "publish", "--title", f"Kerja bakti {n}", "--body", "Minggu pagi.")
+    sri = citizen(regency)
+    assert apply(sri).status_code == 302
+    admin = regency.test_client()
+    login(admin)
+    made = admin.post("/announcements/new", data={"title": "Jadwal vaksinasi", "body": "Puskesmas buka Sabtu.",
+                                                  "agency_code": "", "csrf_token": csrf_token(admin, "/announcements/new")})
+    assert made.status_code == 302
+    seen, broken = set(), []
+    walk = [(start, "", 0) for start in ("/", "/announcements/", "/announcements/drafts", "/izin/", "/admin/payments",
+                                        "/admin/workflows", "/inbox")]
+    while walk:  # the lists, what they link to, and (for notices and applications) one step further
+        href, source, depth = walk.pop(0)
+        if href in seen:
+            continue
+        seen.add(href)
+        answer = admin.get(href)
+        if answer.status_code != 200:
+            broken.append((source, href, answer.status_code))
+        elif "text/html" in answer.content_type and (depth == 0 or (depth == 1 and href.startswith(
+                ("/announcements/", "/izin/")))):
+            walk += [(deeper, href, depth + 1) for deeper in links(answer.get_data(as_text=True))]
+    assert {"/announcements/1", "/announcements/3"} <= seen
+    assert made.headers["Location"] + "/pdf" in seen  # the one published with its PDF offers it
+    assert not broken, broken
+    assert not [h for h in seen if re.fullmatch(r"/izin/\d+", h)]  # none listed for the administrator
+    assert "Warung Osing Bu Sri" in staff(regency, "fo@dpmptsp.id").get("/izin/").get_data(as_text=True)
