@@ -45,3 +45,21 @@ def test_every_link_on_the_admin_announcements_and_permits_lists_answers(regency
     assert not broken, broken
     assert not [h for h in seen if re.fullmatch(r"/izin/\d+", h)]  # none listed for the administrator
     assert "Warung Osing Bu Sri" in staff(regency, "fo@dpmptsp.id").get("/izin/").get_data(as_text=True)
+
+
+def test_a_tampered_copy_is_told_first_in_red_and_no_green_box_stands_above_it(client, app):
+    from .test_documents import document, issue, publish, verify
+
+    record = publish(client)
+    pdf = issue(client, record)
+    code, _ = document(app, record)
+    changed = bytearray(pdf)
+    changed[len(changed) // 2] ^= 0x01
+    page = verify(client, code, bytes(changed)).split('<main', 1)[1]
+    boxes = re.findall(r'<p class="(flash[^"]*)"[^>]*>(.*?)</p>', page, re.S)
+    assert boxes[0][0] == "flash error verdict" and "TIDAK asli" in boxes[0][1]
+    assert all("error" in kind for kind, _text in boxes)  # nothing green on the page of a forgery
+    assert page.index("TIDAK asli") < page.index("<table")  # before the record's facts
+    genuine = verify(client, code, pdf).split('<main', 1)[1]
+    first = re.search(r'<p class="(flash[^"]*)"[^>]*>(.*?)</p>', genuine, re.S)
+    assert first.group(1) == "flash verdict" and "Asli" in first.group(2)
