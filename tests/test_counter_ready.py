@@ -63,3 +63,33 @@ def test_a_tampered_copy_is_told_first_in_red_and_no_green_box_stands_above_it(c
     genuine = verify(client, code, pdf).split('<main', 1)[1]
     first = re.search(r'<p class="(flash[^"]*)"[^>]*>(.*?)</p>', genuine, re.S)
     assert first.group(1) == "flash verdict" and "Asli" in first.group(2)
+
+
+def cards(client) -> dict[str, str]:
+    html = client.get("/").get_data(as_text=True)
+    return dict((title, href) for href, title in re.findall(
+        r'<li class="card">\s*<h3><a href="([^"]+)">([^<]+)</a></h3>', html))
+
+
+def test_home_shows_a_card_only_for_what_the_viewer_may_open(regency, cli):
+    """Per role, every card on the home page leads to a page that opens (no 403, no sign-in wall); a module
+    with nothing for the viewer has no card."""
+    from .test_workflow import people
+
+    people(cli)
+    operator = staff(regency, "op.sarongan@desa.id")
+    admin = regency.test_client()
+    login(admin)
+    viewers = {"anonymous": regency.test_client(), "citizen": citizen(regency), "operator": operator,
+               "admin": admin, "front office": staff(regency, "fo@dpmptsp.id")}
+    seen = {}
+    for role, client in viewers.items():
+        seen[role] = cards(client)
+        assert seen[role], role
+        for title, href in seen[role].items():
+            answer = client.get(href, follow_redirects=True)  # an operator's budgets open on their village
+            assert answer.status_code == 200 and answer.request.path != "/login", (role, title, href)
+    assert "Pajak Daerah" not in seen["anonymous"]  # nothing of it is public
+    assert "Pajak Daerah" in seen["admin"]
+    assert seen["citizen"]["Keuangan Desa"] == "/apbdes/public"  # the public budgets, not the desk's page
+    assert seen["operator"]["Keuangan Desa"] == "/apbdes/"
