@@ -3,9 +3,23 @@ Links that lead somewhere, cards a viewer may open, verdicts seen first, one way
 before what cannot be undone, Indonesian messages."""
 import re
 
+import pytest
+
+from egovkit.app import create_app
+
 from .conftest import csrf_token, login
 from .test_letters import citizen
-from .test_permits import STAFF, apply, regency, staff  # noqa: F401 (regency is a fixture)
+from .test_permits import PASSWORD, STAFF, apply, staff
+
+
+@pytest.fixture
+def regency(cli, make_instance):
+    """Banyuwangi with the one-stop office's, the health agency's and the revenue agency's staff."""
+    make_instance("banyuwangi")
+    for email, role, agency in STAFF:
+        cli("users", "create", "--email", email, "--name", email.split("@")[0], "--role", role, "--agency", agency,
+            "--password-stdin", input=PASSWORD + "\n")
+    return create_app("instance", {"TESTING": True, "EGOVKIT_PUBLIC_URL": "https://layanan.banyuwangikab.example"})
 
 
 def links(html: str) -> list[str]:

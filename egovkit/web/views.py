@@ -14,6 +14,7 @@ from ..app import LOCALES
 from ..auth import scope
 from ..auth.views import safe_next
 from ..db import db
+from ..services import payments
 from ..models import Region, as_utc
 from ..wilayah.data import Region as RegionFact, display_name
 from .cache import public_page
@@ -70,6 +71,7 @@ def init_app(app) -> None:
     app.jinja_env.filters["rupiah"] = rupiah
     app.jinja_env.globals["here"] = _here
     app.jinja_env.globals["can"] = scope.can
+    app.jinja_env.globals["payment_fields"] = lambda: payments.FORM_FIELDS  # macros/payment.html
 
 
 def rupiah(amount) -> str:

@@ -249,14 +249,9 @@ def _page(item: Permit, payment_errors: dict | None = None, status: int = 200):
                            answers=json.loads(item.fields), files=json.loads(item.files), doc=_document(item),
                            can_revoke=case.state == "issued" and not item.ended and _can_revoke(),
                            can_renew=can_renew, opens=opens, form=Form(), can_pay=_can_pay(case),
-                           payment_fields=PAYMENT_FIELDS, payment_errors=payment_errors or {},
+                           payment_errors=payment_errors or {},
                            payment_values=request.form if payment_errors else {"amount": item.fee},
                            instructions=_settings().payment_instructions), status
-
-
-PAYMENT_FIELDS = [formfields.field("receipt", "Nomor bukti bayar", "Receipt number"),
-                  formfields.field("paid_on", "Tanggal bayar", "Date paid", "date"),
-                  formfields.field("amount", "Jumlah dibayar (Rp)", "Amount paid (Rp)", "number")]
 
 
 def _can_pay(case) -> bool:
@@ -279,11 +274,11 @@ def payment(record_id: int):
         flash(_("Not done: %(reason)s", reason=_("this application is not awaiting a payment you may record.")),
               "error")
         return redirect(url_for(".permit", record_id=item.id))
-    answers, errors = formfields.check(PAYMENT_FIELDS, request.form)
+    paid, errors = payments.entered(request.form)  # the core's payment form: one way to type money
     if errors:
         return _page(item, payment_errors=errors, status=400)
     try:
-        record_payment(item, case, int(answers["amount"]), date.fromisoformat(answers["paid_on"]), answers["receipt"])
+        record_payment(item, case, paid.amount, paid.paid_on, paid.reference)
     except payments.AlreadyPaid as exc:
         db.session.rollback()
         flash(_("Not done: %(reason)s", reason=exc.describe()), "error")
@@ -291,7 +286,7 @@ def payment(record_id: int):
     except payments.PaymentError as exc:
         db.session.rollback()
         item = db.session.get(Permit, record_id)
-        field = PAYMENT_FORM_FIELDS.get(exc.field)
+        field = exc.field if exc.field in PAYMENT_FORM_FIELDS else None
         if field is None:
             flash(_("Not done: %(reason)s", reason=explain_payment(exc, item)), "error")
             return redirect(url_for(".permit", record_id=item.id))
@@ -311,7 +306,7 @@ def payment(record_id: int):
     return redirect(url_for(".permit", record_id=item.id))
 
 
-PAYMENT_FORM_FIELDS = {"reference": "receipt", "amount": "amount", "paid_on": "paid_on"}
+PAYMENT_FORM_FIELDS = {f.name for f in payments.FORM_FIELDS}  # refusals shown under their field
 
 
 def fee(item: Permit, case) -> payments.Payable:
