@@ -107,3 +107,91 @@ def test_home_shows_a_card_only_for_what_the_viewer_may_open(regency, cli):
     assert "Pajak Daerah" in seen["admin"]
     assert seen["citizen"]["Keuangan Desa"] == "/apbdes/public"  # the public budgets, not the desk's page
     assert seen["operator"]["Keuangan Desa"] == "/apbdes/"
+
+
+# ----------------------------------------------------------------- a question before what cannot be undone
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
+# Every POST form of the kit and its modules, by template and action: those that destroy or cannot be undone
+# ask once more (macros/confirm.html, or the core's payment form, which uses it)...
+CONFIRMED = {
+    ("egovkit/web/templates/cases/_panel.html", ""),  # decisions that close a case (the others move it on)
+    ("egovkit/web/templates/macros/payment.html", "action"),  # tax bill payments, permit fee payments
+    ("modules/etax/templates/etax/object.html", "etax.reverse"),
+    ("modules/etax/templates/etax/object.html", "etax.declare"),  # a declared month makes its bill, once
+    ("modules/permits/templates/permits/permit.html", "permits.revoke"),
+    ("modules/village_finance/templates/village_finance/budget.html", "village_finance.change_line"),  # remove
+    ("modules/village_finance/templates/village_finance/budget.html", "village_finance.amend"),
+    ("modules/village_finance/templates/village_finance/entries.html", "village_finance.reverse"),
+    ("modules/village_finance/templates/village_finance/realise.html", ""),  # entries are never erased
+}
+# ... and these do neither (or ask on a page of their own), each with the reason.
+NOT_DESTRUCTIVE = {
+    ("egovkit/web/templates/login.html", ""): "signing in", ("egovkit/web/templates/login_code.html", ""): "",
+    ("egovkit/web/templates/login_enrol.html", ""): "", ("egovkit/web/templates/activate.html", ""): "",
+    ("egovkit/web/templates/forgot.html", ""): "", ("egovkit/web/templates/reset.html", ""): "",
+    ("egovkit/web/templates/password.html", ""): "", ("egovkit/web/templates/register.html", ""): "",
+    ("egovkit/web/templates/base.html", "auth.logout"): "signing out",
+    ("egovkit/web/templates/documents/verify.html", ""): "checks a file, writes nothing",
+    ("egovkit/web/templates/admin/events.html", "admin.event_retry"): "delivers what waits, again is harmless",
+    ("modules/announcements/templates/announcements/new.html", ""): "a draft, or a notice that can be deleted",
+    ("modules/announcements/templates/announcements/delete.html", ""): "this page is the question (GET asks)",
+    ("modules/etax/templates/etax/object.html", "etax.reclassify"): "changed back the same way",
+    ("modules/etax/templates/etax/object.html", "etax.add_device"): "a device can be retired",
+    ("modules/permits/templates/permits/apply.html", ""): "an application, checked before any decision",
+    ("modules/smart_kampung/templates/smart_kampung/import.html", ""): "adds and updates residents, audited",
+    ("modules/smart_kampung/templates/smart_kampung/edit.html", ""): "edited again the same way",
+    ("modules/smart_kampung/templates/smart_kampung/residents.html", ""): "a search",
+    ("modules/smart_kampung/templates/smart_kampung/rtlh_new.html", ""): "a search, and an application",
+    ("modules/smart_kampung/templates/smart_kampung/request.html", ""): "a request, checked by the operator",
+    ("modules/smart_kampung/templates/smart_kampung/resident.html", "smart_kampung.account_code"):
+        "the button itself affirms the KTP was seen; a new code replaces the old",
+    ("modules/village_finance/templates/village_finance/plan.html", ""): "a plan activity, edited later",
+    ("modules/village_finance/templates/village_finance/year.html", "village_finance.start"): "a draft",
+    ("modules/village_finance/templates/village_finance/budget.html", "village_finance.add_line"): "removable",
+    ("modules/village_finance/templates/village_finance/budget.html", "village_finance.perdes"): "saved again",
+}
+
+
+def post_forms():
+    """(template, action endpoint or '' for the page itself) -> the forms' source, for every POST form."""
+    found = {}
+    for path in sorted([*(ROOT / "egovkit").rglob("*.html"), *(ROOT / "modules").rglob("*.html")]):
+        text = path.read_text()
+        for match in re.finditer(r'<form\b[^>]*method="post"[^>]*>(.*?)</form>', text, re.S | re.I):
+            action = re.search(r'action="\{\{\s*(?:url_for\(\'([^\']+)\'|(action))', match.group(0))
+            key = (str(path.relative_to(ROOT)), (action.group(1) or action.group(2)) if action else "")
+            found.setdefault(key, []).append(match.group(1))
+    return found
+
+
+def test_every_destructive_or_irreversible_form_asks_once_more():
+    forms = post_forms()
+    unknown = set(forms) - CONFIRMED - set(NOT_DESTRUCTIVE)
+    assert not unknown, f"new POST forms: add each to CONFIRMED (and use macros/confirm.html) or say why not: {unknown}"
+    assert not (CONFIRMED | set(NOT_DESTRUCTIVE)) - set(forms), "listed forms that are gone"
+    for key in CONFIRMED:
+        for body in forms[key]:
+            if key[1] == "village_finance.change_line" and "confirm(" not in body:
+                continue  # the same endpoint's amount form beside it: a new amount is saved again
+            assert "confirm(" in body or "payment_form(" in body, key
+    for key in NOT_DESTRUCTIVE:
+        assert not any("confirm(" in body for body in forms[key]), f"{key} asks: move it to CONFIRMED"
+
+
+def test_the_tax_payment_and_revocation_pages_ask_before_they_act(regency):
+    """Rendered, the question is there: a first tap opens it (details), the second sends."""
+    from .test_payments import billed_permit, today
+
+    front = staff(regency, "fo@dpmptsp.id")
+    _sri, url = billed_permit(regency)
+    page = front.get(url).get_data(as_text=True)
+    form = page[page.index(f'action="{url.removeprefix("http://localhost")}/payment"'):]
+    form = form[:form.index("</form>")]
+    assert '<details class="confirm">' in form and "Ya: Catat pembayaran dan terbitkan izin" in form
+    assert re.search(r'<summary class="button primary">Catat pembayaran dan terbitkan izin</summary>', form)
+    assert front.post(f"{url}/payment", data={"csrf_token": csrf_token(front, url), "reference": "BJ-C-1",
+                                              "paid_on": today().isoformat(), "amount": "250.000"}).status_code == 302
+    head = staff(regency, "kepala@dpmptsp.id")
+    issued = head.get(url).get_data(as_text=True)
+    revoke = issued[issued.index("/revoke"):]
+    assert '<details class="confirm">' in revoke[:revoke.index("</form>")] and "Cabut izin ini?" in revoke
