@@ -195,3 +195,49 @@ def test_the_tax_payment_and_revocation_pages_ask_before_they_act(regency):
     issued = head.get(url).get_data(as_text=True)
     revoke = issued[issued.index("/revoke"):]
     assert '<details class="confirm">' in revoke[:revoke.index("</form>")] and "Cabut izin ini?" in revoke
+
+
+# ----------------------------------------------------------------- the import page
+def documented_columns() -> list[str]:
+    """The columns of docs/residents-csv.md's table, in its order (`rt`, `rw` share a row)."""
+    text = (ROOT / "docs" / "residents-csv.md").read_text()
+    cells = re.findall(r"^\| ((?:`[a-z_]+`(?:, )?)+) \|", text, re.M)
+    return [name for cell in cells for name in re.findall(r"`([a-z_]+)`", cell)]
+
+
+def test_the_import_page_states_the_limit_offers_a_template_and_explains_a_too_large_file(cli, make_instance):
+    import io
+
+    from egovkit.app import create_app as make_app
+
+    from .test_smart_kampung import upload
+    from .test_workflow import PASSWORD as OPERATOR_PASSWORD
+    from .test_workflow import people
+
+    make_instance("banyuwangi")
+    people(cli)
+    app = make_app("instance", {"TESTING": True})
+    operator = app.test_client()
+    login(operator, "op.sarongan@desa.id", OPERATOR_PASSWORD)
+    page = operator.get("/kampung/import").get_data(as_text=True)
+    assert "Paling besar 16 MB" in page and 'href="/kampung/import/template.csv"' in page
+
+    template = operator.get("/kampung/import/template.csv")
+    assert template.status_code == 200 and template.mimetype == "text/csv"
+    lines = template.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert len(lines) == 2 and lines[0].split(",") == documented_columns()
+    # the example row, uploaded as it is, imports cleanly into the operator's own village
+    import csv as csvlib
+
+    row = next(csvlib.DictReader(lines))
+    assert row["kode_desa"] == "35.10.01.2001"
+    _job, done = upload(operator, [row], columns=lines[0].split(","))
+    result = operator.get(done.headers["Location"]).get_data(as_text=True)
+    assert "1 baris: 1 disimpan" in result and "0 ditolak" in result
+
+    big = io.BytesIO(b"nik,nama\n" + b"x" * (16 * 1024 * 1024 + 10))
+    refused = operator.post("/kampung/import", data={"csrf_token": csrf_token(operator, "/kampung/import"),
+                                                     "file": (big, "warga.csv")}, content_type="multipart/form-data")
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 413
+    assert "lebih besar dari 16 MB dan tidak diimpor" in text and 'name="file"' in text  # the form, again

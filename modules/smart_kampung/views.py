@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -202,6 +203,22 @@ def _own_village() -> str | None:
     abort(403)
 
 
+def _upload_limit_mb() -> int:
+    return (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(exc):
+    """A file above the limit is refused while the request is read (before the view, by the CSRF check): on
+    the import page the operator is told the limit and what to do, on the same page, not a bare 413."""
+    if request.endpoint != "smart_kampung.upload":
+        from egovkit.web.errors import render_error
+
+        return render_error(413)
+    return render_template("smart_kampung/import.html", form=UploadForm(formdata=None), limit=_upload_limit_mb(),
+                           too_large=True), 413
+
+
 @bp.route("/import", methods=["GET", "POST"])
 @scope.require("smart_kampung.residents.import")
 def upload():
@@ -216,7 +233,31 @@ def upload():
                           owner_id=current_user.id, result_endpoint="smart_kampung.import_result",
                           files=[path], path=str(path), village=village, batch_size=_settings().import_batch)
         return redirect(url_for("jobs.status", job_id=job.id))
-    return render_template("smart_kampung/import.html", form=form), (400 if form.errors else 200)
+    return render_template("smart_kampung/import.html", form=form, limit=_upload_limit_mb()), \
+        (400 if form.errors else 200)
+
+
+# One example row for the CSV template (docs/residents-csv.md): a made-up person with a valid NIK.
+EXAMPLE = {"nik": "3510015505950001", "nama": "Contoh Nama Lengkap", "jenis_kelamin": "P",
+           "tempat_lahir": "Banyuwangi", "tanggal_lahir": "15-05-1995", "agama": "ISLAM", "pendidikan": "SLTA",
+           "pekerjaan": "Wiraswasta", "status_perkawinan": "BELUM KAWIN", "hubungan_keluarga": "ANAK",
+           "no_kk": "", "alamat": "Dusun Krajan No. 1", "rt": "1", "rw": "2", "kode_desa": "", "status": "HIDUP"}
+
+
+@bp.get("/import/template.csv")
+@scope.require("smart_kampung.residents.import")
+def import_template():
+    """The columns of an import file and one example row (in the operator's village), to fill in."""
+    import io
+
+    village = _own_village() or db.session.scalar(select(Region.code).where(Region.level == "village")
+                                                  .order_by(Region.code).limit(1)) or ""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=importer.COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerow({**EXAMPLE, "kode_desa": village})
+    return current_app.response_class("\ufeff" + out.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": "attachment; filename=contoh-impor-penduduk.csv"})
 
 
 def _imports_folder() -> Path:
@@ -277,7 +318,8 @@ def import_result(job_id: int):
                 nik = header.index("nik") if "nik" in header else None
                 rejects = [(r[0], r[1], r[nik] if nik is not None and nik < len(r) else "")
                            for r in itertools.islice(reader, REJECTS_SHOWN)]
-    return render_template("smart_kampung/import.html", form=UploadForm(), summary=summary, rejects=rejects,
+    return render_template("smart_kampung/import.html", form=UploadForm(), limit=_upload_limit_mb(), summary=summary,
+                           rejects=rejects,
                            job=job, shown=REJECTS_SHOWN)
 
 
