@@ -241,3 +241,33 @@ def test_the_import_page_states_the_limit_offers_a_template_and_explains_a_too_l
     text = refused.get_data(as_text=True)
     assert refused.status_code == 413
     assert "lebih besar dari 16 MB dan tidak diimpor" in text and 'name="file"' in text  # the form, again
+
+
+# ----------------------------------------------------------------- the village plan and the APBDes year
+def test_the_year_page_counts_the_plan_activities_the_plan_page_shows_waiting(cli, make_instance):
+    """"N kegiatan menunggu" on a year without a budget counts the plan's activities no budget line took up,
+    those carried over from earlier years included; the RKPDes page of that year lists the same ones."""
+    from egovkit.app import create_app as make_app
+
+    from .test_village_finance import YEAR, add, as_user, start
+    from .test_workflow import SARONGAN, people
+
+    make_instance("banyuwangi")
+    people(cli)
+    app = make_app("instance", {"TESTING": True})
+    operator = as_user(app, "op.sarongan@desa.id")
+    earlier = f"/apbdes/{SARONGAN}/{YEAR - 1}/plan"
+    made = operator.post(earlier, data={"csrf_token": csrf_token(operator, earlier), "kegiatan": "2.2.02",
+                                        "name": "Rabat beton gang Melati", "location": "RT 1", "estimate": "Rp 40.000.000"})
+    assert made.status_code == 302
+    year_page = operator.get(f"/apbdes/{SARONGAN}/{YEAR}").get_data(as_text=True)
+    assert "Rencana kerja desa (RKPDes): 1 kegiatan menunggu" in year_page
+    plan = operator.get(f"/apbdes/{SARONGAN}/{YEAR}/plan").get_data(as_text=True)
+    assert "Rabat beton gang Melati" in plan and "menunggu baris anggaran" in plan
+    assert "1 kegiatan menunggu baris anggaran" in plan
+
+    budget = start(operator, SARONGAN, YEAR)  # the budget takes it up as a line: nothing waits any more
+    activity = re.search(r'<option value="(\d+)">2\.2\.02 Rabat beton', operator.get(budget).get_data(as_text=True))
+    assert add(operator, budget, "5.3.1.01", "DD", 40_000_000, "2.2.02", activity=activity.group(1)).status_code in (302, 303)
+    plan = operator.get(f"/apbdes/{SARONGAN}/{YEAR}/plan").get_data(as_text=True)
+    assert "0 kegiatan menunggu" in plan and "Rabat beton gang Melati" in plan and "dalam anggaran" in plan
