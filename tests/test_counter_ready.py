@@ -271,3 +271,64 @@ def test_the_year_page_counts_the_plan_activities_the_plan_page_shows_waiting(cl
     assert add(operator, budget, "5.3.1.01", "DD", 40_000_000, "2.2.02", activity=activity.group(1)).status_code in (302, 303)
     plan = operator.get(f"/apbdes/{SARONGAN}/{YEAR}/plan").get_data(as_text=True)
     assert "0 kegiatan menunggu" in plan and "Rabat beton gang Melati" in plan and "dalam anggaran" in plan
+
+
+# ----------------------------------------------------------------- Indonesian messages, all of them
+ENGLISH = re.compile(r"Field must|Field cannot|This field is required|Not a valid|Invalid (?:input|email|Choice)|"
+                     r"Number must|File does not|must be equal|A \.csv file|at least \d+ characters|"
+                     r"characters long|Passwords? must")
+
+
+def test_bad_input_in_the_main_forms_is_refused_in_indonesian(cli, make_instance):
+    """Too long, too short, empty, not a number, not a CSV: every refusal is in Bahasa Indonesia, never
+    WTForms' English (its length messages are looked up by their singular: they need plural entries)."""
+    import io
+
+    from egovkit.app import create_app as make_app
+
+    from .test_auth import register
+    from .test_smart_kampung import GOOD, write
+    from .test_workflow import PASSWORD as STAFF_PASSWORD
+    from .test_workflow import people
+
+    make_instance("banyuwangi")
+    people(cli)
+    write("warga.csv", [GOOD])
+    cli("residents", "import", "warga.csv")
+    app = make_app("instance", {"TESTING": True})
+    seen = []
+
+    def refused(response, *expected):
+        text = response.get_data(as_text=True)
+        assert response.status_code in (400, 409), (response.status_code, text[-500:])
+        main = text.split("<main", 1)[1]
+        for words in expected:
+            assert words in main, (words, main[-1500:])
+        english = ENGLISH.findall(main)
+        assert not english, (english, response.request.path)
+        seen.append(response.request.path)
+
+    visitor = app.test_client()
+    refused(register(visitor, name="S", email="bukan-surel", password="pendek", confirm="lain"),
+            "Isian harus antara 2 dan 120 karakter", "Kata sandi")
+    refused(register(visitor, nik="123", phone="0" * 25), "tepat 16 angka", "Isian tidak boleh lebih dari 20 karakter")
+    refused(visitor.post("/login", data={"login": "", "password": "x" * 201,
+                                         "csrf_token": csrf_token(visitor, "/login")}), "Kolom ini wajib diisi")
+
+    operator = app.test_client()
+    login(operator, "op.sarongan@desa.id", STAFF_PASSWORD)
+    refused(operator.post("/announcements/new", data={"title": "x" * 201, "body": "", "action": "draft",
+                                                      "csrf_token": csrf_token(operator, "/announcements/new")}),
+            "Isian tidak boleh lebih dari 200 karakter", "Kolom ini wajib diisi")
+    edit = operator.get("/kampung/residents/1/edit")
+    assert edit.status_code == 200
+    refused(operator.post("/kampung/residents/1/edit", data={
+        "csrf_token": csrf_token(operator, "/kampung/residents/1/edit"), "name": "", "address": "a" * 201,
+        "rt": "1234", "rw": "1", "occupation": "Petani", "education": "SLTA", "marital_status": "KAWIN"}),
+        "Kolom ini wajib diisi")
+    refused(operator.post("/kampung/import", data={"csrf_token": csrf_token(operator, "/kampung/import"),
+                                                   "file": (io.BytesIO(b"nik\n"), "warga.xlsx")},
+                          content_type="multipart/form-data"), "Pilih berkas .csv")
+    refused(operator.post("/account/password", data={"old": "", "password": "12345678901", "confirm": "lain",
+                                                      "csrf_token": csrf_token(operator, "/account/password")}))
+    assert len(seen) == 7

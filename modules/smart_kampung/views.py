@@ -11,6 +11,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -189,7 +190,7 @@ def _newborn_nik(form, person) -> bool:
 
 
 class UploadForm(Form):
-    file = FileField("CSV file", validators=[FileRequired(), FileAllowed(["csv"], "A .csv file, please.")])
+    file = FileField("CSV file", validators=[FileRequired(), FileAllowed(["csv"], _l("A .csv file, please."))])
 
 
 def _own_village() -> str | None:
