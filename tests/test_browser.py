@@ -236,6 +236,45 @@ def test_no_page_scrolls_sideways_on_a_phone_or_a_desk(server, browser):
         page.screenshot(path=str(shots() / f"{width}-menu-open.png"))
         context.close()
     admin_menu_fits_one_row(server, browser)
+    inputs_fit_their_values(server, browser)
+
+
+def inputs_fit_their_values(server, browser):
+    """At 360 px an amount input shows "Rp 1.500.000.000" whole and a NIK input its 16 digits."""
+    from datetime import date
+
+    context = browser.new_context(viewport={"width": 360, "height": 740}, java_script_enabled=False)
+    page = context.new_page()
+    checked, cut = [], []
+
+    def check(path, selector, value):
+        page.goto(server + path)
+        for i in range(page.locator(selector).count()):
+            box = page.locator(selector).nth(i)
+            box.fill(value)
+            checked.append((path, selector))
+            if box.evaluate("e => e.scrollWidth > e.clientWidth"):
+                cut.append((path, selector, box.evaluate("e => e.clientWidth")))
+
+    check("/register", "input[name=nik]", "3510015505950001")
+    page.goto(server + "/login")
+    page.fill("#login", "op.sarongan@desa.id")
+    page.fill("#password", PASSWORD)
+    page.click("main button[type=submit]")
+    check("/kampung/rtlh/new", "input[name=nik]", "3510015505950001")
+    check(f"/apbdes/35.10.01.2001/{date.today().year}/plan", "input[name=estimate]", "Rp 1.500.000.000")
+    page.screenshot(path=str(shots() / "360-plan-amount.png"))
+    # a draft budget's line amounts are edited in place, inside the table
+    page.goto(f"{server}/apbdes/35.10.01.2001/{date.today().year}")
+    page.click("main form button[type=submit]")
+    page.select_option("#account", "4.2.1.01")
+    page.select_option("#source", "DD")
+    page.fill("#amount", "1.000.000")
+    page.click("main form[action$='/lines'] button[type=submit]")
+    check(page.url.removeprefix(server), "td input.money", "Rp 1.500.000.000")
+    page.screenshot(path=str(shots() / "360-budget-line-amount.png"))
+    context.close()
+    assert len(checked) >= 4 and not cut, cut
 
 
 def admin_menu_fits_one_row(server, browser):
