@@ -332,3 +332,79 @@ def test_bad_input_in_the_main_forms_is_refused_in_indonesian(cli, make_instance
     refused(operator.post("/account/password", data={"old": "", "password": "12345678901", "confirm": "lain",
                                                       "csrf_token": csrf_token(operator, "/account/password")}))
     assert len(seen) == 7
+
+
+# ----------------------------------------------------------------- chosen files survive a refused form
+def held_tokens(page: str, field: str) -> list[str]:
+    return re.findall(rf'name="held-{field}" value="([^"]+)"', page)
+
+
+def test_a_refused_permit_application_keeps_the_files_already_chosen(regency, monkeypatch):
+    """The application is refused for its address: the two documents chosen are kept (a signed token each in
+    the page, not asked again); sent again without choosing them, the application has exactly those files.
+    A token is of its person and expires."""
+    import io
+
+    from egovkit.services import uploads
+
+    from .test_permits import PDF, PNG
+
+    sri = citizen(regency)
+    refused = apply(sri, address="")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Kolom ini wajib diisi" in page
+    assert "Disimpan: uji.pdf" in page and "Disimpan: dapur.png" in page
+    tokens = {field: held_tokens(page, field) for field in ("lab_test", "photo")}
+    assert all(len(t) == 1 for t in tokens.values()), tokens
+
+    url = "/izin/apply?type=restoran"
+    base = {"type": "restoran", "business": "Warung Osing Bu Sri", "address": "Jl. Raya Jember 12, Banyuwangi",
+            "seats": "40", "business_address": "Jl. Raya Jember 12"}
+    # another person cannot use them
+    other = citizen(regency, nik="3510015708900009", phone="081298765432")
+    stolen = other.post(url, data={**base, "csrf_token": csrf_token(other, url),
+                                   **{f"held-{k}": v[0] for k, v in tokens.items()}})
+    assert stolen.status_code == 400 and "Disimpan:" not in stolen.get_data(as_text=True)
+    # nor an expired token (its file stays until `egovkit files expire`)
+    with monkeypatch.context() as patch:
+        patch.setattr(uploads, "HELD_MAX_AGE", -1)
+        late = sri.post(url, data={**base, "csrf_token": csrf_token(sri, url),
+                                   **{f"held-{k}": v[0] for k, v in tokens.items()}})
+        assert late.status_code == 400
+    sent = sri.post(url, data={**base, "csrf_token": csrf_token(sri, url),
+                               **{f"held-{k}": v[0] for k, v in tokens.items()}}, content_type="multipart/form-data")
+    assert sent.status_code == 302, sent.get_data(as_text=True)
+    permit = sent.headers["Location"]
+    front = staff(regency, "fo@dpmptsp.id")
+    assert front.get(f"{permit}/files/photo").data == PNG and front.get(f"{permit}/files/lab_test").data == PDF
+    with regency.app_context():
+        assert not list(uploads.scratch(uploads.HELD).iterdir())  # the kept copies went with the application
+    # a file of the wrong kind is said at once, under its field, and not kept
+    wrong = apply(sri, address="", photo=(io.BytesIO(b"not a picture"), "dapur.png")).get_data(as_text=True)
+    assert "Disimpan: uji.pdf" in wrong and "Disimpan: dapur.png" not in wrong and "bukan berkas" in wrong
+
+
+def test_a_refused_rtlh_proposal_keeps_its_photos(cli, make_instance):
+    import io
+
+    from .test_rtlh import PNG, WORST, setup
+    from .test_smart_kampung import GOOD
+    from .test_workflow import PASSWORD as STAFF_PASSWORD
+
+    app = setup(cli, make_instance)
+    operator = app.test_client()
+    login(operator, "op.sarongan@desa.id", STAFF_PASSWORD)
+    found = operator.post("/kampung/rtlh/new", data={"action": "find", "nik": GOOD["nik"],
+                                                      "csrf_token": csrf_token(operator, "/kampung/rtlh/new")})
+    url = found.headers["Location"]
+    photos = [(io.BytesIO(PNG + b"depan"), "depan.png"), (io.BytesIO(PNG + b"dapur"), "dapur.png")]
+    refused = operator.post(url, data={"csrf_token": csrf_token(operator, url), **dict(WORST, roof=""),
+                                       "photos": photos}, content_type="multipart/form-data")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Disimpan: depan.png, dapur.png" in page
+    sent = operator.post(url, data={"csrf_token": csrf_token(operator, url), **WORST,
+                                    "held-photos": held_tokens(page, "photos")})
+    assert sent.status_code == 302
+    detail = operator.get(sent.headers["Location"]).get_data(as_text=True)
+    shown = re.findall(r'src="(/kampung/rtlh/\d+/photos/[^"]+)"', detail)
+    assert sorted(operator.get(src).data for src in shown) == sorted([PNG + b"dapur", PNG + b"depan"])

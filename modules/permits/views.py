@@ -89,11 +89,12 @@ def apply():
     renews = _renewable(request.values.get("renews", type=int)) if request.values.get("renews") else None
     kind = renews.permit_type if renews else request.values.get("type")
     permit_type = types.get(kind)
-    form, errors = Form(), {}
+    form, errors, kept = Form(), {}, {}
     if permit_type is not None and request.method == "POST" and form.validate_on_submit():
         if (first := once.replay()) is not None:  # the same form sent again: one application, not two
             return first
-        data, errors = _checked(permit_type, request.form, request.files, have=set())
+        files = _chosen(permit_type)
+        data, errors = _checked(permit_type, request.form, files, have=set())
         if not errors:
             item = Permit(tracking_code=workflow.tracking_code(), permit_type=kind, agency_code=permit_type.agency,
                           applicant_id=current_user.id, applicant_name=current_user.name[:120],
@@ -101,7 +102,7 @@ def apply():
                           renews_id=renews.id if renews else None, files="{}", **data)
             db.session.add(item)
             db.session.flush()
-            stored, errors = _store(item, permit_type, request.files)
+            stored, errors = _store(item, permit_type, files)
             if errors:
                 db.session.rollback()
             else:
@@ -113,13 +114,38 @@ def apply():
                 item.case_id = case.id
                 once.record(url_for(".permit", record_id=item.id))
                 db.session.commit()
+                uploads.release(files.values())  # the kept copies, now stored with the application
                 flash(_("Application sent. Tracking code: %(code)s", code=item.tracking_code), "success")
                 return redirect(url_for(".permit", record_id=item.id))
+        if errors:
+            kept = _keep(permit_type, files, errors)
     values = request.form
     if renews is not None and request.method == "GET":
         values = {"business": renews.business, "address": renews.address, **json.loads(renews.fields)}
     return render_template("permits/apply.html", types=types, kind=kind, permit_type=permit_type, form=form,
-                           errors=errors, values=values, renews=renews), (400 if errors else 200)
+                           errors=errors, values=values, renews=renews, kept=kept), (400 if errors else 200)
+
+
+def _chosen(permit_type) -> dict:
+    """Each document's file: chosen now, or kept from the form refused before (uploads.chosen)."""
+    return {d.name: next(iter(uploads.chosen(request.files, request.form, d.name)), None)
+            for d in permit_type.documents}
+
+
+def _keep(permit_type, files: dict, errors: dict) -> dict:
+    """Keep the chosen files of a refused form, so the applicant does not choose them again; a file that is
+    itself refused says why under its field."""
+    kept = {}
+    for need in permit_type.documents:
+        upload = files.get(need.name)
+        if upload is None:
+            continue
+        try:
+            kept[need.name] = uploads.hold(upload, need.name, kinds=tuple(need.kinds),
+                                           max_bytes=need.max_mb * 1024 * 1024)
+        except uploads.UploadError as exc:
+            errors.setdefault(need.name, str(exc))
+    return kept
 
 
 NIB = re.compile(r"^[0-9]{13}$")

@@ -603,7 +603,7 @@ def rtlh_list():
 def rtlh_new():
     criteria = _settings().rtlh_criteria
     form = Form()
-    errors, answers = {}, {}
+    errors, answers, kept = {}, {}, []
     household = None
     nik = ""
     if request.method == "POST" and request.form.get("action") == "find":
@@ -627,7 +627,7 @@ def rtlh_new():
             answers[key] = request.form.get(key, "")
             if answers[key] not in criterion.options:
                 errors[key] = _("Not a valid choice.")
-        photos = [f for f in request.files.getlist("photos") if f and f.filename]
+        photos = uploads.chosen(request.files, request.form, "photos")[:6]  # or those kept from before
         if not photos:
             errors["photos"] = _("Add at least one photo of the house.")
         if not errors:
@@ -649,10 +649,17 @@ def rtlh_new():
                 proposal.case_id = case.id
                 once.record(url_for(".rtlh_detail", record_id=proposal.id))
                 db.session.commit()
+                uploads.release(photos)  # the kept copies, now stored with the proposal
                 flash(_("Proposal sent for approval."), "success")
                 return redirect(url_for(".rtlh_detail", record_id=proposal.id))
+        if errors:  # shown again: the photos chosen are kept, not chosen again
+            for photo in photos:
+                try:
+                    kept.append(uploads.hold(photo, "photos"))
+                except uploads.UploadError as exc:
+                    errors.setdefault("photos", str(exc))
     return render_template("smart_kampung/rtlh_new.html", form=form, criteria=criteria, errors=errors,
-                           answers=answers, household=household, nik=nik), (400 if errors else 200)
+                           answers=answers, household=household, nik=nik, kept=kept), (400 if errors else 200)
 
 
 @bp.get("/rtlh/<int:record_id>")
