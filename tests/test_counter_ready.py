@@ -408,3 +408,39 @@ def test_a_refused_rtlh_proposal_keeps_its_photos(cli, make_instance):
     detail = operator.get(sent.headers["Location"]).get_data(as_text=True)
     shown = re.findall(r'src="(/kampung/rtlh/\d+/photos/[^"]+)"', detail)
     assert sorted(operator.get(src).data for src in shown) == sorted([PNG + b"dapur", PNG + b"depan"])
+
+
+# ----------------------------------------------------------------- last session's fixes, held by tests
+def test_the_case_panel_offers_the_way_forward_first_and_asks_for_a_reason_in_indonesian(regency):
+    from .test_letters import decide
+
+    sri = citizen(regency)
+    url = apply(sri).headers["Location"]
+    front = staff(regency, "fo@dpmptsp.id")
+    panel = front.get(url).get_data(as_text=True)
+    panel = panel[panel.index('class="form decide"'):]
+    accept, send_back = panel.index("/accept"), panel.index("/return")
+    assert accept < send_back  # the way forward before the refusal
+    refused = decide(front, url, "return")  # no note
+    assert refused.status_code == 302
+    page = front.get(url).get_data(as_text=True)
+    assert "Tulis catatan: keputusan ini memerlukan alasan." in page and "Write a note" not in page
+
+
+def test_a_budget_line_takes_the_amount_however_it_is_typed(cli, make_instance):
+    from egovkit.app import create_app as make_app
+
+    from .test_village_finance import YEAR, add, as_user, lines, start
+    from .test_workflow import SARONGAN, people
+
+    make_instance("banyuwangi")
+    people(cli)
+    app = make_app("instance", {"TESTING": True})
+    operator = as_user(app, "op.sarongan@desa.id")
+    budget = start(operator, SARONGAN, YEAR)
+    assert add(operator, budget, "4.2.1.01", "DD", "Rp 1.000.000.000").status_code in (302, 303)
+    assert add(operator, budget, "5.1.2.01", "ADD", "200.000.000", "1.1.02").status_code in (302, 303)
+    add(operator, budget, "5.2.7.02", "DD", "2,5 juta", "4.2.01")
+    assert "Bilangan bulat Rupiah di atas nol" in operator.get(budget).get_data(as_text=True)  # said, not saved
+    found = lines(app, budget)
+    assert found["4.2.1.01"][0] == 1_000_000_000 and found["1.1.02"][0] == 200_000_000 and "4.2.01" not in found
