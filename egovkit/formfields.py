@@ -20,17 +20,18 @@ class FormField(BaseModel):
 
 
 MAX_RUPIAH = 10**13  # ten trillion: above any regency's budget, well inside BIGINT
-_RUPIAH = re.compile(r"(?:Rp\.?\s*)?([0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,-|,00)?")
+_RUPIAH = re.compile(r"(?:Rp\.?\s*)?([0-9]{1,3}(?:\.[0-9]{3}){1,5}|[0-9]{1,16})(?:,-|,00)?")  # bounded digits
 
 
-def rupiah(text: str | None) -> int | None:
+def rupiah(text: str | None, zero: bool = False) -> int | None:
     """Whole Rupiah as people type them: 1500000, 1.500.000, Rp 1.500.000 or Rp1.500.000,-.
-    None for anything else (decimals such as 1500000.50, a negative or zero amount, too many digits)."""
+    None for anything else (decimals such as 1500000.50, a negative amount, too many digits, and zero unless
+    ``zero``: a month's turnover may be nil, a payment may not)."""
     found = _RUPIAH.fullmatch(" ".join(str(text or "").split()))
     if not found:
         return None
     value = int(found.group(1).replace(".", ""))
-    return value if 0 < value < MAX_RUPIAH else None
+    return value if (0 <= value if zero else 0 < value) and value < MAX_RUPIAH else None
 
 
 def field(name, id_, en, type_="text", required=True, choices=()) -> FormField:

@@ -195,7 +195,8 @@ MORE_PAGES = ["/wilayah/35.10.01", "/kampung/import", "/kampung/letters/new", "/
 
 def test_no_page_scrolls_sideways_on_a_phone_or_a_desk(server, browser):
     """At 360x740 and 1366x768 every page fits its width (tables scroll inside their own box) and the
-    phone's header folds its menu behind one "Menu" button that opens without JavaScript."""
+    phone's header folds its menu behind one "Menu" button that opens without JavaScript. The menu has one
+    entry per module, its pages folded under it: on a desk it is one row, even for the administrator."""
     for width, height in ((360, 740), (1366, 768)):
         context = browser.new_context(viewport={"width": width, "height": height}, java_script_enabled=False)
         page = context.new_page()
@@ -220,12 +221,84 @@ def test_no_page_scrolls_sideways_on_a_phone_or_a_desk(server, browser):
         if width == 360:
             assert header.bounding_box()["height"] < height * 0.25  # the menu is folded
             assert not page.locator(".phone-menu nav a").first.is_visible()
-            page.click(".phone-menu summary")
-            assert page.locator(".phone-menu nav a", has_text="Penduduk").is_visible()
+            page.click(".phone-menu > summary")
+            residents = page.locator(".phone-menu nav a", has_text="Penduduk")
+            assert not residents.is_visible()  # folded under its module
+            page.click(".phone-menu [data-group=smart_kampung] > summary")
+            assert residents.is_visible()
         else:
             assert not page.locator(".phone-menu").is_visible()
-            assert page.locator("nav.menu.desk a", has_text="Penduduk").is_visible()
+            residents = page.locator("nav.menu.desk a", has_text="Penduduk")
+            assert not residents.is_visible()
+            page.click("nav.menu.desk [data-group=smart_kampung] > summary")
+            assert residents.is_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= width  # also with a group open
+        page.screenshot(path=str(shots() / f"{width}-menu-open.png"))
         context.close()
+    admin_menu_fits_one_row(server, browser)
+    inputs_fit_their_values(server, browser)
+
+
+def inputs_fit_their_values(server, browser):
+    """At 360 px an amount input shows "Rp 1.500.000.000" whole and a NIK input its 16 digits."""
+    from datetime import date
+
+    context = browser.new_context(viewport={"width": 360, "height": 740}, java_script_enabled=False)
+    page = context.new_page()
+    checked, cut = [], []
+
+    def check(path, selector, value):
+        page.goto(server + path)
+        for i in range(page.locator(selector).count()):
+            box = page.locator(selector).nth(i)
+            box.fill(value)
+            checked.append((path, selector))
+            if box.evaluate("e => e.scrollWidth > e.clientWidth"):
+                cut.append((path, selector, box.evaluate("e => e.clientWidth")))
+
+    check("/register", "input[name=nik]", "3510015505950001")
+    page.goto(server + "/login")
+    page.fill("#login", "op.sarongan@desa.id")
+    page.fill("#password", PASSWORD)
+    page.click("main button[type=submit]")
+    check("/kampung/rtlh/new", "input[name=nik]", "3510015505950001")
+    check(f"/apbdes/35.10.01.2001/{date.today().year}/plan", "input[name=estimate]", "Rp 1.500.000.000")
+    page.screenshot(path=str(shots() / "360-plan-amount.png"))
+    # a draft budget's line amounts are edited in place, inside the table
+    page.goto(f"{server}/apbdes/35.10.01.2001/{date.today().year}")
+    page.click("main form button[type=submit]")
+    page.select_option("#account", "4.2.1.01")
+    page.select_option("#source", "DD")
+    page.fill("#amount", "1.000.000")
+    page.click("main form[action$='/lines'] button[type=submit]")
+    check(page.url.removeprefix(server), "td input.money", "Rp 1.500.000.000")
+    page.screenshot(path=str(shots() / "360-budget-line-amount.png"))
+    context.close()
+    assert len(checked) >= 4 and not cut, cut
+
+
+def admin_menu_fits_one_row(server, browser):
+    """The administrator, who may open the most pages, still sees one row of menu entries at 1366 px."""
+    import pyotp
+
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(server + "/login")
+    page.fill("#login", "admin@localhost")
+    page.fill("#password", "correct horse battery staple")
+    page.click("main button[type=submit]")
+    secret = page.inner_text("#totp-secret").replace(" ", "")
+    page.fill("#code", pyotp.TOTP(secret).now())
+    page.click("main button[type=submit]")
+    page.goto(server + "/")
+    page.screenshot(path=str(shots() / "1366-admin-home.png"))
+    entries = page.locator("header.top > nav.menu.desk > a, header.top > nav.menu.desk > details > summary")
+    tops = {round(entries.nth(i).bounding_box()["y"]) for i in range(entries.count())}
+    assert entries.count() >= 8 and len(tops) == 1, f"{entries.count()} entries on {len(tops)} rows"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    page.click("nav.menu.desk [data-group=admin] > summary")
+    assert page.locator("nav.menu.desk a", has_text="Jejak audit").is_visible()
+    page.screenshot(path=str(shots() / "1366-admin-menu.png"))
 
 
 def test_admin_pages_fit_a_phone(server, browser):

@@ -143,7 +143,7 @@ def declare(app, obj: int, period: str, turnover: str = "2.500.000") -> int:
 def due_today(client, obj: int, bill: int) -> int:
     page = client.get(f"/pajak/objects/{obj}").get_data(as_text=True)
     form = page[page.index(f"/pajak/bills/{bill}/pay"):]
-    return int(re.search(r'name="amount" value="(\d+)"', form).group(1))
+    return int(re.search(r'name="amount"[^>]*value="(\d+)"', form).group(1))
 
 
 def pay_bill(client, obj: int, bill: int, reference: str, amount: int | None = None, follow=True):
@@ -154,7 +154,7 @@ def pay_bill(client, obj: int, bill: int, reference: str, amount: int | None = N
 
 
 def pay_fee(client, url, receipt):
-    return client.post(f"{url}/payment", data={"csrf_token": csrf_token(client, url), "receipt": receipt,
+    return client.post(f"{url}/payment", data={"csrf_token": csrf_token(client, url), "reference": receipt,
                                                  "paid_on": today().isoformat(), "amount": "250000"})
 
 
@@ -188,7 +188,7 @@ def test_eight_sessions_paying_one_permit_fee_record_one_payment_and_issue_once(
     path = url.removeprefix("http://localhost")
     with serving(regency) as base:
         results = race(base, "fo@dpmptsp.id", path, f"{path}/payment",
-                       lambda i: {"receipt": f"BJ-RACE-{i}", "paid_on": today().isoformat(), "amount": "250000"})
+                       lambda i: {"reference": f"BJ-RACE-{i}", "paid_on": today().isoformat(), "amount": "250000"})
     recorded = [r for r in results if "Pembayaran dicatat: izin diterbitkan" in r]
     refused = [r for r in results if ALREADY_PAID in r]
     assert (len(recorded), len(refused)) == (1, RACERS - 1), results
@@ -255,7 +255,7 @@ def test_the_api_answers_409_for_a_paid_bill_and_a_used_receipt(regency, cli):
     front = token(cli, "fo@dpmptsp.id", "permits:read", "permits:pay")
     fee = {"amount": 250_000, "paid_on": today().isoformat(), "receipt": "BJB-API-1"}
     used = api.post(f"/api/v1/permits/applications/{permit}/payment", json=fee, headers=bearer(front))
-    assert used.status_code == 409 and list(used.json["error"]["fields"]) == ["receipt"]  # etax's receipt
+    assert used.status_code == 409 and list(used.json["error"]["fields"]) == ["reference"]  # etax's receipt (sent as `receipt`)
     paid = api.post(f"/api/v1/permits/applications/{permit}/payment", json={**fee, "receipt": "BJ-API-9"},
                     headers=bearer(front))
     assert paid.status_code == 201 and (paid.json["state"], paid.json["paid_on"]) == ("issued", today().isoformat())

@@ -325,7 +325,7 @@ def pay(client, url, **override):
     from zoneinfo import ZoneInfo
 
     today = datetime.now(ZoneInfo("Asia/Jakarta")).date()  # the regency's day, as the page counts it
-    data = {"csrf_token": csrf_token(client, url), "receipt": "BJ-2026-000123", "paid_on": today.isoformat(),
+    data = {"csrf_token": csrf_token(client, url), "reference": "BJ-2026-000123", "paid_on": today.isoformat(),
             "amount": "250000", **override}
     return client.post(f"{url}/payment", data=data)
 
@@ -374,7 +374,7 @@ def test_a_fee_is_billed_on_approval_and_the_permit_issued_once_paid(regency, cl
     decide(head, renewal, "bill")
     assert head.post(f"{url}/revoke", data={"csrf_token": csrf_token(head, url),
                                             "reason": "Reklame tidak sesuai izin"}).status_code == 303
-    assert pay(front, renewal, receipt="BJ-2026-000999").status_code == 302
+    assert pay(front, renewal, reference="BJ-2026-000999").status_code == 302
     assert permit_row(regency, renewal).paid_on is None
     assert "Menunggu pembayaran retribusi" in front.get(renewal).get_data(as_text=True)
 
@@ -382,7 +382,7 @@ def test_a_fee_is_billed_on_approval_and_the_permit_issued_once_paid(regency, cl
     other = billboard(regency, sri)
     decide(head, other, "bill")
     assert pay(front, other).status_code == 400
-    assert pay(front, other, receipt=" bj-2026-000123").status_code == 400  # the same receipt, written otherwise
+    assert pay(front, other, reference=" bj-2026-000123").status_code == 400  # the same receipt, written otherwise
     assert pay(head, other).status_code == 302 and permit_row(regency, other).paid_on is None  # billed it: not
     with regency.app_context():
         db.session.get(Permit, int(other.rsplit("/", 1)[1])).bill_due = date.today() - timedelta(days=2)

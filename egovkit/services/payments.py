@@ -36,14 +36,16 @@ from flask import current_app
 from sqlalchemy import (BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, Text, cast, exists, func,
                         literal, select, update)
 from sqlalchemy.exc import IntegrityError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from . import audit, events
+from .. import formfields
 from ..db import db
 from ..i18n import N_, english, translated
 from ..models import utcnow
 
-MAX_RUPIAH = 10**13
+MAX_RUPIAH = formfields.MAX_RUPIAH
 DIRECTIONS = ("in", "out")  # money received by the regency (tax, fee) / paid out by it (a benefit, a grant)
 
 
@@ -345,6 +347,44 @@ def reverse(payment: Payment, *, reason: str, user=None, on: date | None = None)
                    kind=payment.kind, payable=payment.payable_id, direction=payment.direction,
                    amount=entry.amount, reason=reason)
     return entry
+
+
+# ----------------------------------------------------------------- the payment form (web and API)
+# One form for every payable: the receipt number, the day paid and the amount, typed as people write money
+# (formfields.rupiah: 1500000, 1.500.000 or Rp 1.500.000). Field names are the ones a PaymentError names.
+FORM_FIELDS = [formfields.field("reference", "Nomor bukti bayar", "Receipt number"),
+               formfields.field("paid_on", "Tanggal bayar", "Date paid", "date"),
+               formfields.field("amount", "Jumlah dibayar (Rp)", "Amount paid (Rp)", "rupiah")]
+
+
+@dataclass(frozen=True)
+class Entered:
+    """A payment as entered in the form, checked for shape; ``record()`` checks it against the payable."""
+
+    amount: int
+    paid_on: date
+    reference: str
+
+
+def entered(form) -> tuple[Entered | None, dict[str, str]]:
+    """(the payment entered, None when refused; errors per field in the reader's language) of a submitted
+    payment form (a dict-like of strings)."""
+    answers, errors = formfields.check(FORM_FIELDS, form)
+    if errors:
+        return None, errors
+    return Entered(int(answers["amount"]), date.fromisoformat(answers["paid_on"]), answers["reference"]), {}
+
+
+class PaymentIn(BaseModel):
+    """The payment of one payable in the API (etax bills, permit fees: one body for all)."""
+
+    model_config = ConfigDict(extra="forbid")
+    amount: int = Field(ge=1, lt=MAX_RUPIAH, description="Rupiah paid: the whole amount due on the day paid "
+                                                          "(a tax bill's tax and late interest, a permit's fee).")
+    paid_on: date = Field(description="The day paid (the regency's day): not before the bill, not in the future.")
+    reference: str = Field(min_length=1, max_length=60, validation_alias=AliasChoices("reference", "receipt"),
+                           description="The bank's or cashier's receipt number; it pays one bill in the whole "
+                                       "regency (`receipt` is accepted as another name for it).")
 
 
 # ----------------------------------------------------------------- the report

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import NamedTuple
 
 from flask import Response, current_app, send_file
 from flask_babel import gettext as _
+from werkzeug.datastructures import FileStorage
 
 KINDS = {  # kind -> (magic bytes at the start, file extension)
     "jpg": (b"\xff\xd8\xff", ".jpg"),
@@ -89,3 +91,82 @@ def send_private(file_path: Path, **kwargs) -> Response:
     response.headers["Cache-Control"] = PRIVATE
     response.headers["Pragma"] = "no-cache"
     return response
+
+
+# ----------------------------------------------------------------- files of a rejected form, kept
+# A form refused for another field (a missing address) is shown again with the files already chosen kept:
+# each is checked and stored in the scratch folder ``held``, and the page carries a signed token for it
+# (hidden input ``held-<field>``) instead of asking to choose it again. A token names the stored file, the
+# field and the person it was made for, and expires after HELD_MAX_AGE seconds; `egovkit files expire`
+# removes the files with the other scratch files.
+HELD = "held"
+HELD_MAX_AGE = 3600
+
+
+class Kept(NamedTuple):
+    token: str
+    filename: str  # as the person chose it, for the page only (never a path)
+
+
+class HeldFile(FileStorage):
+    """A kept file, read back like a fresh upload (``save`` takes it)."""
+
+    kept: Kept
+    held_path: Path
+
+
+def _serializer():
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(current_app.secret_key, salt="egovkit.uploads.held")
+
+
+def _person() -> int | None:
+    from flask_login import current_user
+
+    return current_user.id if current_user.is_authenticated else None
+
+
+def hold(storage, field: str, *, kinds: tuple[str, ...] = ("jpg", "png"), max_bytes: int = 5 * 1024 * 1024) -> Kept:
+    """Keep a file chosen in a form that is shown again; raises UploadError when the file itself is refused."""
+    if isinstance(storage, HeldFile):
+        return storage.kept
+    if hasattr(storage.stream, "seek"):
+        storage.stream.seek(0)  # a file already read by a save that was then undone
+    name = save(storage, SCRATCH, HELD, kinds=kinds, max_bytes=max_bytes)
+    filename = Path(str(storage.filename or "")).name[:100] or name
+    return Kept(_serializer().dumps([name, filename, field, _person()]), filename)
+
+
+def held(form, field: str) -> list[HeldFile]:
+    """The files kept for ``field`` from the form shown before (valid tokens of this person only)."""
+    import io
+
+    from itsdangerous import BadData
+
+    out = []
+    for token in form.getlist(f"held-{field}")[:20]:
+        try:
+            name, filename, where, person = _serializer().loads(token, max_age=HELD_MAX_AGE)
+            stored = path(name, SCRATCH, HELD)
+        except (BadData, FileNotFoundError, ValueError, TypeError):
+            continue
+        if where != field or person != _person() or not stored.is_file():
+            continue
+        kept = HeldFile(stream=io.BytesIO(stored.read_bytes()), filename=filename)
+        kept.kept, kept.held_path = Kept(token, filename), stored
+        out.append(kept)
+    return out
+
+
+def chosen(files, form, field: str) -> list[FileStorage]:
+    """The files for ``field``: those chosen now, else those kept from the form shown before."""
+    fresh = [f for f in files.getlist(field) if f and f.filename]
+    return fresh or held(form, field)
+
+
+def release(storages) -> None:
+    """Remove the kept copies once what they were kept for is saved."""
+    for storage in storages:
+        if isinstance(storage, HeldFile):
+            storage.held_path.unlink(missing_ok=True)

@@ -6,6 +6,7 @@ from flask import (Blueprint, abort, current_app, jsonify, redirect, render_temp
                    send_from_directory,
                    url_for)
 from flask_babel import format_decimal, get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select, text
 
@@ -13,6 +14,7 @@ from ..app import LOCALES
 from ..auth import scope
 from ..auth.views import safe_next
 from ..db import db
+from ..services import payments
 from ..models import Region, as_utc
 from ..wilayah.data import Region as RegionFact, display_name
 from .cache import public_page
@@ -27,15 +29,27 @@ def init_app(app) -> None:
     def _layout():
         ext = app.extensions["egovkit"]
         locale = str(get_locale() or ext.profile.locale)
-        nav = []
+        nav, menu = [], []
         for module in ext.modules:
+            items = []
             for item in module.nav:
                 visible = item.public or current_user.is_authenticated
                 if visible and (item.permission is None or scope.can(item.permission)):
                     title = item.title.get(locale) or item.title.get("en") or next(iter(item.title.values()))
-                    nav.append({"url": url_for(item.endpoint), "title": title,
-                                "active": request.endpoint == item.endpoint})
-        return {"profile": ext.profile, "regency": ext.profile.regency, "nav": nav, "locale": locale,
+                    items.append({"url": url_for(item.endpoint), "title": title,
+                                  "active": request.endpoint == item.endpoint})
+            nav += items
+            if items:  # one menu entry (and one home card) per module the viewer may open something of
+                menu.append({"name": module.name, "title": module.t("title", locale), "module": module,
+                             "items": items, "active": any(i["active"] for i in items)})
+        admin_menu = [{"url": url_for(endpoint), "title": title, "active": request.endpoint == endpoint}
+                      for endpoint, permission, title in (("admin.home", "users.manage", _("Administration")),
+                                                          ("admin.event_log", "events.manage", _("Events")),
+                                                          ("admin.payments_report", "payments.read", _("Payments")),
+                                                          ("admin.audit_log", "audit.read", _("Audit trail")))
+                      if current_user.is_authenticated and scope.can(permission)]
+        return {"profile": ext.profile, "regency": ext.profile.regency, "nav": nav, "menu": menu,
+                "admin_menu": admin_menu, "locale": locale,
                 "locales": LOCALES, "modules": ext.modules, "term": ext.profile.terminology}
 
     @app.after_request
@@ -58,6 +72,7 @@ def init_app(app) -> None:
     app.jinja_env.filters["rupiah"] = rupiah
     app.jinja_env.globals["here"] = _here
     app.jinja_env.globals["can"] = scope.can
+    app.jinja_env.globals["payment_fields"] = lambda: payments.FORM_FIELDS  # macros/payment.html
 
 
 def rupiah(amount) -> str:

@@ -54,7 +54,7 @@ def show(record_id: int):
     if notice.published_at is None:
         notice = scope.get_or_404(Notice, record_id)  # a draft: only within the reader's reach
     case = db.session.get(workflow.Case, notice.case_id) if notice.case_id else None
-    return render_template("announcements/show.html", notice=notice, case=case,
+    return render_template("announcements/show.html", notice=notice, case=case, has_pdf=_pdf_of(notice) is not None,
                            can_delete=_can_publish() or (notice.published_at is None and scope.can_see(notice)))
 
 
@@ -155,12 +155,19 @@ def issue_pdf(notice: Notice) -> documents.Document:
                            region_code=notice.region_code, agency_code=notice.agency_code)
 
 
+def _pdf_of(notice: Notice | None) -> documents.Document | None:
+    """The published notice's PDF; None for a draft, or a notice published without one (a demo notice, or one
+    published from the command line without EGOVKIT_PUBLIC_URL for its QR code)."""
+    if notice is None or not notice.published_at:
+        return None
+    return db.session.scalar(select(documents.Document).where(
+        documents.Document.doc_type == "announcements.notice", documents.Document.record_id == str(notice.id),
+        documents.Document.revoked.is_(False)))
+
+
 @bp.get("/<int:record_id>/pdf")
 def pdf(record_id: int):
-    notice = db.session.get(Notice, record_id)
-    doc = db.session.scalar(select(documents.Document).where(
-        documents.Document.doc_type == "announcements.notice", documents.Document.record_id == str(record_id),
-        documents.Document.revoked.is_(False))) if notice is not None and notice.published_at else None
+    doc = _pdf_of(db.session.get(Notice, record_id))
     if doc is None:
         abort(404)
     return send_file(documents.storage(doc.code), mimetype="application/pdf", download_name=f"{doc.code}.pdf")

@@ -75,14 +75,6 @@ class DeclarationQuery(BaseModel):
     per_page: int = Field(50, ge=1, le=200)
 
 
-class PaymentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    amount: int = Field(ge=1, le=10**13, description="Rupiah paid: the tax and late interest as of the day paid.")
-    paid_on: date = Field(description="The day paid (the regency's day): not before the bill, not in the future.")
-    reference: str = Field(min_length=1, max_length=60, description="The bank's or cashier's receipt number; "
-                                                                    "it pays one bill in the whole regency.")
-
-
 class PaymentOut(BaseModel):
     id: int
     declaration_id: int
@@ -196,8 +188,8 @@ def declarations(query: DeclarationQuery):
 
 @api.operation("/declarations/<int:declaration_id>/payment", "POST", summary="Record the payment of a bill "
                "(once: a second payment, or a receipt number already used anywhere in the regency, is 409)",
-               response=PaymentOut, status=201, body=PaymentIn, scope="etax:pay", errors=(403, 404, 409, 422))
-def payment(declaration_id: int, body: PaymentIn):
+               response=PaymentOut, status=201, body=payments.PaymentIn, scope="etax:pay", errors=(403, 404, 409, 422))
+def payment(declaration_id: int, body: payments.PaymentIn):
     decl = db.session.scalar(scope.visible(select(Declaration), Declaration, permission="etax.read")
                              .where(Declaration.id == declaration_id))
     if decl is None:

@@ -2,14 +2,14 @@
 its bills and devices; declaring, paying and registering a device; the dashboard."""
 from __future__ import annotations
 
-import re
-from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from egovkit import formfields
 from egovkit.auth import scope
 from egovkit.services import payments
 from egovkit.db import db
@@ -21,7 +21,6 @@ from .models import BILL, Declaration, Device, TaxObject, Taxpayer
 
 bp = Blueprint("etax", __name__, url_prefix="/pajak", template_folder="templates")
 READ = "etax.read"
-RUPIAH = re.compile(r"^(?:Rp\.?\s*)?([0-9]{1,3}(?:\.[0-9]{3}){1,5}|[0-9]{1,16})$")  # bounded: at most 10^16
 
 
 def type_names() -> dict[str, str]:
@@ -51,11 +50,6 @@ def explain_payment(exc: payments.PaymentError) -> str:
         return _("The bill is Rp %(due)s on that day (tax and late interest); a payment must clear it whole.",
                  due=exc.params["due"])
     return exc.describe()
-
-
-def _rupiah(text: str | None) -> int | None:
-    found = RUPIAH.match((text or "").strip())
-    return int(found.group(1).replace(".", "")) if found else None
 
 
 def _object(object_id: int, permission: str = READ) -> TaxObject:
@@ -101,7 +95,7 @@ def declare(object_id: int):
         abort(403)
     if not Form().validate_on_submit():
         abort(400)
-    turnover = _rupiah(request.form.get("turnover"))
+    turnover = formfields.rupiah(request.form.get("turnover"), zero=True)  # a month may have no turnover
     if turnover is None:
         flash(_("Not done: %(reason)s", reason=_("Turnover: a whole number of Rupiah, zero or more.")), "error")
         return redirect(url_for(".tax_object", object_id=obj.id)), 303
@@ -124,16 +118,12 @@ def pay(bill_id: int):
         abort(403)
     if not Form().validate_on_submit():
         abort(400)
-    amount = _rupiah(request.form.get("amount"))
-    try:
-        paid_on = date.fromisoformat(request.form.get("paid_on", ""))
-    except ValueError:
-        paid_on = None
-    problem = (_("Amount: a whole number of Rupiah.") if amount is None else
-               _("Date paid: a date as YYYY-MM-DD.") if paid_on is None else None)
+    paid, errors = payments.entered(request.form)  # the core's payment form: one way to type money
+    labels = {f.name: f.label.get(str(get_locale())) or f.label["id"] for f in payments.FORM_FIELDS}
+    problem = "; ".join(f"{labels[name]}: {text}" for name, text in errors.items()) or None
     if problem is None:
         try:
-            service.pay(decl, amount, paid_on, request.form.get("reference", ""), current_user.id)
+            service.pay(decl, paid.amount, paid.paid_on, paid.reference, current_user.id)
         except service.TaxError as exc:
             problem = explain(exc)
         except payments.PaymentError as exc:

@@ -74,8 +74,7 @@ def index():
     stmt = select(Permit)
     if not _front_office():
         mine = Permit.applicant_id == current_user.id
-        stmt = stmt.where(or_(mine, scope.condition(Permit, permission="permits.read"))
-                          if scope.can("permits.read") else mine)
+        stmt = stmt.where(or_(mine, scope.condition(Permit, roles=_staff_roles("permits.read"))))
     rows = db.session.scalars(stmt.order_by(Permit.id.desc()).limit(200)).all()
     cases = {c.id: c for c in db.session.scalars(
         select(workflow.Case).where(workflow.Case.id.in_([r.case_id for r in rows if r.case_id])))}
@@ -90,11 +89,12 @@ def apply():
     renews = _renewable(request.values.get("renews", type=int)) if request.values.get("renews") else None
     kind = renews.permit_type if renews else request.values.get("type")
     permit_type = types.get(kind)
-    form, errors = Form(), {}
+    form, errors, kept = Form(), {}, {}
     if permit_type is not None and request.method == "POST" and form.validate_on_submit():
         if (first := once.replay()) is not None:  # the same form sent again: one application, not two
             return first
-        data, errors = _checked(permit_type, request.form, request.files, have=set())
+        files = _chosen(permit_type)
+        data, errors = _checked(permit_type, request.form, files, have=set())
         if not errors:
             item = Permit(tracking_code=workflow.tracking_code(), permit_type=kind, agency_code=permit_type.agency,
                           applicant_id=current_user.id, applicant_name=current_user.name[:120],
@@ -102,7 +102,7 @@ def apply():
                           renews_id=renews.id if renews else None, files="{}", **data)
             db.session.add(item)
             db.session.flush()
-            stored, errors = _store(item, permit_type, request.files)
+            stored, errors = _store(item, permit_type, files)
             if errors:
                 db.session.rollback()
             else:
@@ -114,13 +114,38 @@ def apply():
                 item.case_id = case.id
                 once.record(url_for(".permit", record_id=item.id))
                 db.session.commit()
+                uploads.release(files.values())  # the kept copies, now stored with the application
                 flash(_("Application sent. Tracking code: %(code)s", code=item.tracking_code), "success")
                 return redirect(url_for(".permit", record_id=item.id))
+        if errors:
+            kept = _keep(permit_type, files, errors)
     values = request.form
     if renews is not None and request.method == "GET":
         values = {"business": renews.business, "address": renews.address, **json.loads(renews.fields)}
     return render_template("permits/apply.html", types=types, kind=kind, permit_type=permit_type, form=form,
-                           errors=errors, values=values, renews=renews), (400 if errors else 200)
+                           errors=errors, values=values, renews=renews, kept=kept), (400 if errors else 200)
+
+
+def _chosen(permit_type) -> dict:
+    """Each document's file: chosen now, or kept from the form refused before (uploads.chosen)."""
+    return {d.name: next(iter(uploads.chosen(request.files, request.form, d.name)), None)
+            for d in permit_type.documents}
+
+
+def _keep(permit_type, files: dict, errors: dict) -> dict:
+    """Keep the chosen files of a refused form, so the applicant does not choose them again; a file that is
+    itself refused says why under its field."""
+    kept = {}
+    for need in permit_type.documents:
+        upload = files.get(need.name)
+        if upload is None:
+            continue
+        try:
+            kept[need.name] = uploads.hold(upload, need.name, kinds=tuple(need.kinds),
+                                           max_bytes=need.max_mb * 1024 * 1024)
+        except uploads.UploadError as exc:
+            errors.setdefault(need.name, str(exc))
+    return kept
 
 
 NIB = re.compile(r"^[0-9]{13}$")
@@ -250,14 +275,9 @@ def _page(item: Permit, payment_errors: dict | None = None, status: int = 200):
                            answers=json.loads(item.fields), files=json.loads(item.files), doc=_document(item),
                            can_revoke=case.state == "issued" and not item.ended and _can_revoke(),
                            can_renew=can_renew, opens=opens, form=Form(), can_pay=_can_pay(case),
-                           payment_fields=PAYMENT_FIELDS, payment_errors=payment_errors or {},
+                           payment_errors=payment_errors or {},
                            payment_values=request.form if payment_errors else {"amount": item.fee},
                            instructions=_settings().payment_instructions), status
-
-
-PAYMENT_FIELDS = [formfields.field("receipt", "Nomor bukti bayar", "Receipt number"),
-                  formfields.field("paid_on", "Tanggal bayar", "Date paid", "date"),
-                  formfields.field("amount", "Jumlah dibayar (Rp)", "Amount paid (Rp)", "number")]
 
 
 def _can_pay(case) -> bool:
@@ -280,11 +300,11 @@ def payment(record_id: int):
         flash(_("Not done: %(reason)s", reason=_("this application is not awaiting a payment you may record.")),
               "error")
         return redirect(url_for(".permit", record_id=item.id))
-    answers, errors = formfields.check(PAYMENT_FIELDS, request.form)
+    paid, errors = payments.entered(request.form)  # the core's payment form: one way to type money
     if errors:
         return _page(item, payment_errors=errors, status=400)
     try:
-        record_payment(item, case, int(answers["amount"]), date.fromisoformat(answers["paid_on"]), answers["receipt"])
+        record_payment(item, case, paid.amount, paid.paid_on, paid.reference)
     except payments.AlreadyPaid as exc:
         db.session.rollback()
         flash(_("Not done: %(reason)s", reason=exc.describe()), "error")
@@ -292,7 +312,7 @@ def payment(record_id: int):
     except payments.PaymentError as exc:
         db.session.rollback()
         item = db.session.get(Permit, record_id)
-        field = PAYMENT_FORM_FIELDS.get(exc.field)
+        field = exc.field if exc.field in PAYMENT_FORM_FIELDS else None
         if field is None:
             flash(_("Not done: %(reason)s", reason=explain_payment(exc, item)), "error")
             return redirect(url_for(".permit", record_id=item.id))
@@ -312,7 +332,7 @@ def payment(record_id: int):
     return redirect(url_for(".permit", record_id=item.id))
 
 
-PAYMENT_FORM_FIELDS = {"reference": "receipt", "amount": "amount", "paid_on": "paid_on"}
+PAYMENT_FORM_FIELDS = {f.name for f in payments.FORM_FIELDS}  # refusals shown under their field
 
 
 def fee(item: Permit, case) -> payments.Payable:

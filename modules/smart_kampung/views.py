@@ -11,9 +11,11 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import format_date, gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import String, cast, select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -189,7 +191,7 @@ def _newborn_nik(form, person) -> bool:
 
 
 class UploadForm(Form):
-    file = FileField("CSV file", validators=[FileRequired(), FileAllowed(["csv"], "A .csv file, please.")])
+    file = FileField("CSV file", validators=[FileRequired(), FileAllowed(["csv"], _l("A .csv file, please."))])
 
 
 def _own_village() -> str | None:
@@ -201,6 +203,22 @@ def _own_village() -> str | None:
         if grant.region and grant.region.count(".") == 3:
             return grant.region
     abort(403)
+
+
+def _upload_limit_mb() -> int:
+    return (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(exc):
+    """A file above the limit is refused while the request is read (before the view, by the CSRF check): on
+    the import page the operator is told the limit and what to do, on the same page, not a bare 413."""
+    if request.endpoint != "smart_kampung.upload":
+        from egovkit.web.errors import render_error
+
+        return render_error(413)
+    return render_template("smart_kampung/import.html", form=UploadForm(formdata=None), limit=_upload_limit_mb(),
+                           too_large=True), 413
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -217,7 +235,31 @@ def upload():
                           owner_id=current_user.id, result_endpoint="smart_kampung.import_result",
                           files=[path], path=str(path), village=village, batch_size=_settings().import_batch)
         return redirect(url_for("jobs.status", job_id=job.id))
-    return render_template("smart_kampung/import.html", form=form), (400 if form.errors else 200)
+    return render_template("smart_kampung/import.html", form=form, limit=_upload_limit_mb()), \
+        (400 if form.errors else 200)
+
+
+# One example row for the CSV template (docs/residents-csv.md): a made-up person with a valid NIK.
+EXAMPLE = {"nik": "3510015505950001", "nama": "Contoh Nama Lengkap", "jenis_kelamin": "P",
+           "tempat_lahir": "Banyuwangi", "tanggal_lahir": "15-05-1995", "agama": "ISLAM", "pendidikan": "SLTA",
+           "pekerjaan": "Wiraswasta", "status_perkawinan": "BELUM KAWIN", "hubungan_keluarga": "ANAK",
+           "no_kk": "", "alamat": "Dusun Krajan No. 1", "rt": "1", "rw": "2", "kode_desa": "", "status": "HIDUP"}
+
+
+@bp.get("/import/template.csv")
+@scope.require("smart_kampung.residents.import")
+def import_template():
+    """The columns of an import file and one example row (in the operator's village), to fill in."""
+    import io
+
+    village = _own_village() or db.session.scalar(select(Region.code).where(Region.level == "village")
+                                                  .order_by(Region.code).limit(1)) or ""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=importer.COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerow({**EXAMPLE, "kode_desa": village})
+    return current_app.response_class("\ufeff" + out.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": "attachment; filename=contoh-impor-penduduk.csv"})
 
 
 def _imports_folder() -> Path:
@@ -278,7 +320,8 @@ def import_result(job_id: int):
                 nik = header.index("nik") if "nik" in header else None
                 rejects = [(r[0], r[1], r[nik] if nik is not None and nik < len(r) else "")
                            for r in itertools.islice(reader, REJECTS_SHOWN)]
-    return render_template("smart_kampung/import.html", form=UploadForm(), summary=summary, rejects=rejects,
+    return render_template("smart_kampung/import.html", form=UploadForm(), limit=_upload_limit_mb(), summary=summary,
+                           rejects=rejects,
                            job=job, shown=REJECTS_SHOWN)
 
 
@@ -738,7 +781,7 @@ def rtlh_list():
 def rtlh_new():
     criteria = _settings().rtlh_criteria
     form = Form()
-    errors, answers = {}, {}
+    errors, answers, kept = {}, {}, []
     household = None
     nik = ""
     if request.method == "POST" and request.form.get("action") == "find":
@@ -762,7 +805,7 @@ def rtlh_new():
             answers[key] = request.form.get(key, "")
             if answers[key] not in criterion.options:
                 errors[key] = _("Not a valid choice.")
-        photos = [f for f in request.files.getlist("photos") if f and f.filename]
+        photos = uploads.chosen(request.files, request.form, "photos")[:6]  # or those kept from before
         if not photos:
             errors["photos"] = _("Add at least one photo of the house.")
         if not errors:
@@ -784,10 +827,17 @@ def rtlh_new():
                 proposal.case_id = case.id
                 once.record(url_for(".rtlh_detail", record_id=proposal.id))
                 db.session.commit()
+                uploads.release(photos)  # the kept copies, now stored with the proposal
                 flash(_("Proposal sent for approval."), "success")
                 return redirect(url_for(".rtlh_detail", record_id=proposal.id))
+        if errors:  # shown again: the photos chosen are kept, not chosen again
+            for photo in photos:
+                try:
+                    kept.append(uploads.hold(photo, "photos"))
+                except uploads.UploadError as exc:
+                    errors.setdefault("photos", str(exc))
     return render_template("smart_kampung/rtlh_new.html", form=form, criteria=criteria, errors=errors,
-                           answers=answers, household=household, nik=nik), (400 if errors else 200)
+                           answers=answers, household=household, nik=nik, kept=kept), (400 if errors else 200)
 
 
 @bp.get("/rtlh/<int:record_id>")

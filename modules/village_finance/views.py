@@ -131,9 +131,17 @@ def plan(village: str, year: int):
             db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for(".plan", village=village, year=year))
-    activities = db.session.scalars(select(Activity).where(Activity.village_code == village, Activity.year == year)
-                                    .order_by(Activity.kegiatan, Activity.id)).all()
+    # The year's activities and those carried over from earlier years that no budget line took up yet: the
+    # "waiting" ones are the same list the year's page counts (service.candidates).
+    waiting = service.candidates(village, year)
+    this_year = db.session.scalars(select(Activity).where(Activity.village_code == village, Activity.year == year)).all()
+    taken_up = db.session.scalars(select(Activity).join(Line, Line.activity_id == Activity.id)
+                                  .join(Budget, Budget.id == Line.budget_id)
+                                  .where(Budget.village_code == village, Budget.year == year)).all()
+    activities = sorted({a.id: a for a in [*this_year, *taken_up, *waiting]}.values(),
+                        key=lambda a: (a.kegiatan, a.id))
     return render_template("village_finance/plan.html", region=region, year=year, activities=activities,
+                           waiting={a.id for a in waiting},
                            kegiatan=service.chart().kegiatan(), can_edit=can_edit, errors=errors, form=form,
                            values=request.form), (400 if errors else 200)
 
