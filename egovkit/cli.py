@@ -419,21 +419,12 @@ def _version_key(version: str) -> tuple:
 
 
 # ------------------------------------------------------------------ serve
-@main.command()
-@instance_option
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
-@click.pass_context
-def serve(ctx, host, port, workers):
-    """Serve the instance with a production WSGI server."""
+def _serve_checks(ctx, host, port) -> str:
+    """What serve checks before it starts the server; the instance's folder."""
     from .db import db
 
     from . import setup
-    from .server import metrics_folder
 
-    if sys.platform != "win32":
-        metrics_folder(str(_instance(ctx).path))  # before the app (and prometheus_client) is imported
     app = _app(ctx)
     with app.app_context():
         try:
@@ -458,6 +449,26 @@ def serve(ctx, host, port, workers):
                     "the tracking links in messages to citizens would carry whatever address a visitor used. "
                     "Set it to the public https:// address.", fg="yellow", err=True)
     click.echo(f"Serving {app.extensions['egovkit'].profile.regency.name} on http://{host}:{port}/")
+    return instance_path
+
+
+@main.command()
+@instance_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
+@click.pass_context
+def serve(ctx, host, port, workers):
+    """Serve the instance with a production WSGI server."""
+    from .server import metrics_folder
+
+    if sys.platform != "win32":
+        metrics_folder(str(_instance(ctx).path))  # before the app (and prometheus_client) is imported
+    try:
+        instance_path = _serve_checks(ctx, host, port)
+    except BaseException:
+        os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)  # nothing served: this process keeps its own counters
+        raise
     from .server import run
 
     run(instance_path, host, port, workers)

@@ -55,11 +55,12 @@ def test_signers_are_shown_by_position_and_name_on_the_verify_page_pdf_and_timel
     assert not EMAIL.search(public) and WOMAN not in public
 
     text = pdf_text(sri.get(url + "/pdf").data)
-    assert "Ditandatangani oleh" in text and "Kepala Desa Sarongan, kades.sarongan" in text
+    # the signature block: the signer's position, then their name (never their sign-in email)
+    assert re.search(r"Kepala Desa Sarongan\s+kades\.sarongan", text), text[-600:]
     assert not EMAIL.search(text)
     # the letter's subject is identified by NIK in the letter's own body (that is what it certifies),
     # never as the label of anyone acting: only the paragraph "NIK: ..." and the masked fact carry it
-    assert text.count(WOMAN) == 1 and "NIK: " + WOMAN in text
+    assert text.count(WOMAN) == 1 and re.search(r"NIK:\s+" + WOMAN, text)
 
     timeline = sri.get(url).get_data(as_text=True)
     history = timeline[timeline.index('class="timeline"'):]
