@@ -109,7 +109,9 @@ class Dataset:
     columns: tuple[DatasetColumn, ...]
     frequency: str = "monthly"  # daily | weekly | monthly | annual (dct:accrualPeriodicity)
     licence: str | None = None  # a licence URL; None: the profile's open_data.licence
-    guard: str | None = None  # a count column: a row's money columns are suppressed with it
+    # A count column: a row's money columns are suppressed with it (a sum of few payers is one payer's
+    # figure). None: money is published as it is (public finances, such as a desa's APBDes).
+    guard: str | None = None
     keywords: tuple[str, ...] = ()
 
     def __post_init__(self):
@@ -120,9 +122,8 @@ class Dataset:
         names = [c.name for c in self.columns]
         if not names or len(set(names)) != len(names):
             raise ValueError(f"dataset {self.name}: columns must be given, each once")
-        counts = {c.name for c in self.columns if c.type == "count"}
-        if any(c.type == "money" for c in self.columns) and self.guard not in counts:
-            raise ValueError(f"dataset {self.name}: money columns need a guard, one of its count columns")
+        if self.guard is not None and self.guard not in {c.name for c in self.columns if c.type == "count"}:
+            raise ValueError(f"dataset {self.name}: its guard {self.guard!r} is not one of its count columns")
 
 
 FREQUENCIES = {"daily": "http://purl.org/cld/freq/daily", "weekly": "http://purl.org/cld/freq/weekly",

@@ -1,0 +1,131 @@
+"""Open data: every dataset of every enabled module, as CSV and JSON and in the DCAT-AP catalogue, holds
+aggregates only: no NIK, no person's name, small counts suppressed; a personal column cannot be declared."""
+import csv
+import io
+import json
+import re
+from dataclasses import replace
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from egovkit.modules import Dataset, DatasetColumn, import_path
+
+from .test_complaints import file
+
+NIK = re.compile(r"(?<!\d)\d{16}(?!\d)")
+
+
+def _names(app) -> set[str]:
+    """Every person's name the instance holds (accounts, residents, taxpayers, applicants)."""
+    from egovkit.db import db
+    from egovkit.models import User
+    from egovkit_modules.etax.models import Taxpayer
+    from egovkit_modules.permits.models import Permit
+    from egovkit_modules.smart_kampung.models import Resident
+
+    with app.app_context():
+        names = set(db.session.scalars(select(User.name)))
+        names |= set(db.session.scalars(select(Resident.name)))
+        names |= set(db.session.scalars(select(Taxpayer.name)))
+        names |= set(db.session.scalars(select(Permit.applicant_name)))
+    return {n for n in names if n and len(n) >= 4}
+
+
+def test_every_dataset_of_every_enabled_module_is_aggregate_and_suppressed(app, client):
+    assert file(client).status_code == 302  # one complaint: a count of 1 to suppress
+    from egovkit.services import opendata
+
+    with app.test_request_context():
+        items = opendata.published()
+        limit = opendata.threshold()
+        raw_small = sum(1 for item in items for row in import_path(item.dataset.rows)()
+                        for c in item.dataset.columns if c.type == "count" and 0 < (row.get(c.name) or 0) < limit)
+    idents = {i.ident for i in items}
+    assert {"smart_kampung/population", "smart_kampung/letters", "village_finance/apbdes", "permits/issued",
+            "etax/revenue", "complaints/per-unit-month"} <= idents
+    assert raw_small > 0  # the figures do hold small cells, so suppression below is tested, not assumed
+    names = _names(app)
+    assert names
+    suppressed = 0
+    for ident in sorted(idents):
+        response = client.get(f"/data/{ident}.json")
+        assert response.status_code == 200 and response.mimetype == "application/json", ident
+        body = response.get_json()
+        columns = {c["name"]: c for c in body["columns"]}
+        for row in body["rows"]:
+            assert set(row) == set(columns), ident
+            for name, value in row.items():
+                text = "" if value is None else str(value)
+                assert not NIK.search(text), (ident, name, text)
+                assert text not in names and not any(n in text for n in names if len(n) >= 8), (ident, name)
+                if columns[name]["type"] == "count":
+                    assert value is None or value == 0 or value >= limit, (ident, name, value)
+                    suppressed += value is None
+        listed = client.get(f"/data/{ident}.csv")
+        assert listed.status_code == 200 and listed.mimetype == "text/csv", ident
+        rows = list(csv.DictReader(io.StringIO(listed.get_data(as_text=True).lstrip("\ufeff"))))
+        assert len(rows) == len(body["rows"]) and (not rows or list(rows[0]) == list(columns))
+        for row in rows:
+            for value in row.values():
+                assert not NIK.search(value) and value not in names, ident
+        assert client.get(f"/data/{ident}").status_code == 200
+    assert suppressed > 0
+    complaints = client.get("/data/complaints/per-unit-month.csv").get_data(as_text=True)
+    assert f"<{limit}" in complaints  # one complaint: shown as suppressed, not as 1
+
+
+def test_the_dcat_catalogue_describes_every_dataset_and_its_downloads_answer(app, client):
+    page = client.get("/data").get_data(as_text=True)
+    assert "Jumlah penduduk per desa, jenis kelamin dan kelompok umur" in page
+    response = client.get("/data/catalog.jsonld")
+    assert response.status_code == 200 and response.mimetype == "application/ld+json"
+    catalogue = json.loads(response.get_data(as_text=True))
+    assert catalogue["@type"] == "dcat:Catalog" and catalogue["@context"]["dcat"] == "http://www.w3.org/ns/dcat#"
+    assert catalogue["dct:publisher"]["foaf:name"] == "Pemerintah Kabupaten Banyuwangi"
+    datasets = catalogue["dcat:dataset"]
+    assert len(datasets) >= 6
+    for ds in datasets:
+        assert ds["@type"] == "dcat:Dataset"
+        for key in ("dct:title", "dct:description", "dct:publisher", "dct:license", "dct:modified",
+                    "dct:spatial", "dct:accrualPeriodicity", "dcat:distribution"):
+            assert ds[key], (ds["@id"], key)
+        assert {t["@language"] for t in ds["dct:title"]} == {"id", "en"}
+        formats = set()
+        for dist in ds["dcat:distribution"]:
+            assert dist["@type"] == "dcat:Distribution"
+            url = dist["dcat:downloadURL"]["@id"]
+            media = dist["dcat:mediaType"]["@id"].rsplit("/media-types/", 1)[1]
+            answer = client.get(urlsplit(url).path)
+            assert answer.status_code == 200 and answer.mimetype == media, url
+            formats.add(dist["dct:format"])
+        assert formats == {"CSV", "JSON"}
+
+
+def test_a_personal_column_cannot_be_declared():
+    for name in ("nik", "nama", "nama_lengkap", "address", "alamat_rumah", "phone", "email", "no_kk",
+                 "birth_date", "npwpd"):
+        with pytest.raises(ValueError):
+            DatasetColumn(name, "string", {"id": name})
+    with pytest.raises(ValueError):
+        DatasetColumn("total", "blob", {"id": "x"})
+    with pytest.raises(ValueError):  # a guard must be one of its counts
+        Dataset("x-y", {"id": "x"}, {"id": "x"}, rows="a:b", columns=(DatasetColumn("n", "integer", {"id": "n"}),),
+                guard="n")
+
+
+def leaky():
+    return [{"month": "2026-01", "n": 7, "secret": "Sri Wahyuni"}]
+
+
+def test_rows_with_an_undeclared_column_are_refused(app):
+    from egovkit.services import opendata
+
+    with app.app_context():
+        item = opendata.published()[0]
+        fake = replace(item, dataset=Dataset("leak", {"id": "x"}, {"id": "x"}, rows="tests.test_opendata:leaky",
+                                             columns=(DatasetColumn("month", "month", {"id": "m"}),
+                                                      DatasetColumn("n", "count", {"id": "n"}))))
+        with pytest.raises(ValueError, match="undeclared"):
+            opendata.compute(fake)
