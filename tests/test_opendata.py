@@ -13,6 +13,7 @@ from sqlalchemy import select
 from egovkit.modules import Dataset, DatasetColumn, import_path
 
 from .test_complaints import file
+from .test_letters import village  # noqa: F401  (fixture)
 
 NIK = re.compile(r"(?<!\d)\d{16}(?!\d)")
 
@@ -129,3 +130,55 @@ def test_rows_with_an_undeclared_column_are_refused(app):
                                                       DatasetColumn("n", "count", {"id": "n"}))))
         with pytest.raises(ValueError, match="undeclared"):
             opendata.compute(fake)
+
+
+def test_letters_permits_and_tax_revenue_are_counted_from_what_was_issued_and_paid(village):
+    """A signed letter, an issued permit and paid tax bills appear in their datasets (raw counts exact),
+    small ones suppressed when published; two payers' tax is suppressed with its count."""
+    from datetime import date
+
+    from egovkit.db import db
+    from egovkit.models import User
+    from egovkit.services import opendata, payments
+    from egovkit_modules.etax.models import BILL, Declaration, TaxObject, Taxpayer
+    from egovkit_modules.permits.models import Permit
+
+    from .test_letters import ask, citizen, decide, signed_in
+    from .test_permits import apply
+
+    sri = citizen(village)
+    url = ask(sri, "domisili", since="2015-01-01", purpose="Melamar pekerjaan").headers["Location"]
+    decide(signed_in(village, "op.sarongan@desa.id"), url, "verify")
+    decide(signed_in(village, "kades.sarongan@desa.id"), url, "sign")
+    permit = apply(sri)
+    assert permit.status_code == 302
+    with village.test_request_context():
+        db.session.get(Permit, int(permit.headers["Location"].rsplit("/", 1)[1])).issued_on = date(2026, 3, 9)
+        clerk = db.session.scalar(select(User.id).where(User.email == "op.sarongan@desa.id"))
+        for n, amount in enumerate((1_000_000, 2_500_000)):
+            payer = Taxpayer(npwpd=f"P.{n}", name=f"Wajib Pajak {n}", address="Jl. Raya 1", agency_code="bapenda")
+            db.session.add(payer)
+            db.session.flush()
+            obj = TaxObject(taxpayer_id=payer.id, tax_type="restoran", name=f"Warung {n}", address="Jl. Raya 1",
+                            agency_code="bapenda")
+            db.session.add(obj)
+            db.session.flush()
+            bill = Declaration(object_id=obj.id, period="2026-02", tax_type="restoran", turnover=amount * 10,
+                               rate_bp=1000, tax_due=amount, billing_code=f"3510000000000{n:03d}",
+                               due_date=date(2026, 3, 15), agency_code="bapenda")
+            db.session.add(bill)
+            db.session.flush()
+            payments.record(BILL.payable(bill.id, amount=amount, billed_on=date(2026, 3, 1), agency_code="bapenda"),
+                            amount=amount, paid_on=date(2026, 3, 10), reference=f"BANK-{n}", user=clerk)
+        db.session.commit()
+        items = {i.ident: i for i in opendata.published()}
+        letters = opendata.compute(items["smart_kampung/letters"])
+        raw_letters = list(import_path(items["smart_kampung/letters"].dataset.rows)())
+        raw_permits = list(import_path(items["permits/issued"].dataset.rows)())
+        raw_tax = list(import_path(items["etax/revenue"].dataset.rows)())
+        tax = opendata.compute(items["etax/revenue"])
+    assert [(r["letter_type"], r["letters"]) for r in raw_letters] == [("domisili", 1)]
+    assert letters.rows[0]["letters"] is None and letters.suppressed == 1
+    assert raw_permits == [{"month": "2026-03", "permit_type": "restoran", "permits": 1}]
+    assert raw_tax == [{"month": "2026-03", "tax_type": "restoran", "payments": 2, "revenue": 3_500_000}]
+    assert tax.rows == [{"month": "2026-03", "tax_type": "restoran", "payments": None, "revenue": None}]
