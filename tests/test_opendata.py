@@ -132,7 +132,7 @@ def test_rows_with_an_undeclared_column_are_refused(app):
             opendata.compute(fake)
 
 
-def test_letters_permits_and_tax_revenue_are_counted_from_what_was_issued_and_paid(village):
+def test_letters_permits_and_tax_revenue_are_counted_from_what_was_issued_and_paid(village):  # noqa: F811
     """A signed letter, an issued permit and paid tax bills appear in their datasets (raw counts exact),
     small ones suppressed when published; two payers' tax is suppressed with its count."""
     from datetime import date
