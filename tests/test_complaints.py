@@ -126,6 +126,7 @@ def test_a_complaint_can_be_archived_or_sent_back_as_not_ours(regency):
     assert "Ya: Arsipkan" in page  # closing asks once more
     assert decide(lapor, url, "archive", note="Diteruskan ke pemerintah provinsi.").status_code == 302
     assert record(regency, code)[1].state == "archived"
+    assert not messages(regency)  # anonymous: nobody to tell
 
 
 def test_confidential_identity_is_hidden_from_the_unit_and_a_desa_sees_only_its_own(regency):
@@ -150,6 +151,7 @@ def test_confidential_identity_is_hidden_from_the_unit_and_a_desa_sees_only_its_
     lapor.post(f"{url}/verify", data={"csrf_token": csrf_token(lapor, url), "category": "pelayanan_desa"})
     item, case = record(regency, code)
     assert item.unit_region == SARONGAN and case.region_code == SARONGAN and case.agency_code is None
+    assert any(code in m["body"] and "diverifikasi" in m["body"] for m in messages(regency))  # told of each step
     sarongan = staff(regency, "op.sarongan@desa.id")
     kandangan = staff(regency, "op.kandangan@desa.id")
     page = sarongan.get(url).get_data(as_text=True)

@@ -12,6 +12,11 @@ VERIFIER = ("opd_staff", "opd_head")
 UNIT = ("opd_staff", "opd_head", "operator_desa", "kepala_desa")
 
 
+register_template("complaints.routed", N_("Your complaint was verified"),
+                  N_("Your complaint (%(what)s, %(code)s) was verified and sent to the unit in charge, which "
+                     "follows it up within 5 working days."))
+register_template("complaints.in_progress", N_("Your complaint is being handled"),
+                  N_("Your complaint (%(what)s, %(code)s) is being handled by the unit in charge."))
 register_template("complaints.resolved", N_("Your complaint was resolved"),
                   N_("Your complaint (%(what)s, %(code)s) was resolved: %(note)s "
                      "Tell us how it was handled on its tracking page."))
@@ -48,7 +53,8 @@ COMPLAINT = Workflow(
     view="complaints.show",
     title={"id": "Pengaduan masyarakat", "en": "Public complaint"},
     notify=Notify(person=f"{HOOKS}:complainant", track="complaints.track",
-                  on={"start": "case.received", "archive": "case.refused", "finish": "complaints.resolved"}),
+                  on={"start": "case.received", "verify": "complaints.routed", "follow_up": "complaints.in_progress",
+                      "archive": "case.refused", "finish": "complaints.resolved"}),
 )
 
 WORKFLOWS = [COMPLAINT]
