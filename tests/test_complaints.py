@@ -83,7 +83,7 @@ def test_an_anonymous_complaint_from_filing_to_rating(regency):
     url = f"/pengaduan/{item.id}"
     assert dpupr.get(url).status_code == 404  # not routed yet
     shown = lapor.get(url).get_data(as_text=True)
-    assert "Lubang besar" in shown and "Anonim" in shown
+    assert "Lubang besar" in shown and "Anonim" in shown and "Warga tanpa akun" in shown  # the timeline
     photo = lapor.get(f"{url}/photos/0")
     assert photo.data == PNG and photo.headers["Cache-Control"] == "no-store, private"
     verified = lapor.post(f"{url}/verify", data={"csrf_token": csrf_token(lapor, url), "category": "infrastruktur"})
