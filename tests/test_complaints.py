@@ -216,14 +216,26 @@ def test_export_and_import_round_trip_with_lapor(regency):
     public = regency.test_client()
     first, second = code_of(file(public)), code_of(file(public, subject="Saluran tersumbat"))
     lapor = staff(regency, "lapor@diskominfo.id")
-    assert staff(regency, "staf@dpupr.id").get("/pengaduan/tukar/export.csv").status_code == 403
+    dpupr = staff(regency, "staf@dpupr.id")
+    assert dpupr.get("/pengaduan/tukar/export.csv").status_code == 403
+    third = code_of(file(public, subject="Dicatat di LAPOR!"))
+    third_id = record(regency, third)[0].id
+    page = f"/pengaduan/{third_id}"
+    assert dpupr.post(f"{page}/lapor", data={"csrf_token": csrf_token(lapor, page),
+                                             "lapor_number": "X123"}).status_code in (400, 403)
+    assert lapor.post(f"{page}/lapor", data={"csrf_token": csrf_token(lapor, page),
+                                             "lapor_number": "bad number!"}).status_code == 303
+    assert record(regency, third)[0].lapor_number is None
+    lapor.post(f"{page}/lapor", data={"csrf_token": csrf_token(lapor, page), "lapor_number": "2611112222"})
+    assert record(regency, third)[0].lapor_number == "2611112222"
     exported = lapor.get("/pengaduan/tukar/export.csv")
     assert exported.status_code == 200 and exported.mimetype == "text/csv"
     from egovkit_modules.complaints.exchange import COLUMNS
 
     text = exported.get_data(as_text=True).lstrip("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert list(rows[0]) == COLUMNS and {r["tracking_code"] for r in rows} == {first, second}
+    assert list(rows[0]) == COLUMNS and {r["tracking_code"] for r in rows} == {first, second, third}
+    rows = [r for r in rows if r["tracking_code"] != third]
     assert rows[0]["status"] == "Belum Terverifikasi" and rows[0]["lapor_number"] == ""
     for row in rows:
         row["lapor_number"] = "LAP-" + row["tracking_code"]
@@ -249,9 +261,9 @@ def test_export_and_import_round_trip_with_lapor(regency):
     assert record(regency, first)[0].lapor_number == "LAP-" + first
     again = lapor.get("/pengaduan/tukar/export.csv").get_data(as_text=True).lstrip("\ufeff")
     back = {r["lapor_number"]: r for r in csv.DictReader(io.StringIO(again))}
-    assert set(back) == {"LAP-" + first, "LAP-" + second, "2612345678"}
+    assert set(back) == {"LAP-" + first, "LAP-" + second, "2612345678", "2611112222"}
     assert back["2612345678"]["source"] == "lapor" and back["2612345678"]["filed_on"] == "2026-11-20"
     assert back["2612345678"]["status"] == "Belum Terverifikasi"
     assert upload(rows).status_code == 303  # the same file again changes nothing
     assert len(list(csv.DictReader(io.StringIO(
-        lapor.get("/pengaduan/tukar/export.csv").get_data(as_text=True).lstrip("\ufeff"))))) == 3
+        lapor.get("/pengaduan/tukar/export.csv").get_data(as_text=True).lstrip("\ufeff"))))) == 4

@@ -151,6 +151,31 @@ def _plan(rows) -> tuple[list, list[str]]:
     return plan, errors
 
 
+@bp.post("/<int:record_id>/lapor")
+@login_required
+def lapor_number(record_id: int):
+    """The verifying agency records (or corrects) the complaint's tracking number in SP4N-LAPOR!."""
+    _require()
+    if not Form().validate_on_submit():
+        abort(400)
+    item = db.session.get(Complaint, record_id)
+    if item is None:
+        abort(404)
+    number = (request.form.get("lapor_number") or "").strip()
+    holder = db.session.scalar(select(Complaint).where(Complaint.lapor_number == number)) if number else None
+    if not LAPOR_NUMBER.match(number):
+        flash(_("Not done: %(reason)s", reason=_("letters, digits and . / - only, 3 to 30 characters")), "error")
+    elif holder is not None and holder.id != item.id:
+        flash(_("Not done: %(reason)s", reason=_("this LAPOR! number belongs to complaint %(code)s",
+                                                 code=holder.tracking_code)), "error")
+    else:
+        item.lapor_number = number
+        audit.record("lapor_link", "complaints", "complaints_complaint", item.id, lapor_number=number)
+        db.session.commit()
+        flash(_("SP4N-LAPOR! number recorded."), "success")
+    return redirect(url_for(".show", record_id=item.id), 303)
+
+
 @bp.post("/tukar/import")
 @login_required
 def import_csv():

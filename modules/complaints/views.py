@@ -317,6 +317,7 @@ def show(record_id: int):
                            reporter=_reporter_label(item), category=_settings().categories.get(item.category),
                            categories=_settings().categories, can_verify=can_verify, form=Form(),
                            photos=json.loads(item.photos), unit=unit_name(item.unit_agency, item.unit_region),
+                           can_exchange=_exchanger(),
                            village=dict(villages()).get(item.village_code, item.village_code), DESA=DESA)
 
 
