@@ -182,3 +182,27 @@ def test_letters_permits_and_tax_revenue_are_counted_from_what_was_issued_and_pa
     assert raw_permits == [{"month": "2026-03", "permit_type": "restoran", "permits": 1}]
     assert raw_tax == [{"month": "2026-03", "tax_type": "restoran", "payments": 2, "revenue": 3_500_000}]
     assert tax.rows == [{"month": "2026-03", "tax_type": "restoran", "payments": None, "revenue": None}]
+
+
+def test_rdflib_harvests_the_catalogue_as_dcat(app, client):
+    """The JSON-LD parses as RDF (what ckanext-dcat does) into a dcat:Catalog whose every dataset has a title
+    in Indonesian, a publisher, a licence and distributions with a download URL and an IANA media type."""
+    from rdflib import Graph, Literal, Namespace, URIRef
+    from rdflib.namespace import DCAT, DCTERMS, RDF
+
+    graph = Graph().parse(data=client.get("/data/catalog.jsonld").get_data(as_text=True), format="json-ld")
+    catalogs = list(graph.subjects(RDF.type, DCAT.Catalog))
+    assert len(catalogs) == 1
+    datasets = set(graph.objects(catalogs[0], DCAT.dataset))
+    assert len(datasets) >= 6 and datasets == set(graph.subjects(RDF.type, DCAT.Dataset))
+    iana = Namespace("http://www.iana.org/assignments/media-types/")
+    for ds in datasets:
+        assert any(t.language == "id" for t in graph.objects(ds, DCTERMS.title)), ds
+        assert graph.value(ds, DCTERMS.publisher) is not None and isinstance(graph.value(ds, DCTERMS.license), URIRef)
+        assert isinstance(graph.value(ds, DCTERMS.modified), Literal)
+        distributions = list(graph.objects(ds, DCAT.distribution))
+        media = {graph.value(d, DCAT.mediaType) for d in distributions}
+        assert media == {iana["text/csv"], iana["application/json"]}, ds
+        for d in distributions:
+            url = graph.value(d, DCAT.downloadURL)
+            assert client.get(urlsplit(str(url)).path).status_code == 200, url
