@@ -267,3 +267,23 @@ def test_export_and_import_round_trip_with_lapor(regency):
     assert upload(rows).status_code == 303  # the same file again changes nothing
     assert len(list(csv.DictReader(io.StringIO(
         lapor.get("/pengaduan/tukar/export.csv").get_data(as_text=True).lstrip("\ufeff"))))) == 4
+
+
+def test_an_anonymous_complaint_by_a_signed_in_citizen_keeps_no_link_to_her_account(regency):
+    from egovkit.db import db
+    from egovkit.services.audit import AuditEntry
+    from egovkit.services.workflow import Step
+
+    sri = citizen(regency)
+    code = code_of(file(sri, mode="anonymous", subject="Dilaporkan tanpa nama"))
+    item, case = record(regency, code)
+    assert item.reporter_id is None and case.owner_id is None
+    with regency.app_context():
+        entries = db.session.query(AuditEntry).filter(
+            ((AuditEntry.record_type == "complaints_complaint") & (AuditEntry.record_id == str(item.id)))
+            | ((AuditEntry.record_type == "core_case") & (AuditEntry.record_id == str(case.id)))).all()
+        assert entries and all(e.actor_id is None and e.actor == "anonymous" for e in entries)
+        assert db.session.query(Step).filter_by(case_id=case.id).one().actor_id is None
+    assert "Dilaporkan tanpa nama" not in sri.get("/pengaduan/daftar").get_data(as_text=True)
+    assert sri.get(f"/pengaduan/{item.id}").status_code == 404
+    assert not any(code in m["body"] for m in messages(regency))  # nobody to tell
