@@ -146,6 +146,9 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
     from .web import prefs
 
     app.register_blueprint(prefs.bp)
+    from .web import opendata as opendata_views
+
+    app.register_blueprint(opendata_views.bp)
     events.init_app(app)
     notifications.init_app(app)
     from .ops import worker

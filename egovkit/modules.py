@@ -74,6 +74,62 @@ class Tracking:
     document: str | None = None  # the DocumentType name a tracked record is issued as (self-print), if any
 
 
+COLUMN_TYPES = ("string", "integer", "number", "year", "month", "count", "money")
+# Columns that would carry a person: an open dataset cannot declare them (egovkit.services.opendata).
+PERSONAL_COLUMNS = re.compile(r"(^|_)(nik|kk|no_kk|name|nama|address|alamat|phone|telepon|hp|email|birth|lahir|"
+                              r"npwp|npwpd|nib|rt|rw|user|person|orang|penduduk_id|resident)(_|$)")
+
+
+@dataclass(frozen=True)
+class DatasetColumn:
+    """One column of an open dataset. ``count``: a number of records, suppressed below the profile's
+    threshold; ``money``: a sum in Rupiah, suppressed with the row when the dataset's ``guard`` count is."""
+
+    name: str
+    type: str
+    title: dict[str, str]
+
+    def __post_init__(self):
+        if self.type not in COLUMN_TYPES:
+            raise ValueError(f"dataset column {self.name!r}: type {self.type!r} is not one of {COLUMN_TYPES}")
+        if not re.match(r"^[a-z][a-z0-9_]{0,39}$", self.name) or PERSONAL_COLUMNS.search(self.name):
+            raise ValueError(f"dataset column {self.name!r}: not a column an open dataset may have (lowercase "
+                             "name; never a person's NIK, name, address or contact)")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """An aggregate dataset a module publishes as open data (egovkit.services.opendata): never rows about
+    one person. ``rows``: "pkg.mod:func() -> iterable of dicts" keyed by the columns' names."""
+
+    name: str  # unique within the module: the address is /data/<module>/<name>
+    title: dict[str, str]
+    description: dict[str, str]
+    rows: str
+    columns: tuple[DatasetColumn, ...]
+    frequency: str = "monthly"  # daily | weekly | monthly | annual (dct:accrualPeriodicity)
+    licence: str | None = None  # a licence URL; None: the profile's open_data.licence
+    # A count column: a row's money columns are suppressed with it (a sum of few payers is one payer's
+    # figure). None: money is published as it is (public finances, such as a desa's APBDes).
+    guard: str | None = None
+    keywords: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        if not re.match(r"^[a-z][a-z0-9-]{1,59}$", self.name):
+            raise ValueError(f"dataset name {self.name!r}: lowercase letters, digits and dashes")
+        if self.frequency not in FREQUENCIES:
+            raise ValueError(f"dataset {self.name}: frequency {self.frequency!r} is not one of {tuple(FREQUENCIES)}")
+        names = [c.name for c in self.columns]
+        if not names or len(set(names)) != len(names):
+            raise ValueError(f"dataset {self.name}: columns must be given, each once")
+        if self.guard is not None and self.guard not in {c.name for c in self.columns if c.type == "count"}:
+            raise ValueError(f"dataset {self.name}: its guard {self.guard!r} is not one of its count columns")
+
+
+FREQUENCIES = {"daily": "http://purl.org/cld/freq/daily", "weekly": "http://purl.org/cld/freq/weekly",
+               "monthly": "http://purl.org/cld/freq/monthly", "annual": "http://purl.org/cld/freq/annual"}
+
+
 @dataclass(frozen=True)
 class Module:
     name: str
@@ -99,6 +155,7 @@ class Module:
     documents: tuple[DocumentType, ...] = ()  # documents it issues; numbering may be changed by the profile
     nav: tuple[NavItem, ...] = ()
     tracking: Tracking | None = None  # public tracking by code (the kiosk, self-print of issued documents)
+    datasets: tuple[Dataset, ...] = ()  # aggregate open data it publishes (egovkit.services.opendata)
     package: str = ""  # set by discovery when empty
 
     @property

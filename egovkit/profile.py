@@ -113,6 +113,19 @@ class SignIn(_Strict):
     window_minutes: int = Field(15, ge=1, le=1440, description="How long failed sign-in attempts are counted.")
 
 
+class OpenData(_Strict):
+    """The regency's open data (Satu Data Indonesia): aggregate datasets of its modules (docs/open-data.md)."""
+
+    suppress_below: int = Field(
+        5, ge=2, le=100,
+        description="Counts from 1 to this number minus one are published as suppressed (small cells could "
+                    "single a person out); sums guarded by such a count are suppressed with it.")
+    licence: str = Field("https://creativecommons.org/licenses/by/4.0/",
+                         description="Licence of the datasets (a URL), unless a dataset names its own.")
+    publisher: str | None = Field(None, description="Publisher named in the catalogue (the data custodian, "
+                                                    "wali data); default: the regency's government.")
+
+
 class Kiosk(_Strict):
     """The public information lounge (anjungan): a touch screen in kiosk mode (docs/kiosk.md)."""
 
@@ -193,6 +206,8 @@ class ProfileSchema(_Strict):
     retention: Retention = Field(default_factory=Retention,
                                  description="How long personal data kept for a while stays (docs/privacy.md).")
     kiosk: Kiosk = Field(default_factory=Kiosk, description="Kiosk mode of public touch screens (anjungan).")
+    open_data: OpenData = Field(default_factory=OpenData, description="Open data: small-cell suppression, "
+                                                                      "licence, publisher.")
     modules: dict[str, Any] = Field(
         default_factory=dict,
         description="Module name -> settings. `{}`, `true` or nothing switches it on with defaults, "

@@ -328,3 +328,62 @@ def test_admin_pages_fit_a_phone(server, browser):
                         full_page=True)
     assert not wide, f"admin pages wider than 360 px: {wide}"
     context.close()
+
+
+def test_complaint_journey_in_a_browser_on_a_phone(server, browser):
+    """An anonymous visitor files a complaint on a 360 px phone without JavaScript; the verifying agency
+    routes it to the desa; the desa operator follows it up and resolves it (confirming); the visitor rates
+    it on the tracking page (confirming). No page scrolls sideways."""
+    egovkit("users", "create", "--email", "lapor@diskominfo.id", "--name", "Admin LAPOR", "--role", "opd_staff",
+            "--agency", "diskominfo", "--password-stdin", stdin=PASSWORD + "\n")
+    wide = []
+
+    def fits(page, name):
+        if page.evaluate("document.documentElement.scrollWidth") > 360:
+            wide.append(name)
+        page.screenshot(path=str(shots() / f"360-complaint-{name}.png"), full_page=True)
+
+    visitor = browser.new_context(viewport={"width": 360, "height": 740}, java_script_enabled=False).new_page()
+    visitor.goto(server + "/pengaduan/")
+    fits(visitor, "form")
+    visitor.select_option("#category", "pelayanan_desa")
+    visitor.fill("#subject", "Pungutan surat pengantar")
+    visitor.fill("#description", "Petugas meminta uang untuk surat pengantar yang seharusnya gratis.")
+    visitor.select_option("#village_code", "35.10.01.2001")
+    visitor.click("main button[type=submit]")
+    assert "/pengaduan/lacak?code=" in visitor.url
+    code = visitor.url.rsplit("=", 1)[1]
+    assert "Belum Terverifikasi" in visitor.inner_text("main")
+    fits(visitor, "tracking")
+
+    lapor = sign_in(browser, server, "lapor@diskominfo.id")
+    lapor.set_viewport_size({"width": 360, "height": 740})
+    lapor.goto(server + "/pengaduan/daftar")
+    fits(lapor, "list")
+    lapor.click(f"text={code}")
+    assert "Anonim" in lapor.inner_text("main")
+    fits(lapor, "verify")
+    lapor.select_option("#verify-category", "pelayanan_desa")
+    lapor.click("text=Verifikasi dan teruskan >> nth=-1")
+    assert "Belum Ditindaklanjuti" in lapor.inner_text("main")
+    complaint = lapor.url
+
+    operator = sign_in(browser, server, "op.sarongan@desa.id")
+    operator.set_viewport_size({"width": 360, "height": 740})
+    operator.goto(complaint)
+    operator.click("button:has-text('Tindak lanjuti')")
+    assert "Proses" in operator.inner_text("main .case")
+    operator.fill("textarea[name=note]", "Petugas sudah ditegur; uang dikembalikan.")
+    operator.click("summary:has-text('Selesai ditangani')")
+    fits(operator, "finish")
+    operator.click("button:has-text('Ya: Selesai ditangani')")
+    assert "Selesai" in operator.inner_text("main .case")
+
+    visitor.goto(server + f"/pengaduan/lacak?code={code}")
+    assert "Selesai" in visitor.inner_text("main")
+    visitor.check("input[name=rating][value='4']")
+    visitor.click("summary:has-text('Kirim penilaian')")
+    fits(visitor, "rate")
+    visitor.click("button:has-text('Ya: Kirim penilaian')")
+    assert "4/5" in visitor.inner_text("main")
+    assert not wide, f"pages wider than 360 px: {wide}"

@@ -126,6 +126,7 @@ CONFIRMED = {
     ("egovkit/web/templates/admin/user.html", "admin.user_revoke"),
     ("egovkit/web/templates/admin/user.html", "admin.user_disable"),
     ("egovkit/web/templates/admin/user.html", "admin.user_reset_2fa"),
+    ("modules/complaints/templates/complaints/track.html", "complaints.rate"),  # a rating is given once
 }
 # ... and these do neither (or ask on a page of their own), each with the reason.
 NOT_DESTRUCTIVE = {
@@ -158,6 +159,12 @@ NOT_DESTRUCTIVE = {
     ("egovkit/web/templates/me/notifications.html", ""): "settings, saved again the same way",
     ("egovkit/web/templates/kiosk/print.html", ""): "prints with a code the citizen holds",
     ("egovkit/web/templates/macros/print_code.html", "documents.print_code"): "a new code replaces the old",
+    ("modules/complaints/templates/complaints/new.html", ""): "a complaint, checked by the verifier",
+    ("modules/complaints/templates/complaints/show.html", "complaints.verify"):
+        "moves it on; the unit in charge can send it back (Bukan wewenang)",
+    ("modules/complaints/templates/complaints/show.html", "complaints.lapor_number"): "a number, corrected again",
+    ("modules/complaints/templates/complaints/exchange.html", "complaints.import_csv"):
+        "one transaction, audited; importing the same file again changes nothing",
 }
 
 

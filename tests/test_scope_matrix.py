@@ -43,6 +43,9 @@ PUBLIC = {
     "smart_kampung_api.track": "a tracking code shows a letter's status only",
     "permits_api.track": "a tracking code shows an application's status only",
     "village_finance.public": "the transparency page of a desa's budget in force",
+    "opendata.dataset": "open data: aggregate figures, published for everyone",
+    "opendata.dataset_csv": "open data: aggregate figures, published for everyone",
+    "opendata.dataset_json": "open data: aggregate figures, published for everyone",
 }
 
 
@@ -90,6 +93,8 @@ MAKERS = {
     "etax:bill_id": lambda s: s.records["bill"],
     "etax_api:declaration_id": lambda s: s.records["bill"],
     "cases:case_id": lambda s: s.records["case"],
+    "complaints:record_id": lambda s: s.records["complaint"],
+    "complaints.photo:number": lambda s: 0,
     "documents.print_code:code": lambda s: s.records["letter_document"],
     "cases:transition": lambda s: "verify",
     # the admin pages are not scoped by side: every side's user gets 403 (tests/test_admin.py)
@@ -268,6 +273,18 @@ def _records(app, side: Side) -> None:
                         content_type="multipart/form-data")
     assert sent.status_code == 302, sent.get_data(as_text=True)[:3000]
     side.records["permit"] = _id(sent.headers["Location"])
+    # a complaint of the side's citizen, under her name, with a photo
+    sent = citizen.post("/pengaduan/", data={
+        "csrf_token": csrf_token(citizen, "/pengaduan/"), "category": "pelayanan_desa", "mode": "named",
+        "subject": f"Pungutan di desa {side.name}", "village_code": side.village,
+        "description": "Petugas meminta uang untuk surat pengantar.", "photos": [(io.BytesIO(PNG), "bukti.png")]},
+        content_type="multipart/form-data")
+    assert sent.status_code == 302, sent.get_data(as_text=True)[:3000]
+    with app.app_context():
+        from egovkit_modules.complaints.models import Complaint
+
+        code = re.search(r"code=([A-Z2-9]{8})", sent.headers["Location"]).group(1)
+        side.records["complaint"] = db.session.scalar(select(Complaint.id).where(Complaint.tracking_code == code))
     with app.app_context():
         from egovkit_modules.permits.models import Permit
 

@@ -133,6 +133,18 @@ def for_print_code(tracking_code: str, limit: int) -> Reservation | None:
     return _take([(_bucket("print", tracking_code), limit)])
 
 
+def for_submission(kind: str, address: str, limit: int, minutes: int = 60) -> Reservation | None:
+    """Reserve one anonymous submission (e.g. a complaint filed without signing in) from an address, or None
+    when the address has sent ``limit`` in the last ``minutes``. Signed-in people are not limited this way:
+    behind a shared address (a village office) only those who stay anonymous wait."""
+    taken = Reservation()
+    bucket = _bucket("submit", kind, address)
+    if not _reserve(bucket, limit, timedelta(minutes=minutes)):
+        return None
+    taken.buckets.append(bucket)
+    return taken
+
+
 # ----------------------------------------------------------------- trusted browsers
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.secret_key, salt="egovkit.device")

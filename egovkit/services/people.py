@@ -79,8 +79,14 @@ def looks_private(label: str | None) -> bool:
     return bool(label) and ("@" in label or bool(_NIK.search(label)))
 
 
+# How a step taken without an account (an anonymous complaint, a public form) is shown.
+NOBODY = {"id": "Warga tanpa akun", "en": "Citizen without an account"}
+
+
 def shown(label: str | None, user_id: int | None = None, locale: str = "id") -> str:
     """A stored label fit to show: itself, or, when it is an email or NIK, the person's display."""
+    if label == "anonymous" and user_id is None:
+        return NOBODY.get(locale, NOBODY["id"])
     if not looks_private(label):
         return label or "-"
     if user_id is not None:

@@ -3,7 +3,7 @@ monthly declarations (SPTPD) with a billing code, payments and late interest, an
 through point-of-sale devices ("tapping box")."""
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from egovkit.modules import Module, NavItem, Settings
+from egovkit.modules import Dataset, DatasetColumn, Module, NavItem, Settings
 
 # Tax type -> (lowest, highest) legal rate in percent, UU 1/2022 on HKPD: PBJT at most 10% (art. 58),
 # PBJT on discotheques, karaoke, night clubs, bars and steam baths/spas 40% to 75% (art. 58(2)),
@@ -85,6 +85,16 @@ MODULE = Module(
     api_scopes=("etax:read", "etax:pay"),
     cli="egovkit_modules.etax.cli:group",
     events={"permit.issued": "egovkit_modules.etax.service:on_permit_issued"},
+    datasets=(Dataset("revenue", {"id": "Penerimaan pajak daerah per jenis dan bulan",
+                                  "en": "Local tax revenue per type and month"},
+                      {"id": "Pembayaran pajak daerah yang diterima (SPTPD), per jenis pajak.",
+                       "en": "Local tax payments received (SPTPD), per tax type."},
+                      rows="egovkit_modules.etax.datasets:revenue",
+                      columns=(DatasetColumn("month", "month", {"id": "Bulan", "en": "Month"}),
+                               DatasetColumn("tax_type", "string", {"id": "Jenis pajak", "en": "Tax type"}),
+                               DatasetColumn("payments", "count", {"id": "Jumlah pembayaran", "en": "Payments"}),
+                               DatasetColumn("revenue", "money", {"id": "Penerimaan (Rp)", "en": "Revenue (Rp)"})),
+                      guard="payments", frequency="daily", keywords=("pajak daerah", "PAD")),),
     nav=(NavItem("etax.index", {"id": "Pajak daerah", "en": "Local taxes"}, public=False, permission="etax.read"),
          NavItem("etax.dashboard", {"id": "Dasbor pajak", "en": "Tax dashboard"}, public=False,
                  permission="etax.dashboard")),

@@ -3,7 +3,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from egovkit.modules import DocumentType, Module, NavItem, Settings, Tracking
+from egovkit.modules import Dataset, DatasetColumn, DocumentType, Module, NavItem, Settings, Tracking
 
 from .types import DEFAULT_TYPES, PermitType
 
@@ -58,6 +58,15 @@ MODULE = Module(
     api="egovkit_modules.permits.api:api",
     api_scopes=("permits:read", "permits:pay"),
     blueprint="egovkit_modules.permits.views:bp",
+    datasets=(Dataset("issued", {"id": "Izin yang diterbitkan per jenis dan bulan", "en": "Permits issued per "
+                                                                                    "type and month"},
+                      {"id": "Izin yang diterbitkan DPMPTSP di luar OSS.",
+                       "en": "Permits issued by the one-stop office outside OSS."},
+                      rows="egovkit_modules.permits.datasets:issued",
+                      columns=(DatasetColumn("month", "month", {"id": "Bulan", "en": "Month"}),
+                               DatasetColumn("permit_type", "string", {"id": "Jenis izin", "en": "Permit type"}),
+                               DatasetColumn("permits", "count", {"id": "Jumlah izin", "en": "Permits"})),
+                      frequency="daily", keywords=("perizinan",)),),
     nav=(NavItem("permits.index", {"id": "Perizinan", "en": "Permits"}, public=False),
          NavItem("permits.track", {"id": "Lacak izin", "en": "Track a permit"})),
     tracking=Tracking("permits.track", "egovkit_modules.permits.views:tracked", document="permits.permit"),

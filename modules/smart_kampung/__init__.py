@@ -1,7 +1,7 @@
 """smart_kampung: the village population register, letters and delegated approvals (Smart Kampung)."""
 from pydantic import Field
 
-from egovkit.modules import DocumentType, Module, NavItem, Settings, Tracking
+from egovkit.modules import Dataset, DatasetColumn, DocumentType, Module, NavItem, Settings, Tracking
 
 from .letters import DEFAULT_TYPES, LetterType
 from .rtlh import DEFAULT_CRITERIA, Criterion
@@ -48,6 +48,29 @@ MODULE = Module(
     api_scopes=("kampung:read", "kampung:write"),
     cli="egovkit_modules.smart_kampung.cli:residents",
     demo="egovkit_modules.smart_kampung.demo:seed",
+    datasets=(
+        Dataset("population", {"id": "Jumlah penduduk per desa, jenis kelamin dan kelompok umur",
+                               "en": "Population by village, sex and age group"},
+                {"id": "Penduduk hidup menurut register desa, per kelompok umur lima tahunan.",
+                 "en": "Living residents in the village registers, in five-year age groups."},
+                rows="egovkit_modules.smart_kampung.datasets:population",
+                columns=(DatasetColumn("village_code", "string", {"id": "Kode desa", "en": "Village code"}),
+                         DatasetColumn("village", "string", {"id": "Desa", "en": "Village"}),
+                         DatasetColumn("district", "string", {"id": "Kecamatan", "en": "District"}),
+                         DatasetColumn("sex", "string", {"id": "Jenis kelamin (L/P)", "en": "Sex (L/P)"}),
+                         DatasetColumn("age_group", "string", {"id": "Kelompok umur", "en": "Age group"}),
+                         DatasetColumn("residents", "count", {"id": "Jumlah penduduk", "en": "Residents"})),
+                frequency="daily", keywords=("kependudukan", "penduduk", "desa")),
+        Dataset("letters", {"id": "Surat desa yang diterbitkan per bulan dan jenis",
+                            "en": "Village letters issued per month and type"},
+                {"id": "Surat keterangan yang ditandatangani kantor desa.",
+                 "en": "Letters signed by the village offices."},
+                rows="egovkit_modules.smart_kampung.datasets:letters",
+                columns=(DatasetColumn("month", "month", {"id": "Bulan", "en": "Month"}),
+                         DatasetColumn("letter_type", "string", {"id": "Jenis surat", "en": "Letter type"}),
+                         DatasetColumn("letters", "count", {"id": "Jumlah surat", "en": "Letters"})),
+                frequency="daily", keywords=("layanan desa", "surat")),
+    ),
     nav=(NavItem("smart_kampung.residents", {"id": "Penduduk", "en": "Residents"}, public=False,
                  permission="smart_kampung.residents.read"),
          NavItem("smart_kampung.letters", {"id": "Surat desa", "en": "Village letters"}, public=False),

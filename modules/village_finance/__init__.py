@@ -1,7 +1,7 @@
 """village_finance: village planning and budgeting (APBDes) and e-monitoring of its realisation."""
 from pydantic import Field, field_validator, model_validator
 
-from egovkit.modules import Module, NavItem, Settings
+from egovkit.modules import Dataset, DatasetColumn, Module, NavItem, Settings
 
 from . import accounts
 from .rules import Earmark
@@ -81,6 +81,27 @@ MODULE = Module(
     api_scopes=("apbdes:read", "apbdes:write"),
     demo="egovkit_modules.village_finance.demo:seed",
     events={"rtlh.approved": "egovkit_modules.village_finance.budget:on_rtlh_approved"},
+    datasets=(Dataset("apbdes", {"id": "APBDes dan realisasinya per desa", "en": "Village budgets (APBDes) and "
+                                                                               "their realisation"},
+                      {"id": "Anggaran desa yang berlaku (pendapatan, belanja, pembiayaan) dan realisasinya, per "
+                             "desa dan tahun.",
+                       "en": "The budget in force (revenue, spending, financing) and its realisation, per village "
+                             "and year."},
+                      rows="egovkit_modules.village_finance.datasets:apbdes",
+                      columns=(DatasetColumn("year", "year", {"id": "Tahun", "en": "Year"}),
+                               DatasetColumn("village_code", "string", {"id": "Kode desa", "en": "Village code"}),
+                               DatasetColumn("village", "string", {"id": "Desa", "en": "Village"}),
+                               DatasetColumn("revenue_budget", "money", {"id": "Anggaran pendapatan",
+                                                                         "en": "Revenue budgeted"}),
+                               DatasetColumn("revenue_realised", "money", {"id": "Realisasi pendapatan",
+                                                                           "en": "Revenue realised"}),
+                               DatasetColumn("spending_budget", "money", {"id": "Anggaran belanja",
+                                                                          "en": "Spending budgeted"}),
+                               DatasetColumn("spending_realised", "money", {"id": "Realisasi belanja",
+                                                                            "en": "Spending realised"}),
+                               DatasetColumn("financing_budget", "money", {"id": "Anggaran pembiayaan",
+                                                                           "en": "Financing budgeted"})),
+                      frequency="daily", keywords=("APBDes", "keuangan desa", "transparansi")),),
     nav=(NavItem("village_finance.index", {"id": "APBDes", "en": "Village budgets"}, public=False,
                  permission="village_finance.budget.read"),
          NavItem("village_finance.dashboard", {"id": "Serapan dana desa", "en": "Budget absorption"}, public=False,
