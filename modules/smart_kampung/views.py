@@ -454,6 +454,20 @@ def register_phone(nik: str) -> str | None:
     return db.session.scalar(select(Resident.phone).where(Resident.nik == nik, Resident.status == "alive"))
 
 
+def register_person(nik: str):
+    """Hook ``register.person`` of the core: the register's entry for this NIK (name, birth date, status,
+    village, family card), whatever the status, so that a reader sees a death or a move."""
+    from egovkit.services.register import Person
+
+    found = db.session.execute(select(Resident, Family.kk_number).outerjoin(Family, Family.id == Resident.family_id)
+                               .where(Resident.nik == nik)).first()
+    if found is None:
+        return None
+    resident, kk = found
+    return Person(nik=resident.nik, name=resident.name, birth_date=resident.birth_date, status=resident.status,
+                  village_code=resident.village_code, kk=kk)
+
+
 @bp.get("/letters/<int:record_id>")
 @login_required
 def letter(record_id: int):
