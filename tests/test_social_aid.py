@@ -268,3 +268,40 @@ def test_racing_proposals_make_one(regency):
         assert db.session.query(Proposal).count() == 1
         assert db.session.query(Quota.used).scalar() == 1
         db.engine.dispose()
+
+
+def test_bad_programmes_are_profile_errors_with_file_and_line():
+    from .test_profiles import problems, write as write_profile
+
+    write_profile("p.yaml", "extends: banyuwangi\nname: bansos-test\nmodules:\n  social_aid:\n    programmes:\n"
+                            "      blt:\n        name: BLT Desa\n        agency: dinas_x\n        amount: 300000\n"
+                            "        rules: {max_decile: 11, excludes: [pkh]}\n"
+                            "      Bad-Key:\n        name: Salah\n        agency: dinsos\n        amount: 1\n")
+    found = problems("p.yaml")
+    assert any(m.startswith("p.yaml:10: modules.social_aid.programmes.blt.rules.max_decile: input should be less "
+                            "than or equal to 10") for m in found), found
+    write_profile("p.yaml", "extends: banyuwangi\nname: bansos-test\nmodules:\n  social_aid:\n    programmes:\n"
+                            "      blt:\n        name: BLT Desa\n        agency: dinas_x\n        amount: 300000\n"
+                            "        rules: {max_decile: 2, excludes: [pkh, blt]}\n")
+    found = problems("p.yaml")
+    assert "p.yaml:8: modules.social_aid.programmes.blt.agency: unknown agency 'dinas_x': add it under agencies" \
+        in found, found
+    assert any(m.startswith("p.yaml:10: modules.social_aid.programmes.blt.rules.excludes: 'blt' is not another")
+               for m in found), found
+
+
+def test_a_profile_without_the_module_leaves_nothing_broken(cli, make_instance):
+    from .test_profiles import write as write_profile
+
+    write_profile("nobansos.yaml", "extends: banyuwangi\nname: nobansos\nmodules:\n  social_aid: false\n")
+    make_instance("nobansos.yaml")
+    app = create_app("instance", {"TESTING": True})
+    client = app.test_client()
+    assert client.get("/bansos/public").status_code == 404
+    assert client.get("/").status_code == 200
+    with app.app_context():  # the register still answers the core's questions without the module
+        from egovkit.db import db
+        from egovkit.services import register
+
+        assert register.person("3510019999990001") is None
+        db.engine.dispose()
