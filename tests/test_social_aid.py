@@ -119,6 +119,13 @@ def test_a_proposal_names_every_failed_rule_and_writes_nothing(regency):
     assert re.search(r"Umur 1[34], syarat 18 sampai 150\.", page)
     assert propose(operator, "3510019999990001").status_code == 400  # not in the register
     assert propose(operator, BUDI).status_code == 302
+    assert propose(operator, RINI["nik"], "pkh").status_code == 302
+    rini = propose(operator, RINI["nik"]).get_data(as_text=True)  # PKH excludes BLT DBH CHT
+    assert "Sudah menerima Program Keluarga Harapan (pendamping daerah), yang tidak boleh digabung" in rini
+    listed = operator.get("/bansos/proposals").get_data(as_text=True)
+    assert "Budi Santoso" in listed and "Rini Astuti" in listed and "Diusulkan desa" in listed
+    assert "Budi Santoso" not in staff(regency, "op.kandangan@desa.id").get("/bansos/proposals").get_data(as_text=True)
+    assert staff(regency, "staf@dinsos.id").get("/bansos/").get_data(as_text=True).count("Diusulkan desa: 1") == 2
     sri = propose(operator, SRI["nik"]).get_data(as_text=True)  # the same family card: aid per household
     assert "Rumah tangga ini sudah diusulkan untuk program ini" in sri
     other = staff(regency, "op.kandangan@desa.id")
@@ -127,9 +134,9 @@ def test_a_proposal_names_every_failed_rule_and_writes_nothing(regency):
         from egovkit.db import db
         from egovkit_modules.social_aid.models import Proposal, Quota
 
-        assert [p.name for p in db.session.query(Proposal)] == ["Budi Santoso"]
-        assert db.session.query(Quota.used).scalar() == 1
-        assert db.session.query(Proposal.decile_date).scalar().isoformat() == "2026-09-30"
+        assert [p.name for p in db.session.query(Proposal).order_by(Proposal.id)] == ["Budi Santoso", "Rini Astuti"]
+        assert db.session.query(Quota.used).scalar() == 1  # BLT DBH CHT's quota: Budi's place (PKH has none)
+        assert db.session.query(Proposal.decile_date).filter_by(nik=BUDI).scalar().isoformat() == "2026-09-30"
         db.engine.dispose()
 
 

@@ -7,7 +7,7 @@ import json
 import secrets
 from pathlib import Path
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
@@ -51,6 +51,7 @@ def index():
                       .join(workflow.Case, workflow.Case.id == Proposal.case_id), Proposal)
         .group_by(Proposal.programme, workflow.Case.state)))
     return render_template("social_aid/index.html", programmes=_programmes(), counts=counts,
+                           states=current_app.extensions["egovkit"].workflows["social_aid.proposal"].states,
                            today=payments.today(), can_propose=scope.can("social_aid.propose"),
                            can_import=scope.can("social_aid.import"))
 
@@ -137,6 +138,7 @@ def _make(key, programme, person, outcome, today, form) -> Proposal | None:
             db.session.add(proposal)
             db.session.flush()
     except IntegrityError:
+        uploads.path(stored, "social_aid").unlink(missing_ok=True)
         form.nik.errors.append(_("Already proposed for this programme in %(period)s.", period=period))
         return None
     case = workflow.start("social_aid.proposal", proposal.id, f"{programme.name}: {person.name}", module="social_aid",
@@ -145,6 +147,18 @@ def _make(key, programme, person, outcome, today, form) -> Proposal | None:
     audit.record("proposed", "social_aid", "social_aid_proposal", proposal.id, programme=key, period=period,
                  decile=proposal.decile, decile_date=proposal.decile_date.isoformat() if proposal.decile_date else None)
     return proposal
+
+
+@bp.get("/proposals")
+@scope.require("social_aid.read")
+def proposals():
+    """Proposals within reach, newest first, by programme."""
+    key = request.args.get("programme", "")
+    stmt = select(Proposal, workflow.Case).outerjoin(workflow.Case, workflow.Case.id == Proposal.case_id)
+    if key in _programmes():
+        stmt = stmt.where(Proposal.programme == key)
+    rows = db.session.execute(scope.visible(stmt, Proposal).order_by(Proposal.id.desc()).limit(500)).all()
+    return render_template("social_aid/proposals.html", rows=rows, programmes=_programmes(), key=key)
 
 
 # ------------------------------------------------------------------ a proposal and its decisions
@@ -271,10 +285,8 @@ def disbursement():
     paid = payments.standing(BENEFIT, [r.payable_id for r in rows])
     title = f"DAFTAR PENYALURAN {programme.name.upper()} {period} DESA {village.name.upper()}"
     header = ["No", "Nama penerima", "Nominal (Rp)", "Tanggal salur", "No. transfer", "Tanda tangan / cap jempol"]
-    table = [[i, r.name, documents.rupiah(r.amount), (paid[r.payable_id].paid_on.isoformat()
-                                                      if r.payable_id in paid else ""),
-              paid[r.payable_id].reference if r.payable_id in paid else "", ""]
-             for i, r in enumerate(rows, 1)]
+    table = [[i, r.name, r.amount, paid[r.payable_id].paid_on.isoformat() if r.payable_id in paid else "",
+              paid[r.payable_id].reference if r.payable_id in paid else "", ""] for i, r in enumerate(rows, 1)]
     total = sum(r.amount for r in rows)
     name = f"penyaluran-{key}-{period}-{village.code}"
     audit.record("disbursement_list", "social_aid", "social_aid_proposal", None, programme=key, period=period,
@@ -283,10 +295,10 @@ def disbursement():
     if request.args.get("format") == "xlsx":
         return send_file(_xlsx(title, header, table, total), download_name=name + ".xlsx", as_attachment=True,
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    table.append(["", "Jumlah", documents.rupiah(total), "", "", ""])
-    table.append(["", "", "", "", "", ""])
-    table.append(["", "Kepala Desa / Pendamping", "", "", "Petugas dinas", ""])
-    pdf = documents.table_pdf(title, header, table, (10, 80, 35, 30, 45, 75))
+    shown = [[n, who, documents.rupiah(amount), day, ref, sign] for n, who, amount, day, ref, sign in table]
+    shown += [["", "Jumlah", documents.rupiah(total), "", "", ""], ["", "", "", "", "", ""],
+              ["", "Kepala Desa / Pendamping", "", "", "Petugas dinas", ""]]
+    pdf = documents.table_pdf(title, header, shown, (10, 80, 35, 30, 45, 75))
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", download_name=name + ".pdf")
 
 
@@ -301,8 +313,7 @@ def _xlsx(title, header, table, total) -> io.BytesIO:
     sheet.write(0, 0, title, bold)
     sheet.write_row(2, 0, header, bold)
     for n, row in enumerate(table, 3):
-        sheet.write_row(n, 0, [row[0], row[1], int(row[2].replace("Rp", "").replace(".", "").strip() or 0),
-                               row[3], row[4], row[5]])
+        sheet.write_row(n, 0, row)
     sheet.write_row(len(table) + 3, 0, ["", "Jumlah", total], bold)
     book.close()
     buffer.seek(0)
