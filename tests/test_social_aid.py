@@ -312,3 +312,47 @@ def test_a_profile_without_the_module_leaves_nothing_broken(cli, make_instance):
 
         assert register.person("3510019999990001") is None
         db.engine.dispose()
+
+
+def test_racing_proposals_never_exceed_the_desa_quota(cli, make_instance):
+    from .test_profiles import write as write_profile
+
+    write_profile("quota.yaml", "extends: banyuwangi\nname: quota-test\nmodules:\n  social_aid:\n    programmes:\n"
+                                "      blt:\n        name: BLT Desa\n        agency: dinsos\n        amount: 300000\n"
+                                "        quota_per_desa: 1\n        rules: {max_decile: 2}\n")
+    make_instance("quota.yaml")
+    people(cli)
+    for email, role, agency in STAFF:
+        cli("users", "create", "--email", email, "--name", email.split("@")[0].title(), "--role", role,
+            "--agency", agency, "--password-stdin", input=PASSWORD + "\n")
+    write("warga.csv", [GOOD, RINI])
+    cli("residents", "import", "warga.csv")
+    app = create_app("instance", {"TESTING": True})
+    import_deciles(staff(app, "staf@dinsos.id"))
+    with serving(app) as base:
+        sessions = [http_signed_in(base, "op.sarongan@desa.id") for _ in range(RACERS)]
+        tokens = [form_token(s, base + "/bansos/propose") for s in sessions]
+        barrier = threading.Barrier(RACERS)
+        pages = [""] * RACERS
+
+        def go(i):
+            barrier.wait()
+            pages[i] = sessions[i].post(f"{base}/bansos/propose", allow_redirects=False,
+                                        files={"minutes": ("m.pdf", PDF)},
+                                        data={"csrf_token": tokens[i], "programme": "blt",
+                                              "nik": (BUDI, RINI["nik"])[i % 2]}).text
+
+        threads = [threading.Thread(target=go, args=(i,)) for i in range(RACERS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert any("Kuota desa ini untuk program dan periode ini sudah penuh." in p for p in pages)
+    with app.app_context():
+        from egovkit.db import db
+        from egovkit_modules.social_aid.models import Proposal, Quota
+
+        assert db.session.query(Proposal).count() == 1
+        assert db.session.query(Quota.used).scalar() == 1
+        db.session.remove()
+        db.engine.dispose()

@@ -111,7 +111,8 @@ def propose():
                     flash(_("Proposal recorded: every rule is met. The agency verifies it next."), "success")
                     return redirect(url_for(".proposal", record_id=proposal.id))
                 db.session.rollback()
-                form.programme.errors.append(_("The quota of this desa for this programme and period is full."))
+                if not (form.nik.errors or form.minutes.errors):  # else the upload or a racing twin said why
+                    form.programme.errors.append(_("The quota of this desa for this programme and period is full."))
     return render_template("social_aid/propose.html", form=form, failed=failed, person=person), \
         (400 if request.method == "POST" else 200)
 
