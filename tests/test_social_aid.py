@@ -198,15 +198,18 @@ def test_death_stops_the_proposal_and_refuses_payment(regency, cli):
     url = approved(regency)
     with regency.app_context():
         from egovkit.db import db
-        from egovkit.services import events
         from egovkit_modules.smart_kampung.models import Resident
 
-        budi = db.session.query(Resident).filter_by(nik=BUDI).one()
-        budi.status = "died"  # as the death letter does, with its event
-        events.publish("resident.died", nik=BUDI, village=SARONGAN, date_of_death="2026-11-20", letter=1)
-        db.session.commit()
-        events.deliver_pending()
+        budi = db.session.query(Resident).filter_by(nik=BUDI).one().id
+        sri = db.session.query(Resident).filter_by(nik=SRI["nik"]).one().id
         db.engine.dispose()
+    operator = staff(regency, "op.sarongan@desa.id")  # Sri reports Budi's death: the real death letter
+    new = f"/kampung/letters/new?type=kematian&resident={budi}"
+    letter = operator.post(new, data={"csrf_token": csrf_token(operator, new), "type": "kematian", "resident": budi,
+                                      "date_of_death": "2026-11-20", "place_of_death": "Rumah", "cause": "Sakit",
+                                      "reporter": sri, "relation": "Istri"}).headers["Location"]
+    decide(operator, letter, "verify")
+    assert decide(staff(regency, "kades.sarongan@desa.id"), letter, "sign").status_code == 302
     cashier = staff(regency, "kasir@dinsos.id")
     page = cashier.get(url).get_data(as_text=True)
     assert "Dihentikan: penerima meninggal" in page and "Ya: Catat penyaluran" not in page
@@ -355,4 +358,23 @@ def test_racing_proposals_never_exceed_the_desa_quota(cli, make_instance):
         assert db.session.query(Proposal).count() == 1
         assert db.session.query(Quota.used).scalar() == 1
         db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_payment_is_refused_when_the_register_shows_a_death_not_yet_delivered(regency):
+    url = approved(regency)
+    with regency.app_context():  # the register says died; its event has not reached social_aid yet
+        from egovkit.db import db
+        from egovkit_modules.smart_kampung.models import Resident
+
+        db.session.query(Resident).filter_by(nik=BUDI).one().status = "died"
+        db.session.commit()
+        db.engine.dispose()
+    cashier = staff(regency, "kasir@dinsos.id")
+    assert "Penerima meninggal dunia: pembayaran tidak dapat dilakukan." in flashed(cashier, pay(cashier, url))
+    with regency.app_context():
+        from egovkit.db import db
+        from egovkit.services.payments import Payment
+
+        assert db.session.query(Payment).count() == 0
         db.engine.dispose()
