@@ -41,6 +41,7 @@ class Transition:
     when: str | None = None  # "pkg.mod:func(case) -> bool": the transition exists for this case only when true
     panel: bool = True  # offered in the shared case panel; False: fired by the module's own page (with its form)
     roles_from: str | None = None  # another transition: its roles as the profile has them, unless it names these
+    confirm: bool = False  # the shared panel asks once more before it (as it does before a final state)
 
 
 TONES = ("waiting", "attention", "done", "stopped")

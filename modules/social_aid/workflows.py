@@ -22,7 +22,7 @@ PROPOSAL = Workflow(
         Transition("verify", ("proposed",), "verified", roles=("opd_staff",), separate=True,
                    check=f"{HOOKS}:still_eligible", title={"id": "Verifikasi: memenuhi syarat",
                                                             "en": "Verify: eligible"}),
-        Transition("approve", ("verified",), "approved", roles=("opd_head",), separate=True,
+        Transition("approve", ("verified",), "approved", roles=("opd_head",), separate=True, confirm=True,
                    check=f"{HOOKS}:still_eligible", title={"id": "Setujui penerima", "en": "Approve the beneficiary"}),
         Transition("pay", ("approved",), "paid", roles=("opd_staff",), requires=("receipt",), separate=True,
                    panel=False,  # the proposal page's payment form: transfer number and date
