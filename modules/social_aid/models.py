@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from egovkit.auth.scope import Scope
@@ -46,7 +46,7 @@ class Proposal(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     village_code: Mapped[str] = mapped_column(ForeignKey("core_region.code"), index=True)
     agency_code: Mapped[str] = mapped_column(String(32), index=True)
-    amount: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(BigInteger)
     decile: Mapped[int | None] = mapped_column(SmallInteger)
     decile_date: Mapped[date | None] = mapped_column(Date)  # the DTSEN data the decision used
     checks: Mapped[str] = mapped_column(Text, default="[]")  # JSON: each rule and its outcome

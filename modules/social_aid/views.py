@@ -50,7 +50,8 @@ def index():
         scope.visible(select(Proposal.programme, workflow.Case.state, func.count())
                       .join(workflow.Case, workflow.Case.id == Proposal.case_id), Proposal)
         .group_by(Proposal.programme, workflow.Case.state)))
-    return render_template("social_aid/index.html", programmes=_programmes(), counts=counts,
+    agencies = {a.code: a.name for a in current_app.extensions["egovkit"].profile.agencies}
+    return render_template("social_aid/index.html", programmes=_programmes(), counts=counts, agencies=agencies,
                            states=current_app.extensions["egovkit"].workflows["social_aid.proposal"].states,
                            today=payments.today(), can_propose=scope.can("social_aid.propose"),
                            can_import=scope.can("social_aid.import"))

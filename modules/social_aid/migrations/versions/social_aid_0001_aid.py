@@ -34,7 +34,7 @@ def upgrade():
         sa.Column("name", sa.String(120), nullable=False),
         sa.Column("village_code", sa.String(13), sa.ForeignKey("core_region.code"), nullable=False),
         sa.Column("agency_code", sa.String(32), nullable=False),
-        sa.Column("amount", sa.Integer(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
         sa.Column("decile", sa.SmallInteger(), nullable=True),
         sa.Column("decile_date", sa.Date(), nullable=True),
         sa.Column("checks", sa.Text(), nullable=False),
