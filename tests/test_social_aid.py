@@ -105,8 +105,13 @@ def test_deciles_import_with_rejects_and_upsert(regency, cli):
     assert "Baris 4: lebih lama daripada data yang ada" in again
     assert import_deciles(dinsos, "kk,desil\n1,2\n").status_code == 400  # columns missing: named, nothing read
     assert staff(regency, "op.sarongan@desa.id").get("/bansos/deciles").status_code == 403
-    out = cli("social-aid", "import-deciles", "--help").output
-    assert "no_kk" in out
+    from pathlib import Path
+
+    Path("bnba.csv").write_text(DECILES)  # from the shell: the rejects file in English, each row's line and field
+    out = cli("social-aid", "import-deciles", "bnba.csv").output
+    assert "6 rows: 0 written, 3 unchanged, 3 rejected" in out and "line 3: older than the data held (2026-11-30)" in out
+    rejects = Path("bnba.rejects.csv").read_text()
+    assert "5,desil: '11' is not a decile from 1 to 10" in rejects and "6,no_kk: '12345' is not 16 digits" in rejects
 
 
 def test_a_proposal_names_every_failed_rule_and_writes_nothing(regency):
@@ -118,6 +123,10 @@ def test_a_proposal_names_every_failed_rule_and_writes_nothing(regency):
     assert "Desil DTSEN 5 (data 2026-09-30), paling tinggi 2." in page
     assert re.search(r"Umur 1[34], syarat 18 sampai 150\.", page)
     assert propose(operator, "3510019999990001").status_code == 400  # not in the register
+    operator.set_cookie("lang", "en")  # the same refusal in English
+    english = propose(operator, JOKO["nik"]).get_data(as_text=True)
+    assert "DTSEN decile 5 (data of 2026-09-30), at most 2." in english and "required 18 to 150." in english
+    operator.set_cookie("lang", "id")
     assert propose(operator, BUDI).status_code == 302
     assert propose(operator, RINI["nik"], "pkh").status_code == 302
     rini = propose(operator, RINI["nik"]).get_data(as_text=True)  # PKH excludes BLT DBH CHT
