@@ -387,3 +387,22 @@ def test_a_payment_is_refused_when_the_register_shows_a_death_not_yet_delivered(
 
         assert db.session.query(Payment).count() == 0
         db.engine.dispose()
+
+
+def test_the_system_transition_is_no_one_elses_and_no_one_takes_it_by_hand(regency):
+    url = approved(regency)
+    head = staff(regency, "kepala@dinsos.id")
+    with regency.app_context():
+        from egovkit.db import db
+        from egovkit.services import workflow
+        from egovkit_modules.social_aid.models import Proposal
+
+        case = db.session.get(workflow.Case, db.session.query(Proposal).one().case_id)
+        with pytest.raises(workflow.Invalid):
+            workflow.fire_system(case, "pay")  # a transition people take: only through fire()
+        case_id = case.id
+        db.session.rollback()
+        db.engine.dispose()
+    response = head.post(f"/cases/{case_id}/stop", data={"csrf_token": csrf_token(head, url), "next": url})
+    assert response.status_code in (302, 403, 404)
+    assert "Disetujui: menunggu penyaluran" in head.get(url).get_data(as_text=True)

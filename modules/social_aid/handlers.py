@@ -4,7 +4,6 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from egovkit.db import db
-from egovkit.models import utcnow
 from egovkit.services import audit, workflow
 
 from .models import Proposal
@@ -31,14 +30,9 @@ def on_death(event) -> None:
         if case is not None and case.state == "paid":
             continue  # paid before the death: history, not a mistake
         release(proposal, "died")
-        if case is not None and not case.closed:
-            now = utcnow()
-            db.session.add(workflow.Step(case_id=case.id, transition="stop", from_state=case.state,
-                                         to_state="stopped", actor_id=None, actor="resident.died", at=now,
-                                         note=f"Penerima meninggal dunia ({event.data.get('date_of_death') or '-'})",
-                                         data="{}"))
-            case.state, case.closed, case.state_since, case.due_at = "stopped", True, now, None
-            case.version += 1
+        if case is not None and not case.closed:  # a racing payment makes this a Conflict: retried, then skipped
+            workflow.fire_system(case, "stop", actor="resident.died",
+                                 note=f"Penerima meninggal dunia ({event.data.get('date_of_death') or '-'})")
         audit.record("proposal_stopped", "social_aid", "social_aid_proposal", proposal.id, reason="died",
                      programme=proposal.programme, period=proposal.period,
                      date_of_death=event.data.get("date_of_death"))
