@@ -170,6 +170,7 @@ def test_verified_approved_paid_once_then_lists(regency):
     query = f"programme=blt_dbhcht&period={period}&village={SARONGAN}"
     pdf = cashier.get(f"/bansos/disbursement?{query}")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert pdf.headers["Cache-Control"] == "no-store, private"  # names of beneficiaries: never cached
     from pypdf import PdfReader
 
     text = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()

@@ -7,7 +7,7 @@ import json
 import secrets
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
@@ -295,16 +295,16 @@ def disbursement():
                  village=village.code, rows=len(rows), format=request.args.get("format", "pdf"))
     db.session.commit()
     if request.args.get("format") == "xlsx":
-        return send_file(_xlsx(title, header, table, total), download_name=name + ".xlsx", as_attachment=True,
-                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return uploads.private_bytes(_xlsx(title, header, table, total),
+                                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name + ".xlsx")
     shown = [[n, who, documents.rupiah(amount), day, ref, sign] for n, who, amount, day, ref, sign in table]
     shown += [["", "Jumlah", documents.rupiah(total), "", "", ""], ["", "", "", "", "", ""],
               ["", "Kepala Desa / Pendamping", "", "", "Petugas dinas", ""]]
     pdf = documents.table_pdf(title, header, shown, (10, 80, 35, 30, 45, 75))
-    return send_file(io.BytesIO(pdf), mimetype="application/pdf", download_name=name + ".pdf")
+    return uploads.private_bytes(pdf, "application/pdf", name + ".pdf")
 
 
-def _xlsx(title, header, table, total) -> io.BytesIO:
+def _xlsx(title, header, table, total) -> bytes:
     import xlsxwriter
 
     buffer = io.BytesIO()
@@ -318,8 +318,7 @@ def _xlsx(title, header, table, total) -> io.BytesIO:
         sheet.write_row(n, 0, row)
     sheet.write_row(len(table) + 3, 0, ["", "Jumlah", total], bold)
     book.close()
-    buffer.seek(0)
-    return buffer
+    return buffer.getvalue()
 
 
 def masked(name: str) -> str:
