@@ -127,6 +127,7 @@ CONFIRMED = {
     ("egovkit/web/templates/admin/user.html", "admin.user_disable"),
     ("egovkit/web/templates/admin/user.html", "admin.user_reset_2fa"),
     ("modules/complaints/templates/complaints/track.html", "complaints.rate"),  # a rating is given once
+    ("modules/social_aid/templates/social_aid/proposal.html", "social_aid.pay"),  # money leaves once
 }
 # ... and these do neither (or ask on a page of their own), each with the reason.
 NOT_DESTRUCTIVE = {
@@ -163,6 +164,8 @@ NOT_DESTRUCTIVE = {
     ("modules/complaints/templates/complaints/show.html", "complaints.verify"):
         "moves it on; the unit in charge can send it back (Bukan wewenang)",
     ("modules/complaints/templates/complaints/show.html", "complaints.lapor_number"): "a number, corrected again",
+    ("modules/social_aid/templates/social_aid/propose.html", ""): "a proposal, checked by rule and by the agency",
+    ("modules/social_aid/templates/social_aid/deciles.html", ""): "upserts by KK/NIK with its data date, audited",
     ("modules/complaints/templates/complaints/exchange.html", "complaints.import_csv"):
         "one transaction, audited; importing the same file again changes nothing",
 }

@@ -87,6 +87,7 @@ MAKERS = {
     "village_finance:entry_id": lambda s: s.records["entry"],
     "village_finance_api:budget_id": lambda s: s.records["budget"],
     "permits:record_id": lambda s: s.records["permit"],
+    "social_aid:record_id": lambda s: s.records["aid_proposal"],
     "permits:name": lambda s: s.records["permit_file"],
     "permits_api:permit_id": lambda s: s.records["permit"],
     "etax:object_id": lambda s: s.records["tax_object"],
@@ -258,6 +259,19 @@ def _records(app, side: Side) -> None:
                                         "evidence": (io.BytesIO(PNG), "kuitansi.png")},
                          content_type="multipart/form-data")
     assert sent.status_code == 303, sent.get_data(as_text=True)[:2000]
+    # a social aid proposal of the side's resident by the side's operator (the household's decile imported)
+    with app.app_context():
+        from egovkit_modules.social_aid.models import Decile
+
+        db.session.add(Decile(kk=side.kk, decile=1, data_date=date(YEAR, 1, 31), source="scope.csv"))
+        db.session.commit()
+    operator = _client(app, side.users["operator"])
+    sent = operator.post("/bansos/propose", data={"csrf_token": csrf_token(operator, "/bansos/propose"),
+                                                  "programme": "pkh", "nik": side.resident_nik,
+                                                  "minutes": (io.BytesIO(PDF), "musdesus.pdf")},
+                         content_type="multipart/form-data")
+    assert sent.status_code == 302, sent.get_data(as_text=True)[:3000]
+    side.records["aid_proposal"] = _id(sent.headers["Location"])
     # a permit application of the side's citizen, to the side's agency, with its files
     citizen = _client(app, side.users["citizen"])
     if side.agency == "dinkes":

@@ -170,3 +170,13 @@ def release(storages) -> None:
     for storage in storages:
         if isinstance(storage, HeldFile):
             storage.held_path.unlink(missing_ok=True)
+
+
+def private_bytes(data: bytes, mimetype: str, name: str) -> Response:
+    """A file made for this request (a register book, a disbursement list) as a download that is never
+    cached: ``Cache-Control: no-store, private``, like ``send_private``."""
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = PRIVATE
+    response.headers["Pragma"] = "no-cache"
+    return response

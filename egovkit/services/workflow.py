@@ -41,6 +41,7 @@ class Transition:
     when: str | None = None  # "pkg.mod:func(case) -> bool": the transition exists for this case only when true
     panel: bool = True  # offered in the shared case panel; False: fired by the module's own page (with its form)
     roles_from: str | None = None  # another transition: its roles as the profile has them, unless it names these
+    confirm: bool = False  # the shared panel asks once more before it (as it does before a final state)
 
 
 TONES = ("waiting", "attention", "done", "stopped")
@@ -363,6 +364,29 @@ def fire(case: Case, transition: str, *, note: str | None = None, data: dict | N
         problems = import_path(t.check)(case)
         if problems:
             raise Invalid("; ".join(str(p) for p in problems))
+    actor_id, actor = _who(user)
+    return _move(case, r, t, note, data, actor_id, actor)
+
+
+def fire_system(case: Case, transition: str, *, note: str | None = None, actor: str = "system") -> Step:
+    """Move a case along a transition no person takes (declared with ``roles=()``), from the core or a
+    module's event handler: the same state check, conditional update, step, audit, hook and event as
+    ``fire()``, without roles or scope; ``actor`` names the cause on the timeline (e.g. "resident.died")."""
+    r = rules(case.workflow)
+    try:
+        t = r.workflow.transition(transition)
+    except KeyError:
+        raise Invalid(f"{case.workflow} has no transition {transition!r}") from None
+    if t.roles or r.roles[t.name]:
+        raise Invalid(f"{case.workflow}.{transition} is taken by people: use fire()")
+    if case.state not in t.source or case.closed:
+        raise Conflict(_("This case has moved on (%(state)s): the decision is no longer possible.",
+                         state=case.state))
+    return _move(case, r, t, note, {}, None, actor[:120])
+
+
+def _move(case: Case, r: Rules, t: Transition, note: str | None, data: dict, actor_id: int | None,
+          actor: str) -> Step:
     now = utcnow()
     seen = case.version
     moved = db.session.execute(
@@ -374,7 +398,6 @@ def fire(case: Case, transition: str, *, note: str | None = None, data: dict | N
         raise Conflict(_("Someone else decided on this case a moment ago: reload the page to see its state."))
     from_state = case.state
     db.session.expire(case)
-    actor_id, actor = _who(user)
     step = Step(case_id=case.id, transition=t.name, from_state=from_state, to_state=t.target, actor_id=actor_id,
                 actor=actor, at=now, note=note, data=json.dumps(data, ensure_ascii=False, sort_keys=True, default=str))
     db.session.add(step)

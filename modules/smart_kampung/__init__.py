@@ -39,7 +39,8 @@ MODULE = Module(
         # Activate a resident's pending account / give a password reset code, having seen the KTP.
         "smart_kampung.accounts.activate": ("operator_desa",),
     },
-    hooks={"identity.phone": "egovkit_modules.smart_kampung.views:register_phone"},
+    hooks={"identity.phone": "egovkit_modules.smart_kampung.views:register_phone",
+           "register.person": "egovkit_modules.smart_kampung.views:register_person"},
     workflows="egovkit_modules.smart_kampung.workflows:WORKFLOWS",
     documents=(DocumentType("smart_kampung.letter", "470", "{code}/{seq:03d}/{scope}/{year}"),),
     models="egovkit_modules.smart_kampung.models",

@@ -497,6 +497,20 @@ def register_phone(nik: str) -> str | None:
     return db.session.scalar(select(Resident.phone).where(Resident.nik == nik, Resident.status == "alive"))
 
 
+def register_person(nik: str):
+    """Hook ``register.person`` of the core: the register's entry for this NIK (name, birth date, status,
+    village, family card), whatever the status, so that a reader sees a death or a move."""
+    from egovkit.services.register import Person
+
+    found = db.session.execute(select(Resident, Family.kk_number).outerjoin(Family, Family.id == Resident.family_id)
+                               .where(Resident.nik == nik)).first()
+    if found is None:
+        return None
+    resident, kk = found
+    return Person(nik=resident.nik, name=resident.name, birth_date=resident.birth_date, status=resident.status,
+                  village_code=resident.village_code, kk=kk)
+
+
 @bp.get("/letters/<int:record_id>")
 @login_required
 def letter(record_id: int):
@@ -591,19 +605,10 @@ def letter_register():
     if request.args.get("format") == "pdf":
         pdf = documents.table_pdf(f"BUKU REGISTER SURAT TAHUN {year}", REGISTER_HEADER, table,
                                   widths=(10, 45, 27, 45, 25, 40, 30, 55))
-        return _private_bytes(pdf, "application/pdf", f"register-surat-{year}.pdf")
+        return uploads.private_bytes(pdf, "application/pdf", f"register-surat-{year}.pdf")
     if request.args.get("format"):
         abort(404)
     return render_template("smart_kampung/letter_register.html", rows=rows, year=year)
-
-
-def _private_bytes(data: bytes, mimetype: str, name: str):
-    from flask import Response
-
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = uploads.PRIVATE
-    return response
 
 
 def _register_xlsx(year: int, table: list) -> object:
@@ -621,7 +626,7 @@ def _register_xlsx(year: int, table: list) -> object:
     for col, width in enumerate((5, 28, 18, 34, 16, 28, 18, 40)):
         sheet.set_column(col, col, width)
     book.close()
-    return _private_bytes(buffer.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return uploads.private_bytes(buffer.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                           f"register-surat-{year}.xlsx")
 
 

@@ -1,0 +1,83 @@
+"""Decile data imported from DTSEN/BNBA, and proposals of residents for a programme (followed through the
+social_aid.proposal workflow; paid through the core's payments)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from egovkit.auth.scope import Scope
+from egovkit.db import db
+from egovkit.models import utcnow
+from egovkit.services import payments
+
+# A benefit paid out to a person. The payable is "programme:period:NIK" (KK for aid per household), so the core's unique key allows one
+# standing payment per beneficiary, programme and period whatever proposals were made; four eyes: the head
+# who approved does not record the payment.
+BENEFIT = payments.Kind("social_aid", "benefit", direction="out", four_eyes=True,
+                        title={"id": "Bantuan sosial", "en": "Social aid"})
+
+
+class Decile(db.Model):
+    """The DTSEN welfare decile of a household (by KK) or a person (by NIK), with the date of the data."""
+
+    __tablename__ = "social_aid_decile"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kk: Mapped[str | None] = mapped_column(String(16), unique=True)
+    nik: Mapped[str | None] = mapped_column(String(16), unique=True)
+    decile: Mapped[int] = mapped_column(SmallInteger)
+    data_date: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(120))  # the file it came from
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Proposal(db.Model):
+    """A resident proposed by a desa for a programme and period. ``active_key`` (programme:period:subject) is set
+    while the proposal stands and cleared when it is refused or stopped: one standing proposal per person."""
+
+    __tablename__ = "social_aid_proposal"
+    __scope__ = Scope(region="village_code", agency="agency_code")
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    programme: Mapped[str] = mapped_column(String(15), index=True)
+    period: Mapped[str] = mapped_column(String(7))
+    nik: Mapped[str] = mapped_column(String(16), index=True)
+    subject: Mapped[str] = mapped_column(String(16), index=True)  # NIK, or KK for aid per household
+    name: Mapped[str] = mapped_column(String(120))
+    village_code: Mapped[str] = mapped_column(ForeignKey("core_region.code"), index=True)
+    agency_code: Mapped[str] = mapped_column(String(32), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    decile: Mapped[int | None] = mapped_column(SmallInteger)
+    decile_date: Mapped[date | None] = mapped_column(Date)  # the DTSEN data the decision used
+    checks: Mapped[str] = mapped_column(Text, default="[]")  # JSON: each rule and its outcome
+    minutes: Mapped[str] = mapped_column(String(40))  # stored upload: the Musdesus minutes (PDF)
+    active_key: Mapped[str | None] = mapped_column(String(40), unique=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("core_case.id"))
+    proposed_by: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
+    approved_on: Mapped[date | None] = mapped_column(Date)
+    stopped: Mapped[str | None] = mapped_column(String(12))  # died | refused
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def payable_id(self) -> str:
+        return f"{self.programme}:{self.period}:{self.subject}"
+
+    @property
+    def payment(self) -> payments.Payment | None:
+        return payments.current(BENEFIT, self.payable_id)
+
+
+class Quota(db.Model):
+    """Standing proposals per programme, period and desa: raised by a conditional UPDATE below the quota, so
+    racing proposals never exceed it."""
+
+    __tablename__ = "social_aid_quota"
+    __table_args__ = (UniqueConstraint("programme", "period", "village_code"),)
+    __audit__ = False
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    programme: Mapped[str] = mapped_column(String(15))
+    period: Mapped[str] = mapped_column(String(7))
+    village_code: Mapped[str] = mapped_column(String(13))
+    used: Mapped[int] = mapped_column(Integer, default=0)
+

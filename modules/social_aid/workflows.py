@@ -1,0 +1,42 @@
+"""A proposal for aid: the desa proposes (the rules already checked), the programme's agency verifies, the head
+of the agency approves (not whoever verified), the agency's staff record the transfer (not the head who
+approved). A death in the register stops the case (handlers.on_death)."""
+from egovkit.services.workflow import Transition, Workflow
+
+HOOKS = "egovkit_modules.social_aid.views"
+
+PROPOSAL = Workflow(
+    name="social_aid.proposal",
+    states={
+        "proposed": {"id": "Diusulkan desa", "en": "Proposed by the desa"},
+        "verified": {"id": "Terverifikasi dinas", "en": "Verified by the agency"},
+        "approved": {"id": "Disetujui: menunggu penyaluran", "en": "Approved: awaiting payment"},
+        "paid": {"id": "Tersalurkan", "en": "Paid"},
+        "refused": {"id": "Ditolak", "en": "Refused"},
+        "stopped": {"id": "Dihentikan: penerima meninggal", "en": "Stopped: the beneficiary died"},
+    },
+    initial="proposed",
+    final=("paid", "refused", "stopped"),
+    tones={"refused": "stopped", "stopped": "stopped"},
+    transitions=(
+        Transition("verify", ("proposed",), "verified", roles=("opd_staff",), separate=True,
+                   check=f"{HOOKS}:still_eligible", title={"id": "Verifikasi: memenuhi syarat",
+                                                            "en": "Verify: eligible"}),
+        Transition("approve", ("verified",), "approved", roles=("opd_head",), separate=True, confirm=True,
+                   check=f"{HOOKS}:still_eligible", title={"id": "Setujui penerima", "en": "Approve the beneficiary"}),
+        Transition("pay", ("approved",), "paid", roles=("opd_staff",), requires=("receipt",), separate=True,
+                   panel=False,  # the proposal page's payment form: transfer number and date
+                   title={"id": "Catat penyaluran", "en": "Record the payment"}),
+        Transition("refuse", ("proposed", "verified"), "refused", roles=("opd_staff", "opd_head"),
+                   requires=("note",), title={"id": "Tolak", "en": "Refuse"}),
+        # Taken by the system only, when the register reports the death (handlers.on_death): no role fires it.
+        Transition("stop", ("proposed", "verified", "approved"), "stopped", roles=(), panel=False,
+                   title={"id": "Dihentikan: penerima meninggal", "en": "Stopped: the beneficiary died"}),
+    ),
+    sla={"proposed": 5, "verified": 3, "approved": 10},
+    on_enter={"approved": f"{HOOKS}:on_approved", "refused": f"{HOOKS}:on_refused"},
+    view="social_aid.proposal",
+    title={"id": "Usulan penerima bansos", "en": "Social aid proposal"},
+)
+
+WORKFLOWS = [PROPOSAL]
