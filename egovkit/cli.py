@@ -192,11 +192,23 @@ def _profile_text(prof: profiles.Profile) -> str:
 @click.option("--admin-email", default="admin@localhost", show_default=True, help="Administrator's sign-in email.")
 @click.option("--force", is_flag=True, help="Replace an existing instance (the old folder is kept as a backup).")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--wilayah-edition", metavar="E", help="Region list edition (default: the newest; "
+              "an earlier one only to rehearse `egovkit wilayah update`).")
 @click.pass_context
-def init(ctx, profile_ref, demo, admin_email, force, yes):
+def init(ctx, profile_ref, demo, admin_email, force, yes, wilayah_edition):
     """Create an instance from a profile: database, regions, agencies, administrator."""
     path = _profile_path(profile_ref)
     prof = _load_profile(path)
+    if wilayah_edition is not None:
+        if wilayah_edition not in wilayah.editions():
+            _fail(f"--wilayah-edition: no edition {wilayah_edition!r} (known: {', '.join(wilayah.editions())})",
+                  EXIT_INVALID)
+        if prof.regency.code not in wilayah.regencies(wilayah_edition):
+            _fail(f"--wilayah-edition: {prof.regency.code} is not a regency in edition {wilayah_edition}",
+                  EXIT_INVALID)
+    elif prof.regency.code not in wilayah.regencies():
+        _fail(f"regency.code {prof.regency.code} is not in the current region list "
+              f"({wilayah.default_edition()}): use its new code", EXIT_INVALID)
     inst = _instance(ctx)
     external_db = bool(os.environ.get("EGOVKIT_DATABASE_URL"))
     if inst.path.exists() and not inst.path.is_dir():
@@ -257,7 +269,7 @@ def init(ctx, profile_ref, demo, admin_email, force, yes):
             made_tables = True
             click.echo(f"Creating {prof.regency.name} ({prof.regency.code}) from profile {prof.name}")
             setup.migrate_all()
-            count = setup.load_regions(prof.regency.code)
+            count = setup.load_regions(prof.regency.code, wilayah_edition)
             click.echo(f"  loaded {count} regions")
             setup.sync_agencies(prof.agencies)
             click.echo(f"  loaded {len(prof.agencies)} agencies")
@@ -598,6 +610,133 @@ def profile_describe(module, markdown):
         click.echo(f"{module} has no settings: `{module}: {{}}` switches it on.")
     for key, kind, default, text in rows:
         click.echo(f"{prefix}{key}  ({kind}, default {default})\n    {text}")
+
+
+# ------------------------------------------------------------------ wilayah
+@main.group("wilayah")
+def wilayah_group():
+    """Regions: the editions of the Kemendagri list and moving an instance to another."""
+
+
+@wilayah_group.command("editions")
+@instance_option
+@click.pass_context
+def wilayah_editions(ctx):
+    """The editions of the region list (with an instance, which one it uses)."""
+    from .services import codelists
+
+    used = None
+    inst = _instance(ctx)
+    if inst.exists():
+        with _app(ctx).app_context():
+            used = codelists.instance_edition(wilayah.LIST)
+    for eid, ed in codelists.get(wilayah.LIST).editions.items():
+        marks = [m for m, on in (("default", eid == wilayah.default_edition()), ("this instance", eid == used)) if on]
+        click.echo(f"{eid}{' (' + ', '.join(marks) + ')' if marks else ''}: {ed.title}\n"
+                   f"    decree: {ed.decree}\n    valid: {ed.valid_from or '?'} - {ed.valid_until or 'now'}\n"
+                   f"    source: {ed.source} ({ed.licence})")
+
+
+def _parse_maps(values) -> dict[str, str]:
+    out = {}
+    for value in values:
+        old, sep, new = value.partition("=")
+        if not sep or not old.strip() or not new.strip():
+            _fail(f"--map {value}: expected OLD=NEW region codes", EXIT_INVALID)
+        out[old.strip()] = new.strip()
+    return out
+
+
+def _region_update(inst, prof, edition, maps, yes, dry_run, backup_first, echo=click.echo) -> bool:
+    """Show what moving this instance to a region edition changes, ask, apply; True when applied."""
+    from .db import db
+    from .wilayah import update as regions_update
+
+    try:
+        plan = regions_update.plan(edition, maps)
+    except (KeyError, LookupError) as exc:
+        _fail(f"wilayah update: {exc.args[0] if exc.args else exc}", EXIT_INVALID)
+    if plan.empty:
+        echo(f"  regions: already on edition {plan.edition_to}")
+        return False
+    for line in plan.lines():
+        echo("  " + line)
+    counts = {k: len(getattr(plan, k)) for k in ("renamed", "reparented", "moved", "split", "merged", "new",
+                                                  "retired", "outside")}
+    echo("  summary: " + ", ".join(f"{k} {v}" for k, v in counts.items() if v))
+    if plan.blocked:
+        _fail("wilayah update refused: records point to regions it would drop (nothing was changed)",
+              EXIT_INVALID)
+    if dry_run:
+        return False
+    if not yes and not click.confirm(f"Apply these region changes to {inst.path}?", default=False):
+        echo("  regions not changed")
+        return False
+    if backup_first:
+        backup_first()
+    from .services import audit
+
+    try:
+        regions_update.apply(plan)
+        audit.record("wilayah.update", "core", "regions", plan.edition_to, edition_from=plan.edition_from,
+                     regency_from=plan.regency_from, regency_to=plan.regency_to, **counts)
+        db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        _fail(f"wilayah update failed, nothing was changed: {exc.__class__.__name__}: {exc}")
+    if plan.regency_from != plan.regency_to:
+        _rewrite_regency_code(inst, prof, plan.regency_from, plan.regency_to, echo)
+    echo(f"  regions now on edition {plan.edition_to}")
+    return True
+
+
+def _rewrite_regency_code(inst, prof, old, new, echo) -> None:
+    import re
+
+    text = inst.profile_path.read_text(encoding="utf-8")
+    pattern = re.compile(r"^(\s+code:\s*)([\"']?)" + re.escape(old) + r"\2(\s*(#.*)?)$", re.MULTILINE)
+    if prof.regency.code == old and len(pattern.findall(text)) == 1:
+        inst.profile_path.write_text(pattern.sub(lambda m: f"{m.group(1)}{m.group(2)}{new}{m.group(2)}{m.group(3)}",
+                                                 text), encoding="utf-8")
+        echo(f"  {inst.profile_path}: regency.code {old} -> {new}")
+    elif prof.regency.code != new:
+        echo(f"  set regency.code to {new} in the profile (it is {prof.regency.code})")
+
+
+@wilayah_group.command("update")
+@instance_option
+@click.option("--edition", "edition", metavar="E", help="Edition to move to (default: the kit's default).")
+@click.option("--map", "maps", multiple=True, metavar="OLD=NEW",
+              help="Where records of a split or retired region go (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Only show what would change.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--no-backup", is_flag=True, help="Skip the automatic backup (only if you made one yourself).")
+@click.pass_context
+def wilayah_update(ctx, edition, maps, dry_run, yes, no_backup):
+    """Show what another edition of the region list changes here, then apply it keeping every record."""
+    inst = _instance(ctx)
+    app = _app(ctx)
+    prof = app.extensions["egovkit"].profile
+    with app.app_context():
+        click.echo(f"Regions of {inst.path} (profile {prof.name})")
+        _region_update(inst, prof, edition, _parse_maps(maps), yes, dry_run,
+                       None if no_backup else lambda: _backup_or_fail(inst, prof))
+
+
+def _backup_or_fail(inst, prof):
+    from .db import db
+    from .ops import backup as backups
+
+    db.session.remove()
+    db.engine.dispose()  # the archive copies the SQLite file: no connection of ours stays open
+    try:
+        backup_file = backups.create(inst, str(db.engine.url.render_as_string(hide_password=False)),
+                                     prof.regency.code, prof.name, inst.backups)
+    except backups.BackupError as exc:
+        _fail(f"stopped before changing anything: the backup failed: {exc}\n"
+              "  (pass --no-backup only if you made a backup yourself)")
+    click.echo(f"  backup: {backup_file}")
+    return backup_file
 
 
 # ------------------------------------------------------------------ modules

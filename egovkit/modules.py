@@ -99,6 +99,9 @@ class Module:
     documents: tuple[DocumentType, ...] = ()  # documents it issues; numbering may be changed by the profile
     nav: tuple[NavItem, ...] = ()
     tracking: Tracking | None = None  # public tracking by code (the kiosk, self-print of issued documents)
+    # tables kept by database triggers from the module's other tables (per-village counters): moving
+    # records to a new region code (egovkit wilayah update) leaves these to their triggers
+    derived_tables: tuple[str, ...] = ()
     package: str = ""  # set by discovery when empty
 
     @property
