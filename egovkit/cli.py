@@ -333,8 +333,9 @@ def _profile_path(ref: str) -> Path:
 @main.command()
 @instance_option
 @click.option("--no-backup", is_flag=True, help="Skip the automatic backup (only if you made one yourself).")
+@click.option("--yes", "-y", is_flag=True, help="Apply a newer region list without asking.")
 @click.pass_context
-def upgrade(ctx, no_backup):
+def upgrade(ctx, no_backup, yes):
     """Apply a changed profile or a new kit version to an instance (backup first)."""
     from . import setup
     from .db import db
@@ -358,7 +359,8 @@ def upgrade(ctx, no_backup):
             raise
         except Exception as exc:
             _fail(f"cannot read the database ({_database_label()}): {exc.__class__.__name__}")
-        if regency is not None and regency.code != prof.regency.code:
+        if regency is not None and regency.code != prof.regency.code and not _recoded(regency.code,
+                                                                                    prof.regency.code):
             _fail(f"the profile's regency.code is {prof.regency.code}, but this instance serves {regency.code}: "
                   "an instance serves one regency; make a new instance for another", EXIT_INVALID)
         ahead = [n for n, state in states.items() if state == "ahead"]
@@ -412,6 +414,7 @@ def upgrade(ctx, no_backup):
             _fail(f"upgrade failed: {exc}" + (f"\n  a backup was taken first: {backup_file}" if backup_file else ""))
         for line in changes:
             click.echo(line)
+        regions_moved = _upgrade_regions(inst, prof, yes, no_backup or backup_file is not None)
         if changed:
             click.echo(f"  agencies updated: {changed}" + (f" ({retired} no longer in the profile, kept inactive)"
                                                           if retired else ""))
@@ -420,10 +423,45 @@ def upgrade(ctx, no_backup):
         applied.write_text(now_yaml, encoding="utf-8")
         inst.write_state(kit_version=__version__, profile=prof.name,
                          upgraded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
-        if not (plan or changes or changed or delivered):
+        if not (plan or changes or changed or delivered or regions_moved):
             click.secho("Already up to date.", fg="green")
         else:
             click.secho("Upgrade complete.", fg="green")
+
+
+def _recoded(db_code: str, profile_code: str) -> bool:
+    """Whether a newer region edition gives this instance's regency the profile's code (e.g. 91.01 -> 93.01)."""
+    from .services import codelists
+
+    used = codelists.instance_edition(wilayah.LIST) or "pre-2022"
+    try:
+        walk = codelists.crosswalk(wilayah.LIST, used, wilayah.default_edition())
+    except LookupError:
+        return False
+    return walk.get(db_code) == [profile_code]
+
+
+def _upgrade_regions(inst, prof, yes: bool, backed_up: bool) -> bool:
+    """The region step of `upgrade`: show what the kit's region edition changes; apply it when asked."""
+    from .wilayah import update as regions_update
+
+    try:
+        plan = regions_update.plan()
+    except LookupError as exc:
+        click.echo(f"  regions: {exc.args[0] if exc.args else exc}")
+        return False
+    if plan.empty:
+        return False
+    if plan.blocked or not (yes or sys.stdin.isatty()):
+        for line in plan.lines():
+            click.echo("  " + line)
+        click.secho(f"  regions stay on edition {plan.edition_from}: "
+                    + ("records point to regions it would drop; " if plan.blocked else "")
+                    + "apply with `egovkit wilayah update`" + (" --map OLD=NEW" if plan.blocked else ""),
+                    fg="yellow")
+        return False
+    return _region_update(inst, prof, None, {}, yes, False,
+                          None if backed_up else lambda: _backup_or_fail(inst, prof))
 
 
 def _version_key(version: str) -> tuple:
@@ -664,10 +702,12 @@ def _region_update(inst, prof, edition, maps, yes, dry_run, backup_first, echo=c
     counts = {k: len(getattr(plan, k)) for k in ("renamed", "reparented", "moved", "split", "merged", "new",
                                                   "retired", "outside")}
     echo("  summary: " + ", ".join(f"{k} {v}" for k, v in counts.items() if v))
-    if plan.blocked:
+    if plan.blocked and not dry_run:
         _fail("wilayah update refused: records point to regions it would drop (nothing was changed)",
               EXIT_INVALID)
     if dry_run:
+        echo("  (dry run: nothing was changed" + ("; as it stands the update would be refused)"
+                                                  if plan.blocked else ")"))
         return False
     if not yes and not click.confirm(f"Apply these region changes to {inst.path}?", default=False):
         echo("  regions not changed")

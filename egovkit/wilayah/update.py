@@ -124,6 +124,35 @@ def count_references(codes) -> dict[str, list[tuple[str, str, int]]]:
     return out
 
 
+def collisions(successor: dict[str, str]) -> dict[str, str]:
+    """Codes whose records would clash once merged: rows of a unique key that differ only in the region."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for old, new in successor.items():
+        groups[new].append(old)
+    insp = inspect(db.engine)
+    out = {}
+    for table, col in reference_columns():
+        keys = [u["column_names"] for u in insp.get_unique_constraints(table)]
+        keys += [ix["column_names"] for ix in insp.get_indexes(table) if ix.get("unique")]
+        keys.append(insp.get_pk_constraint(table).get("constrained_columns") or [])
+        for key in keys:
+            if col not in key:
+                continue
+            others = ", ".join(f'"{c}"' for c in key if c != col) or "1"
+            for new, olds in groups.items():
+                codes = sorted(set(olds + [new]))
+                marks = ", ".join(f":c{n}" for n in range(len(codes)))
+                clash = db.session.execute(text(
+                    f'SELECT count(*) FROM (SELECT {others} FROM "{table}" WHERE "{col}" IN ({marks}) '
+                    f"GROUP BY {others} HAVING count(*) > 1) AS clash"), {f"c{n}": c for n, c in enumerate(codes)}
+                ).scalar()
+                if clash:
+                    out[new] = (f"{', '.join(o for o in olds)} would join {new}, but {table} has {clash} "
+                                f"row(s) for more than one of them with the same {', '.join(k for k in key if k != col)}"
+                                " : settle those records first")
+    return out
+
+
 def plan(edition_to: str | None = None, choices: dict[str, str] | None = None) -> Plan:
     """What moving this instance to an edition changes (nothing is written)."""
     edition_to = edition_to or wilayah.default_edition()
@@ -184,6 +213,8 @@ def plan(edition_to: str | None = None, choices: dict[str, str] | None = None) -
         elif old in p.references:
             what = "split into " + ", ".join(p.split[old]) if old in p.split else "gone from the list"
             p.blocked[old] = (f"{what}, and records point to it: say where they go with --map {old}=NEW")
+    for new, why in collisions(p.successor).items():
+        p.blocked[new] = why
     for old in choices:
         if old not in gone:
             p.blocked[old] = f"--map {old}=...: {old} is not a code this update removes"

@@ -37,10 +37,29 @@ def upgrade():
         sa.Column("edition_to", sa.String(40), nullable=False),
         sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
     )
-    # An instance made before editions existed loaded the list now called "pre-2022".
-    if op.get_bind().execute(sa.text("SELECT count(*) FROM core_region")).scalar():
-        op.bulk_insert(edition, [{"list_name": "regions", "edition": "pre-2022", "note": "made before core_0020",
-                                  "applied_at": datetime.now(timezone.utc)}])
+    # An instance made before editions existed loaded the list now called "pre-2022" (or, migrated down
+    # and up again, a later one): record the edition its regions match best.
+    rows = set(op.get_bind().execute(sa.text("SELECT code, name FROM core_region")).fetchall())
+    if rows:
+        op.bulk_insert(edition, [{"list_name": "regions", "edition": _best_edition(rows),
+                                  "note": "found by core_0020", "applied_at": datetime.now(timezone.utc)}])
+
+
+def _best_edition(rows: set) -> str:
+    try:
+        from egovkit.wilayah import data as wilayah
+
+        regency = next(code for code, _ in rows if len(code) == 5)
+        best, score = "pre-2022", -1
+        for edition in wilayah.editions():
+            if regency not in wilayah.regencies(edition):
+                continue
+            same = len(rows & {(r.code, r.name) for r in wilayah.subtree(regency, edition)})
+            if same > score:
+                best, score = edition, same
+        return best
+    except Exception:  # noqa: BLE001  (a region list that cannot be read: the list of before)
+        return "pre-2022"
 
 
 def downgrade():
