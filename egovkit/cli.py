@@ -271,6 +271,9 @@ def init(ctx, profile_ref, demo, admin_email, force, yes, wilayah_edition):
             setup.migrate_all()
             count = setup.load_regions(prof.regency.code, wilayah_edition)
             click.echo(f"  loaded {count} regions")
+            from .services import codelists
+
+            codelists.record_defaults()
             setup.sync_agencies(prof.agencies)
             click.echo(f"  loaded {len(prof.agencies)} agencies")
             setup.sync_module_states()
@@ -395,6 +398,9 @@ def upgrade(ctx, no_backup, yes):
             setup.migrate_all()
             changes = setup.sync_module_states()
             changed, retired = setup.sync_agencies(prof.agencies)
+            from .services import codelists
+
+            changes += [f"  code list {line}: recorded" for line in codelists.record_defaults()]
             db.session.commit()
             from .services import events
 

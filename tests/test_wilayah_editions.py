@@ -123,6 +123,12 @@ def test_a_new_instance_uses_the_2025_regions(cli, tmp_path):
         assert db.session.get(Region, "93").name == "Papua Selatan"
         assert db.session.get(Region, "91.01") is None
         assert codelists.instance_edition("regions") == "2025"
+        # Other code lists are recorded too: the village chart of accounts is one, served by the core.
+        assert codelists.instance_edition("village_finance.accounts") == "permendagri-20-2018"
+        from egovkit_modules.village_finance import accounts
+
+        assert accounts.chart().version == codelists.get("village_finance.accounts").default
+        assert "Nomor 20 Tahun 2018" in codelists.edition("village_finance.accounts").decree
     page = app.test_client().get("/wilayah/93.01").get_data(as_text=True)
     assert "Muting" in page and "distrik" in page.lower()
     close(app)
@@ -293,3 +299,46 @@ def test_update_names_a_bad_edition_or_map(make_instance, cli, bad):
     args = ["--edition", bad] if bad == "nope" else ["--map", bad]
     out = cli("wilayah", "update", "--instance", inst, *args, expect=2).output
     assert ("no edition 'nope'" in out) if bad == "nope" else ("expected OLD=NEW" in out)
+
+
+# ------------------------------------------------------------------ upgrade
+def downgrade_core(path, revision="core_0019"):
+    """The database as a kit before versioned code lists left it."""
+    from alembic import command
+
+    from egovkit import db as dbm
+
+    app = open_app(path)
+    with app.app_context():
+        command.downgrade(dbm._config(dbm.CORE), revision)
+    close(app)
+
+
+def test_upgrade_finds_the_edition_of_an_older_instance_and_moves_it_when_asked(make_instance, cli):
+    inst = make_instance("banyuwangi", "instance", "--wilayah-edition", "pre-2022")
+    downgrade_core(inst)
+    out = cli("upgrade", "--instance", inst, "--no-backup").output  # not a terminal: it only shows
+    assert "renamed  35.10.09.2002  Gentengwetan -> Genteng Wetan" in out
+    assert "regions stay on edition pre-2022" in out
+    out = cli("upgrade", "--instance", inst, "--no-backup", "--yes").output
+    assert "regions now on edition 2025" in out and "Upgrade complete." in out
+    app = open_app(inst)
+    from egovkit.db import db
+    from egovkit.models import Region, RegionHistory
+
+    with app.app_context():
+        assert db.session.get(Region, "35.10.09.2002").name == "Genteng Wetan"
+        old = db.session.scalar(db.select(RegionHistory).where(RegionHistory.code == "35.10.09.2002"))
+        assert (old.name, old.change) == ("Gentengwetan", "renamed")
+    close(app)
+    assert "Already up to date." in cli("upgrade", "--instance", inst, "--no-backup").output
+
+
+def test_the_migration_records_the_2025_edition_of_a_2025_instance(make_instance, cli):
+    inst = make_instance("banyuwangi", "instance")
+    downgrade_core(inst)
+    assert "Upgrade complete." in cli("upgrade", "--instance", inst, "--no-backup").output
+    app = open_app(inst)
+    with app.app_context():
+        assert codelists.instance_edition("regions") == "2025"
+    close(app)

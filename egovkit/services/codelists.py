@@ -1,7 +1,7 @@
 """Versioned code lists: each list (regions, ...) held by edition, with its source and decree.
 
-The kit bundles its editions in egovkit/data/codelists.yaml; a regency can add a
-newer edition before the kit ships it by listing more manifests of the same shape in
+The kit bundles its editions in egovkit/data/codelists.yaml, a module its own in
+the manifest its Module names (`codelists`); a regency can add a newer edition before the kit ships it by listing more manifests of the same shape in
 EGOVKIT_CODELISTS (paths separated by os.pathsep; files are relative to their
 manifest). An instance records which edition of each list it uses in
 core_codelist_edition, one row per change, so the edition any record was made
@@ -97,8 +97,14 @@ def _registry(extra: str) -> dict[str, CodeList]:
     return lists
 
 
+def _module_manifests() -> tuple[Path, ...]:
+    from ..modules import available
+
+    return tuple(m.root / m.codelists for m in sorted(available().values(), key=lambda m: m.name) if m.codelists)
+
+
 def registry() -> dict[str, CodeList]:
-    return _registry(os.environ.get(ENV, ""))
+    return _registry(os.pathsep.join([*(str(p) for p in _module_manifests()), os.environ.get(ENV, "")]))
 
 
 def get(list_name: str) -> CodeList:
@@ -148,6 +154,24 @@ def instance_edition(list_name: str) -> str | None:
 
     return db.session.scalar(db.select(CodeListEdition.edition).where(CodeListEdition.list_name == list_name)
                              .order_by(CodeListEdition.id.desc()).limit(1))
+
+
+def record_defaults() -> list[str]:
+    """Record the default edition of every list (the core's, enabled modules') not yet recorded here."""
+    from ..db import db
+    from ..models import CodeListEdition
+
+    from flask import current_app
+
+    enabled = {m.name for m in current_app.extensions["egovkit"].modules}
+    have = set(db.session.scalars(db.select(CodeListEdition.list_name).distinct()))
+    added = []
+    for name, codelist in registry().items():
+        owner = name.split(".", 1)[0] if "." in name else None  # a module's lists are named module.list
+        if name not in have and codelist.default and (owner is None or owner in enabled):
+            record(name, codelist.default, note="default")
+            added.append(f"{name} {codelist.default}")
+    return added
 
 
 def record(list_name: str, edition_id: str, note: str = "") -> None:
