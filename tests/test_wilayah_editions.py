@@ -160,6 +160,7 @@ def test_an_instance_on_the_old_list_is_updated_without_losing_a_record(cli, tmp
     out = cli("wilayah", "update", "--instance", inst, expect=2).output
     assert "recoded  91.01 -> 93.01" in out and "the regency's code changes: 91.01 -> 93.01" in out
     assert "BLOCKED  91.01.02.2013" in out and "--map 91.01.02.2013=NEW" in out
+    assert "spelled alike in 2025: 93.01.02.2010 Afkab Makmur" in out  # a hint, not applied
     app = open_app(inst)
     assert region_refs(app, "91.01") == refs_before
     close(app)

@@ -104,11 +104,13 @@ def _module_manifests() -> tuple[Path, ...]:
 
 
 def registry() -> dict[str, CodeList]:
+    """Every list: the core's, the modules' and the extra manifests'."""
     return _registry(os.pathsep.join([*(str(p) for p in _module_manifests()), os.environ.get(ENV, "")]))
 
 
 def get(list_name: str) -> CodeList:
-    return registry()[list_name]
+    lists = _registry(os.environ.get(ENV, ""))  # the core's lists need no module discovery (init stays fast)
+    return lists[list_name] if list_name in lists else registry()[list_name]
 
 
 def edition(list_name: str, edition_id: str | None = None) -> Edition:

@@ -88,20 +88,24 @@ def regencies(edition: str | None = None) -> dict[str, Region]:
     return _regencies(edition or default_edition(), _extra())
 
 
-@lru_cache(maxsize=4)
-def _regencies(edition: str, _key: str) -> dict[str, Region]:
-    return {code: Region(code, _clean(code, raw), "regency", _kind(code, raw))
-            for code, raw in _lines(edition) if len(code) == 5}
+def _regencies(edition: str, key: str) -> dict[str, Region]:
+    return _top(edition, key)[1]
 
 
 def provinces(edition: str | None = None) -> dict[str, Region]:
-    return _provinces(edition or default_edition(), _extra())
+    return _top(edition or default_edition(), _extra())[0]
 
 
 @lru_cache(maxsize=4)
-def _provinces(edition: str, _key: str) -> dict[str, Region]:
-    return {code: Region(code, _clean(code, raw), "province", "provinsi")
-            for code, raw in _lines(edition) if len(code) == 2}
+def _top(edition: str, _key: str) -> tuple[dict[str, Region], dict[str, Region]]:
+    """Provinces and regencies of an edition, read in one pass."""
+    provs, regs = {}, {}
+    for code, raw in _lines(edition):
+        if len(code) == 2:
+            provs[code] = Region(code, _clean(code, raw), "province", "provinsi")
+        elif len(code) == 5:
+            regs[code] = Region(code, _clean(code, raw), "regency", _kind(code, raw))
+    return provs, regs
 
 
 def _extra() -> str:
@@ -139,10 +143,14 @@ def subtree(regency_code: str, edition: str | None = None) -> list[Region]:
         raise KeyError(regency_code)
     prefix = regency_code + "."
     out = [provinces(edition)[regency_code[:2]], regencies(edition)[regency_code]]
+    inside, bundled = False, codelists.edition(LIST, edition).base is None
     for code, raw in _lines(edition):
         if code.startswith(prefix):
+            inside = True
             level = code.count(".") + 1
             out.append(Region(code, _clean(code, raw), LEVELS[level], _kind(code, raw)))
+        elif inside and bundled:
+            break  # a bundled file is sorted by code: the subtree is one run of rows
     return out
 
 

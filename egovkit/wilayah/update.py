@@ -212,13 +212,23 @@ def plan(edition_to: str | None = None, choices: dict[str, str] | None = None) -
                 p.successor[old] = choice
         elif old in p.references:
             what = "split into " + ", ".join(p.split[old]) if old in p.split else "gone from the list"
-            p.blocked[old] = (f"{what}, and records point to it: say where they go with --map {old}=NEW")
+            p.blocked[old] = (f"{what}, and records point to it: say where they go with --map {old}=NEW"
+                              + _close_names(current[old], p))
     for new, why in collisions(p.successor).items():
         p.blocked[new] = why
     for old in choices:
         if old not in gone:
             p.blocked[old] = f"--map {old}=...: {old} is not a code this update removes"
     return p
+
+
+def _close_names(region: Region, p: Plan) -> str:
+    """A hint for the operator: new codes of the same level whose names are spelled alike (never applied)."""
+    from difflib import get_close_matches
+
+    fresh = {p.target[c].name: c for c in p.new if p.target[c].level == region.level}
+    close = get_close_matches(region.name, list(fresh), n=3, cutoff=0.8)
+    return f" (spelled alike in {p.edition_to}: {', '.join(f'{fresh[n]} {n}' for n in close)})" if close else ""
 
 
 def apply(p: Plan) -> None:
