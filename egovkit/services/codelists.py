@@ -151,11 +151,17 @@ def crosswalk(list_name: str, from_id: str, to_id: str) -> dict[str, list[str]]:
 # ---------------------------------------------------------------- the instance's editions
 def instance_edition(list_name: str) -> str | None:
     """The edition this instance uses (None before any was recorded)."""
+    from sqlalchemy.exc import DBAPIError
+
     from ..db import db
     from ..models import CodeListEdition
 
-    return db.session.scalar(db.select(CodeListEdition.edition).where(CodeListEdition.list_name == list_name)
-                             .order_by(CodeListEdition.id.desc()).limit(1))
+    try:
+        return db.session.scalar(db.select(CodeListEdition.edition).where(CodeListEdition.list_name == list_name)
+                                 .order_by(CodeListEdition.id.desc()).limit(1))
+    except DBAPIError:  # a database not yet migrated to core_0020
+        db.session.rollback()
+        return None
 
 
 def record_defaults() -> list[str]:
