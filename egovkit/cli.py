@@ -732,7 +732,7 @@ def _region_update(inst, prof, edition, maps, yes, dry_run, backup_first, echo=c
         _fail(f"wilayah update failed, nothing was changed: {exc.__class__.__name__}: {exc}")
     if plan.regency_from != plan.regency_to:
         _rewrite_regency_code(inst, prof, plan.regency_from, plan.regency_to, echo)
-    echo(f"  regions now on edition {plan.edition_to}")
+    echo(f"  regions now on edition {plan.edition_to} (restart `egovkit serve` so its pages show them)")
     return True
 
 

@@ -165,6 +165,8 @@ def plan(edition_to: str | None = None, choices: dict[str, str] | None = None) -
         raise LookupError("this instance has no regions")
     walk = codelists.crosswalk(wilayah.LIST, edition_from, edition_to) if edition_from != edition_to else {}
     regency_to = (walk.get(regency) or [regency])[0]
+    if regency_to not in wilayah.regencies(edition_to):
+        raise LookupError(f"edition {edition_to} has no regency {regency_to} (this instance's {regency})")
     target = {r.code: r for r in wilayah.subtree(regency_to, edition_to)}
     p = Plan(edition_from, edition_to, regency, regency_to, target=target)
     images: dict[str, list[str]] = defaultdict(list)
