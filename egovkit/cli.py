@@ -705,6 +705,12 @@ def _region_update(inst, prof, edition, maps, yes, dry_run, backup_first, echo=c
         return False
     for line in plan.lines():
         echo("  " + line)
+    removed = set(plan.moved) | set(plan.split) | set(plan.retired) | set(plan.outside) | \
+        {o for new, olds in plan.merged.items() for o in olds if o != new}
+    for key in sorted(set(prof.schema.offices) & removed):
+        where = plan.successor.get(key) or plan.moved.get(key)
+        echo(f"  profile: offices.{key} names a code this update removes"
+             + (f": rename it to {where}" if where else ""))
     counts = {k: len(getattr(plan, k)) for k in ("renamed", "reparented", "moved", "split", "merged", "new",
                                                   "retired", "outside")}
     echo("  summary: " + ", ".join(f"{k} {v}" for k, v in counts.items() if v))
