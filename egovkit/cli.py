@@ -192,11 +192,23 @@ def _profile_text(prof: profiles.Profile) -> str:
 @click.option("--admin-email", default="admin@localhost", show_default=True, help="Administrator's sign-in email.")
 @click.option("--force", is_flag=True, help="Replace an existing instance (the old folder is kept as a backup).")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--wilayah-edition", metavar="E", help="Region list edition (default: the newest; "
+              "an earlier one only to rehearse `egovkit wilayah update`).")
 @click.pass_context
-def init(ctx, profile_ref, demo, admin_email, force, yes):
+def init(ctx, profile_ref, demo, admin_email, force, yes, wilayah_edition):
     """Create an instance from a profile: database, regions, agencies, administrator."""
     path = _profile_path(profile_ref)
     prof = _load_profile(path)
+    if wilayah_edition is not None:
+        if wilayah_edition not in wilayah.editions():
+            _fail(f"--wilayah-edition: no edition {wilayah_edition!r} (known: {', '.join(wilayah.editions())})",
+                  EXIT_INVALID)
+        if prof.regency.code not in wilayah.regencies(wilayah_edition):
+            _fail(f"--wilayah-edition: {prof.regency.code} is not a regency in edition {wilayah_edition}",
+                  EXIT_INVALID)
+    elif prof.regency.code not in wilayah.regencies():
+        _fail(f"regency.code {prof.regency.code} is not in the current region list "
+              f"({wilayah.default_edition()}): use its new code", EXIT_INVALID)
     inst = _instance(ctx)
     external_db = bool(os.environ.get("EGOVKIT_DATABASE_URL"))
     if inst.path.exists() and not inst.path.is_dir():
@@ -257,8 +269,11 @@ def init(ctx, profile_ref, demo, admin_email, force, yes):
             made_tables = True
             click.echo(f"Creating {prof.regency.name} ({prof.regency.code}) from profile {prof.name}")
             setup.migrate_all()
-            count = setup.load_regions(prof.regency.code)
+            count = setup.load_regions(prof.regency.code, wilayah_edition)
             click.echo(f"  loaded {count} regions")
+            from .services import codelists
+
+            codelists.record_defaults()
             setup.sync_agencies(prof.agencies)
             click.echo(f"  loaded {len(prof.agencies)} agencies")
             setup.sync_module_states()
@@ -321,8 +336,9 @@ def _profile_path(ref: str) -> Path:
 @main.command()
 @instance_option
 @click.option("--no-backup", is_flag=True, help="Skip the automatic backup (only if you made one yourself).")
+@click.option("--yes", "-y", is_flag=True, help="Apply a newer region list without asking.")
 @click.pass_context
-def upgrade(ctx, no_backup):
+def upgrade(ctx, no_backup, yes):
     """Apply a changed profile or a new kit version to an instance (backup first)."""
     from . import setup
     from .db import db
@@ -346,7 +362,8 @@ def upgrade(ctx, no_backup):
             raise
         except Exception as exc:
             _fail(f"cannot read the database ({_database_label()}): {exc.__class__.__name__}")
-        if regency is not None and regency.code != prof.regency.code:
+        if regency is not None and regency.code != prof.regency.code and not _recoded(regency.code,
+                                                                                    prof.regency.code):
             _fail(f"the profile's regency.code is {prof.regency.code}, but this instance serves {regency.code}: "
                   "an instance serves one regency; make a new instance for another", EXIT_INVALID)
         ahead = [n for n, state in states.items() if state == "ahead"]
@@ -381,6 +398,9 @@ def upgrade(ctx, no_backup):
             setup.migrate_all()
             changes = setup.sync_module_states()
             changed, retired = setup.sync_agencies(prof.agencies)
+            from .services import codelists
+
+            changes += [f"  code list {line}: recorded" for line in codelists.record_defaults()]
             db.session.commit()
             from .services import events
 
@@ -400,6 +420,7 @@ def upgrade(ctx, no_backup):
             _fail(f"upgrade failed: {exc}" + (f"\n  a backup was taken first: {backup_file}" if backup_file else ""))
         for line in changes:
             click.echo(line)
+        regions_moved = _upgrade_regions(inst, prof, yes, no_backup or backup_file is not None)
         if changed:
             click.echo(f"  agencies updated: {changed}" + (f" ({retired} no longer in the profile, kept inactive)"
                                                           if retired else ""))
@@ -408,10 +429,45 @@ def upgrade(ctx, no_backup):
         applied.write_text(now_yaml, encoding="utf-8")
         inst.write_state(kit_version=__version__, profile=prof.name,
                          upgraded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
-        if not (plan or changes or changed or delivered):
+        if not (plan or changes or changed or delivered or regions_moved):
             click.secho("Already up to date.", fg="green")
         else:
             click.secho("Upgrade complete.", fg="green")
+
+
+def _recoded(db_code: str, profile_code: str) -> bool:
+    """Whether a newer region edition gives this instance's regency the profile's code (e.g. 91.01 -> 93.01)."""
+    from .services import codelists
+
+    used = codelists.instance_edition(wilayah.LIST) or "pre-2022"
+    try:
+        walk = codelists.crosswalk(wilayah.LIST, used, wilayah.default_edition())
+    except LookupError:
+        return False
+    return walk.get(db_code) == [profile_code]
+
+
+def _upgrade_regions(inst, prof, yes: bool, backed_up: bool) -> bool:
+    """The region step of `upgrade`: show what the kit's region edition changes; apply it when asked."""
+    from .wilayah import update as regions_update
+
+    try:
+        plan = regions_update.plan()
+    except LookupError as exc:
+        click.echo(f"  regions: {exc.args[0] if exc.args else exc}")
+        return False
+    if plan.empty:
+        return False
+    if plan.blocked or not (yes or sys.stdin.isatty()):
+        for line in plan.lines():
+            click.echo("  " + line)
+        click.secho(f"  regions stay on edition {plan.edition_from}: "
+                    + ("records point to regions it would drop; " if plan.blocked else "")
+                    + "apply with `egovkit wilayah update`" + (" --map OLD=NEW" if plan.blocked else ""),
+                    fg="yellow")
+        return False
+    return _region_update(inst, prof, None, {}, yes, False,
+                          None if backed_up else lambda: _backup_or_fail(inst, prof))
 
 
 def _version_key(version: str) -> tuple:
@@ -609,6 +665,141 @@ def profile_describe(module, markdown):
         click.echo(f"{module} has no settings: `{module}: {{}}` switches it on.")
     for key, kind, default, text in rows:
         click.echo(f"{prefix}{key}  ({kind}, default {default})\n    {text}")
+
+
+# ------------------------------------------------------------------ wilayah
+@main.group("wilayah")
+def wilayah_group():
+    """Regions: the editions of the Kemendagri list and moving an instance to another."""
+
+
+@wilayah_group.command("editions")
+@instance_option
+@click.pass_context
+def wilayah_editions(ctx):
+    """The editions of the region list (with an instance, which one it uses)."""
+    from .services import codelists
+
+    used = None
+    inst = _instance(ctx)
+    if inst.exists():
+        with _app(ctx).app_context():
+            used = codelists.instance_edition(wilayah.LIST)
+    for eid, ed in codelists.get(wilayah.LIST).editions.items():
+        marks = [m for m, on in (("default", eid == wilayah.default_edition()), ("this instance", eid == used)) if on]
+        click.echo(f"{eid}{' (' + ', '.join(marks) + ')' if marks else ''}: {ed.title}\n"
+                   f"    decree: {ed.decree}\n    valid: {ed.valid_from or '?'} - {ed.valid_until or 'now'}\n"
+                   f"    source: {ed.source} ({ed.licence})")
+
+
+def _parse_maps(values) -> dict[str, str]:
+    out = {}
+    for value in values:
+        old, sep, new = value.partition("=")
+        if not sep or not old.strip() or not new.strip():
+            _fail(f"--map {value}: expected OLD=NEW region codes", EXIT_INVALID)
+        out[old.strip()] = new.strip()
+    return out
+
+
+def _region_update(inst, prof, edition, maps, yes, dry_run, backup_first, echo=click.echo) -> bool:
+    """Show what moving this instance to a region edition changes, ask, apply; True when applied."""
+    from .db import db
+    from .wilayah import update as regions_update
+
+    try:
+        plan = regions_update.plan(edition, maps)
+    except (KeyError, LookupError) as exc:
+        _fail(f"wilayah update: {exc.args[0] if exc.args else exc}", EXIT_INVALID)
+    if plan.empty:
+        echo(f"  regions: already on edition {plan.edition_to}")
+        return False
+    for line in plan.lines():
+        echo("  " + line)
+    removed = set(plan.moved) | set(plan.split) | set(plan.retired) | set(plan.outside) | \
+        {o for new, olds in plan.merged.items() for o in olds if o != new}
+    for key in sorted(set(prof.schema.offices) & removed):
+        where = plan.successor.get(key) or plan.moved.get(key)
+        echo(f"  profile: offices.{key} names a code this update removes"
+             + (f": rename it to {where}" if where else ""))
+    counts = {k: len(getattr(plan, k)) for k in ("renamed", "reparented", "moved", "split", "merged", "new",
+                                                  "retired", "outside")}
+    echo("  summary: " + ", ".join(f"{k} {v}" for k, v in counts.items() if v))
+    if plan.blocked and not dry_run:
+        _fail("wilayah update refused: records point to regions it would drop (nothing was changed)",
+              EXIT_INVALID)
+    if dry_run:
+        echo("  (dry run: nothing was changed" + ("; as it stands the update would be refused)"
+                                                  if plan.blocked else ")"))
+        return False
+    if not yes and not click.confirm(f"Apply these region changes to {inst.path}?", default=False):
+        echo("  regions not changed")
+        return False
+    if backup_first:
+        backup_first()
+    from .services import audit
+
+    try:
+        regions_update.apply(plan)
+        audit.record("wilayah.update", "core", "regions", plan.edition_to, edition_from=plan.edition_from,
+                     regency_from=plan.regency_from, regency_to=plan.regency_to, **counts)
+        db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        _fail(f"wilayah update failed, nothing was changed: {exc.__class__.__name__}: {exc}")
+    if plan.regency_from != plan.regency_to:
+        _rewrite_regency_code(inst, prof, plan.regency_from, plan.regency_to, echo)
+    echo(f"  regions now on edition {plan.edition_to} (restart `egovkit serve` so its pages show them)")
+    return True
+
+
+def _rewrite_regency_code(inst, prof, old, new, echo) -> None:
+    import re
+
+    text = inst.profile_path.read_text(encoding="utf-8")
+    pattern = re.compile(r"^(\s+code:\s*)([\"']?)" + re.escape(old) + r"\2(\s*(#.*)?)$", re.MULTILINE)
+    if prof.regency.code == old and len(pattern.findall(text)) == 1:
+        inst.profile_path.write_text(pattern.sub(lambda m: f"{m.group(1)}{m.group(2)}{new}{m.group(2)}{m.group(3)}",
+                                                 text), encoding="utf-8")
+        echo(f"  {inst.profile_path}: regency.code {old} -> {new}")
+    elif prof.regency.code != new:
+        echo(f"  set regency.code to {new} in the profile (it is {prof.regency.code})")
+
+
+@wilayah_group.command("update")
+@instance_option
+@click.option("--edition", "edition", metavar="E", help="Edition to move to (default: the kit's default).")
+@click.option("--map", "maps", multiple=True, metavar="OLD=NEW",
+              help="Where records of a split or retired region go (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Only show what would change.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--no-backup", is_flag=True, help="Skip the automatic backup (only if you made one yourself).")
+@click.pass_context
+def wilayah_update(ctx, edition, maps, dry_run, yes, no_backup):
+    """Show what another edition of the region list changes here, then apply it keeping every record."""
+    inst = _instance(ctx)
+    app = _app(ctx)
+    prof = app.extensions["egovkit"].profile
+    with app.app_context():
+        click.echo(f"Regions of {inst.path} (profile {prof.name})")
+        _region_update(inst, prof, edition, _parse_maps(maps), yes, dry_run,
+                       None if no_backup else lambda: _backup_or_fail(inst, prof))
+
+
+def _backup_or_fail(inst, prof):
+    from .db import db
+    from .ops import backup as backups
+
+    db.session.remove()
+    db.engine.dispose()  # the archive copies the SQLite file: no connection of ours stays open
+    try:
+        backup_file = backups.create(inst, str(db.engine.url.render_as_string(hide_password=False)),
+                                     prof.regency.code, prof.name, inst.backups)
+    except backups.BackupError as exc:
+        _fail(f"stopped before changing anything: the backup failed: {exc}\n"
+              "  (pass --no-backup only if you made a backup yourself)")
+    click.echo(f"  backup: {backup_file}")
+    return backup_file
 
 
 # ------------------------------------------------------------------ modules

@@ -31,6 +31,37 @@ class Region(db.Model):
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("core_region.code"), index=True)
 
 
+class RegionHistory(db.Model):
+    """A region code as it was before an edition change: renamed, moved, split, merged or retired.
+
+    Records that pointed to a moved, split or merged code point to its successor; the old code,
+    its name and parent stay here, so nothing tied to a village loses where it came from.
+    """
+
+    __tablename__ = "core_region_history"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(13), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    level: Mapped[str] = mapped_column(String(10))
+    parent_code: Mapped[str | None] = mapped_column(String(13))
+    change: Mapped[str] = mapped_column(String(10))  # renamed | moved | split | merged | retired | outside
+    successor_codes: Mapped[str | None] = mapped_column(String(200))  # comma-separated
+    edition_from: Mapped[str] = mapped_column(String(40))
+    edition_to: Mapped[str] = mapped_column(String(40))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CodeListEdition(db.Model):
+    """Which edition of a code list (egovkit/services/codelists.py) this instance uses: newest row wins."""
+
+    __tablename__ = "core_codelist_edition"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    list_name: Mapped[str] = mapped_column(String(40), index=True)
+    edition: Mapped[str] = mapped_column(String(40))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    applied_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class Agency(db.Model):
     """An agency (OPD) of the regency, from the profile."""
 

@@ -156,6 +156,11 @@ class Module:
     nav: tuple[NavItem, ...] = ()
     tracking: Tracking | None = None  # public tracking by code (the kiosk, self-print of issued documents)
     datasets: tuple[Dataset, ...] = ()  # aggregate open data it publishes (egovkit.services.opendata)
+    # tables kept by database triggers from the module's other tables (per-village counters): moving
+    # records to a new region code (egovkit wilayah update) leaves these to their triggers
+    derived_tables: tuple[str, ...] = ()
+    # a manifest of the module's versioned code lists, in its package (egovkit/services/codelists.py)
+    codelists: str | None = None
     package: str = ""  # set by discovery when empty
 
     @property

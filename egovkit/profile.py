@@ -509,7 +509,7 @@ def load(ref: str | Path) -> Profile:
 
     problems: list[Problem] = []
     code = schema.regency.code
-    if code not in wilayah.regencies():
+    if not wilayah.regency_known(code):
         file, line = _locate(src, ("regency", "code"), top)
         problems.append(Problem(file, line, "regency.code",
                                 f"{code} is not a regency or city code in the Kemendagri list"))
@@ -608,7 +608,7 @@ def _check_offices(schema: ProfileSchema, src: dict, top: str, regency_code: str
     out = []
     for key in schema.offices:
         if key in agencies or key == regency_code or key.startswith(regency_code + "."):
-            if key not in agencies and not wilayah.known(key):
+            if key not in agencies and not wilayah.known_in_any(key):
                 file, line = _locate(src, ("offices", key), top)
                 out.append(Problem(file, line, f"offices.{key}", "no such region in the region data"))
             continue

@@ -56,11 +56,16 @@ def migrate_all(echo=click.echo) -> list[str]:
     return list(states)
 
 
-def load_regions(regency_code: str) -> int:
+def load_regions(regency_code: str, edition: str | None = None) -> int:
+    """Load the regency's regions of an edition (the default one) and record that edition."""
+    from .services import codelists
+
+    edition = edition or wilayah.default_edition()
     rows = [{"code": r.code, "name": r.name, "level": r.level, "kind": r.kind, "parent_code": r.parent_code}
-            for r in wilayah.subtree(regency_code)]
+            for r in wilayah.subtree(regency_code, edition)]
     rows[0]["parent_code"] = None
     db.session.execute(Region.__table__.insert(), rows)
+    codelists.record(wilayah.LIST, edition, note="init")
     return len(rows)
 
 

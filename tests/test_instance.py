@@ -136,7 +136,7 @@ def test_broken_profile_exits_2_and_leaves_nothing(cli, broken, message):
 def test_failure_during_init_leaves_no_half_made_instance(cli, monkeypatch):
     from egovkit import setup
 
-    def explode(code):
+    def explode(code, edition=None):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(setup, "load_regions", explode)

@@ -1,17 +1,17 @@
-"""Read the bundled Kemendagri region list (see docs/data-sources.md).
+"""Read the Kemendagri region list, by edition (see docs/data-sources.md).
 
-Codes are looked up, never computed: the list has gaps where regions were
-split or merged. Only the chosen regency's subtree is read into memory.
+The editions are code lists of egovkit/services/codelists.py ("regions"); every
+function reads the default edition unless one is named. Codes are looked up, never
+computed: the list has gaps where regions were split or merged. Only the chosen
+regency's subtree is read into memory.
 """
 from __future__ import annotations
 
-import csv
-import gzip
-import io
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+
+from ..services import codelists
 
 REGENCY_CODE = re.compile(r"^\d{2}\.\d{2}$")
 LEVELS = {1: "province", 2: "regency", 3: "district", 4: "village"}
@@ -59,56 +59,98 @@ def _clean(code: str, raw: str) -> str:
     if level == 1:
         return _title(raw)
     if level == 2:
-        name = re.sub(r"^(KAB\.?|KOTA)\s+", "", raw)  # the source writes both "KAB." and "KAB"
-        name = re.sub(r"\bADM\.\s*", "ADMINISTRASI ", name)
-        return _title(re.sub(r"\bKEP\.\s*", "KEPULAUAN ", name))
+        # "KAB." / "KAB" / "KOTA" (pre-2022), "Kabupaten" / "Kota" (2025): the kind is kept apart
+        name = re.sub(r"^(KAB\.?|KABUPATEN|KOTA)\s+", "", raw, flags=re.IGNORECASE)
+        name = re.sub(r"\bADM\.\s*", "ADMINISTRASI ", name, flags=re.IGNORECASE)
+        return _title(re.sub(r"\bKEP\.\s*", "KEPULAUAN ", name, flags=re.IGNORECASE))
     return raw
 
 
-def _lines():
-    blob = resources.files("egovkit").joinpath("data/wilayah.csv.gz").read_bytes()
-    reader = csv.reader(io.TextIOWrapper(gzip.GzipFile(fileobj=io.BytesIO(blob)), encoding="utf-8"))
+LIST = "regions"
+
+
+def default_edition() -> str:
+    return codelists.get(LIST).default
+
+
+def editions() -> list[str]:
+    return list(codelists.get(LIST).editions)
+
+
+def _lines(edition: str | None = None):
+    reader = codelists.edition(LIST, edition).rows()
     next(reader)  # header
     return reader
 
 
-@lru_cache(maxsize=1)
-def regencies() -> dict[str, Region]:
+def regencies(edition: str | None = None) -> dict[str, Region]:
     """All regencies and cities, by code."""
-    out = {}
-    for code, raw in _lines():
-        if len(code) == 5:
-            out[code] = Region(code, _clean(code, raw), "regency", _kind(code, raw))
-    return out
+    return _regencies(edition or default_edition(), _extra())
 
 
-@lru_cache(maxsize=1)
-def provinces() -> dict[str, Region]:
-    return {code: Region(code, _clean(code, raw), "province", "provinsi")
-            for code, raw in _lines() if len(code) == 2}
+def _regencies(edition: str, key: str) -> dict[str, Region]:
+    return _top(edition, key)[1]
+
+
+def provinces(edition: str | None = None) -> dict[str, Region]:
+    return _top(edition or default_edition(), _extra())[0]
+
+
+@lru_cache(maxsize=4)
+def _top(edition: str, _key: str) -> tuple[dict[str, Region], dict[str, Region]]:
+    """Provinces and regencies of an edition, read in one pass."""
+    provs, regs = {}, {}
+    for code, raw in _lines(edition):
+        if len(code) == 2:
+            provs[code] = Region(code, _clean(code, raw), "province", "provinsi")
+        elif len(code) == 5:
+            regs[code] = Region(code, _clean(code, raw), "regency", _kind(code, raw))
+    return provs, regs
+
+
+def _extra() -> str:
+    import os
+
+    return os.environ.get(codelists.ENV, "")  # extra editions change what an edition id means
 
 
 @lru_cache(maxsize=1)
 def district_codes() -> frozenset[str]:
-    """Every district (kecamatan) code in Indonesia, for checking NIK and KK numbers."""
-    return frozenset(code for code, _ in _lines() if len(code) == 8)
+    """Every district (kecamatan) code of every bundled edition, for checking NIK and KK numbers.
+
+    A NIK keeps the district code it was issued under when the district is later recoded.
+    """
+    return frozenset(code for edition in editions() for code, _ in _lines(edition) if len(code) == 8)
 
 
-def known(code: str) -> bool:
+def known(code: str, edition: str | None = None) -> bool:
     """Whether a region code (province, regency, district or village) is in the Kemendagri list."""
-    return any(c == code for c, _ in _lines())
+    return any(c == code for c, _ in _lines(edition))
 
 
-def subtree(regency_code: str) -> list[Region]:
+def regency_known(code: str) -> bool:
+    """A regency or city code of the default edition or an earlier one (an instance not yet updated)."""
+    return code in regencies() or any(code in regencies(e) for e in editions() if e != default_edition())
+
+
+def known_in_any(code: str) -> bool:
+    return known(code) or any(known(code, e) for e in editions() if e != default_edition())
+
+
+def subtree(regency_code: str, edition: str | None = None) -> list[Region]:
     """The province, the regency and every district and village below it, parents first."""
-    if regency_code not in regencies():
+    if regency_code not in regencies(edition):
         raise KeyError(regency_code)
     prefix = regency_code + "."
-    out = [provinces()[regency_code[:2]], regencies()[regency_code]]
-    for code, raw in _lines():
+    out = [provinces(edition)[regency_code[:2]], regencies(edition)[regency_code]]
+    inside, bundled = False, codelists.edition(LIST, edition).base is None
+    for code, raw in _lines(edition):
         if code.startswith(prefix):
+            inside = True
             level = code.count(".") + 1
             out.append(Region(code, _clean(code, raw), LEVELS[level], _kind(code, raw)))
+        elif inside and bundled:
+            break  # a bundled file is sorted by code: the subtree is one run of rows
     return out
 
 

@@ -80,6 +80,7 @@ MODULE = Module(
          NavItem("smart_kampung.dashboard", {"id": "Dasbor desa", "en": "Village dashboard"}, public=False,
                  permission="smart_kampung.residents.read"),
          NavItem("smart_kampung.track", {"id": "Lacak surat", "en": "Track a letter"})),
+    derived_tables=("smart_kampung_population", "smart_kampung_family_count"),  # counters kept by triggers
     tracking=Tracking("smart_kampung.track", "egovkit_modules.smart_kampung.views:tracked",
                       document="smart_kampung.letter"),
 )

@@ -65,6 +65,7 @@ class VillageFinanceSettings(Settings):
 MODULE = Module(
     name="village_finance",
     version="0.1.0",
+    codelists="data/codelists.yaml",  # the chart of accounts, by edition
     title={"id": "Keuangan Desa", "en": "Village finance"},
     description={"id": "Perencanaan, APBDes, realisasi dan laporan keuangan desa, dengan dasbor serapan.",
                  "en": "Village plans, budgets (APBDes), realisation and reports, with absorption dashboards."},

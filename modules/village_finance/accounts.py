@@ -1,15 +1,17 @@
 """The chart of accounts of the village budget, bundled as data
-(``data/permendagri-20-2018.yaml``): accounts (pendapatan, belanja, pembiayaan),
+(``data/permendagri-20-2018.yaml``, an edition of the core code list ``village_finance.accounts``
+declared in ``data/codelists.yaml``): accounts (pendapatan, belanja, pembiayaan),
 the bidang / sub-bidang / kegiatan classification of spending, and the sources
 of funds. A regency adds kegiatan of its own through the profile."""
 from __future__ import annotations
 
 import re
 from functools import lru_cache
-from importlib import resources
-
 import yaml
 
+from egovkit.services import codelists
+
+LIST = "village_finance.accounts"  # a versioned code list of the core (egovkit/services/codelists.py)
 DEFAULT = "permendagri-20-2018"
 ACCOUNT = re.compile(r"^[4-6](\.[0-9])?(\.[0-9])?(\.[0-9]{2})?$")
 KEGIATAN = re.compile(r"^[1-5](\.[0-9])?(\.[0-9]{2})?$")
@@ -73,9 +75,10 @@ class Chart:
 
 
 def _load(version: str) -> dict:
+    """An edition of the code list village_finance.accounts (data/codelists.yaml)."""
     try:
-        text = resources.files(__package__).joinpath("data", f"{version}.yaml").read_text(encoding="utf-8")
-    except FileNotFoundError:
+        text = codelists.edition(LIST, version).read_bytes().decode("utf-8")
+    except (KeyError, FileNotFoundError):
         raise ChartError(f"no bundled chart of accounts called {version!r}") from None
     return yaml.safe_load(text)
 
