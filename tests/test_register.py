@@ -393,3 +393,19 @@ def test_village_books_as_xlsx_and_pdf_within_reach(app):
     camat = as_user(app, "camat.pesanggaran@kec.id")
     text, _ = book(camat, "induk", "xlsx", village=KANDANGAN)
     assert resident_row(200, KANDANGAN)["nik"] in text and resident_row(1)["nik"] not in text
+
+
+def test_a_common_substring_over_a_wide_reach_is_counted_up_to_a_bound(app, monkeypatch):
+    from egovkit_modules.smart_kampung import register
+
+    monkeypatch.setattr(register, "COUNT_LIMIT", 10)  # as if the regency had more than 10,000 matches
+    camat = as_user(app, "camat.pesanggaran@kec.id")
+    search(camat, q="us sal")
+    page = camat.get("/kampung/residents").get_data(as_text=True)
+    names = listed(page)
+    assert count_line(page) == "1-25 dari lebih dari 10"
+    assert len(names) == 25 and all("Agus Salim" in n for n in names) and names == sorted(names)
+    search(camat, q="Sri")  # a two-letter prefix: counted up to the bound too
+    assert count_line(camat.get("/kampung/residents").get_data(as_text=True)).endswith("dari lebih dari 10")
+    search(camat)
+    assert count_line(camat.get("/kampung/residents").get_data(as_text=True)) == "1-50 dari 112"

@@ -85,50 +85,77 @@ def _number(q: str) -> bool:
 
 def _base(filters: dict):
     stmt = scope.visible(select(Resident), Resident)
-    if filters.get("status", "alive") != "all":
-        stmt = stmt.where(Resident.status == filters.get("status", "alive"))
+    status = filters.get("status", "alive")
+    if status == "alive" and db.engine.dialect.name == "sqlite":
+        # Most residents are alive: said so, SQLite walks the index in list order instead of reading every
+        # living resident through the status index and sorting them (it keeps no statistics by default).
+        stmt = stmt.where(func.likelihood(Resident.status == "alive", literal_column("0.9")))
+    elif status != "all":
+        stmt = stmt.where(Resident.status == status)
     for key in ("rt", "rw"):
         if filters.get(key):
             stmt = stmt.where(getattr(Resident, key) == filters[key])
     return stmt
 
 
-def _name_clause(q: str, wide: bool):
-    """Residents whose name contains ``q`` (from 3 characters; 1-2 characters: names starting with it)."""
+def _fts_phrase(q: str) -> str:
+    return '"' + q.replace('"', '""') + '"'
+
+
+def _fts_hits(q: str, limit: int) -> int:
+    """How many names hold ``q`` in the whole regency, counted up to ``limit`` from the trigram index."""
+    return db.session.scalar(text(f"SELECT count(*) FROM (SELECT rowid FROM {FTS} WHERE {FTS} MATCH :p LIMIT :n)"),
+                             {"p": _fts_phrase(q), "n": limit})
+
+
+def _name_clause(q: str, driven: bool):
+    """Residents whose name contains ``q`` (from 3 characters; 1-2 characters: names starting with it).
+    ``driven``: from the trigram matches (SQLite, a wide reach, a rare substring)."""
     key = q.lower()
     if len(key) < 3:  # a range, not LIKE 'q%': both databases answer it from the name indexes
         return and_(Resident.name_key >= key, Resident.name_key < key[:-1] + chr(ord(key[-1]) + 1))
     if db.engine.dialect.name == "postgresql":
         pattern = "%" + key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         return func.lower(Resident.name).like(pattern, escape="\\")  # the pg_trgm index, if there
-    if wide and _fts_available():
-        phrase = '"' + q.replace('"', '""') + '"'
+    if driven:
         hits = select(literal_column("rowid")).select_from(text(FTS)).where(
-            text(f"{FTS} MATCH :phrase").bindparams(phrase=phrase))
+            text(f"{FTS} MATCH :phrase").bindparams(phrase=_fts_phrase(q)))
         return Resident.id.in_(hits)
-    # one village (~8,000 names): a scan of its (village, name) index is a few milliseconds
+    # one village (~8,000 names), or a common substring found every few entries of the name index in
+    # list order: instr() on the index's own name_key
     return func.instr(Resident.name_key, key) > 0
 
 
+SEARCH_PAGES = 20  # a common substring over a wide reach: pages 1-20 (narrow the search for more)
+
+
 def find(filters: dict, sort: str = "name", descending: bool = False, page: int = 1):
-    """(rows, total, exact, page) of the residents list within the viewer's reach."""
+    """(rows, total, exact, page, last page) of the residents list within the viewer's reach."""
     q = filters.get("q", "")
     village = own_village()
     stmt = _base(filters)
-    if q:
-        stmt = stmt.where(_name_clause(q, village is None))
     columns = [getattr(Resident, c) for c in SORTS.get(sort, SORTS["name"])]
-    if q and village is None and db.engine.dialect.name == "sqlite" and len(q) >= 3 and _fts_available():
-        # drive the query from the trigram matches, not from an index in list order (which would read
-        # the whole regency's names for a rare match): ordering by an expression keeps SQLite off it
-        columns = [c.op("||")("") if c.key != "birth_date" else func.julianday(c) for c in columns]
+    total = exact = None
+    last = None
+    if q:
+        driven = False
+        if village is None and len(q) >= 3 and db.engine.dialect.name == "sqlite" and _fts_available():
+            if _fts_hits(q, COUNT_LIMIT + 1) <= COUNT_LIMIT:
+                # rare: drive the query from the matches; ordering by an expression keeps SQLite off the
+                # list-order indexes (which would read the whole regency's names for a rare match)
+                driven = True
+                columns = [c.op("||")("") if c.key != "birth_date" else func.julianday(c) for c in columns]
+            else:  # common: found every few entries of an index in list order; not counted further
+                total, exact, last = COUNT_LIMIT, False, SEARCH_PAGES
+        stmt = stmt.where(_name_clause(q, driven))
     order = [c.desc() for c in columns] if descending else columns
     order.append(Resident.id.desc() if descending else Resident.id)
-    total, exact = _total(filters, stmt)
-    pages = max(1, -(-min(total, MAX_OFFSET) // _page_size()))
+    if total is None:
+        total, exact = _total(filters, stmt)
+    pages = last or max(1, -(-min(total, MAX_OFFSET) // _page_size()))
     page = max(1, min(page, pages))
     rows = db.session.scalars(stmt.order_by(*order).offset((page - 1) * _page_size()).limit(_page_size())).all()
-    return rows, total, exact, page
+    return rows, total, exact, page, pages
 
 
 def _total(filters: dict, stmt) -> tuple[int, bool]:
@@ -179,18 +206,18 @@ def residents():
 
 def _list_page(form, filters, sort, descending, page, number=None):
     if number is not None:  # a 16-digit number matched nobody within reach: no list, no number kept
-        rows, total, exact = [], 0, True
+        rows, total, exact, pages = [], 0, True, 1
     else:
-        rows, total, exact, page = find(filters, sort, descending, page)
+        rows, total, exact, page, pages = find(filters, sort, descending, page)
     size = _page_size()
     first = (page - 1) * size + 1 if rows else 0
     names = dict(db.session.execute(select(Region.code, Region.name).where(
         Region.code.in_({r.village_code for r in rows}))).all()) if rows else {}
     return render_template("smart_kampung/residents.html", rows=rows, filters=filters, form=form, total=total,
                            exact=exact, page=page, first=first, last=first + len(rows) - 1 if rows else 0,
-                           more=exact is False or page * size < min(total, MAX_OFFSET), sort=sort,
+                           more=page < pages, sort=sort,
                            descending=descending, names=names, wide=own_village() is None, number=number,
-                           deep=page * size >= MAX_OFFSET and total > MAX_OFFSET, today=date.today(),
+                           deep=page >= pages and (total > page * size or not exact), today=date.today(),
                            can_import=scope.can("smart_kampung.residents.import"),
                            can_edit=scope.can("smart_kampung.residents.edit"))
 
