@@ -409,3 +409,16 @@ def test_a_common_substring_over_a_wide_reach_is_counted_up_to_a_bound(app, monk
     assert count_line(camat.get("/kampung/residents").get_data(as_text=True)).endswith("dari lebih dari 10")
     search(camat)
     assert count_line(camat.get("/kampung/residents").get_data(as_text=True)) == "1-50 dari 112"
+
+
+def test_a_district_list_is_in_order_and_narrows_to_a_village_within_reach(app):
+    camat = as_user(app, "camat.pesanggaran@kec.id")
+    for sort, key in (("name", str.lower), ("age", lambda n: int(n[-3:]) % 28)):
+        names = listed(camat.get(f"/kampung/residents?sort={sort}").get_data(as_text=True))
+        assert len(names) == 50 and names == sorted(names, key=key), sort
+    search(camat, village=KANDANGAN)
+    page = camat.get("/kampung/residents").get_data(as_text=True)
+    assert count_line(page) == "1-4 dari 4" and all(int(n[-3:]) >= 200 for n in listed(page))
+    operator = as_user(app, "op.kandangan@desa.id")
+    search(operator, village=SARONGAN)  # not within reach: ignored, still Kandangan's own
+    assert count_line(operator.get("/kampung/residents").get_data(as_text=True)) == "1-4 dari 4"

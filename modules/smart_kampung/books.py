@@ -24,7 +24,7 @@ from egovkit.services import documents, jobs, uploads
 from egovkit.services.csvimport import safe_cell
 
 from .dashboard import AGE_GROUPS
-from .models import Family, Mutation, PopulationCount, Resident, StatCount
+from .models import Family, Mutation, PopulationCount, PopulationTotal, Resident, StatCount
 from .register import members, own_village
 from .views import bp
 
@@ -45,12 +45,15 @@ def _village_param() -> str | None:
 def figures(village: str | None, today: date | None = None) -> dict:
     """{"age": [(label, men, women)], dim: [(value, men, women)], "areas": [(code, name, men, women)]}."""
     year = (today or date.today()).year
-    stmt = select(PopulationCount.sex, PopulationCount.birth_year, func.sum(PopulationCount.n)).group_by(
-        PopulationCount.sex, PopulationCount.birth_year)
-    if village:
-        stmt = stmt.where(PopulationCount.village_code == village)
+    if not village and scope.reaches_all():  # the regency's totals (~190 rows), as the dashboard does
+        stmt = select(PopulationTotal.sex, PopulationTotal.birth_year, PopulationTotal.n)
+    else:
+        stmt = scope.visible(select(PopulationCount.sex, PopulationCount.birth_year, func.sum(PopulationCount.n))
+                             .group_by(PopulationCount.sex, PopulationCount.birth_year), PopulationCount)
+        if village:
+            stmt = stmt.where(PopulationCount.village_code == village)
     counts = {(lo, s): 0 for lo, _hi in AGE_GROUPS for s in "LP"}
-    for sex, born, n in db.session.execute(scope.visible(stmt, PopulationCount)):
+    for sex, born, n in db.session.execute(stmt):
         age = year - int(born)
         lo = next(lo for lo, hi in AGE_GROUPS if lo <= age <= hi) if age >= 0 else 0
         counts[(lo, sex)] += int(n)

@@ -27,7 +27,7 @@ FILTERS_KEY = "smart_kampung.filters"  # the list's search and filters, in the s
 COUNT_LIMIT = 10_000  # filtered counts stop here ("more than 10,000")
 MAX_OFFSET = 10_000  # deeper pages: narrow the search
 FTS = "fts_smart_kampung_resident"  # migration smart_kampung_0008 (SQLite with the trigram tokenizer)
-SORTS = {"name": ("name_key",), "age": ("birth_date",), "rtrw": ("rw", "rt", "name_key")}
+SORTS = {"name": ("name_key",), "age": ("birth_date",), "rtrw": ("village_code", "rw", "rt", "name_key")}
 STATUSES = ("alive", "moved", "died")
 
 
@@ -76,6 +76,10 @@ def clean_filters(form) -> dict:
         value = (form.get(key) or "").strip().lstrip("0")
         out[key] = value.zfill(3) if value.isascii() and value.isdigit() and len(value) <= 3 else ""
     out["status"] = form.get("status") if form.get("status") in (*STATUSES, "all") else "alive"
+    village = (form.get("village") or "").strip()
+    # a village within reach narrows a district's or the regency's list (a region code: nothing personal)
+    out["village"] = village if village.count(".") == 3 and len(village) == 13 and scope.can_see(
+        Resident(village_code=village)) else ""
     return out
 
 
@@ -92,10 +96,17 @@ def _base(filters: dict):
         stmt = stmt.where(func.likelihood(Resident.status == "alive", literal_column("0.9")))
     elif status != "all":
         stmt = stmt.where(Resident.status == status)
-    for key in ("rt", "rw"):
+    for key in ("rt", "rw", "village"):
         if filters.get(key):
-            stmt = stmt.where(getattr(Resident, key) == filters[key])
+            stmt = stmt.where(getattr(Resident, key + ("_code" if key == "village" else "")) == filters[key])
     return stmt
+
+
+# SQLite, a district's reach (its villages as a code range, OR-ed with the district's own code by
+# scope.visible): without a hint it sorts the whole district; the list-order index, read in order,
+# finds the district's residents every few entries.
+_ORDER_INDEX = {"name": "ix_smart_kampung_resident_name_key", "age": "ix_smart_kampung_resident_birth",
+                "rtrw": "ix_smart_kampung_resident_village_rwrt"}
 
 
 def _fts_phrase(q: str) -> str:
@@ -137,8 +148,8 @@ def find(filters: dict, sort: str = "name", descending: bool = False, page: int 
     columns = [getattr(Resident, c) for c in SORTS.get(sort, SORTS["name"])]
     total = exact = None
     last = None
+    driven = False
     if q:
-        driven = False
         if village is None and len(q) >= 3 and db.engine.dialect.name == "sqlite" and _fts_available():
             if _fts_hits(q, COUNT_LIMIT + 1) <= COUNT_LIMIT:
                 # rare: drive the query from the matches; ordering by an expression keeps SQLite off the
@@ -150,6 +161,10 @@ def find(filters: dict, sort: str = "name", descending: bool = False, page: int 
         stmt = stmt.where(_name_clause(q, driven))
     order = [c.desc() for c in columns] if descending else columns
     order.append(Resident.id.desc() if descending else Resident.id)
+    if (village is None and not filters.get("village") and db.engine.dialect.name == "sqlite"
+            and not (q and driven) and not scope.reaches_all()):
+        stmt = stmt.with_hint(Resident, f"INDEXED BY {_ORDER_INDEX.get(sort, _ORDER_INDEX['name'])}", "sqlite")
+        last = last or SEARCH_PAGES  # deeper: choose a village
     if total is None:
         total, exact = _total(filters, stmt)
     pages = last or max(1, -(-min(total, MAX_OFFSET) // _page_size()))
@@ -165,6 +180,8 @@ def _total(filters: dict, stmt) -> tuple[int, bool]:
         counted = select(func.coalesce(func.sum(StatCount.n), 0)).where(StatCount.dim == "status")
         if filters.get("status", "alive") != "all":
             counted = counted.where(StatCount.value == filters.get("status", "alive"))
+        if filters.get("village"):
+            counted = counted.where(StatCount.village_code == filters["village"])
         return int(db.session.scalar(scope.visible(counted, StatCount))), True
     n = db.session.scalar(select(func.count()).select_from(
         stmt.with_only_columns(Resident.id).limit(COUNT_LIMIT + 1).subquery()))
@@ -217,9 +234,17 @@ def _list_page(form, filters, sort, descending, page, number=None):
                            exact=exact, page=page, first=first, last=first + len(rows) - 1 if rows else 0,
                            more=page < pages, sort=sort,
                            descending=descending, names=names, wide=own_village() is None, number=number,
+                           villages=_reach_villages() if own_village() is None else [],
                            deep=page >= pages and (total > page * size or not exact), today=date.today(),
                            can_import=scope.can("smart_kampung.residents.import"),
                            can_edit=scope.can("smart_kampung.residents.edit"))
+
+
+def _reach_villages() -> list[tuple[str, str]]:
+    """The villages a district or regency viewer may narrow the list to."""
+    rows = db.session.execute(select(Region.code, Region.name).where(Region.level == "village")
+                              .order_by(Region.name)).all()
+    return [r for r in rows if scope.can_see(Resident(village_code=r[0]))]
 
 
 @bp.get("/families/<int:family_id>")
