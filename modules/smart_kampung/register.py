@@ -113,25 +113,14 @@ def _fts_phrase(q: str) -> str:
     return '"' + q.replace('"', '""') + '"'
 
 
-def _fts_hits(q: str, limit: int) -> int:
-    """How many names hold ``q`` in the whole regency, counted up to ``limit`` from the trigram index."""
-    return db.session.scalar(text(f"SELECT count(*) FROM (SELECT rowid FROM {FTS} WHERE {FTS} MATCH :p LIMIT :n)"),
-                             {"p": _fts_phrase(q), "n": limit})
-
-
-def _name_clause(q: str, driven: bool):
-    """Residents whose name contains ``q`` (from 3 characters; 1-2 characters: names starting with it).
-    ``driven``: from the trigram matches (SQLite, a wide reach, a rare substring)."""
+def _name_clause(q: str):
+    """Residents whose name contains ``q`` (from 3 characters; 1-2 characters: names starting with it)."""
     key = q.lower()
     if len(key) < 3:  # a range, not LIKE 'q%': both databases answer it from the name indexes
         return and_(Resident.name_key >= key, Resident.name_key < key[:-1] + chr(ord(key[-1]) + 1))
     if db.engine.dialect.name == "postgresql":
         pattern = "%" + key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         return func.lower(Resident.name).like(pattern, escape="\\")  # the pg_trgm index, if there
-    if driven:
-        hits = select(literal_column("rowid")).select_from(text(FTS)).where(
-            text(f"{FTS} MATCH :phrase").bindparams(phrase=_fts_phrase(q)))
-        return Resident.id.in_(hits)
     # one village (~8,000 names), or a common substring found every few entries of the name index in
     # list order: instr() on the index's own name_key
     return func.instr(Resident.name_key, key) > 0
@@ -148,29 +137,40 @@ def find(filters: dict, sort: str = "name", descending: bool = False, page: int 
     columns = [getattr(Resident, c) for c in SORTS.get(sort, SORTS["name"])]
     total = exact = None
     last = None
-    driven = False
+    if q and village is None and len(q) >= 3 and db.engine.dialect.name == "sqlite" and _fts_available():
+        ids = db.session.scalars(text(f"SELECT rowid FROM {FTS} WHERE {FTS} MATCH :p LIMIT :n"),
+                                 {"p": _fts_phrase(q), "n": COUNT_LIMIT + 1}).all()
+        if len(ids) <= COUNT_LIMIT:  # rare in the regency: from its matches, read once
+            return _from_matches(stmt, ids, columns, descending, page)
+        total, exact, last = COUNT_LIMIT, False, SEARCH_PAGES  # common: met every few entries in list order
     if q:
-        if village is None and len(q) >= 3 and db.engine.dialect.name == "sqlite" and _fts_available():
-            if _fts_hits(q, COUNT_LIMIT + 1) <= COUNT_LIMIT:
-                # rare: drive the query from the matches; ordering by an expression keeps SQLite off the
-                # list-order indexes (which would read the whole regency's names for a rare match)
-                driven = True
-                columns = [c.op("||")("") if c.key != "birth_date" else func.julianday(c) for c in columns]
-            else:  # common: found every few entries of an index in list order; not counted further
-                total, exact, last = COUNT_LIMIT, False, SEARCH_PAGES
-        stmt = stmt.where(_name_clause(q, driven))
+        stmt = stmt.where(_name_clause(q))
     order = [c.desc() for c in columns] if descending else columns
     order.append(Resident.id.desc() if descending else Resident.id)
     if (village is None and not filters.get("village") and db.engine.dialect.name == "sqlite"
-            and not (q and driven) and not scope.reaches_all()):
+            and not scope.reaches_all()):
         stmt = stmt.with_hint(Resident, f"INDEXED BY {_ORDER_INDEX.get(sort, _ORDER_INDEX['name'])}", "sqlite")
         last = last or SEARCH_PAGES  # deeper: choose a village
     if total is None:
-        total, exact = _total(filters, stmt)
+        # with a name, counted in list order: SQLite then reads the names from the index it walks
+        total, exact = _total(filters, stmt.order_by(*order) if q else stmt)
     pages = last or max(1, -(-min(total, MAX_OFFSET) // _page_size()))
     page = max(1, min(page, pages))
     rows = db.session.scalars(stmt.order_by(*order).offset((page - 1) * _page_size()).limit(_page_size())).all()
     return rows, total, exact, page, pages
+
+
+def _from_matches(stmt, ids: list[int], columns, descending: bool, page: int):
+    """The list for at most COUNT_LIMIT trigram matches: their sort keys within reach and filters in one
+    query by id, sorted here (Python's string order is SQLite's BINARY collation), one page of rows."""
+    keys = db.session.execute(stmt.with_only_columns(Resident.id, *columns).where(Resident.id.in_(ids))).all()
+    keys.sort(key=lambda r: (*r[1:], r[0]), reverse=descending)
+    size = _page_size()
+    pages = max(1, -(-len(keys) // size))
+    page = max(1, min(page, pages))
+    wanted = [r[0] for r in keys[(page - 1) * size:page * size]]
+    found = {r.id: r for r in db.session.scalars(select(Resident).where(Resident.id.in_(wanted)))} if wanted else {}
+    return [found[i] for i in wanted], len(keys), True, page, pages
 
 
 def _total(filters: dict, stmt) -> tuple[int, bool]:
