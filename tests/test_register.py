@@ -311,17 +311,18 @@ def resident_id_in(db, nik):
     return db.session.query(Resident).filter_by(nik=nik).one().id
 
 
-def direct_counts(app, village=None):
+def direct_counts(app, village=None, column="education"):
     from sqlalchemy import func, select
 
     from egovkit.db import db
     from egovkit_modules.smart_kampung.models import Resident
 
     with app.app_context():
-        stmt = select(Resident.education, Resident.sex, func.count()).where(Resident.status == "alive")
+        value = getattr(Resident, column)
+        stmt = select(value, Resident.sex, func.count()).where(Resident.status == "alive")
         if village:
             stmt = stmt.where(Resident.village_code == village)
-        out = {(e, s): n for e, s, n in db.session.execute(stmt.group_by(Resident.education, Resident.sex))}
+        out = {(e, s): n for e, s, n in db.session.execute(stmt.group_by(value, Resident.sex))}
         db.engine.dispose()
         return out
 
@@ -337,10 +338,11 @@ def test_statistics_equal_count_queries_per_village_and_district_and_export(app)
     for client, village, rows in ((operator, SARONGAN, 108), (own, KANDANGAN, 4)):
         response = client.get("/kampung/statistics.csv")
         table = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-        education = {r[1]: (int(r[2]), int(r[3])) for r in table if r[0] == "Pendidikan"}
-        expected = direct_counts(app, village)
-        assert {k: v for k, v in education.items()} == {
-            e: (expected.get((e, "L"), 0), expected.get((e, "P"), 0)) for e, _ in expected}
+        for label, column in (("Pendidikan", "education"), ("Pekerjaan", "occupation"), ("Agama", "religion"),
+                              ("Status perkawinan", "marital_status")):
+            shown = {r[1]: (int(r[2]), int(r[3])) for r in table if r[0] == label}
+            expected = direct_counts(app, village, column)
+            assert shown == {e: (expected.get((e, "L"), 0), expected.get((e, "P"), 0)) for e, _ in expected}, label
         assert sum(int(r[4]) for r in table if r[0] == "Kelompok umur") == rows
         page = client.get("/kampung/statistics").get_data(as_text=True)
         assert "<svg" in page and "RW/RT" in page
