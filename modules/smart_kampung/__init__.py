@@ -57,7 +57,7 @@ MODULE = Module(
          NavItem("smart_kampung.letters", {"id": "Surat desa", "en": "Village letters"}, public=False),
          NavItem("smart_kampung.rtlh_list", {"id": "RTLH", "en": "Housing aid (RTLH)"}, public=False,
                  permission="smart_kampung.residents.read"),
-         NavItem("smart_kampung.statistics", {"id": "Statistik penduduk", "en": "Population statistics"},
+         NavItem("smart_kampung.statistics", {"id": "Statistik", "en": "Statistics"},
                  public=False, permission="smart_kampung.residents.read"),
          NavItem("smart_kampung.dashboard", {"id": "Dasbor desa", "en": "Village dashboard"}, public=False,
                  permission="smart_kampung.residents.read"),
