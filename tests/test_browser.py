@@ -190,7 +190,9 @@ def test_letter_journey_in_a_browser(server, browser, tmp_path):
     assert "Asli" in visitor.inner_text("main")
 
 
-MORE_PAGES = ["/wilayah/35.10.01", "/kampung/import", "/kampung/letters/new", "/kampung/rtlh/new", "/login"]
+MORE_PAGES = ["/wilayah/35.10.01", "/kampung/import", "/kampung/letters/new", "/kampung/rtlh/new", "/login",
+              "/kampung/residents/new", "/kampung/families/new", "/kampung/arrivals", "/kampung/mutations",
+              "/kampung/books"]
 
 
 def test_no_page_scrolls_sideways_on_a_phone_or_a_desk(server, browser):

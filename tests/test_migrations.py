@@ -13,6 +13,8 @@ def test_models_match_migrations_for_core_and_every_enabled_module(app):
             prefix = dbm.target(name)[2]
 
             def only_mine(obj, obj_name, type_, reflected, compare_to, prefix=prefix):
+                if type_ == "index" and reflected and str(obj_name).endswith("_trgm"):
+                    return False  # pg_trgm indexes: made by a migration only where the extension can be
                 table = obj_name if type_ == "table" else getattr(getattr(obj, "table", None), "name", "")
                 return table.startswith(prefix)
 

@@ -79,6 +79,7 @@ MAKERS = {
     "smart_kampung:resident_id": lambda s: s.records["resident"],
     "smart_kampung:family_id": lambda s: s.records["family"],
     "smart_kampung:job_id": lambda s: s.records["job"],
+    "smart_kampung:arrival_id": lambda s: s.records["arrival"],
     "jobs:job_id": lambda s: s.records["job"],
     "village_finance:village": lambda s: s.village,
     "village_finance:year": lambda s: YEAR,
@@ -119,6 +120,7 @@ NO_OWN_GET = {
     "permits.edit": "only an application returned to its applicant for completion is edited",
     "smart_kampung.import_rejects": "the side's import had no rejected rows",
     "admin.user": "administrators only, and no side's user is one (tests/test_admin.py opens it as one)",
+    "smart_kampung.book_result": "the side's job is an import, not a book (books: tests/test_register.py)",
 }
 
 
@@ -331,8 +333,16 @@ def _records(app, side: Side) -> None:
                   result=json.dumps({"rows": 2, "written": 2, "unchanged": 0, "rejected": 0}),
                   result_endpoint="smart_kampung.import_result")
         db.session.add(job)
+        # a resident arriving in the side's village from elsewhere in the regency, waiting for its operator
+        from egovkit_modules.smart_kampung.models import Arrival
+
+        arrival = Arrival(resident_id=side.records["resident"], from_village="35.10.01.2009",
+                          to_village=side.village, moving_on=date(YEAR, 3, 1), state="pending",
+                          key=f"scope-matrix-{side.name}")
+        db.session.add(arrival)
         db.session.commit()
         side.records["tax_object"], side.records["bill"], side.records["job"] = obj.id, bill.id, job.id
+        side.records["arrival"] = arrival.id
         assert all(side.records.values()), side.records
 
 

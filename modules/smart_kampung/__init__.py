@@ -44,10 +44,14 @@ MODULE = Module(
     workflows="egovkit_modules.smart_kampung.workflows:WORKFLOWS",
     documents=(DocumentType("smart_kampung.letter", "470", "{code}/{seq:03d}/{scope}/{year}"),),
     models="egovkit_modules.smart_kampung.models",
-    blueprint="egovkit_modules.smart_kampung.views:bp",
+    blueprint="egovkit_modules.smart_kampung.register:bp",  # views.py's blueprint, with the register's routes
     api="egovkit_modules.smart_kampung.api:api",
     api_scopes=("kampung:read", "kampung:write"),
     cli="egovkit_modules.smart_kampung.cli:residents",
+    # the mutation book (Buku Mutasi) from letters issued by this module (idempotent: keyed by event)
+    events={"resident.born": "egovkit_modules.smart_kampung.register:on_born",
+            "resident.died": "egovkit_modules.smart_kampung.register:on_died",
+            "resident.moved": "egovkit_modules.smart_kampung.register:on_moved"},
     demo="egovkit_modules.smart_kampung.demo:seed",
     datasets=(
         Dataset("population", {"id": "Jumlah penduduk per desa, jenis kelamin dan kelompok umur",
@@ -77,10 +81,12 @@ MODULE = Module(
          NavItem("smart_kampung.letters", {"id": "Surat desa", "en": "Village letters"}, public=False),
          NavItem("smart_kampung.rtlh_list", {"id": "RTLH", "en": "Housing aid (RTLH)"}, public=False,
                  permission="smart_kampung.residents.read"),
+         NavItem("smart_kampung.statistics", {"id": "Statistik", "en": "Statistics"},
+                 public=False, permission="smart_kampung.residents.read"),
          NavItem("smart_kampung.dashboard", {"id": "Dasbor desa", "en": "Village dashboard"}, public=False,
                  permission="smart_kampung.residents.read"),
          NavItem("smart_kampung.track", {"id": "Lacak surat", "en": "Track a letter"})),
-    derived_tables=("smart_kampung_population", "smart_kampung_family_count"),  # counters kept by triggers
+    derived_tables=("smart_kampung_population", "smart_kampung_family_count", "smart_kampung_stat"),  # counters kept by triggers
     tracking=Tracking("smart_kampung.track", "egovkit_modules.smart_kampung.views:tracked",
                       document="smart_kampung.letter"),
 )

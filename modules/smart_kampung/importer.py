@@ -88,9 +88,10 @@ def _nik_error(exc: NikError, column: str) -> RowError:
 
 
 class Parser:
-    def __init__(self, villages: set[str], only_village: str | None):
+    def __init__(self, villages: set[str], only_village: str | None, nik_optional: bool = False):
         self.villages = villages
         self.only_village = only_village
+        self.nik_optional = nik_optional  # a form correcting a newborn still without a NIK
         self.today = date.today()  # once per import, not twice per row
         self.known = {column: {} for column in ("jenis_kelamin", "status", "agama", "pendidikan",
                                                 "status_perkawinan", "hubungan_keluarga", "rt", "rw")}
@@ -108,7 +109,8 @@ class Parser:
         sex = _choice(row, "jenis_kelamin", codes.SEXES, known["jenis_kelamin"])
         born = _date(row["tanggal_lahir"])
         try:
-            check_nik(row["nik"], born, sex, self.today)
+            if row["nik"] or not self.nik_optional:
+                check_nik(row["nik"], born, sex, self.today)
         except NikError as exc:
             raise _nik_error(exc, "nik") from None
         kk = row["no_kk"]
@@ -123,7 +125,7 @@ class Parser:
         name = _required(row, "nama", 120)
         status = _choice(row, "status", codes.STATUSES, known["status"]) if row["status"] else "HIDUP"
         return {
-            "nik": row["nik"], "name": name, "name_key": name.lower(), "sex": sex,
+            "nik": row["nik"] or None, "name": name, "name_key": name.lower(), "sex": sex,
             "birth_place": _required(row, "tempat_lahir", 60), "birth_date": born,
             "religion": _choice(row, "agama", codes.RELIGIONS, known["agama"]),
             "education": _choice(row, "pendidikan", codes.EDUCATION, known["pendidikan"]),
@@ -147,6 +149,45 @@ class Parser:
             if where is not None and where != self.only_village:
                 raise RowError("kk_elsewhere", N_("KK %(kk)s is registered in another village (%(village)s)"),
                                field="no_kk", kk=kk, village=where)
+
+
+_FORM_CHECKS = (("nama", lambda row, known: _required(row, "nama", 120)),
+                ("tempat_lahir", lambda row, known: _required(row, "tempat_lahir", 60)),
+                ("pekerjaan", lambda row, known: _required(row, "pekerjaan", 60)),
+                ("alamat", lambda row, known: _required(row, "alamat", 200)),
+                ("jenis_kelamin", lambda row, known: _choice(row, "jenis_kelamin", codes.SEXES, known)),
+                ("agama", lambda row, known: _choice(row, "agama", codes.RELIGIONS, known)),
+                ("pendidikan", lambda row, known: _choice(row, "pendidikan", codes.EDUCATION, known)),
+                ("status_perkawinan", lambda row, known: _choice(row, "status_perkawinan", codes.MARITAL, known)),
+                ("hubungan_keluarga", lambda row, known: _choice(row, "hubungan_keluarga", codes.RELATIONS, known)),
+                ("tanggal_lahir", lambda row, known: _date(row["tanggal_lahir"])),
+                ("rt", lambda row, known: _neighbourhood(row, "rt", known)),
+                ("rw", lambda row, known: _neighbourhood(row, "rw", known)))
+
+
+def check_one(row: dict, village: str, nik_optional: bool = False) -> tuple[dict | None, dict[str, RowError]]:
+    """One resident typed in a form (CSV column -> text), checked as an import of ``village`` would check
+    its row: (the record, {}) or (None, {column: reason}) with every field's first problem."""
+    row = {c: (row.get(c) or "").strip() for c in COLUMNS}
+    row["kode_desa"] = village
+    errors: dict[str, RowError] = {}
+    for column, check in _FORM_CHECKS:
+        try:
+            check(row, {})
+        except RowError as exc:
+            errors[column] = exc
+    for column, checker in (("nik", check_nik), ("no_kk", check_kk)):
+        if row[column] or (column == "nik" and not nik_optional):
+            try:
+                checker(row[column])
+            except NikError as exc:
+                errors[column] = _nik_error(exc, column)
+    if errors:
+        return None, errors
+    try:  # the checks across fields (NIK against birth date and sex, another village's NIK or KK)
+        return Parser({village}, village, nik_optional)(row, 0), {}
+    except RowError as exc:
+        return None, {exc.field or "nik": exc}
 
 
 class _Upsert(NamedTuple):

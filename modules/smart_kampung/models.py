@@ -28,7 +28,11 @@ class Resident(db.Model):
 
     __tablename__ = "smart_kampung_resident"
     __scope__ = Scope(region="village_code")
-    __table_args__ = (Index("ix_smart_kampung_resident_village_name", "village_code", "name_key"),)
+    __table_args__ = (Index("ix_smart_kampung_resident_village_name", "village_code", "name_key"),
+                      # the residents list's other orders (migration smart_kampung_0008)
+                      Index("ix_smart_kampung_resident_village_birth", "village_code", "birth_date"),
+                      Index("ix_smart_kampung_resident_village_rwrt", "village_code", "rw", "rt", "name_key"),
+                      Index("ix_smart_kampung_resident_birth", "birth_date"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     nik: Mapped[str | None] = mapped_column(String(16), unique=True)  # None: a newborn awaiting Dukcapil
     name: Mapped[str] = mapped_column(String(120))
@@ -122,3 +126,59 @@ class HousingProposal(db.Model):
     photos: Mapped[str] = mapped_column(Text, default="[]")  # JSON: stored upload names
     case_id: Mapped[int | None] = mapped_column(ForeignKey("core_case.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Mutation(db.Model):
+    """One line of the Buku Mutasi Penduduk Desa: a change of the register (born, died, moved out, moved in,
+    added, corrected), in the village where it happened. ``key`` makes a change from an event happen once
+    however often the event is delivered (e.g. ``letter:12:died``)."""
+
+    __tablename__ = "smart_kampung_mutation"
+    __table_args__ = (Index("ix_smart_kampung_mutation_village_date", "village_code", "on_date"),)
+    __scope__ = Scope(region="village_code")
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("smart_kampung_resident.id"), index=True)
+    village_code: Mapped[str] = mapped_column(ForeignKey("core_region.code"))
+    kind: Mapped[str] = mapped_column(String(12))  # born | died | moved_out | moved_in | added | corrected
+    on_date: Mapped[date] = mapped_column(Date)
+    name: Mapped[str] = mapped_column(String(120))  # as it was then: the book keeps history
+    other_village: Mapped[str | None] = mapped_column(String(13))  # destination or origin of a move
+    letter_id: Mapped[int | None] = mapped_column(ForeignKey("smart_kampung_letter.id"))
+    note: Mapped[str] = mapped_column(String(300), default="")
+    key: Mapped[str | None] = mapped_column(String(60), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Arrival(db.Model):
+    """A resident moving in from another village of the regency, waiting for the destination village's operator
+    to accept them into a family card there. One per move (``key``), however often its event is delivered."""
+
+    __tablename__ = "smart_kampung_arrival"
+    __scope__ = Scope(region="to_village")
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("smart_kampung_resident.id"), index=True)
+    from_village: Mapped[str] = mapped_column(String(13))
+    to_village: Mapped[str] = mapped_column(ForeignKey("core_region.code"), index=True)
+    moving_on: Mapped[date] = mapped_column(Date)
+    letter_id: Mapped[int | None] = mapped_column(ForeignKey("smart_kampung_letter.id"))
+    state: Mapped[str] = mapped_column(String(10), default="pending")  # pending | accepted
+    family_id: Mapped[int | None] = mapped_column(ForeignKey("smart_kampung_family.id"))
+    key: Mapped[str] = mapped_column(String(60), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StatCount(db.Model):
+    """Residents per village, dimension (education, occupation, religion, marital, rtrw: living residents;
+    status: every resident), value and sex. Kept exact by database triggers (migration smart_kampung_0008)
+    like PopulationCount; the application never writes it."""
+
+    __tablename__ = "smart_kampung_stat"
+    __table_args__ = {"sqlite_with_rowid": False}
+    __scope__ = Scope(region="village_code")
+    __audit__ = False
+    dim: Mapped[str] = mapped_column(String(10), primary_key=True)
+    village_code: Mapped[str] = mapped_column(String(13), primary_key=True)
+    value: Mapped[str] = mapped_column(String(60), primary_key=True)
+    sex: Mapped[str] = mapped_column(String(1), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)

@@ -9,7 +9,7 @@ import secrets
 from datetime import date
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -43,41 +43,6 @@ def _settings():
     return current_app.extensions["egovkit"].profile.modules["smart_kampung"]
 
 
-SEARCH_KEY = "smart_kampung.search"  # the last name searched, kept in the session, never in the URL
-
-
-@bp.route("/residents", methods=["GET", "POST"])
-@scope.require("smart_kampung.residents.read")
-def residents():
-    """Search by NIK or the start of a name. The query is POSTed, never put in a URL (a NIK in a URL ends
-    up in access logs and browser history): a NIK leads straight to its resident's page, a name is kept
-    in the session and the results shown by a redirect to the bare address."""
-    form = Form()
-    q = ""
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
-        q = (request.form.get("q") or "").strip()[:120]
-        if not (q.isdigit() and len(q) == 16):
-            session[SEARCH_KEY] = q
-            return redirect(url_for(".residents"), 303)
-        found = db.session.scalar(scope.visible(select(Resident).where(Resident.nik == q), Resident))
-        if found is not None:
-            return redirect(url_for(".resident", resident_id=found.id), 303)
-        rows = []
-    else:
-        q = session.get(SEARCH_KEY, "")
-        stmt = scope.visible(select(Resident), Resident)
-        if q:
-            key = q.lower()
-            # A range, not LIKE 'q%': both SQLite and PostgreSQL answer it from the (village, name) index.
-            stmt = stmt.where(Resident.name_key >= key, Resident.name_key < key[:-1] + chr(ord(key[-1]) + 1))
-        rows = db.session.scalars(stmt.order_by(Resident.name_key, Resident.id)
-                                  .limit(_settings().search_limit)).all()
-    return render_template("smart_kampung/residents.html", rows=rows, q=q, form=form,
-                           can_import=scope.can("smart_kampung.residents.import"))
-
-
 @bp.get("/residents/<int:resident_id>")
 @scope.require("smart_kampung.residents.read")
 def resident(resident_id: int):
@@ -87,7 +52,14 @@ def resident(resident_id: int):
 def _resident_page(person: Resident, office_code: str | None = None):
     family = db.session.get(Family, person.family_id) if person.family_id else None
     can_activate = person.nik is not None and scope.can("smart_kampung.accounts.activate", person)
+    from .register import history
+
+    moves = history(person)
+    codes = {c for m in moves for c in (m.village_code, m.other_village) if c}
+    places = dict(db.session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all()) \
+        if codes else {}
     return render_template("smart_kampung/resident.html", person=person, family=family, office_code=office_code,
+                           history=moves, places=places,
                            can_edit=scope.can("smart_kampung.residents.edit", person), can_activate=can_activate,
                            can_letter=scope.can("smart_kampung.letters.request", person),
                            account=identity.account_for_nik(person.nik) if can_activate else None)
@@ -109,18 +81,6 @@ def account_code(resident_id: int):
     code = identity.office_code(account)
     db.session.commit()
     return _resident_page(person, office_code=code)
-
-
-@bp.get("/families/<int:family_id>")
-@scope.require("smart_kampung.residents.read")
-def family(family_id: int):
-    """A family card, by its id: the KK number, like a NIK, stays out of URLs."""
-    found = scope.get_or_404(Family, family_id)
-    members = db.session.scalars(select(Resident).where(Resident.family_id == found.id)
-                                 .order_by(Resident.birth_date)).all()
-    order = {r: i for i, r in enumerate(codes.RELATIONS)}
-    members.sort(key=lambda m: (order.get(m.relation, 99), m.birth_date))
-    return render_template("smart_kampung/family.html", family=found, members=members)
 
 
 class EditForm(Form):
@@ -160,6 +120,10 @@ def edit(resident_id: int):
                 getattr(form, field).errors.append(_("Numbers only."))
                 return render_template("smart_kampung/edit.html", form=form, person=person), 400
             setattr(person, field, value.zfill(3))
+        from .register import changed_fields, log
+
+        if changed := changed_fields(person):
+            log(person, "corrected", note=", ".join(changed))
         try:
             db.session.commit()  # the audit trail records old and new values
         except IntegrityError:  # the same newborn's NIK saved by someone else a moment ago
