@@ -506,8 +506,9 @@ def layout(markup: str, *, title: str, when: datetime):
     return bytes(pdf.output())
 
 
-def table_pdf(title: str, header, rows, widths) -> bytes:
-    """A landscape A4 table (a register book) in the bundled Unicode font, the header on every page."""
+def table_pdf(title: str, header, rows, widths, *, subtitle: str | None = None, facts=(), progress=None) -> bytes:
+    """A landscape A4 table (a register book) in the bundled Unicode font, the header on every page; ``facts``
+    (label, value) above it; ``progress(n)`` every 500 rows for a background job."""
     from fpdf import FPDF
 
     profile = current_app.extensions["egovkit"].profile
@@ -522,13 +523,20 @@ def table_pdf(title: str, header, rows, widths) -> bytes:
     pdf.set_font(FONT, "B", 12)
     pdf.cell(0, 7, title, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "", 9)
-    pdf.cell(0, 5, f"PEMERINTAH {profile.regency.name.upper()}", align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(3)
+    pdf.cell(0, 5, subtitle or f"PEMERINTAH {profile.regency.name.upper()}", align="C", new_x="LMARGIN",
+             new_y="NEXT")
+    pdf.ln(2)
+    for label, value in facts:
+        pdf.cell(45, 5, str(label))
+        pdf.cell(0, 5, f": {value}", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
     pdf.set_font(FONT, "", 8)
     with pdf.table(col_widths=widths, text_align="LEFT", line_height=4.5, repeat_headings=1) as table:
         table.row([str(h) for h in header])
-        for row in rows:
+        for i, row in enumerate(rows):
             table.row([str(c) for c in row])
+            if progress is not None and i % 500 == 0:
+                progress(i)
     return bytes(pdf.output())
 
 

@@ -181,48 +181,8 @@ def family_card_pdf(family_id: int):
 
 
 def _pdf(title: str, subtitle: str, facts, header, rows, widths, progress=None) -> bytes:
-    """A landscape A4 table (core fonts, Latin-1: documents.latin1)."""
-    from fpdf import FPDF
-
-    latin1 = documents.latin1
-    pdf = FPDF(orientation="L", format="A4")
-    pdf.set_auto_page_break(True, margin=12)
-    pdf.set_creator("egovkit")
-    pdf.set_title(latin1(title))
-    pdf.add_page()
-    pdf.set_font("Helvetica", "B", 13)
-    pdf.cell(0, 7, latin1(title), align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 9)
-    pdf.cell(0, 5, latin1(subtitle), align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(2)
-    for label, value in facts:
-        pdf.cell(45, 5, latin1(label))
-        pdf.cell(0, 5, latin1(f": {value}"), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(2)
-    scale = 277 / sum(widths)
-    widths = [w * scale for w in widths]
-
-    def head():
-        pdf.set_font("Helvetica", "B", 7)
-        for text, w in zip(header, widths, strict=True):
-            pdf.cell(w, 6, latin1(str(text)), border=1, align="C")
-        pdf.ln()
-        pdf.set_font("Helvetica", "", 7)
-
-    head()
-    for i, row in enumerate(rows):
-        if pdf.will_page_break(5):
-            pdf.add_page()
-            head()
-        for value, w in zip(row, widths, strict=True):
-            text = latin1(str(value))
-            while text and pdf.get_string_width(text) > w - 1:
-                text = text[:-1]
-            pdf.cell(w, 5, text, border=1)
-        pdf.ln()
-        if progress is not None and i % 500 == 0:
-            progress(i)
-    return bytes(pdf.output())
+    """A landscape A4 table through the core's register-book layout (the bundled Unicode font)."""
+    return documents.table_pdf(title, header, rows, widths, subtitle=subtitle, facts=facts, progress=progress)
 
 
 # ----------------------------------------------------------------- Buku Administrasi Desa
