@@ -100,6 +100,10 @@ def deploy_files() -> dict[str, str]:
 
 
 def register(main, instance_option, instance_of, app_of) -> None:
+    from .province import province
+
+    main.add_command(province)
+
     @main.command("deploy-files")
     @click.option("--to", "to", metavar="DIR", help="Write them into DIR (e.g. /etc/systemd/system) instead of "
                                                   "listing them.")
