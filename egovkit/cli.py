@@ -383,17 +383,7 @@ def upgrade(ctx, no_backup, yes):
         click.echo("  migrations to apply: " + (", ".join(plan) if plan else "none"))
         backup_file = None
         if plan and not no_backup:
-            from .ops import backup as backups
-
-            db.session.remove()
-            db.engine.dispose()  # the archive copies the SQLite file: no connection of ours stays open
-            try:
-                backup_file = backups.create(inst, str(db.engine.url.render_as_string(hide_password=False)),
-                                             prof.regency.code, prof.name, inst.backups)
-            except backups.BackupError as exc:
-                _fail(f"upgrade stopped before changing anything: the backup failed: {exc}\n"
-                      "  (pass --no-backup only if you made a backup yourself)")
-            click.echo(f"  backup: {backup_file}")
+            backup_file = _backup_or_fail(inst, prof)
         try:
             setup.migrate_all()
             changes = setup.sync_module_states()

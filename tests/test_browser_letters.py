@@ -4,12 +4,8 @@ the kepala desa reads the letter as it will print, signs, and "Cetak" gives the 
 the signer's name, the amount in words and the verification link; (b) a citizen's birth letter for her
 child, signed, after which the child is on the family card. No page scrolls sideways."""
 import io
-import json
-import re
-from pathlib import Path
 
-from .test_auth import WOMAN
-from .test_browser import browser, server, shots  # noqa: F401 (fixtures)
+from .test_browser import browser, citizen_signs_up, server, shots  # noqa: F401 (fixtures)
 from .test_workflow import PASSWORD
 
 SIZES = ((360, 740), (1366, 768))
@@ -105,21 +101,7 @@ def test_citizen_birth_letter_puts_the_child_on_the_family_card(server, browser)
     operator.fill("#phone", "081234567890")
     operator.click("main button[type=submit]")
 
-    sri = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
-    sri.goto(server + "/register")
-    sri.fill("#nik", WOMAN)
-    sri.fill("[name=name]", "Sri Wahyuni")
-    sri.fill("[name=birth_date]", "1990-08-17")
-    sri.check("input[name=sex][value=P]")
-    sri.fill("[name=phone]", "081234567890")
-    sri.fill("[name=password]", "kata-sandi-panjang")
-    sri.fill("[name=confirm]", "kata-sandi-panjang")
-    sri.click("main button[type=submit]")
-    sent = (Path("instance") / "logs" / "notifications.log").read_text(encoding="utf-8").splitlines()[-1]
-    sri.fill("#nik", WOMAN)
-    sri.fill("#password", "kata-sandi-panjang")
-    sri.fill("#code", re.search(r"\b(\d{6})\b", json.loads(sent)["body"]).group(1))
-    sri.click("main button[type=submit]")
+    sri = citizen_signs_up(browser, server, {"width": 360, "height": 740})
 
     sri.goto(server + "/kampung/letters")
     look(sri, "citizen-letters")
