@@ -63,6 +63,7 @@ def kiosk_server(village, tmp_path):  # noqa: F811
 def small_targets(page) -> list[str]:
     """Visible links, buttons and fields shorter than 48 px (CSS pixels) on the page (the skip link waits
     off screen until it has the keyboard focus)."""
+    page.wait_for_load_state("load")  # after a click that navigates: measured once the stylesheet applies
     return page.evaluate("""() => Array.from(document.querySelectorAll('a, button, input, select, summary'))
         .filter(e => e.offsetParent !== null && e.type !== 'hidden' && e.getBoundingClientRect().right > 0)
         .filter(e => e.getBoundingClientRect().height < 48)
