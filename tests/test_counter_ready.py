@@ -164,6 +164,12 @@ NOT_DESTRUCTIVE = {
     ("modules/complaints/templates/complaints/show.html", "complaints.verify"):
         "moves it on; the unit in charge can send it back (Bukan wewenang)",
     ("modules/complaints/templates/complaints/show.html", "complaints.lapor_number"): "a number, corrected again",
+    ("modules/smart_kampung/templates/smart_kampung/move.html", ""):
+        "asks on the form itself: a required box says the person no longer lives here",
+    ("modules/smart_kampung/templates/smart_kampung/arrival.html", ""): "an arrival joins the register, corrected later",
+    ("modules/smart_kampung/templates/smart_kampung/books.html", ""): "makes a book for download, writes nothing",
+    ("modules/smart_kampung/templates/smart_kampung/family_form.html", ""): "a family card, corrected again",
+    ("modules/smart_kampung/templates/smart_kampung/resident_form.html", ""): "a resident, corrected again",
     ("modules/social_aid/templates/social_aid/propose.html", ""): "a proposal, checked by rule and by the agency",
     ("modules/social_aid/templates/social_aid/deciles.html", ""): "upserts by KK/NIK with its data date, audited",
     ("modules/complaints/templates/complaints/exchange.html", "complaints.import_csv"):

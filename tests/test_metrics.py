@@ -22,14 +22,15 @@ def scrape(client, **kwargs) -> str:
 
 
 def value(text: str, name: str, **labels) -> float:
-    """The sample of ``name`` whose labels include ``labels`` (0 when absent)."""
+    """The sum of the samples of ``name`` whose labels include ``labels`` (0 when absent)."""
+    total = 0.0
     for line in text.splitlines():
         if not line.startswith(name + "{") and not line.startswith(name + " "):
             continue
         found = dict(re.findall(r'(\w+)="([^"]*)"', line.split(" ")[0]))
         if all(found.get(k) == v for k, v in labels.items()):
-            return float(line.rsplit(" ", 1)[1])
-    return 0.0
+            total += float(line.rsplit(" ", 1)[1])
+    return total
 
 
 def test_requests_are_counted_per_route_not_per_address(client):

@@ -11,14 +11,14 @@
 
 Like 0005: no batch_alter_table on the resident table (a rebuild drops its triggers on SQLite).
 
-Revision ID: smart_kampung_0008_register
+Revision ID: smart_kampung_0008
 Revises: smart_kampung_0007
 Create Date: 2026-12-01
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "smart_kampung_0008_register"
+revision = "smart_kampung_0008"
 down_revision = "smart_kampung_0007"
 branch_labels = None
 depends_on = None
