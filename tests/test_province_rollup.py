@@ -24,8 +24,11 @@ def _web(apps: dict):
     return fetch
 
 
-def test_two_regencies_are_added_up_from_what_they_publish(make_instance, monkeypatch, cli):
-    apps = {"https://bwi.example": create_app(make_instance("banyuwangi", "bwi", "--demo")),
+def test_two_regencies_are_added_up_from_what_they_publish(make_instance, monkeypatch, cli, pg_server):
+    bwi_app = create_app(make_instance("banyuwangi", "bwi", "--demo"))
+    if pg_server is not None:  # each regency its own database on the server (docs/deployment.md)
+        monkeypatch.setenv("EGOVKIT_DATABASE_URL", pg_server.url_of(pg_server.create()))
+    apps = {"https://bwi.example": bwi_app,
             "https://skh.example": create_app(make_instance("sukoharjo", "skh", "--demo"))}
     fetch = _web(apps)
     found = province.rollup([*apps, "https://down.example"], "smart_kampung/population", "residents", "sex",
