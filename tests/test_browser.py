@@ -9,15 +9,13 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from .live import serving
 from .test_auth import WOMAN
 from .test_letters import CITIZEN
 from .test_smart_kampung import GOOD, write
@@ -55,24 +53,8 @@ def server(cli, make_instance, tmp_path):
                                 ("kades.sarongan@desa.id", "kepala_desa", "35.10.01.2001")]:
         cli("users", "create", "--email", email, "--name", email.split("@")[0], "--role", role, "--region", region,
             "--password-stdin", input=PASSWORD + "\n")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = (tmp_path / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-c", "from egovkit.cli import main; main()", "serve", "--port",
-                             str(port), "--workers", "1"], stdout=log, stderr=subprocess.STDOUT,
-                            env=dict(os.environ, EGOVKIT_INSTANCE=str(Path("instance").absolute())))
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield base
-    proc.terminate()
-    proc.wait(10)
-    log.close()
+    with serving("instance", tmp_path / "server.log") as base:
+        yield base
 
 
 @pytest.fixture

@@ -3,18 +3,13 @@ against a real server: big tiles, tracking a letter by typing its code on the on
 one-time print code from her letter's page printing the letter once at the kiosk, and the idle reset
 that leaves no session behind. The portal home is usable at that size too. Skipped where no Chromium is
 installed, unless EGOVKIT_REQUIRE_BROWSER=1 (CI sets it)."""
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from .test_browser import browser, shots, sign_in  # noqa: F401  (fixture)
+from .live import serving
 from .test_browser import _require
 from .test_identity import SRI_PASSWORD, WOMAN
 from .test_letters import ask, citizen, decide, signed_in, village  # noqa: F401  (fixture)
@@ -40,24 +35,8 @@ def kiosk_server(village, tmp_path):  # noqa: F811
     profile = Path("instance") / "profile.yaml"
     profile.write_text(profile.read_text(encoding="utf-8") + f"\nkiosk:\n  idle_seconds: {IDLE}\n",
                        encoding="utf-8")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = (tmp_path / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-c", "from egovkit.cli import main; main()", "serve", "--port",
-                             str(port), "--workers", "1"], stdout=log, stderr=subprocess.STDOUT,
-                            env=dict(os.environ, EGOVKIT_INSTANCE=str(Path("instance").absolute())))
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield base, url, tracking
-    proc.terminate()
-    proc.wait(10)
-    log.close()
+    with serving("instance", tmp_path / "server.log") as base:
+        yield base, url, tracking
 
 
 def small_targets(page) -> list[str]:

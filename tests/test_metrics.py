@@ -3,16 +3,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import socket
-import subprocess
 import sys
-import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
+
+from .live import serving
 
 
 def scrape(client, **kwargs) -> str:
@@ -99,35 +96,14 @@ def test_imported_rows_are_counted(app, cli, client, tmp_path):
     assert value(scrape(client), "egovkit_import_rows_total", module="smart_kampung") >= before + 30
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.skipif(sys.platform == "win32", reason="gunicorn")
-def test_two_server_processes_share_their_counters(make_instance):
+def test_two_server_processes_share_their_counters(make_instance, tmp_path):
     import urllib.request
 
     path = make_instance("banyuwangi")
-    port = _free_port()
-    egovkit = Path(sys.executable).with_name("egovkit")
-    server = subprocess.Popen([str(egovkit), "--instance", str(path), "serve", "--port", str(port),
-                               "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              env=dict(os.environ))
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+    with serving(path, tmp_path / "server.log", workers=2) as base:
         for _ in range(20):
             urllib.request.urlopen(base + "/announcements/", timeout=5)
         text = urllib.request.urlopen(base + "/metrics", timeout=5).read().decode()
         assert value(text, "egovkit_http_requests_total", route="/announcements/", status="200") == 20
         assert len(list((path / "run" / "prometheus").glob("*.db"))) >= 2  # both workers wrote
-    finally:
-        server.terminate()
-        server.wait(timeout=20)

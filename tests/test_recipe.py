@@ -7,9 +7,6 @@ from __future__ import annotations
 import html
 import os
 import re
-import signal
-import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -19,31 +16,11 @@ import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
+from .live import serving
 from .test_workflow import PASSWORD, SARONGAN, people
+from .test_worker import _stop, _worker
 
 REDIS = os.environ.get("EGOVKIT_TEST_REDIS_URL")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start(*args) -> subprocess.Popen:
-    egovkit = Path(sys.executable).with_name("egovkit")
-    return subprocess.Popen([str(egovkit), *map(str, args)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env=dict(os.environ), start_new_session=True)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 def hidden(page: str) -> dict:
@@ -70,59 +47,55 @@ def test_an_operator_journey_on_two_processes_and_a_worker(cli, make_instance, m
 
     with create_app(path).app_context():
         rows = demo.write_csv(tmp_path / "warga.csv", demo.generate([SARONGAN], 5, 11))
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    web = _start("--instance", path, "serve", "--port", port, "--workers", 2)
-    worker = _start("--instance", path, "worker", "--threads", 1)
+    worker = _worker(path)
     try:
-        for _ in range(150):
-            try:
-                if requests.get(base + "/healthz", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.2)
-        s = requests.Session()
-        page = s.get(base + "/login").text
-        r = s.post(base + "/login", data={**hidden(page), "login": "op.sarongan@desa.id", "password": PASSWORD},
-                   allow_redirects=False)
-        assert r.status_code == 302, r.text[:500]
-
-        page = s.get(base + "/kampung/import").text
-        with open(tmp_path / "warga.csv", "rb") as fh:
-            r = s.post(base + "/kampung/import", data=hidden(page), files={"file": ("warga.csv", fh, "text/csv")},
-                       allow_redirects=False)
-        assert r.status_code == 302 and r.headers["Location"].startswith("/jobs/")
-        job_url = base + r.headers["Location"]
-        for _ in range(300):  # the job page refreshes until the worker is done, then leads to the result
-            r = s.get(job_url, allow_redirects=False)
-            if r.status_code == 302:
-                break
-            time.sleep(0.2)
-        assert r.status_code == 302, "the worker never finished the import"
-        result = s.get(base + r.headers["Location"]).text
-        assert f"{rows} baris: {rows} disimpan" in result
-
-        engine = create_engine(os.environ.get("EGOVKIT_DATABASE_URL") or f"sqlite:///{path / 'egovkit.db'}",
-                               poolclass=NullPool)
-        with engine.connect() as conn:
-            resident = conn.execute(text("SELECT id, name FROM smart_kampung_resident WHERE village_code = :v "
-                                         "AND status = 'alive' ORDER BY id LIMIT 1"), {"v": SARONGAN}).one()
-        engine.dispose()
-        page = s.get(base + f"/kampung/residents/{resident.id}").text
-        assert "Buat surat" in page
-        form_url = base + f"/kampung/letters/new?resident={resident.id}&type=domisili"
-        page = s.get(form_url).text
-        r = s.post(form_url, data={**hidden(page), "since": "2010-01-01", "purpose": "Bank"}, allow_redirects=False)
-        assert r.status_code == 302, r.text[:800]
-        letter = s.get(base + r.headers["Location"]).text
-        code = re.search(r"Kode lacak:\s*<code[^>]*>([A-Z0-9]+)</code>", letter).group(1)
-
-        public = requests.get(base + "/kampung/track", params={"code": code})  # no session: any process
-        assert public.status_code == 200 and "Diajukan" in public.text and resident.name not in public.text
-        metrics = requests.get(base + "/metrics").text
-        assert re.search(r'egovkit_http_requests_total\{method="POST",route="/kampung/import",status="302"\} 1\.0',
-                         metrics)
-        assert len(list((path / "run" / "prometheus").glob("*.db"))) >= 2  # both web processes counted
+        with serving(path, tmp_path / "server.log", workers=2) as base:
+            journey(base, path, rows, tmp_path)
     finally:
-        _stop(web)
         _stop(worker)
+
+
+def journey(base: str, path: Path, rows: int, tmp_path: Path) -> None:
+    """The operator's steps, and what the public and /metrics then answer."""
+    s = requests.Session()
+    page = s.get(base + "/login").text
+    r = s.post(base + "/login", data={**hidden(page), "login": "op.sarongan@desa.id", "password": PASSWORD},
+               allow_redirects=False)
+    assert r.status_code == 302, r.text[:500]
+
+    page = s.get(base + "/kampung/import").text
+    with open(tmp_path / "warga.csv", "rb") as fh:
+        r = s.post(base + "/kampung/import", data=hidden(page), files={"file": ("warga.csv", fh, "text/csv")},
+                   allow_redirects=False)
+    assert r.status_code == 302 and r.headers["Location"].startswith("/jobs/")
+    job_url = base + r.headers["Location"]
+    for _ in range(300):  # the job page refreshes until the worker is done, then leads to the result
+        r = s.get(job_url, allow_redirects=False)
+        if r.status_code == 302:
+            break
+        time.sleep(0.2)
+    assert r.status_code == 302, "the worker never finished the import"
+    result = s.get(base + r.headers["Location"]).text
+    assert f"{rows} baris: {rows} disimpan" in result
+
+    engine = create_engine(os.environ.get("EGOVKIT_DATABASE_URL") or f"sqlite:///{path / 'egovkit.db'}",
+                           poolclass=NullPool)
+    with engine.connect() as conn:
+        resident = conn.execute(text("SELECT id, name FROM smart_kampung_resident WHERE village_code = :v "
+                                     "AND status = 'alive' ORDER BY id LIMIT 1"), {"v": SARONGAN}).one()
+    engine.dispose()
+    page = s.get(base + f"/kampung/residents/{resident.id}").text
+    assert "Buat surat" in page
+    form_url = base + f"/kampung/letters/new?resident={resident.id}&type=domisili"
+    page = s.get(form_url).text
+    r = s.post(form_url, data={**hidden(page), "since": "2010-01-01", "purpose": "Bank"}, allow_redirects=False)
+    assert r.status_code == 302, r.text[:800]
+    letter = s.get(base + r.headers["Location"]).text
+    code = re.search(r"Kode lacak:\s*<code[^>]*>([A-Z0-9]+)</code>", letter).group(1)
+
+    public = requests.get(base + "/kampung/track", params={"code": code})  # no session: any process
+    assert public.status_code == 200 and "Diajukan" in public.text and resident.name not in public.text
+    metrics = requests.get(base + "/metrics").text
+    assert re.search(r'egovkit_http_requests_total\{method="POST",route="/kampung/import",status="302"\} 1\.0',
+                     metrics)
+    assert len(list((path / "run" / "prometheus").glob("*.db"))) >= 2  # both web processes counted
