@@ -196,17 +196,16 @@ def check_queues() -> list[Finding]:
 
     found = []
     now = utcnow()
-    pending = events.undelivered(limit=1000)
-    oldest = min((as_utc(ev.created_at) for ev, _ in pending), default=None)
+    deliveries, oldest = events.lag()
     relay = current_app.config.get("EGOVKIT_EVENT_BACKEND") == "outbox"
     if oldest is not None and now - oldest > OUTBOX_MAX_LAG:
         found.append(Finding("events", "error" if relay else "warning",
-                             _("%(n)s event deliveries wait, the oldest since %(m)s minutes", n=len(pending),
+                             _("%(n)s event deliveries wait, the oldest since %(m)s minutes", n=deliveries,
                                m=int((now - oldest).total_seconds() // 60)),
                              _("start the relay: egovkit events relay, or egovkit worker (a systemd service)")
                              if relay else _("see egovkit events list --failed, then egovkit events retry")))
     else:
-        found.append(Finding("events", "ok", _("%(n)s event deliveries waiting", n=len(pending))))
+        found.append(Finding("events", "ok", _("%(n)s event deliveries waiting", n=deliveries)))
     waiting = db.session.scalar(select(func.min(jobs.Job.created_at)).where(jobs.Job.state == "queued"))
     if waiting is not None and now - as_utc(waiting) > QUEUE_MAX_WAIT:
         found.append(Finding("jobs", "error", _("background jobs have waited more than %(m)s minutes to start: "

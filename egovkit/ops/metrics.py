@@ -61,7 +61,7 @@ class _DatabaseFigures:
         from sqlalchemy import func, select
 
         from ..db import db
-        from ..models import as_utc, utcnow
+        from ..models import utcnow
         from ..services import events, jobs, notifications, workflow
 
         with self.app.app_context():
@@ -70,10 +70,9 @@ class _DatabaseFigures:
                 for state, n in db.session.execute(select(jobs.Job.state, func.count()).group_by(jobs.Job.state)):
                     job_states.add_metric((state,), n)
                 yield job_states
-                pending = events.undelivered(limit=10_000)
+                waiting, oldest = events.lag()
                 yield GaugeMetricFamily("egovkit_events_undelivered", "Event deliveries not yet done (outbox)",
-                                        value=len(pending))
-                oldest = min((as_utc(ev.created_at) for ev, _ in pending), default=None)
+                                        value=waiting)
                 yield GaugeMetricFamily("egovkit_events_oldest_undelivered_seconds",
                                         "Age of the oldest undelivered event (outbox lag)",
                                         value=(utcnow() - oldest).total_seconds() if oldest else 0)

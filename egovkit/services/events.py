@@ -174,6 +174,15 @@ def undelivered(limit: int | None = None) -> list[tuple[Event, Subscription]]:
     return sorted(out, key=lambda pair: pair[0].id)
 
 
+def lag(limit: int = 10_000) -> tuple[int, datetime | None]:
+    """The outbox's lag: how many deliveries wait (counted up to ``limit``) and when the oldest was published
+    (for /metrics and `egovkit doctor`)."""
+    from ..models import as_utc
+
+    pending = undelivered(limit=limit)
+    return len(pending), min((as_utc(ev.created_at) for ev, _ in pending), default=None)
+
+
 def deliver_pending() -> int:
     """Deliver everything undelivered (retries failures, picks up newly enabled subscribers)."""
     return sum(deliver(ev, sub) for ev, sub in undelivered())
