@@ -57,6 +57,11 @@ class Egovkit:
 
         self.workflows = registry(self.modules)
 
+    @property
+    def key(self) -> str:
+        """This instance's name in stores shared by several instances (a Redis queue, cache keys)."""
+        return f"egovkit-{self.profile.regency.code}-{self.instance.path.name}"
+
 
 def create_app(instance: str | os.PathLike | None = None, config: dict | None = None) -> Flask:
     inst = Instance.at(instance)

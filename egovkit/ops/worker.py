@@ -88,8 +88,7 @@ def _run_job(instance_path: str, job_id: int) -> None:
 def init_app(app: Flask) -> None:
     check_setting()
     if configured():
-        regency = app.extensions["egovkit"].profile.regency.code
-        name = os.environ.get("EGOVKIT_QUEUE_NAME") or f"egovkit-{regency}-{Path(app.instance_path).name}"
+        name = os.environ.get("EGOVKIT_QUEUE_NAME") or app.extensions["egovkit"].key
         app.extensions["egovkit_queue"] = Queue(app.instance_path, name)
 
 

@@ -19,7 +19,6 @@ import os
 import pickle
 import time
 from functools import wraps
-from pathlib import Path
 
 from flask import current_app, request
 
@@ -82,7 +81,7 @@ def _redis_stores(app):
                            "pip install 'egovkit[redis]'") from None
     client = redis.Redis.from_url(os.environ["EGOVKIT_REDIS_URL"], socket_timeout=0.25,
                                   socket_connect_timeout=0.25)
-    name = f"egovkit-{app.extensions['egovkit'].profile.regency.code}-{Path(app.instance_path).name}"
+    name = app.extensions["egovkit"].key
     return _RedisStore(client, f"{name}:pages"), _RedisStore(client, f"{name}:memo")
 
 
