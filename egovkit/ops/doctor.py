@@ -42,7 +42,8 @@ def _size(path: Path) -> int:
 
 
 def _gb(n: float) -> str:
-    return f"{n / 1e9:,.1f} GB"
+    """A size for people: GB from 1 GB, MB below (a new instance's 14 MB is not "0.0 GB")."""
+    return f"{n / 1e9:,.1f} GB" if n >= 1e9 else f"{n / 1e6:,.1f} MB"
 
 
 def check_python() -> list[Finding]:
