@@ -32,7 +32,9 @@ class Resident(db.Model):
                       # the residents list's other orders (migration smart_kampung_0008)
                       Index("ix_smart_kampung_resident_village_birth", "village_code", "birth_date"),
                       Index("ix_smart_kampung_resident_village_rwrt", "village_code", "rw", "rt", "name_key"),
-                      Index("ix_smart_kampung_resident_birth", "birth_date"))
+                      Index("ix_smart_kampung_resident_birth", "birth_date"),
+                      # the regency's list in name order, read from the index alone (smart_kampung_0009)
+                      Index("ix_smart_kampung_resident_status_name", "status", "name_key"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     nik: Mapped[str | None] = mapped_column(String(16), unique=True)  # None: a newborn awaiting Dukcapil
     name: Mapped[str] = mapped_column(String(120))
@@ -46,11 +48,12 @@ class Resident(db.Model):
     marital_status: Mapped[str] = mapped_column(String(16))
     relation: Mapped[str] = mapped_column(String(20))
     family_id: Mapped[int | None] = mapped_column(ForeignKey("smart_kampung_family.id"), index=True)
-    village_code: Mapped[str] = mapped_column(ForeignKey("core_region.code"), index=True)
+    # indexed as the first column of (village_code, name_key) and the others above
+    village_code: Mapped[str] = mapped_column(ForeignKey("core_region.code"))
     address: Mapped[str] = mapped_column(String(200))
     rt: Mapped[str] = mapped_column(String(3))
     rw: Mapped[str] = mapped_column(String(3))
-    status: Mapped[str] = mapped_column(String(8), default="alive", index=True)  # alive | moved | died
+    status: Mapped[str] = mapped_column(String(8), default="alive")  # alive | moved | died
     # Recorded by the village office: where activation and password reset codes for this NIK's account go.
     phone: Mapped[str | None] = mapped_column(String(20))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

@@ -156,8 +156,17 @@ def find(filters: dict, sort: str = "name", descending: bool = False, page: int 
         total, exact = _total(filters, stmt.order_by(*order) if q else stmt)
     pages = last or max(1, -(-min(total, MAX_OFFSET) // _page_size()))
     page = max(1, min(page, pages))
-    rows = db.session.scalars(stmt.order_by(*order).offset((page - 1) * _page_size()).limit(_page_size())).all()
-    return rows, total, exact, page, pages
+    # The page's ids first, then its rows: the walk to a deep page then reads index entries, not rows
+    # (the regency's living residents in name order come from (status, name_key) alone).
+    ids = db.session.scalars(stmt.with_only_columns(Resident.id).order_by(*order)
+                             .offset((page - 1) * _page_size()).limit(_page_size())).all()
+    return _by_id(ids), total, exact, page, pages
+
+
+def _by_id(ids: list[int]) -> list[Resident]:
+    """The residents of ``ids``, in that order."""
+    found = {r.id: r for r in db.session.scalars(select(Resident).where(Resident.id.in_(ids)))} if ids else {}
+    return [found[i] for i in ids]
 
 
 def _from_matches(stmt, ids: list[int], columns, descending: bool, page: int):
@@ -168,9 +177,7 @@ def _from_matches(stmt, ids: list[int], columns, descending: bool, page: int):
     size = _page_size()
     pages = max(1, -(-len(keys) // size))
     page = max(1, min(page, pages))
-    wanted = [r[0] for r in keys[(page - 1) * size:page * size]]
-    found = {r.id: r for r in db.session.scalars(select(Resident).where(Resident.id.in_(wanted)))} if wanted else {}
-    return [found[i] for i in wanted], len(keys), True, page, pages
+    return _by_id([r[0] for r in keys[(page - 1) * size:page * size]]), len(keys), True, page, pages
 
 
 def _total(filters: dict, stmt) -> tuple[int, bool]:
