@@ -172,3 +172,22 @@ class RecoveryCode(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(String(64))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PortalHome(db.Model):
+    """What the regency edits of its portal home (one row, id 1): the profile's values are the defaults
+    (egovkit.web.portal). Logo and banner are stored uploads (egovkit.services.uploads)."""
+
+    __tablename__ = "core_portal_home"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    welcome: Mapped[str | None] = mapped_column(String(400))
+    services: Mapped[str | None] = mapped_column(String(2000))  # JSON list of module names, in order; None: all
+    address: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    email: Mapped[str | None] = mapped_column(String(120))
+    hours: Mapped[str | None] = mapped_column(String(1000))  # opening hours, one line each
+    logo: Mapped[str | None] = mapped_column(String(40))
+    banner: Mapped[str | None] = mapped_column(String(40))
+    banner_size: Mapped[str | None] = mapped_column(String(20))  # "1200x300": width and height for the page
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))

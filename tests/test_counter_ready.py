@@ -174,6 +174,11 @@ NOT_DESTRUCTIVE = {
     ("modules/social_aid/templates/social_aid/deciles.html", ""): "upserts by KK/NIK with its data date, audited",
     ("modules/complaints/templates/complaints/exchange.html", "complaints.import_csv"):
         "one transaction, audited; importing the same file again changes nothing",
+    ("modules/tourism/templates/tourism/event_form.html", ""): "an event, edited again the same way",
+    ("modules/tourism/templates/tourism/destination_new.html", ""): "a destination, its visits entered later",
+    ("modules/tourism/templates/tourism/visits.html", ""): "a month's count, entered again to correct it",
+    ("modules/news/templates/news/new.html", ""): "a draft, or an article the administrator publishes at once",
+    ("egovkit/web/templates/admin/portal.html", ""): "the home's settings, saved again the same way",
 }
 
 

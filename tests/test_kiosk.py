@@ -69,7 +69,8 @@ def test_start_page_tiles_from_module_declarations_no_sign_in_and_remembered_per
     tiles = dict((title, href) for href, title in re.findall(r'<a class="tile" href="([^"]+)"><strong>([^<]+)<', page))
     assert tiles == {"Lacak permohonan": "/kiosk/track", "Cetak surat saya": "/kiosk/print",
                      "Pengumuman": "/announcements/", "Pengaduan": "/pengaduan/",
-                     "Transparansi APBDes": tiles.get("Transparansi APBDes"), "Penerima bansos": "/bansos/public"}
+                     "Transparansi APBDes": tiles.get("Transparansi APBDes"), "Penerima bansos": "/bansos/public",
+                     "Berita": "/berita/", "Kalender acara": "/wisata/", "Destinasi wisata": "/wisata/destinasi"}
     assert tiles["Transparansi APBDes"].startswith("/")
     assert "/login" not in page and "/register" not in page
     assert 'http-equiv="refresh" content="90;url=/kiosk?idle=1"' in page and "kiosk.js" in page

@@ -9,45 +9,46 @@ from egovkit.app import create_app
 
 @pytest.fixture
 def third_party(plugin):
-    plugin("egovkit_tourism", "tourism", {
+    plugin("egovkit_culture", "culture", {
         "__init__.py": '''
             from pydantic import Field
             from egovkit.modules import Module, NavItem, Settings
 
-            class TourismSettings(Settings):
+            class CultureSettings(Settings):
                 season: str = Field("Banyuwangi Festival", description="Name of the event season.")
 
-            MODULE = Module(name="tourism", version="0.3.0", title={"id": "Wisata", "en": "Tourism"},
-                            settings=TourismSettings, blueprint="egovkit_tourism.views:bp",
-                            nav=(NavItem("tourism.index", {"id": "Wisata", "en": "Tourism"}),))
+            MODULE = Module(name="culture", version="0.3.0", title={"id": "Budaya", "en": "Culture"},
+                            settings=CultureSettings, blueprint="egovkit_culture.views:bp",
+                            nav=(NavItem("culture.index", {"id": "Budaya", "en": "Culture"}),))
         ''',
         "views.py": '''
             from flask import Blueprint, current_app
-            bp = Blueprint("tourism", __name__, url_prefix="/tourism")
+            bp = Blueprint("culture", __name__, url_prefix="/culture")
 
             @bp.get("/")
             def index():
-                return current_app.extensions["egovkit"].profile.modules["tourism"].season
+                return current_app.extensions["egovkit"].profile.modules["culture"].season
         ''',
     })
 
 
 def test_entry_point_module_is_listed_enabled_and_served(third_party, cli):
-    assert "tourism          0.3.0" in cli("modules", "list").output
-    Path("p.yaml").write_text("name: wisata\nextends: banyuwangi\nmodules:\n  tourism:\n    season: Festival Gandrung\n")
+    assert "culture          0.3.0" in cli("modules", "list").output
+    Path("p.yaml").write_text("name: wisata\nextends: banyuwangi\nmodules:\n  culture:\n    season: Festival Gandrung\n")
     cli("init", "--profile", "p.yaml")
     client = create_app("instance").test_client()
-    assert client.get("/tourism/").get_data(as_text=True) == "Festival Gandrung"
-    assert 'href="/tourism/"' in client.get("/").get_data(as_text=True)
+    assert client.get("/culture/").get_data(as_text=True) == "Festival Gandrung"
+    assert 'href="/culture/"' in client.get("/").get_data(as_text=True)
     assert client.get("/healthz").json["modules"] == {"announcements": "1.0.0", "complaints": "0.1.0", "etax": "0.2.0",
-                                                      "permits": "0.2.0", "smart_kampung": "0.1.0", "social_aid": "0.1.0",
-                                                      "tourism": "0.3.0", "village_finance": "0.1.0"}
+                                                      "news": "0.1.0", "permits": "0.2.0", "smart_kampung": "0.1.0",
+                                                      "social_aid": "0.1.0", "culture": "0.3.0", "tourism": "0.1.0",
+                                                      "village_finance": "0.1.0"}
 
 
 def test_entry_point_module_settings_are_validated(third_party, cli):
-    Path("p.yaml").write_text("name: wisata\nextends: banyuwangi\nmodules:\n  tourism:\n    seasn: x\n")
+    Path("p.yaml").write_text("name: wisata\nextends: banyuwangi\nmodules:\n  culture:\n    seasn: x\n")
     out = cli("profile", "validate", "p.yaml", expect=2).output
-    assert "p.yaml:5: modules.tourism.seasn: unknown key (did you mean 'season'?)" in out
+    assert "p.yaml:5: modules.culture.seasn: unknown key (did you mean 'season'?)" in out
 
 
 def test_a_broken_installed_module_is_reported_not_fatal(plugin, cli):

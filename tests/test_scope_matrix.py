@@ -46,6 +46,8 @@ PUBLIC = {
     "opendata.dataset": "open data: aggregate figures, published for everyone",
     "opendata.dataset_csv": "open data: aggregate figures, published for everyone",
     "opendata.dataset_json": "open data: aggregate figures, published for everyone",
+    "tourism.event": "the events of the regency's calendar are public (their costs show to the organiser only)",
+    "portal.image": "the regency's logo and banner, shown on every page",
 }
 
 
@@ -97,6 +99,9 @@ MAKERS = {
     "cases:case_id": lambda s: s.records["case"],
     "complaints:record_id": lambda s: s.records["complaint"],
     "complaints.photo:number": lambda s: 0,
+    "tourism:event_id": lambda s: s.records["event"],
+    "tourism:destination_id": lambda s: s.records["destination"],
+    "news:record_id": lambda s: s.records["article"],
     "documents.print_code:code": lambda s: s.records["letter_document"],
     "cases:transition": lambda s: "verify",
     # the admin pages are not scoped by side: every side's user gets 403 (tests/test_admin.py)
@@ -121,6 +126,7 @@ NO_OWN_GET = {
     "smart_kampung.import_rejects": "the side's import had no rejected rows",
     "admin.user": "administrators only, and no side's user is one (tests/test_admin.py opens it as one)",
     "smart_kampung.book_result": "the side's job is an import, not a book (books: tests/test_register.py)",
+    "tourism.visits": "the tourism office's (disbudpar), which neither side is (tests/test_tourism.py)",
 }
 
 
@@ -301,6 +307,27 @@ def _records(app, side: Side) -> None:
 
         code = re.search(r"code=([A-Z2-9]{8})", sent.headers["Location"]).group(1)
         side.records["complaint"] = db.session.scalar(select(Complaint.id).where(Complaint.tracking_code == code))
+    # an event the side's agency organises, and a draft news article of the agency
+    staff = _client(app, side.users["agency_staff"])
+    sent = staff.post("/wisata/acara/baru", data={
+        "csrf_token": csrf_token(staff, "/wisata/acara/baru"), "title_id": f"Festival {side.name}",
+        "title_en": f"Festival {side.name}", "starts_on": f"{YEAR}-07-01", "ends_on": f"{YEAR}-07-02",
+        "venue": f"Lapangan {side.name}", "agency_code": side.agency, "expected_domestic": "100",
+        "expected_foreign": "0", "budget": "10.000.000"})
+    assert sent.status_code == 302, sent.get_data(as_text=True)[:3000]
+    side.records["event"] = _id(sent.headers["Location"])
+    sent = staff.post("/berita/baru", data={"csrf_token": csrf_token(staff, "/berita/baru"),
+                                            "title": f"Berita {side.name}", "body": "Belum terbit.",
+                                            "agency_code": side.agency, "action": "draft"})
+    assert sent.status_code == 302, sent.get_data(as_text=True)[:3000]
+    side.records["article"] = _id(sent.headers["Location"])
+    with app.app_context():
+        from egovkit_modules.tourism.models import Destination
+
+        place = Destination(name=f"Pantai {side.name}", agency_code="disbudpar", demo=False)
+        db.session.add(place)
+        db.session.commit()
+        side.records["destination"] = place.id
     with app.app_context():
         from egovkit_modules.permits.models import Permit
 

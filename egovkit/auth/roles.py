@@ -16,6 +16,7 @@ CORE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "users.manage": (ADMIN,),
     "audit.read": (ADMIN,),
     "events.manage": (ADMIN,),
+    "portal.edit": (ADMIN,),  # the portal home: welcome, services, contacts, opening hours, logo, banner
     "payments.read": (ADMIN, "bupati"),  # the regency-wide payments report
     # Make a one-time code to print an issued document at a kiosk, for a case within the role's reach (a
     # citizen: their own; counter staff: their village's or agency's).

@@ -72,6 +72,39 @@ def save(storage, *where: str, kinds: tuple[str, ...] = ("jpg", "png"), max_byte
     return name
 
 
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) of a PNG or JPEG read from its header, or None when the file is not a whole image
+    header (a renamed file, a truncated upload): a check of content beyond the first bytes."""
+    if data.startswith(KINDS["png"][0]):
+        if len(data) >= 24 and data[12:16] == b"IHDR":
+            width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+            return (width, height) if width and height else None
+        return None
+    if not data.startswith(b"\xff\xd8"):
+        return None
+    at = 2
+    while at + 4 <= len(data):
+        if data[at] != 0xFF:
+            return None
+        marker = data[at + 1]
+        if marker == 0xFF:  # fill byte
+            at += 1
+            continue
+        if marker in (0x01, *range(0xD0, 0xD8)):  # markers without a length
+            at += 2
+            continue
+        length = int.from_bytes(data[at + 2:at + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # start of frame
+            if at + 9 > len(data):
+                return None
+            height, width = int.from_bytes(data[at + 5:at + 7], "big"), int.from_bytes(data[at + 7:at + 9], "big")
+            return (width, height) if width and height else None
+        if length < 2:
+            return None
+        at += 2 + length
+    return None
+
+
 def path(name: str, *where: str) -> Path:
     """The stored file, refusing any name that is not one ``save`` could have made."""
     if not (len(name) == 28 and name[:24].isalnum() and name[24:] in {k[1] for k in KINDS.values()}):

@@ -141,6 +141,11 @@ def memo(key: tuple, ttl: float, compute):
     return value
 
 
+def remember(key: tuple, ttl: float, value) -> None:
+    """Put a fresh value under a ``memo`` key (after a change, so the writer's process shows it at once)."""
+    _stores()[1].put(key, (value,), ttl)
+
+
 def forget_aggregates(app) -> None:
     """Empty an app's ``memo`` store (benchmarks measuring cold dashboards)."""
     with app.app_context():

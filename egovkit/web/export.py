@@ -1,5 +1,6 @@
-"""CSV exports (one way for every module): UTF-8 with a BOM so spreadsheet
-programs read Indonesian names right, streamed row by row."""
+"""Exports (one way for every module): CSV in UTF-8 with a BOM so spreadsheet
+programs read Indonesian names right, streamed row by row; XLSX with numbers
+as numbers and Rupiah formatted."""
 from __future__ import annotations
 
 import csv
@@ -7,6 +8,8 @@ import io
 from typing import Iterable
 
 from flask import Response, stream_with_context
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 from ..services.csvimport import safe_cell
 
@@ -41,4 +44,43 @@ def csv_response(filename: str, header: list[str], rows: Iterable[Iterable]) -> 
         yield buffer.getvalue()
 
     return Response(stream_with_context(generate()), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _xlsx_text(value):
+    """Text a spreadsheet would run as a formula is kept as text (the same guard as the CSV export)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def xlsx_response(filename: str, sheets, money: set[int] = frozenset()) -> Response:
+    """A workbook of ``sheets``, each (sheet name, title, header, rows): a title row, the header, the rows;
+    columns in ``money`` formatted as Rupiah (whole numbers with thousands separators)."""
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
+                                        "strings_to_urls": False})
+    bold = book.add_format({"bold": True})
+    rupiah = book.add_format({"num_format": "#,##0"})
+    for name, title, header, rows in sheets:
+        sheet = book.add_worksheet(name[:31].replace("/", "-"))
+        sheet.write(0, 0, title, bold)
+        for col, heading in enumerate(header):
+            sheet.write(2, col, heading, bold)
+            sheet.set_column(col, col, 16 if col in money else max(10, min(60, len(heading) + 4)))
+        row_no = 3
+        for row in rows:
+            for col, value in enumerate(row):
+                if col in money and isinstance(value, int):
+                    sheet.write_number(row_no, col, value, rupiah)
+                elif value is None:
+                    sheet.write_blank(row_no, col, None)
+                else:
+                    sheet.write(row_no, col, _xlsx_text(value))
+            row_no += 1
+        sheet.freeze_panes(3, 0)
+    book.close()
+    return Response(buffer.getvalue(), mimetype=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -45,6 +45,7 @@ def init_app(app) -> None:
         admin_menu = [{"url": url_for(endpoint), "title": title, "active": request.endpoint == endpoint}
                       for endpoint, permission, title in (("admin.home", "users.manage", _("Administration")),
                                                           ("admin.event_log", "events.manage", _("Events")),
+                                                          ("portal.edit", "portal.edit", _("Portal home")),
                                                           ("admin.payments_report", "payments.read", _("Payments")),
                                                           ("admin.audit_log", "audit.read", _("Audit trail")))
                       if current_user.is_authenticated and scope.can(permission)]
@@ -105,9 +106,11 @@ def region_counts() -> dict[str, int]:
 @public_page()
 def home():
     counts = region_counts()
+    from . import portal
+
     widgets = [w for w in (m.load("home")() for m in egov().modules if m.home) if w]
     return render_template("home.html", districts=counts.get("district", 0), villages=counts.get("village", 0),
-                           widgets=widgets)
+                           widgets=widgets, home=portal.home(), portal_cards=portal.service_cards)
 
 
 @bp.get("/wilayah/")

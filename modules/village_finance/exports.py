@@ -1,53 +1,15 @@
-"""The realisation report and the budget lines as files for the finance office:
-spreadsheet (XLSX, numbers as numbers) and PDF (the LRA of one desa)."""
+"""The realisation report of one desa as a PDF (the LRA) for the finance office; its spreadsheets are
+the core's (egovkit.web.export.xlsx_response)."""
 from __future__ import annotations
 
-import io
 from datetime import date
 
-import xlsxwriter
-from flask import Response, current_app
+from flask import current_app
 from fpdf import FPDF
 
 from egovkit.services.documents import latin1
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PARTS = (("4", "PENDAPATAN"), ("5", "BELANJA"), ("6.1", "PENERIMAAN PEMBIAYAAN"), ("6.2", "PENGELUARAN PEMBIAYAAN"))
-
-
-def _text(value):
-    """Text a spreadsheet would run as a formula is kept as text (the same guard as the CSV export)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
-
-
-def xlsx_response(filename: str, title: str, header: list[str], rows, money: set[int] = frozenset()) -> Response:
-    """One sheet: a title row, the header, the rows; columns in ``money`` formatted as Rupiah."""
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                        "strings_to_urls": False})
-    sheet = book.add_worksheet(title[:31].replace("/", "-"))
-    bold = book.add_format({"bold": True})
-    rupiah = book.add_format({"num_format": "#,##0"})
-    sheet.write(0, 0, title, bold)
-    for col, name in enumerate(header):
-        sheet.write(2, col, name, bold)
-        sheet.set_column(col, col, 16 if col in money else max(10, min(60, len(name) + 4)))
-    row_no = 3
-    for row in rows:
-        for col, value in enumerate(row):
-            if col in money and isinstance(value, int):
-                sheet.write_number(row_no, col, value, rupiah)
-            elif value is None:
-                sheet.write_blank(row_no, col, None)
-            else:
-                sheet.write(row_no, col, _text(value))
-        row_no += 1
-    sheet.freeze_panes(3, 0)
-    book.close()
-    return Response(buffer.getvalue(), mimetype=XLSX,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 def _money(value: int) -> str:

@@ -17,7 +17,7 @@ from egovkit.auth import scope
 from egovkit.db import db
 from egovkit.models import Region
 from egovkit.web.cache import memo, public_page
-from egovkit.web.export import csv_response
+from egovkit.web.export import csv_response, xlsx_response
 from egovkit.web import once
 from egovkit.web.forms import Form
 
@@ -386,7 +386,7 @@ def report(village: str, year: int):
     if kind == "csv":
         return csv_response(f"{name}.csv", header, rows)
     if kind == "xlsx":
-        return exports.xlsx_response(f"{name}.xlsx", f"LRA {year} {region.name}", header, rows, money={4, 5})
+        return xlsx_response(f"{name}.xlsx", [(f"LRA {year} {region.name}",) * 2 + (header, rows)], money={4, 5})
     if kind == "pdf":
         district = db.session.get(Region, village.rsplit(".", 1)[0])
         pdf = exports.lra_pdf(region.name, district.name if district else "", year, data["until"], data)
@@ -415,7 +415,7 @@ def export():
              x.realised] for x, version, name in found]
     if kind == "csv":
         return csv_response(f"apbdes-{year}.csv", header, rows)
-    return exports.xlsx_response(f"apbdes-{year}.xlsx", f"APBDes {year}", header, rows, money={7, 8})
+    return xlsx_response(f"apbdes-{year}.xlsx", [(f"APBDes {year}",) * 2 + (header, rows)], money={7, 8})
 
 
 @bp.get("/public")
