@@ -49,10 +49,10 @@ def header(first):
 
 
 def plan_file(first, bad=False):
-    rows = [f"T1,Pemerintahan digital terpadu,S1.1,Layanan publik elektronik meningkat,IKU-1,Persentase layanan "
-            f"daring,%,naik,akhir,60,70,75,80,85,90",
-            f"T1,Pemerintahan digital terpadu,S1.1,Layanan publik elektronik meningkat,IKU-2,Waktu pemulihan "
-            f"gangguan,jam,turun,rata-rata,\"8,5\",6,\"5,5\",5,\"4,5\",4"]
+    rows = ["T1,Pemerintahan digital terpadu,S1.1,Layanan publik elektronik meningkat,IKU-1,Persentase layanan "
+            "daring,%,naik,akhir,60,70,75,80,85,90",
+            "T1,Pemerintahan digital terpadu,S1.1,Layanan publik elektronik meningkat,IKU-2,Waktu pemulihan "
+            "gangguan,jam,turun,rata-rata,\"8,5\",6,\"5,5\",5,\"4,5\",4"]
     if bad:
         rows += ["T1,Pemerintahan digital terpadu,S1.1,Layanan publik elektronik meningkat,IKU-3,Indeks,poin,"
                  "menurun,akhir,1,2,3,4,5,6",
