@@ -166,3 +166,57 @@ def test_achievement_rules():
     assert annual("last", quarters) == 8 and annual("sum", quarters) == 15 and annual("average", quarters) == 5
     assert category(Decimal("90.99"))[0] == "high" and category(Decimal(91))[0] == "very_high"
     assert category(Decimal(50))[0] == "very_low"
+
+
+def test_racing_realisations_of_one_quarter_make_one(regency):
+    """Staff sending the same quarter at the same moment (SQLite, and PostgreSQL when a URL is set): one
+    realisation, one case."""
+    import threading
+
+    from .test_payments import RACERS, form_token, serving, signed_in
+
+    with regency.app_context():
+        from egovkit.db import db
+        from egovkit_modules.sakip.models import Goal, Indicator, Plan
+
+        from egovkit.services.payments import today
+
+        year = today().year - 1
+        plan = Plan(agency_code="diskominfo", level="agency", first_year=year, last_year=year + 4)
+        db.session.add(plan)
+        db.session.flush()
+        goal = Goal(plan_id=plan.id, agency_code="diskominfo", level="sasaran", code="S1", name="Sasaran")
+        db.session.add(goal)
+        db.session.flush()
+        ind = Indicator(plan_id=plan.id, goal_id=goal.id, agency_code="diskominfo", code="IKU-1", name="Cakupan",
+                        unit="%", direction="up", aggregation="last")
+        db.session.add(ind)
+        db.session.commit()
+        url = f"/sakip/indicators/{ind.id}"
+    with serving(regency) as base:
+        sessions = [signed_in(base, "staf@kominfo.id") for _ in range(RACERS)]
+        tokens = [form_token(s, base + url) for s in sessions]
+        barrier = threading.Barrier(RACERS)
+        codes = [0] * RACERS
+
+        def go(i):
+            barrier.wait()
+            codes[i] = sessions[i].post(f"{base}{url}/realisations", allow_redirects=False,
+                                        files={"evidence": ("b.pdf", PDF)},
+                                        data={"csrf_token": tokens[i], "year": str(year), "quarter": "1",
+                                              "value": str(50 + i)}).status_code
+
+        threads = [threading.Thread(target=go, args=(i,)) for i in range(RACERS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert codes.count(302) == 1 and set(codes) <= {302, 400, 409}, codes
+    with regency.app_context():
+        from egovkit.db import db
+        from egovkit.services.workflow import Case
+        from egovkit_modules.sakip.models import Realisation
+
+        assert db.session.query(Realisation).count() == 1
+        assert db.session.query(Case).filter(Case.workflow == "sakip.realisation").count() == 1
+        db.engine.dispose()
