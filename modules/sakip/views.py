@@ -186,6 +186,13 @@ def _id_number(value: Decimal | None) -> str:
     return format_decimal(value, format="#,##0.####", locale="id")
 
 
+def _measure(value: Decimal | None, unit: str) -> str:
+    """'75%', '5,5\u00a0jam' or '-' in a document (a number and its unit stay on one line)."""
+    if value is None:
+        return "-"
+    return _id_number(value) + ("%" if unit == "%" else "\u00a0" + unit)
+
+
 def _targets(form_data, plan: Plan) -> tuple[dict[int, Decimal | None], dict[int, str]]:
     values, errors = {}, {}
     for year in plan.years:
@@ -732,7 +739,7 @@ def issue_lkjip(plan_id: int):
         ind = row.indicator
         paragraphs.append(
             f"{ind.code} {ind.name} ({'makin tinggi makin baik' if ind.direction == 'up' else 'makin rendah makin baik'}): "
-            f"target {_id_number(row.target)} {ind.unit}, realisasi {_id_number(row.value)} {ind.unit}, "
+            f"target {_measure(row.target, ind.unit)}, realisasi {_measure(row.value, ind.unit)}, "
             f"capaian {(_id_number(row.shown) + '%') if row.shown is not None else '-'}"
             f"{' (' + achievement.translated_category(row.category) + ')' if row.category else ''}.")
     if not card.rows:
