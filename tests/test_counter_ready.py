@@ -128,6 +128,7 @@ CONFIRMED = {
     ("egovkit/web/templates/admin/user.html", "admin.user_reset_2fa"),
     ("modules/complaints/templates/complaints/track.html", "complaints.rate"),  # a rating is given once
     ("modules/social_aid/templates/social_aid/proposal.html", "social_aid.pay"),  # money leaves once
+    ("modules/sakip/templates/sakip/scorecard.html", "sakip.issue_lkjip"),  # signed; revokes the one before
 }
 # ... and these do neither (or ask on a page of their own), each with the reason.
 NOT_DESTRUCTIVE = {
@@ -179,6 +180,14 @@ NOT_DESTRUCTIVE = {
     ("modules/tourism/templates/tourism/visits.html", ""): "a month's count, entered again to correct it",
     ("modules/news/templates/news/new.html", ""): "a draft, or an article the administrator publishes at once",
     ("egovkit/web/templates/admin/portal.html", ""): "the home's settings, saved again the same way",
+    ("modules/sakip/templates/sakip/index.html", "sakip.new_plan"): "an empty plan, filled in on its page",
+    ("modules/sakip/templates/sakip/plan.html", "sakip.add_goal"): "a goal, renamed by the plan's file",
+    ("modules/sakip/templates/sakip/plan.html", "sakip.add_indicator"): "an indicator, changed on its page",
+    ("modules/sakip/templates/sakip/goal.html", "sakip.add_cascade"): "a programme or activity, nothing decided",
+    ("modules/sakip/templates/sakip/import.html", ""): "all rows or none, upserted by code: sent again, unchanged",
+    ("modules/sakip/templates/sakip/indicator.html", "sakip.edit_indicator"): "changed again the same way",
+    ("modules/sakip/templates/sakip/indicator.html", "sakip.realise"): "a figure the evaluator verifies or returns",
+    ("modules/sakip/templates/sakip/realisation.html", "sakip.correct"): "a correction the evaluator verifies",
 }
 
 

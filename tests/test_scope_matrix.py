@@ -98,6 +98,10 @@ MAKERS = {
     "etax_api:declaration_id": lambda s: s.records["bill"],
     "cases:case_id": lambda s: s.records["case"],
     "complaints:record_id": lambda s: s.records["complaint"],
+    "sakip:plan_id": lambda s: s.records["sakip_plan"],
+    "sakip:goal_id": lambda s: s.records["sakip_goal"],
+    "sakip:indicator_id": lambda s: s.records["sakip_indicator"],
+    "sakip:record_id": lambda s: s.records["sakip_realisation"],
     "complaints.photo:number": lambda s: 0,
     "tourism:event_id": lambda s: s.records["event"],
     "tourism:destination_id": lambda s: s.records["destination"],
@@ -127,6 +131,7 @@ NO_OWN_GET = {
     "admin.user": "administrators only, and no side's user is one (tests/test_admin.py opens it as one)",
     "smart_kampung.book_result": "the side's job is an import, not a book (books: tests/test_register.py)",
     "tourism.visits": "the tourism office's (disbudpar), which neither side is (tests/test_tourism.py)",
+    "sakip.lkjip_pdf": "the side's LKjIP is not issued (issued: tests/test_sakip.py)",
 }
 
 
@@ -370,7 +375,33 @@ def _records(app, side: Side) -> None:
         db.session.commit()
         side.records["tax_object"], side.records["bill"], side.records["job"] = obj.id, bill.id, job.id
         side.records["arrival"] = arrival.id
-        assert all(side.records.values()), side.records
+        # e-SAKIP: the side's agency's Renstra with a sasaran and an indicator, and a realisation with evidence
+        from egovkit_modules.sakip.models import Goal, Indicator, Plan
+
+        plan = Plan(agency_code=side.agency, level="agency", first_year=YEAR, last_year=YEAR + 4)
+        db.session.add(plan)
+        db.session.flush()
+        tujuan = Goal(plan_id=plan.id, agency_code=side.agency, level="tujuan", code="T1", name="Tujuan")
+        db.session.add(tujuan)
+        db.session.flush()
+        sasaran = Goal(plan_id=plan.id, agency_code=side.agency, level="sasaran", parent_id=tujuan.id, code="S1",
+                       name="Sasaran")
+        db.session.add(sasaran)
+        db.session.flush()
+        ind = Indicator(plan_id=plan.id, goal_id=sasaran.id, agency_code=side.agency, code="IKU-1", name="Cakupan",
+                        unit="%", direction="up", aggregation="last")
+        db.session.add(ind)
+        db.session.commit()
+        side.records["sakip_plan"], side.records["sakip_goal"] = plan.id, sasaran.id
+        side.records["sakip_indicator"] = ind.id
+    staff = _client(app, side.users["agency_staff"])
+    url = f"/sakip/indicators/{side.records['sakip_indicator']}"
+    sent = staff.post(f"{url}/realisations", data={"csrf_token": csrf_token(staff, url), "year": str(YEAR),
+                                                  "quarter": "1", "value": "50", "evidence": (io.BytesIO(PDF), "b.pdf")},
+                      content_type="multipart/form-data")
+    assert sent.status_code == 302, sent.get_data(as_text=True)[:3000]
+    side.records["sakip_realisation"] = _id(sent.headers["Location"])
+    assert all(side.records.values()), side.records
 
 
 @pytest.fixture

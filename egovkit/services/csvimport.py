@@ -110,9 +110,11 @@ def _open(path: Path) -> io.TextIOWrapper:
 def run(path: Path, *, columns: Iterable[str], parse: Callable[[dict, int], object],
         write: Callable[[list], tuple[int, int]], audit_as: tuple[str, str], batch_size: int = 2000,
         rejects: Path | None = None, progress: Callable[[int], None] | None = None,
-        on_batch: Callable[[Summary], None] | None = None, translate: bool = False) -> Summary:
+        on_batch: Callable[[Summary], None] | None = None, translate: bool = False, atomic: bool = False) -> Summary:
     """Import ``path``: ``parse(row, line)`` returns a record or raises RowError; ``write(records)``
     stores a batch in the session's transaction (without committing) and returns (written, unchanged).
+    ``atomic``: all rows or none, for a file of hundreds of rows (a plan), not a register: the rows are
+    written in one transaction at the end, and not at all when a row was rejected.
     Each batch is committed here with an audit entry (``audit_as``: module, record type); ``on_batch``
     hears the summary after each commit. Reasons are in English, or in the current UI language with
     ``translate``. Raises RowError when nothing could be read, ``Stopped`` when batches were saved
@@ -170,8 +172,10 @@ def run(path: Path, *, columns: Iterable[str], parse: Callable[[dict, int], obje
                             "line", "reason")
                         reject_writer.writerow([*titles, *map(safe_cell, header)])
                     reject_writer.writerow([line, describe(exc), *map(safe_cell, values[:width])])
-                if len(batch) >= batch_size:
+                if len(batch) >= batch_size and not atomic:
                     flush()
+            if atomic and summary.rejected:
+                batch.clear()  # nothing half-written: the rejects file says what to correct
             flush()
         except BaseException as exc:
             db.session.rollback()  # the batch being written is not kept; the committed ones are
@@ -187,6 +191,48 @@ def run(path: Path, *, columns: Iterable[str], parse: Callable[[dict, int], obje
                 reject_file.close()
     summary.rejects_file = rejects if summary.rejected else None
     return summary
+
+
+def xlsx_to_csv(path: Path, dest: Path | None = None) -> Path:
+    """The first sheet of a spreadsheet (.xlsx) as a UTF-8 CSV file for ``run``, row N on line N (an empty
+    row is a blank line, a line break inside a cell a space), so a rejected row names the sheet's row."""
+    from datetime import date, datetime
+    from zipfile import BadZipFile
+
+    from openpyxl import load_workbook
+
+    dest = dest or path.with_suffix(".csv")
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise RowError("not_xlsx", N_("%(file)s: not a readable spreadsheet (.xlsx) (%(problem)s)"), file=path.name,
+                       problem=str(exc)[:120]) from None
+
+    def cell(value) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "1" if value else "0"
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        if isinstance(value, (datetime, date)):
+            return value.date().isoformat() if isinstance(value, datetime) else value.isoformat()
+        return " ".join(str(value).splitlines())
+
+    try:
+        with dest.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out, lineterminator="\n")
+            for row in book.worksheets[0].iter_rows(values_only=True):
+                values = [cell(v) for v in row]
+                while values and values[-1] == "":
+                    values.pop()
+                if values:
+                    writer.writerow(values)
+                else:
+                    out.write("\n")
+    finally:
+        book.close()
+    return dest
 
 
 def _reason(exc: BaseException, path: Path, handle) -> RowError | None:
