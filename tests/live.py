@@ -12,6 +12,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+START_TIMEOUT = 120  # seconds
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -28,11 +31,16 @@ def serving(instance, log: Path, workers: int = 1):
                                 env=dict(os.environ, EGOVKIT_INSTANCE=str(Path(instance).absolute())))
         base = f"http://127.0.0.1:{port}"
         try:
-            for _ in range(150):
+            # Up to two minutes: a loaded 2-core machine takes far longer than the usual second to start.
+            deadline = time.monotonic() + START_TIMEOUT
+            while True:
                 try:
-                    urllib.request.urlopen(base + "/healthz", timeout=1)
+                    urllib.request.urlopen(base + "/healthz", timeout=2)
                     break
                 except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(f"egovkit serve did not answer /healthz (exit {proc.poll()}): "
+                                           f"see {log}") from None
                     time.sleep(0.1)
             yield base
         finally:

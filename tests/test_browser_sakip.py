@@ -9,18 +9,6 @@ from .test_workflow import PASSWORD
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def ready(base, seconds=90):
-    """serving() waits 15 s; a machine busy with other work may take longer to start the server."""
-    import time
-    import urllib.request
-
-    for _ in range(seconds * 2):
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)
-            return
-        except OSError:
-            time.sleep(0.5)
-
 
 def test_scorecard_in_a_browser(browser, cli, make_instance, tmp_path):  # noqa: F811
     _require()
@@ -32,7 +20,6 @@ def test_scorecard_in_a_browser(browser, cli, make_instance, tmp_path):  # noqa:
     evidence = tmp_path / "bukti.pdf"
     evidence.write_bytes(PDF)
     with serving("instance", tmp_path / "server.log") as base:
-        ready(base)
         staff = person(browser, base, "staf@kominfo.id")
         staff.goto(base + "/sakip/")
         staff.click(".card:has-text('Dinas Komunikasi') >> text=Rencana")
