@@ -1,0 +1,126 @@
+"""The figures of e-monitoring, each one query: the map's points with their photos, the summary per
+kecamatan or desa, the dashboard per OPD and per desa within the viewer's reach."""
+from __future__ import annotations
+
+from flask import url_for
+from sqlalchemy import case, func, select
+
+from egovkit.auth import scope
+from egovkit.db import db
+from egovkit.models import Agency, Region
+
+from . import projects
+from .models import Photo, Project
+
+READ = "monitoring.read"
+
+
+def _filtered(stmt, year: int, code: str | None, staff: bool):
+    stmt = stmt.where(Project.year == year)
+    if code and code.count(".") == 2:
+        stmt = stmt.where(Project.district_code == code)
+    elif code:
+        stmt = stmt.where(Project.region_code == code)
+    return scope.visible(stmt, Project, permission=READ) if staff else stmt.where(projects.public_clause())
+
+
+def region_names(codes) -> dict[str, str]:
+    codes = {c for c in codes if c}
+    if not codes:
+        return {}
+    return dict(db.session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all())
+
+
+def agency_names() -> dict[str, str]:
+    return dict(db.session.execute(select(Agency.code, Agency.name)).all())
+
+
+MAP_FIELDS = ("id", "lat", "lon", "progress", "flag", "name", "kind", "agency", "region", "budget", "realised",
+              "contractor", "starts_on", "ends_on")
+HIDES = {"budget": ("budget",), "realised": ("realised",), "contractor": ("contractor",),
+         "dates": ("starts_on", "ends_on")}
+
+
+def map_data(year: int, code: str | None, staff: bool) -> dict:
+    """The points of the projects placed on the map, as rows of ``fields`` (compact: a regency has
+    thousands), and their photos by project id as [stage, photo id]; the public gets no internal kind
+    and none of the profile's internal fields."""
+    hidden = set() if staff else projects.hidden_fields()
+    fields = [f for f in MAP_FIELDS if not any(f in HIDES.get(h, ()) for h in hidden)]
+    columns = {"id": Project.id, "lat": Project.lat, "lon": Project.lon, "progress": Project.progress,
+               "flag": projects.flag_column(), "name": Project.name, "kind": Project.kind,
+               "agency": Project.agency_code, "region": Project.region_code, "budget": Project.budget,
+               "realised": Project.realised, "contractor": Project.contractor, "starts_on": Project.starts_on,
+               "ends_on": Project.ends_on}
+    stmt = _filtered(select(*(columns[f] for f in fields)), year, code, staff).where(Project.lat.is_not(None))
+    rows = [list(r) for r in db.session.execute(stmt.order_by(Project.id))]
+    for i, f in enumerate(fields):
+        if f in ("starts_on", "ends_on"):
+            for r in rows:
+                r[i] = r[i].isoformat() if r[i] else None
+    photos: dict[int, list] = {}
+    if "photos" not in hidden:
+        placed = _filtered(select(Project.id), year, code, staff).where(Project.lat.is_not(None))
+        for pid, stage, photo_id in db.session.execute(
+                select(Photo.project_id, Photo.stage, Photo.id).where(Photo.project_id.in_(placed))
+                .order_by(Photo.project_id, Photo.stage, Photo.id)):
+            photos.setdefault(pid, []).append([stage, photo_id])
+    return {"year": year, "fields": fields, "rows": rows, "photos": photos,
+            "photo_url": url_for("monitoring.photo", photo_id=0)[:-1]}
+
+
+def _sums(group):
+    late = func.sum(case((projects.late_clause(), 1), else_=0))
+    stalled = func.sum(case((projects.stalled_clause(), 1), else_=0))
+    return (group, func.count(Project.id), func.sum(Project.budget), func.sum(Project.realised),
+            func.sum(Project.progress * Project.budget), func.sum(Project.progress), late, stalled)
+
+
+def _rows(result, names: dict) -> list[dict]:
+    out = []
+    for key, count, budget, realised, weighted, progress_sum, late, stalled in result:
+        budget, realised = int(budget or 0), int(realised or 0)
+        physical = (int(weighted or 0) / budget) if budget else (int(progress_sum or 0) / count if count else 0)
+        out.append({"code": key, "name": names.get(key, key or ""), "projects": count, "budget": budget,
+                    "realised": realised, "financial": (realised * 100 / budget) if budget else 0.0,
+                    "physical": physical, "late": int(late or 0), "stalled": int(stalled or 0)})
+    return out
+
+
+def per_area(year: int, code: str | None, staff: bool) -> list[dict]:
+    """One row per kecamatan (regency view) or per desa (kecamatan view); none for a desa."""
+    if code and code.count(".") == 3:
+        return []
+    group = Project.region_code if code else Project.district_code
+    result = db.session.execute(_filtered(select(*_sums(group)), year, code, staff).group_by(group).order_by(group))
+    rows = list(result)
+    return _rows(rows, region_names(r[0] for r in rows))
+
+
+def listing(year: int, code: str | None, staff: bool, page: int, per_page: int):
+    """A page of projects as the table without a map shows them (public fields only, for the public)."""
+    found = db.session.scalars(_filtered(select(Project), year, code, staff)
+                               .order_by(Project.district_code, Project.region_code, Project.name, Project.id)
+                               .offset((page - 1) * per_page).limit(per_page + 1)).all()
+    names = region_names({p.region_code for p in found})
+    rows = [{"project": p, "region": names.get(p.region_code, ""), "flags": projects.flags(p)}
+            for p in found[:per_page]]
+    return rows, len(found) > per_page
+
+
+def dashboard(year: int) -> dict:
+    """Physical and financial progress per OPD and per desa, of the projects within the viewer's reach."""
+    agency_rows = list(db.session.execute(scope.visible(select(*_sums(Project.agency_code)), Project,
+                                                        permission=READ)
+                                          .where(Project.year == year, Project.agency_code.is_not(None))
+                                          .group_by(Project.agency_code).order_by(Project.agency_code)))
+    desa_rows = list(db.session.execute(scope.visible(select(*_sums(Project.region_code)), Project,
+                                                      permission=READ)
+                                        .where(Project.year == year, Project.agency_code.is_(None),
+                                               Project.region_code.is_not(None))
+                                        .group_by(Project.region_code).order_by(Project.region_code)))
+    total = db.session.execute(scope.visible(select(*_sums(Project.year)), Project, permission=READ)
+                               .where(Project.year == year).group_by(Project.year)).all()
+    return {"by_agency": _rows(agency_rows, agency_names()),
+            "by_desa": _rows(desa_rows, region_names(r[0] for r in desa_rows)),
+            "total": _rows(total, {})[0] if total else None}
