@@ -174,6 +174,10 @@ NOT_DESTRUCTIVE = {
     ("modules/social_aid/templates/social_aid/deciles.html", ""): "upserts by KK/NIK with its data date, audited",
     ("modules/complaints/templates/complaints/exchange.html", "complaints.import_csv"):
         "one transaction, audited; importing the same file again changes nothing",
+    ("modules/monitoring/templates/monitoring/new.html", ""): "a project, its details corrected on its page",
+    ("modules/monitoring/templates/monitoring/project.html", "monitoring.report"):
+        "a progress report; the next report supersedes it (reports are kept as a history)",
+    ("modules/monitoring/templates/monitoring/project.html", "monitoring.details"): "saved again the same way",
 }
 
 

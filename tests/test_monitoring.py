@@ -114,15 +114,19 @@ def test_village_and_agency_projects_on_the_map_with_photos(regency):
     shown = rows(data)
     assert set(shown) == {"Rabat beton Dusun Krajan", "Rehabilitasi jembatan Sarongan"}
     bridge, road = shown["Rehabilitasi jembatan Sarongan"], shown["Rabat beton Dusun Krajan"]
-    assert (bridge["lat"], bridge["lon"], bridge["progress"], bridge["budget"], bridge["agency"]) == \
-        (-8.5321, 114.0512, 55, 950_000_000, "dpupr")  # the amount announced last
-    assert (road["region"], road["progress"], road["realised"]) == (SARONGAN, 100, 450_000_000)
+    assert (bridge["lat"], bridge["lon"], bridge["progress"], bridge["kind"]) == (-8.5321, 114.0512, 55, "jalan")
+    about = public.get(f"/monitoring/projects/{bridge['id']}.json").json  # what its popup adds
+    assert (about["budget"], about["realised"], about["agency"], about["region"], about["contractor"]) == \
+        (950_000_000, 400_000_000, "Dinas Pekerjaan Umum dan Penataan Ruang", "Sarongan", "CV Karya Blambangan")
+    road = public.get(f"/monitoring/projects/{road['id']}.json").json
+    assert (road["region"], road["progress"], road["realised"]) == ("Sarongan", 100, 450_000_000)
     assert [s for s, _ in data["photos"][str(bridge["id"])]] == [0, 50]
     assert [s for s, _ in data["photos"][str(road["id"])]] == [100]
     photo = public.get(data["photo_url"] + str(data["photos"][str(bridge["id"])][1][1]))
     assert photo.status_code == 200 and photo.data == PNG
     hidden_photo = as_user(app, "staf@diskominfo.id").get("/monitoring/internal/map.json?year=%d" % YEAR).json
     secret = rows(hidden_photo)["Menara sandi kecamatan"]
+    assert public.get(f"/monitoring/projects/{secret['id']}.json").status_code == 404
     assert public.get(data["photo_url"] + str(hidden_photo["photos"][str(secret["id"])][0][1])).status_code == 404
     for page in (f"/monitoring/?year={YEAR}&area=35.10.01", f"/monitoring/?year={YEAR}&area={SARONGAN}"):
         html = public.get(page).get_data(as_text=True)

@@ -35,38 +35,51 @@ def agency_names() -> dict[str, str]:
     return dict(db.session.execute(select(Agency.code, Agency.name)).all())
 
 
-MAP_FIELDS = ("id", "lat", "lon", "progress", "flag", "name", "kind", "agency", "region", "budget", "realised",
-              "contractor", "starts_on", "ends_on")
-HIDES = {"budget": ("budget",), "realised": ("realised",), "contractor": ("contractor",),
-         "dates": ("starts_on", "ends_on")}
+MAP_FIELDS = ("id", "lat", "lon", "progress", "flag", "kind", "name")
+DETAIL_HIDES = {"budget": ("budget",), "realised": ("realised",), "contractor": ("contractor",),
+                "dates": ("starts_on", "ends_on")}
 
 
 def map_data(year: int, code: str | None, staff: bool) -> dict:
     """The points of the projects placed on the map, as rows of ``fields`` (compact: a regency has
-    thousands), and their photos by project id as [stage, photo id]; the public gets no internal kind
-    and none of the profile's internal fields."""
+    thousands; a popup asks ``details`` for the rest), and their photos by project id as [stage, photo id].
+    The public gets no internal kind, and no photos when the profile marks them internal."""
     hidden = set() if staff else projects.hidden_fields()
-    fields = [f for f in MAP_FIELDS if not any(f in HIDES.get(h, ()) for h in hidden)]
-    columns = {"id": Project.id, "lat": Project.lat, "lon": Project.lon, "progress": Project.progress,
-               "flag": projects.flag_column(), "name": Project.name, "kind": Project.kind,
-               "agency": Project.agency_code, "region": Project.region_code, "budget": Project.budget,
-               "realised": Project.realised, "contractor": Project.contractor, "starts_on": Project.starts_on,
-               "ends_on": Project.ends_on}
-    stmt = _filtered(select(*(columns[f] for f in fields)), year, code, staff).where(Project.lat.is_not(None))
-    rows = [list(r) for r in db.session.execute(stmt.order_by(Project.id))]
-    for i, f in enumerate(fields):
-        if f in ("starts_on", "ends_on"):
-            for r in rows:
-                r[i] = r[i].isoformat() if r[i] else None
+    columns = (Project.id, Project.lat, Project.lon, Project.progress, projects.flag_column(), Project.kind,
+               Project.name)
+    stmt = _filtered(select(*columns), year, code, staff).where(Project.lat.is_not(None))
+    conn = db.session.connection()  # Core rows: no ORM bookkeeping for thousands of points
+    rows = [list(r) for r in conn.execute(stmt.order_by(Project.id))]
     photos: dict[int, list] = {}
     if "photos" not in hidden:
         placed = _filtered(select(Project.id), year, code, staff).where(Project.lat.is_not(None))
-        for pid, stage, photo_id in db.session.execute(
+        for pid, stage, photo_id in conn.execute(
                 select(Photo.project_id, Photo.stage, Photo.id).where(Photo.project_id.in_(placed))
                 .order_by(Photo.project_id, Photo.stage, Photo.id)):
-            photos.setdefault(pid, []).append([stage, photo_id])
-    return {"year": year, "fields": fields, "rows": rows, "photos": photos,
-            "photo_url": url_for("monitoring.photo", photo_id=0)[:-1]}
+            if pid in photos:
+                photos[pid].append([stage, photo_id])
+            else:
+                photos[pid] = [[stage, photo_id]]
+    return {"year": year, "fields": list(MAP_FIELDS), "rows": rows, "photos": photos,
+            "photo_url": url_for("monitoring.photo", photo_id=0)[:-1],
+            "details_url": url_for("monitoring.staff_details" if staff else "monitoring.public_details",
+                                   project_id=0)[:-len("0.json")]}
+
+
+def details(project: Project, staff: bool) -> dict:
+    """What a map popup shows of one project beyond its point (the public: without the internal fields)."""
+    hidden = set() if staff else projects.hidden_fields()
+    out = {"id": project.id, "name": project.name, "kind": project.kind, "progress": project.progress,
+           "agency": agency_names().get(project.agency_code) if project.agency_code else None,
+           "region": region_names([project.region_code]).get(project.region_code) if project.region_code else None,
+           "budget": project.budget, "realised": project.realised, "contractor": project.contractor,
+           "starts_on": project.starts_on.isoformat() if project.starts_on else None,
+           "ends_on": project.ends_on.isoformat() if project.ends_on else None,
+           "flags": sorted(projects.flags(project))}
+    for field in hidden:
+        for key in DETAIL_HIDES.get(field, ()):
+            out.pop(key, None)
+    return out
 
 
 def _sums(group):

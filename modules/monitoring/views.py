@@ -108,6 +108,21 @@ def staff_map_data():
     return jsonify(figures.map_data(_year(), code, staff=True))
 
 
+@bp.get("/projects/<int:project_id>.json")
+@public_page()
+def public_details(project_id: int):
+    project = db.session.get(Project, project_id)
+    if project is None or project.kind in projects.settings().internal_kinds:
+        abort(404)
+    return jsonify(figures.details(project, staff=False))
+
+
+@bp.get("/internal/projects/<int:project_id>.json")
+@scope.require(READ)
+def staff_details(project_id: int):
+    return jsonify(figures.details(scope.get_or_404(Project, project_id, permission=READ), staff=True))
+
+
 @bp.get("/photos/<int:photo_id>")
 def photo(photo_id: int):
     """A site photo: anyone's when its project is on the public map and photos are public; else within reach."""

@@ -17,24 +17,23 @@
   }
   function rupiah(n) { return "Rp " + Number(n).toLocaleString("id-ID"); }
 
-  function popup(row, fields, photos, photoUrl) {
-    var get = function (name) { var i = fields.indexOf(name); return i < 0 ? undefined : row[i]; };
+  function popup(row, data) {
+    var fields = data.fields;
+    var get = function (name) { return row[fields.indexOf(name)]; };
     var div = el("div", null, "map-popup");
     div.appendChild(el("strong", get("name")));
     div.appendChild(el("div", kinds[get("kind")] || get("kind"), "muted"));
     var flag = get("flag");
     div.appendChild(el("div", labels.progress + ": " + get("progress") + "%" +
       (flag === 2 ? " · " + labels.late : flag === 1 ? " · " + labels.stalled : "")));
-    if (get("budget") !== undefined) { div.appendChild(el("div", labels.budget + ": " + rupiah(get("budget")))); }
-    if (get("realised") !== undefined) { div.appendChild(el("div", labels.realised + ": " + rupiah(get("realised")))); }
-    if (get("contractor")) { div.appendChild(el("div", labels.contractor + ": " + get("contractor"))); }
-    if (get("starts_on")) { div.appendChild(el("div", labels.dates + ": " + get("starts_on") + " – " + (get("ends_on") || ""))); }
-    var mine = photos[String(get("id"))] || [];
+    var more = el("div");
+    div.appendChild(more);
+    var mine = data.photos[String(get("id"))] || [];
     if (mine.length) {
       var strip = el("div", null, "map-photos");
       mine.forEach(function (p) {
         var img = el("img");
-        img.src = photoUrl + p[1];
+        img.src = data.photo_url + p[1];
         img.alt = labels.photo.replace("{stage}", p[0]);
         img.title = img.alt;
         img.loading = "lazy";
@@ -42,6 +41,16 @@
       });
       div.appendChild(strip);
     }
+    fetch(data.details_url + get("id") + ".json", {credentials: "same-origin"})
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (d) {
+        if (!d) { return; }
+        if (d.agency || d.region) { more.appendChild(el("div", [d.agency, d.region].filter(Boolean).join(" · "))); }
+        if (d.budget !== undefined) { more.appendChild(el("div", labels.budget + ": " + rupiah(d.budget))); }
+        if (d.realised !== undefined) { more.appendChild(el("div", labels.realised + ": " + rupiah(d.realised))); }
+        if (d.contractor) { more.appendChild(el("div", labels.contractor + ": " + d.contractor)); }
+        if (d.starts_on) { more.appendChild(el("div", labels.dates + ": " + d.starts_on + " – " + (d.ends_on || ""))); }
+      });
     return div;
   }
 
@@ -65,7 +74,7 @@
       points.push(ll);
       var colour = row[at("progress")] >= 100 ? colours.done : colours[row[at("flag")]];
       L.circleMarker(ll, {radius: 7, color: "#fff", weight: 1, fillColor: colour, fillOpacity: 0.9})
-        .bindPopup(function () { return popup(row, fields, data.photos, data.photo_url); })
+        .bindPopup(function () { return popup(row, data); })
         .addTo(map);
     });
     if (points.length) {
