@@ -38,7 +38,7 @@ def test_the_map_offline_with_photos_and_a_project_reported_by_its_agency(server
     public.locator("path.leaflet-interactive").first.click(force=True)
     popup = public.locator(".leaflet-popup-content")
     popup.wait_for()
-    public.wait_for_selector(".leaflet-popup-content :text('Pagu')")
+    public.wait_for_selector(".leaflet-popup-content :text('Anggaran')")
     assert "Kemajuan fisik" in popup.inner_text()
     look(public, "monitoring-popup")
 

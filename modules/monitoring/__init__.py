@@ -62,7 +62,7 @@ def _col(name, kind, id_, en):
 MODULE = Module(
     name="monitoring",
     version="0.1.0",
-    title={"id": "Monitoring Pembangunan", "en": "Development monitoring"},
+    title={"id": "Pembangunan", "en": "Development"},  # short: one entry of the desk menu
     description={"id": "Setiap proyek yang didanai di peta: kemajuan fisik dan foto, realisasi keuangan, "
                        "proyek terlambat dan macet.",
                  "en": "Every funded project on a map: physical progress and photos, financial realisation, "
@@ -94,7 +94,7 @@ MODULE = Module(
                                _col("budget", "money", "Pagu", "Budget"),
                                _col("realised", "money", "Realisasi keuangan", "Financial realisation")),
                       frequency="daily", keywords=("simpelbang", "e-monitoring", "pembangunan")),),
-    nav=(NavItem("monitoring.public_map", {"id": "Peta pembangunan", "en": "Development map"}),
+    nav=(NavItem("monitoring.public_map", {"id": "Peta proyek", "en": "Project map"}),
          NavItem("monitoring.dashboard", {"id": "Kemajuan proyek", "en": "Project progress"}, public=False,
                  permission="monitoring.read"),
          NavItem("monitoring.create", {"id": "Daftarkan proyek", "en": "Register a project"}, public=False,

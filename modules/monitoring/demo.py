@@ -62,8 +62,9 @@ def plan(rng: random.Random, year: int, on: date) -> dict:
         progress, last = max(0, due - rng.randint(30, 60)), on - timedelta(days=rng.randint(3, 20))
     elif fate < 0.25:  # stalled
         progress, last = max(0, min(95, due - rng.randint(0, 15))), on - timedelta(days=rng.randint(60, 120))
-    else:
-        progress, last = min(100, due + rng.randint(-10, 10)), on - timedelta(days=rng.randint(1, 20))
+    else:  # on time (finished when its end date has passed)
+        progress = 100 if due >= 100 else max(0, min(100, due + rng.randint(-10, 10)))
+        last = min(on - timedelta(days=rng.randint(1, 20)), ends)
     if last is not None and last < starts:
         last = starts
     return {"starts_on": starts, "ends_on": ends, "progress": progress, "updated_on": last}
@@ -105,7 +106,7 @@ def write(year: int, count: int, rng: random.Random, *, every_stage: bool = Fals
             lat, lon = round(centre[0] + rng.uniform(-0.04, 0.04), 6), round(centre[1] + rng.uniform(-0.04, 0.04), 6)
         budget = rng.randint(50, 2500) * 1_000_000
         fate = plan(rng, year, on)
-        spent = budget * fate["progress"] // 100 // 1_000_000 * 1_000_000
+        spent = int(budget * fate["progress"] / 100 * rng.uniform(0.6, 1.0)) // 1_000_000 * 1_000_000
         pid = made + i + 1
         rows.append({"id": pid, "origin": "planning" if agency_work else "village_finance",
                      "origin_ref": f"demo:{year}:{pid}", "year": year, "name": f"[DEMO] {title} {i + 1}",

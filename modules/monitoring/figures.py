@@ -122,18 +122,31 @@ def listing(year: int, code: str | None, staff: bool, page: int, per_page: int):
 
 
 def dashboard(year: int) -> dict:
-    """Physical and financial progress per OPD and per desa, of the projects within the viewer's reach."""
-    agency_rows = list(db.session.execute(scope.visible(select(*_sums(Project.agency_code)), Project,
-                                                        permission=READ)
-                                          .where(Project.year == year, Project.agency_code.is_not(None))
-                                          .group_by(Project.agency_code).order_by(Project.agency_code)))
-    desa_rows = list(db.session.execute(scope.visible(select(*_sums(Project.region_code)), Project,
-                                                      permission=READ)
-                                        .where(Project.year == year, Project.agency_code.is_(None),
-                                               Project.region_code.is_not(None))
-                                        .group_by(Project.region_code).order_by(Project.region_code)))
-    total = db.session.execute(scope.visible(select(*_sums(Project.year)), Project, permission=READ)
-                               .where(Project.year == year).group_by(Project.year)).all()
-    return {"by_agency": _rows(agency_rows, agency_names()),
-            "by_desa": _rows(desa_rows, region_names(r[0] for r in desa_rows)),
-            "total": _rows(total, {})[0] if total else None}
+    """Physical and financial progress per OPD and per desa (a desa's own projects), of the projects within
+    the viewer's reach: one scan grouped by (agency, desa), rolled up here."""
+    late = func.sum(case((projects.late_clause(), 1), else_=0))
+    stalled = func.sum(case((projects.stalled_clause(), 1), else_=0))
+    stmt = scope.visible(select(Project.agency_code, Project.region_code, func.count(Project.id),
+                                func.sum(Project.budget), func.sum(Project.realised),
+                                func.sum(Project.progress * Project.budget), func.sum(Project.progress),
+                                late, stalled), Project, permission=READ) \
+        .where(Project.year == year).group_by(Project.agency_code, Project.region_code)
+    by_agency: dict = {}
+    by_desa: dict = {}
+    total = [0] * 7
+    for agency, region, *figures in db.session.connection().execute(stmt):
+        figures = [int(f or 0) for f in figures]
+        for bucket, key in ((by_agency, agency), (by_desa, region if agency is None else None)):
+            if key is not None:
+                cell = bucket.setdefault(key, [0] * 7)
+                for i, f in enumerate(figures):
+                    cell[i] += f
+        for i, f in enumerate(figures):
+            total[i] += f
+
+    def listed(bucket, names):
+        return _rows([(key, *cell) for key, cell in sorted(bucket.items())], names)
+
+    return {"by_agency": listed(by_agency, agency_names()),
+            "by_desa": listed(by_desa, region_names(by_desa)),
+            "total": _rows([(year, *total)], {})[0] if total[0] else None}

@@ -17,7 +17,8 @@
   }
   function rupiah(n) { return "Rp " + Number(n).toLocaleString("id-ID"); }
 
-  function popup(row, data) {
+  function popup(row, data, layer) {
+    var relayout = function () { var p = layer.getPopup(); if (p && p.isOpen()) { p.update(); } };
     var fields = data.fields;
     var get = function (name) { return row[fields.indexOf(name)]; };
     var div = el("div", null, "map-popup");
@@ -37,6 +38,7 @@
         img.alt = labels.photo.replace("{stage}", p[0]);
         img.title = img.alt;
         img.loading = "lazy";
+        img.addEventListener("load", relayout);
         strip.appendChild(img);
       });
       div.appendChild(strip);
@@ -50,6 +52,7 @@
         if (d.realised !== undefined) { more.appendChild(el("div", labels.realised + ": " + rupiah(d.realised))); }
         if (d.contractor) { more.appendChild(el("div", labels.contractor + ": " + d.contractor)); }
         if (d.starts_on) { more.appendChild(el("div", labels.dates + ": " + d.starts_on + " – " + (d.ends_on || ""))); }
+        relayout();  // taller now: keep it inside the map
       });
     return div;
   }
@@ -74,7 +77,10 @@
       points.push(ll);
       var colour = row[at("progress")] >= 100 ? colours.done : colours[row[at("flag")]];
       L.circleMarker(ll, {radius: 7, color: "#fff", weight: 1, fillColor: colour, fillOpacity: 0.9})
-        .bindPopup(function () { return popup(row, data); })
+        .bindPopup(function (layer) {  // made once: update() asks for the content again
+          if (!layer.monitoringContent) { layer.monitoringContent = popup(row, data, layer); }
+          return layer.monitoringContent;
+        }, {autoPanPaddingTopLeft: [52, 10]})  // clear of the zoom buttons
         .addTo(map);
     });
     if (points.length) {
