@@ -188,6 +188,10 @@ NOT_DESTRUCTIVE = {
     ("modules/sakip/templates/sakip/indicator.html", "sakip.edit_indicator"): "changed again the same way",
     ("modules/sakip/templates/sakip/indicator.html", "sakip.realise"): "a figure the evaluator verifies or returns",
     ("modules/sakip/templates/sakip/realisation.html", "sakip.correct"): "a correction the evaluator verifies",
+    ("modules/monitoring/templates/monitoring/new.html", ""): "a project, its details corrected on its page",
+    ("modules/monitoring/templates/monitoring/project.html", "monitoring.report"):
+        "a progress report; the next report supersedes it (reports are kept as a history)",
+    ("modules/monitoring/templates/monitoring/project.html", "monitoring.details"): "saved again the same way",
 }
 
 

@@ -68,7 +68,7 @@ def test_start_page_tiles_from_module_declarations_no_sign_in_and_remembered_per
     assert f"{KIOSK}=1" in cookies(start) and "Max-Age=" in cookies(start)
     tiles = dict((title, href) for href, title in re.findall(r'<a class="tile" href="([^"]+)"><strong>([^<]+)<', page))
     assert tiles == {"Lacak permohonan": "/kiosk/track", "Cetak surat saya": "/kiosk/print",
-                     "Pengumuman": "/announcements/", "Pengaduan": "/pengaduan/",
+                     "Pengumuman": "/announcements/", "Pengaduan": "/pengaduan/", "Peta proyek": "/monitoring/",
                      "Transparansi APBDes": tiles.get("Transparansi APBDes"), "Penerima bansos": "/bansos/public",
                      "Berita": "/berita/", "Kalender acara": "/wisata/", "Destinasi wisata": "/wisata/destinasi"}
     assert tiles["Transparansi APBDes"].startswith("/")

@@ -48,6 +48,9 @@ PUBLIC = {
     "opendata.dataset_json": "open data: aggregate figures, published for everyone",
     "tourism.event": "the events of the regency's calendar are public (their costs show to the organiser only)",
     "portal.image": "the regency's logo and banner, shown on every page",
+    "monitoring.static": "the map's script and stylesheet",
+    "monitoring.public_details": "the public map's popup of a project (an internal kind's is a 404)",
+    "monitoring.photo": "a site photo of a project on the public map (an internal one's: within reach only)",
 }
 
 
@@ -89,6 +92,7 @@ MAKERS = {
     "village_finance:line_id": lambda s: s.records["line"],
     "village_finance:entry_id": lambda s: s.records["entry"],
     "village_finance_api:budget_id": lambda s: s.records["budget"],
+    "monitoring:project_id": lambda s: s.records["project"],
     "permits:record_id": lambda s: s.records["permit"],
     "social_aid:record_id": lambda s: s.records["aid_proposal"],
     "permits:name": lambda s: s.records["permit_file"],
@@ -261,6 +265,10 @@ def _records(app, side: Side) -> None:
     kades.post(f"{budget}/perdes", data={"csrf_token": csrf_token(kades, budget), "perdes": "1 Tahun 2025"})
     _decide(kades, budget, "approve")
     side.records["budget"] = _id(budget)
+    with app.app_context():  # the budget's development activity is a project of the desa (monitoring)
+        from egovkit_modules.monitoring.models import Project
+
+        side.records["project"] = db.session.scalar(select(Project.id).where(Project.region_code == side.village))
     with app.app_context():
         line = db.session.scalar(select(Line).where(Line.budget_id == side.records["budget"],
                                                     Line.kegiatan == "2.2.02"))

@@ -192,7 +192,30 @@ def on_approved(case, step) -> None:
     budget.in_force = True
     budget.approved_at = utcnow()
     events.publish("apbdes.approved", village=budget.village_code, year=budget.year, version=budget.version,
-                   budget=budget.id)
+                   budget=budget.id, activities=activities(budget))
+
+
+def activities(budget: Budget) -> list[dict]:
+    """The budget's spending per activity (a plan activity, else a kegiatan): key (the same in every version),
+    kegiatan, name, location and amount; what e-monitoring makes projects of (``apbdes.approved``)."""
+    grouped: dict[str, dict] = {}
+    for line in lines(budget):
+        if not line.account.startswith("5") or not line.kegiatan:
+            continue
+        key = f"a{line.activity_id}" if line.activity_id else f"k{line.kegiatan}"
+        item = grouped.setdefault(key, {"key": key, "kegiatan": line.kegiatan, "name": "", "location": "",
+                                        "amount": 0, "descriptions": []})
+        item["amount"] += line.amount
+        if line.description and line.description not in item["descriptions"]:
+            item["descriptions"].append(line.description)
+    planned = {a.id: a for a in db.session.scalars(select(Activity).where(Activity.id.in_(
+        [int(k[1:]) for k in grouped if k.startswith("a")])))} if grouped else {}
+    for key, item in grouped.items():
+        activity = planned.get(int(key[1:])) if key.startswith("a") else None
+        descriptions = item.pop("descriptions")
+        item["name"] = activity.name if activity else ("; ".join(descriptions)[:200] or chart().kegiatan_name(item["kegiatan"]))
+        item["location"] = activity.location if activity else ""
+    return list(grouped.values())
 
 
 # ----------------------------------------------------------------- realisation

@@ -1,0 +1,140 @@
+"""Demo projects for `egovkit init --demo` (and the benchmark's generator): per kecamatan a desa's APBDes
+project and an agency's project, with progress, reports and photos at 0/50/100%, some late, some stalled.
+Points are placed near each kecamatan's centre for Banyuwangi (approximate, made up for the demo); another
+regency's demo projects have no point (they are listed, not drawn). Every figure is made up."""
+from __future__ import annotations
+
+import random
+import struct
+import zlib
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import insert, select
+
+from egovkit.db import db
+from egovkit.models import Region, utcnow
+from egovkit.services import uploads
+
+from . import projects
+from .models import Photo, Project, Report
+
+# approximate centres of Banyuwangi's kecamatan (demo points only)
+CENTRES = {
+    "35.10.01": (-8.52, 114.06), "35.10.02": (-8.47, 114.15), "35.10.03": (-8.46, 114.23),
+    "35.10.04": (-8.55, 114.33), "35.10.05": (-8.43, 114.33), "35.10.06": (-8.40, 114.22),
+    "35.10.07": (-8.40, 114.12), "35.10.08": (-8.38, 114.26), "35.10.09": (-8.36, 114.16),
+    "35.10.10": (-8.35, 113.99), "35.10.11": (-8.27, 113.94), "35.10.12": (-8.30, 114.22),
+    "35.10.13": (-8.31, 114.29), "35.10.14": (-8.27, 114.32), "35.10.15": (-8.21, 114.31),
+    "35.10.16": (-8.22, 114.37), "35.10.17": (-8.19, 114.34), "35.10.18": (-7.98, 114.40),
+    "35.10.19": (-8.24, 114.17), "35.10.20": (-8.30, 114.13), "35.10.21": (-8.13, 114.37),
+    "35.10.22": (-8.50, 114.12), "35.10.23": (-8.43, 114.12), "35.10.24": (-8.18, 114.25),
+    "35.10.25": (-8.33, 114.34),
+}
+VILLAGE_WORKS = (("jalan", "Pengerasan jalan desa"), ("air", "Sumur bor air bersih"),
+                 ("irigasi", "Saluran drainase jalan desa"), ("gedung", "Rehabilitasi balai desa"))
+AGENCY_WORKS = (("dpupr", "jalan", "Peningkatan jalan kabupaten ruas"), ("dpupr", "irigasi", "Rehabilitasi jaringan irigasi"),
+                ("dinkes", "gedung", "Rehabilitasi puskesmas"), ("diskominfo", "keamanan", "Pemasangan CCTV dan menara sandi"))
+CONTRACTORS = ("CV Karya Blambangan", "CV Sumber Rejeki", "PT Ijen Konstruksi", "CV Bumi Osing", "Swakelola TPK desa")
+
+
+def png(rgb: tuple[int, int, int], width: int = 48, height: int = 36) -> bytes:
+    """A small one-colour PNG: a stand-in site photo."""
+    raw = b"".join(b"\0" + bytes(rgb) * width for _ in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def plan(rng: random.Random, year: int, on: date) -> dict:
+    """Dates, progress and last report of a made-up project: most on time, some late, some stalled."""
+    starts = date(year, 1, 1) + timedelta(days=rng.randint(30, 150))
+    ends = starts + timedelta(days=rng.randint(90, 240))
+    span = max(1, (ends - starts).days)
+    due = max(0, min(100, (on - starts).days * 100 // span))
+    fate = rng.random()
+    if due == 0:
+        progress, last = 0, None
+    elif fate < 0.15:  # late
+        progress, last = max(0, due - rng.randint(30, 60)), on - timedelta(days=rng.randint(3, 20))
+    elif fate < 0.25:  # stalled
+        progress, last = max(0, min(95, due - rng.randint(0, 15))), on - timedelta(days=rng.randint(60, 120))
+    else:  # on time (finished when its end date has passed)
+        progress = 100 if due >= 100 else max(0, min(100, due + rng.randint(-10, 10)))
+        last = min(on - timedelta(days=rng.randint(1, 20)), ends)
+    if last is not None and last < starts:
+        last = starts
+    return {"starts_on": starts, "ends_on": ends, "progress": progress, "updated_on": last}
+
+
+def write(year: int, count: int, rng: random.Random, *, every_stage: bool = False, with_files: bool = False,
+          on: date | None = None) -> tuple[int, int]:
+    """``count`` projects of ``year`` spread over the regency's desa (Core inserts: fast enough for the
+    benchmark's 10,000), with a photo record at each stage reached (at every stage with ``every_stage``); returns (projects, photos) written."""
+    on = on or projects.today()
+    now = utcnow()
+    regency = current_app.extensions["egovkit"].profile.regency.code
+    villages = db.session.scalars(select(Region.code).where(Region.level == "village",
+                                                            Region.code.like(regency + ".%"))
+                                  .order_by(Region.code)).all()
+    agencies = {a.code for a in current_app.extensions["egovkit"].profile.agencies}
+    kinds = projects.settings().kinds
+    made = db.session.scalar(select(Project.id).order_by(Project.id.desc()).limit(1)) or 0
+    rows, photo_rows, report_rows = [], [], []
+    stored = {}
+    if with_files:
+        for stage, colour in ((0, (150, 120, 90)), (50, (190, 170, 120)), (100, (90, 150, 110))):
+            name = f"{rng.getrandbits(96):024x}.png"
+            stored[stage] = name, png(colour)
+    for i in range(count):
+        village = rng.choice(villages) if villages else None
+        district = projects.district_of(village)
+        agency_work = i % 3 == 2
+        if agency_work:
+            agency, kind, title = AGENCY_WORKS[(i // 3) % len(AGENCY_WORKS)]
+            agency = agency if agency in agencies else None
+        else:
+            agency = None
+            kind, title = VILLAGE_WORKS[i % len(VILLAGE_WORKS)]
+        kind = kind if kind in kinds else projects.settings().default_kind
+        centre = CENTRES.get(district) if district else None
+        lat = lon = None
+        if centre:
+            lat, lon = round(centre[0] + rng.uniform(-0.04, 0.04), 6), round(centre[1] + rng.uniform(-0.04, 0.04), 6)
+        budget = rng.randint(50, 2500) * 1_000_000
+        fate = plan(rng, year, on)
+        spent = int(budget * fate["progress"] / 100 * rng.uniform(0.6, 1.0)) // 1_000_000 * 1_000_000
+        pid = made + i + 1
+        rows.append({"id": pid, "origin": "planning" if agency_work else "village_finance",
+                     "origin_ref": f"demo:{year}:{pid}", "year": year, "name": f"[DEMO] {title} {i + 1}",
+                     "kind": kind, "code": "", "agency_code": agency, "region_code": village,
+                     "district_code": district, "lat": lat, "lon": lon, "budget": budget, "realised": spent,
+                     "contractor": rng.choice(CONTRACTORS), "created_at": now, "demo": True, **fate})
+        if fate["updated_on"]:
+            report_rows.append({"project_id": pid, "region_code": village, "agency_code": agency,
+                                "day": fate["updated_on"], "progress": fate["progress"], "realised": spent,
+                                "note": "Laporan demo", "created_at": now})
+        for stage in (0, 50, 100):
+            if every_stage or (fate["updated_on"] and stage <= fate["progress"]):
+                photo_rows.append({"project_id": pid, "region_code": village, "agency_code": agency,
+                                   "stage": stage, "stored": stored[stage][0] if with_files else
+                                   f"{rng.getrandbits(96):024x}.jpg", "caption": "", "created_at": now})
+    for table, batch in ((Project, rows), (Report, report_rows), (Photo, photo_rows)):
+        for start in range(0, len(batch), 2000):
+            if batch[start:start + 2000]:
+                db.session.execute(insert(table), batch[start:start + 2000])
+    if with_files:
+        for row in photo_rows:
+            target = uploads.folder("monitoring", str(row["project_id"])) / row["stored"]
+            target.write_bytes(stored[row["stage"]][1])
+    return len(rows), len(photo_rows)
+
+
+def seed(app=None):
+    year = projects.today().year
+    districts = db.session.scalar(select(db.func.count()).select_from(Region).where(
+        Region.level == "district", Region.code.like(current_app.extensions["egovkit"].profile.regency.code + ".%")))
+    write(year, min(75, 3 * (districts or 1)), random.Random(2016), with_files=True)
