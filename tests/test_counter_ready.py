@@ -118,6 +118,7 @@ CONFIRMED = {
     ("egovkit/web/templates/macros/payment.html", "action"),  # tax bill payments, permit fee payments
     ("modules/etax/templates/etax/object.html", "etax.reverse"),
     ("modules/etax/templates/etax/object.html", "etax.declare"),  # a declared month makes its bill, once
+    ("modules/etax/templates/etax/object.html", "etax.assess"),  # an assessment makes its bill, once
     ("modules/permits/templates/permits/permit.html", "permits.revoke"),
     ("modules/village_finance/templates/village_finance/budget.html", "village_finance.change_line"),  # remove
     ("modules/village_finance/templates/village_finance/budget.html", "village_finance.amend"),
