@@ -102,6 +102,11 @@ SIAK = ("NIK", "NO_KK", "NAMA_LGKP", "JENIS_KLMIN", "TMPT_LHR", "TGL_LHR", "AGAM
         "NO_PROP", "NO_KAB", "NO_KEC", "NO_KEL")
 
 
+def _member(archive: zipfile.ZipFile, name: str, text: str) -> None:
+    """A zip member with a fixed date: the fixture is the same file each time it is written."""
+    archive.writestr(zipfile.ZipInfo(name, (2026, 12, 1, 0, 0, 0)), text, zipfile.ZIP_DEFLATED)
+
+
 def _codes() -> dict:
     text = (ROOT / "modules/smart_kampung/data/siak-codes.yaml").read_text("utf-8")
     data = yaml.safe_load(text)
@@ -202,9 +207,9 @@ class OpenSID:
                 writer = csv.writer(text, delimiter=";")
                 writer.writerow(columns)
                 writer.writerows(["NULL" if v is None else v for v in r] for r in rows)
-                archive.writestr(f"opensid/{table}.csv", text.getvalue())
-            archive.writestr("opensid/config.csv", "id;nama_desa;kode_desa\n1;Sarongan;"
-                             + self.village.replace(".", "") + "\n")
+                _member(archive, f"opensid/{table}.csv", text.getvalue())
+            _member(archive, "opensid/config.csv", "id;nama_desa;kode_desa\n1;Sarongan;"
+                    + self.village.replace(".", "") + "\n")
 
 
 def siak_row(row: dict, codes: dict, **override) -> dict:
@@ -236,6 +241,72 @@ def write_siak(path: Path, rows, extra: list[dict] = ()) -> int:
     return n
 
 
+# Siskeudes 2.0's tables as its database export (Ref_* and Ta_* CSV files) holds them
+TA_ANGGARAN = ("KdPosting", "Tahun", "KURincianSD", "Kd_Rincian", "RincianSD", "Anggaran", "AnggaranPAK",
+               "AnggaranStlhPAK", "Belanja", "Kd_Keg", "SumberDana", "Kd_Desa", "TglPosting")
+TA_RINCI = ("KdPosting", "Tahun", "Kd_Desa", "Kd_Keg", "Kd_Rincian", "Kd_SubRinci", "No_Urut", "Uraian",
+            "SumberDana", "JmlSatuan", "HrgSatuan", "Satuan", "Anggaran", "JmlSatuanPAK", "HrgSatuanPAK",
+            "AnggaranStlhPAK", "AnggaranPAK")
+TA_LOG = ("KdPosting", "Tahun", "Kd_Desa", "No_Perdes", "TglPosting", "UserID", "Kunci")
+TA_KEGIATAN = ("Tahun", "Kd_Desa", "Kd_Bid", "Kd_Keg", "ID_Keg", "Nama_Kegiatan", "Pagu", "Pagu_PAK", "Nm_PPTKD",
+               "NIP_PPTKD", "Lokasi", "Waktu", "Keluaran", "Sumberdana")
+REF_SUMBER = ("Kode", "Nama_Sumber", "Urut")
+SISKEUDES_SOURCES = {"DD": "DDS", "ADD": "ADD", "PBH": "PBH", "PAD": "PAD", "SILPA": "SILPA", "BAN-KAB": "PBK",
+                     "BAN-PROV": "PBP", "DLL": "DLL"}
+
+
+def apbdes_lines(seed: int = 20261201, lines: int = 0) -> list[dict]:
+    """A believable APBDes (the module's demo planner): account, kegiatan, source, amount, description."""
+    import random
+
+    sys.path.insert(0, str(ROOT / "modules"))
+    from egovkit_modules.village_finance import demo
+
+    return demo.plan(random.Random(seed), lines)
+
+
+def siskeudes_bundle(path: Path, village: str, year: int, lines: list[dict], extra: list[tuple] = (),
+                     posting: str = "1") -> None:
+    """A Siskeudes CSV bundle: the APBDes posted once (KdPosting 1), its detail rows, kegiatan and sources;
+    ``extra`` Ta_Anggaran rows as given."""
+    _prop, _kab, kec, desa = village.split(".")
+    kd_desa = f"{kec}.{desa}."
+    groups: dict[tuple, list[dict]] = {}
+    for line in lines:
+        groups.setdefault((line["kegiatan"], line["account"], line["source"]), []).append(line)
+    anggaran, rinci, kegiatan = [], [], {}
+    for (keg, account, source), members in groups.items():
+        if keg:
+            bid, sub, k = keg.split(".")
+            kd_keg = f"{kd_desa}{int(bid):02d}.{int(sub):02d}.{int(k):02d}."
+        else:
+            kd_keg = f"{kd_desa}00.00.00."
+        code = SISKEUDES_SOURCES[source]
+        total = sum(m["amount"] for m in members)
+        kind = "PDPT" if account.startswith("4") else "BOP" if account.startswith("5") else "PBY"
+        anggaran.append((posting, year, f"{kd_keg}{account}.{code}", f"{account}.", f"{account}.{code}", total, 0,
+                         total, kind, kd_keg, code, kd_desa, f"{year - 1}-12-28 10:00:00"))
+        for n, m in enumerate(members, start=1):
+            rinci.append((posting, year, kd_desa, kd_keg, f"{account}.", "01", n, m["description"], code, 1,
+                          m["amount"], "paket", m["amount"], 1, m["amount"], m["amount"], 0))
+        if keg:
+            kegiatan.setdefault(kd_keg, (year, kd_desa, kd_keg[:len(kd_desa) + 3], kd_keg, keg, f"Kegiatan {keg}",
+                                         total, total, "", "", "", "", "", code))
+    anggaran.extend(extra)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for table, columns, rows in (
+                ("Ta_Anggaran", TA_ANGGARAN, anggaran), ("Ta_AnggaranRinci", TA_RINCI, rinci),
+                ("Ta_AnggaranLog", TA_LOG, [(posting, year, kd_desa, f"2 Tahun {year - 1}",
+                                             f"{year - 1}-12-28 10:00:00", "admin", 1)]),
+                ("Ta_Kegiatan", TA_KEGIATAN, list(kegiatan.values())),
+                ("Ref_Sumber", REF_SUMBER, [(c, c, n) for n, c in enumerate(SISKEUDES_SOURCES.values(), 1)])):
+            text = io.StringIO()
+            writer = csv.writer(text, lineterminator="\r\n")
+            writer.writerow(columns)
+            writer.writerows(rows)
+            _member(archive, f"{table}.csv", text.getvalue())
+
+
 def main() -> None:
     rows = list(register_rows([VILLAGE], 12))
     opensid = OpenSID(VILLAGE)
@@ -257,7 +328,14 @@ def main() -> None:
     bad = [siak_row(rows[2], codes, NIK="3510010303990001", NAMA_LGKP="CONTOH PENDIDIKAN", JENIS_KLMIN=1,
                      TGL_LHR="1999-03-03 00:00:00", STAT_HBKEL=9, PDDK_AKH=11)]
     n = write_siak(siak / "sarongan.csv", rows, bad)
-    print(f"{len(opensid.penduduk)} OpenSID residents, {len(opensid.keluarga)} families; {n} SIAK persons")
+    finance = ROOT / "tests/fixtures/siskeudes"
+    finance.mkdir(parents=True, exist_ok=True)
+    plan = apbdes_lines()
+    unknown = ("1", 2026, "01.2001.00.00.00.4.3.1.01.XYZ", "4.3.1.01.", "4.3.1.01.XYZ", 5000000, 0, 5000000,
+               "PDPT", "01.2001.00.00.00.", "XYZ", "01.2001.", "2025-12-28 10:00:00")
+    siskeudes_bundle(finance / "sarongan-2026.zip", VILLAGE, 2026, plan, extra=[unknown])
+    print(f"{len(opensid.penduduk)} OpenSID residents, {len(opensid.keluarga)} families; {n} SIAK persons; "
+          f"{len(plan)} APBDes lines")
 
 
 if __name__ == "__main__":

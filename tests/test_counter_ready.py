@@ -143,6 +143,8 @@ NOT_DESTRUCTIVE = {
     ("modules/announcements/templates/announcements/delete.html", ""): "this page is the question (GET asks)",
     ("modules/etax/templates/etax/object.html", "etax.reclassify"): "changed back the same way",
     ("modules/etax/templates/etax/object.html", "etax.add_device"): "a device can be retired",
+    ("modules/village_finance/templates/village_finance/siskeudes.html", "village_finance.siskeudes_import"):
+        "fills a draft only; the draft is edited or imported again",
     ("modules/permits/templates/permits/apply.html", ""): "an application, checked before any decision",
     ("modules/smart_kampung/templates/smart_kampung/import.html", ""): "adds and updates residents, audited",
     ("modules/smart_kampung/templates/smart_kampung/edit.html", ""): "edited again the same way",
