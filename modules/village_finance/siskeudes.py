@@ -222,12 +222,12 @@ def import_bundle(path: Path, village: str, year: int | None = None, user=None, 
             current = service.start(village, year, user)
             report.outcome = "created"
         else:
-            for line in service.lines(current):
-                service.remove_line(current, line)
+            with db.session.no_autoflush:
+                for line in service.lines(current):
+                    service.remove_line(current, line)
             db.session.flush()
             report.outcome = "replaced"
-        for data in lines_:
-            service.add_line(current, data)
+        service.add_lines(current, lines_)
         db.session.flush()
         audit.record("siskeudes_import", "village_finance", "village_finance_budget", current.id,
                      file=name or path.name, year=year, posting=report.posting, lines=len(lines_),
