@@ -125,7 +125,10 @@ def run(folder: Path, args) -> int:
     def opensid_all():
         written = unchanged = 0
         for dump in sorted(dumps.iterdir()):
-            s, _report = moving_in.import_source("opensid", dump, dump.stem)
+            # as the regency's administrator runs it: the village from the dump's config, no --desa (the CSV
+            # baseline has none either; an operator's upload adds a per-row check that no other village holds
+            # the NIK or KK, the same for both)
+            s, _report = moving_in.import_source("opensid", dump, None)
             written, unchanged = written + s.written, unchanged + s.unchanged
         return written, unchanged
 

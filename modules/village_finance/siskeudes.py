@@ -21,6 +21,7 @@ from pathlib import Path
 
 import yaml
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from egovkit.db import db
 from egovkit.i18n import N_
@@ -233,6 +234,10 @@ def import_bundle(path: Path, village: str, year: int | None = None, user=None, 
                      file=name or path.name, year=year, posting=report.posting, lines=len(lines_),
                      not_mapped=len(report.not_mapped), outcome=report.outcome)
         db.session.commit()
+    except IntegrityError:  # another import (or a click on "start") made the year's draft at the same moment
+        db.session.rollback()
+        raise RowError("busy", N_("The APBDes %(year)s of this village was started at the same moment: import "
+                                  "again"), year=year) from None
     except BaseException:
         db.session.rollback()
         raise
