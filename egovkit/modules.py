@@ -50,6 +50,9 @@ class NavItem:
     title: dict[str, str]  # {"id": ..., "en": ...}
     public: bool = True  # shown to visitors who are not signed in
     permission: str | None = None  # when set, shown only to holders of this permission
+    # "package.module:function" -> bool, asked per page after the permission: whether the viewer's reach
+    # holds anything here (e.g. a role that has the permission in another agency reaches no record)
+    when: str | None = None
 
 
 @dataclass(frozen=True)

@@ -118,6 +118,7 @@ CONFIRMED = {
     ("egovkit/web/templates/macros/payment.html", "action"),  # tax bill payments, permit fee payments
     ("modules/etax/templates/etax/object.html", "etax.reverse"),
     ("modules/etax/templates/etax/object.html", "etax.declare"),  # a declared month makes its bill, once
+    ("modules/etax/templates/etax/object.html", "etax.assess"),  # an assessment makes its bill, once
     ("modules/permits/templates/permits/permit.html", "permits.revoke"),
     ("modules/village_finance/templates/village_finance/budget.html", "village_finance.change_line"),  # remove
     ("modules/village_finance/templates/village_finance/budget.html", "village_finance.amend"),
@@ -143,6 +144,8 @@ NOT_DESTRUCTIVE = {
     ("modules/announcements/templates/announcements/delete.html", ""): "this page is the question (GET asks)",
     ("modules/etax/templates/etax/object.html", "etax.reclassify"): "changed back the same way",
     ("modules/etax/templates/etax/object.html", "etax.add_device"): "a device can be retired",
+    ("modules/village_finance/templates/village_finance/siskeudes.html", "village_finance.siskeudes_import"):
+        "fills a draft only; the draft is edited or imported again",
     ("modules/permits/templates/permits/apply.html", ""): "an application, checked before any decision",
     ("modules/smart_kampung/templates/smart_kampung/import.html", ""): "adds and updates residents, audited",
     ("modules/smart_kampung/templates/smart_kampung/edit.html", ""): "edited again the same way",

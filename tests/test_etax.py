@@ -412,3 +412,72 @@ def test_bad_amounts_and_a_payment_before_its_bill_are_refused(regency):
     with regency.app_context():
         assert db.session.query(Declaration).one().paid_at is None
         db.engine.dispose()
+
+
+def test_a_reklame_object_is_assessed_from_its_tariff_without_a_turnover_field(regency, cli):
+    """Reklame is billed by the revenue agency on its tax base value (size, kind, location class, duration)
+    from the tariff table; it is not declared on turnover and gets no tapping box; the dinkes officer, whose
+    role holds etax.read for another agency, sees no tax menu."""
+    from egovkit.db import db
+    from egovkit_modules.etax.models import Declaration
+    from egovkit_modules.etax.service import add_object, taxpayer_for
+
+    with regency.app_context():
+        payer = taxpayer_for("3510010101850002", "Budi Santoso", "Jl. Ahmad Yani 5")
+        obj_id = add_object(payer, "reklame", "Billboard Simpang Lima", "Jl. Ahmad Yani 1").id
+        db.session.commit()
+    officer = staff(regency, "staf@bapenda.id")
+    url = f"/pajak/objects/{obj_id}"
+    page = officer.get(url).get_data(as_text=True)
+    assert 'name="turnover"' not in page and 'name="size_m2"' in page and 'name="location"' in page
+    assert "SKPD" in page and "/devices" not in page and "Omzet dilaporkan" not in page
+    assert 'href="/pajak/"' in officer.get("/").get_data(as_text=True)
+
+    # no turnover declaration, no device: refused, nothing stored
+    refused = officer.post(f"{url}/declare", data={"csrf_token": csrf_token(officer, url), "period": last_month(),
+                                                   "turnover": "1000000"}, follow_redirects=True)
+    assert "ditetapkan oleh badan pendapatan" in refused.get_data(as_text=True)
+    device = officer.post(f"{url}/devices", data={"csrf_token": csrf_token(officer, url), "name": "Kasir"},
+                          follow_redirects=True)
+    assert "dipantau di lapangan" in device.get_data(as_text=True)
+    bad = officer.post(f"{url}/assess", data={"csrf_token": csrf_token(officer, url), "period": today().strftime("%Y-%m"),
+                                              "kind": "billboard", "size_m2": "0", "location": "A", "periods": "1"},
+                       follow_redirects=True)
+    assert "Luas" in bad.get_data(as_text=True) and counts(regency)["Declaration"] == 0
+
+    # 4,5 m2 billboard, class A (x1.5), one year at Rp 350.000/m2/year: NSR Rp 2.362.500, 25% = Rp 590.625
+    month = today().strftime("%Y-%m")
+    done = officer.post(f"{url}/assess", data={"csrf_token": csrf_token(officer, url), "period": month,
+                                               "kind": "billboard", "size_m2": "4,5", "location": "A",
+                                               "periods": "1"}, follow_redirects=True)
+    page = done.get_data(as_text=True)
+    assert "Ditetapkan. Kode billing" in page and re.search(r"<td>Rp\s590\.625</td>", page), page
+    again = officer.post(f"{url}/assess", data={"csrf_token": csrf_token(officer, url), "period": month,
+                                                "kind": "baliho", "size_m2": "2", "location": "C", "periods": "3"},
+                         follow_redirects=True)
+    assert "sudah ditetapkan" in again.get_data(as_text=True)
+    with regency.app_context():
+        decl = db.session.query(Declaration).one()
+        assert (decl.basis, decl.turnover, decl.tax_due, decl.rate_bp) == ("nsr", 2_362_500, 590_625, 2500)
+        assert '"tariffs": "example"' in decl.detail
+    listed = regency.test_client().get(f"/api/v1/etax/declarations?period={month}",
+                                       headers=bearer(token(cli, "staf@bapenda.id", "etax:read"))).json
+    assert [(i["basis"], i["turnover"], i["tax_due"]) for i in listed["items"]] == [("nsr", 2_362_500, 590_625)]
+    # an assessment is paid when it is made, in the month the display starts; by another officer than its assessor
+    page = officer.post(f"/pajak/bills/{decl.id}/pay", data={"csrf_token": csrf_token(officer, url),
+                                                            "paid_on": today().isoformat(), "reference": "BJB-R1",
+                                                            "amount": "590625"}, follow_redirects=True)
+    assert "tagihan lunas" not in page.get_data(as_text=True)
+    cli("users", "create", "--email", "kasir@bapenda.id", "--name", "kasir", "--role", "opd_staff", "--agency",
+        "bapenda", "--password-stdin", input=PASSWORD + "\n")
+    cashier = staff(regency, "kasir@bapenda.id")
+    paid = cashier.post(f"/pajak/bills/{decl.id}/pay", data={"csrf_token": csrf_token(cashier, url),
+                                                            "paid_on": today().isoformat(), "reference": "BJB-R1",
+                                                            "amount": "590625"}, follow_redirects=True)
+    assert "tagihan lunas" in paid.get_data(as_text=True)
+    assert "etax.assessed" in cli("audit", "list", "--module", "etax", "--limit", "20").output
+
+    # another agency's staff: the permission through their role, no tax record in reach, no menu
+    dinkes = staff(regency, "staf@dinkes.id")
+    assert 'href="/pajak/"' not in dinkes.get("/").get_data(as_text=True)
+    assert 'href="/pajak/dashboard"' not in dinkes.get("/").get_data(as_text=True)

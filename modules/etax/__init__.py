@@ -1,6 +1,9 @@
-"""etax: local taxes on self-assessed objects (PBJT and reklame, UU 1/2022): taxpayers and their objects,
-monthly declarations (SPTPD) with a billing code, payments and late interest, and monitoring of real turnover
-through point-of-sale devices ("tapping box")."""
+"""etax: local taxes (PBJT and reklame, UU 1/2022): taxpayers and their objects, monthly declarations (SPTPD)
+of PBJT turnover and the agency's assessments (SKPD) of reklame on its tax base value from a tariff table,
+each with a billing code, payments and late interest, and monitoring of real turnover through point-of-sale
+devices ("tapping box")."""
+from dataclasses import dataclass
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from egovkit.modules import Dataset, DatasetColumn, Module, NavItem, Settings
@@ -13,6 +16,20 @@ CEILINGS: dict[str, tuple[float, float]] = {
     "parkir": (0, 10), "reklame": (0, 25),
 }
 TAX_TYPES = tuple(CEILINGS)
+
+
+@dataclass(frozen=True)
+class TaxRule:
+    """What the law bases a tax type on, which form sets the tax and how it is monitored."""
+
+    basis: str  # "turnover": the month's turnover (PBJT, Pasal 50-58); "nsr": nilai sewa reklame (Pasal 62-63)
+    form: str  # "SPTPD": the taxpayer declares (self-assessment); "SKPD": the agency assesses (official)
+    monitoring: str  # "tapping_box": point-of-sale devices report sales; "field_check": inspection on site
+
+
+PBJT = TaxRule("turnover", "SPTPD", "tapping_box")
+RULES: dict[str, TaxRule] = {"restoran": PBJT, "hotel": PBJT, "hiburan": PBJT, "hiburan_khusus": PBJT,
+                             "parkir": PBJT, "reklame": TaxRule("nsr", "SKPD", "field_check")}
 
 
 class Rates(BaseModel):
@@ -70,9 +87,11 @@ MODULE = Module(
                  "en": "Taxpayers, monthly self-assessment (SPTPD), billing codes, payments and turnover "
                        "monitoring (tapping box)."},
     settings=EtaxSettings,
+    codelists="data/codelists.yaml",  # the reklame tariff table, by edition
     permissions={
         "etax.read": ("opd_staff", "opd_head", "bupati", "citizen"),
         "etax.declare": ("opd_staff", "citizen"),
+        "etax.assess": ("opd_staff",),
         "etax.pay": ("opd_staff",),
         "etax.reverse": ("opd_head",),
         "etax.devices": ("opd_head", "opd_staff"),
@@ -95,7 +114,8 @@ MODULE = Module(
                                DatasetColumn("payments", "count", {"id": "Jumlah pembayaran", "en": "Payments"}),
                                DatasetColumn("revenue", "money", {"id": "Penerimaan (Rp)", "en": "Revenue (Rp)"})),
                       guard="payments", frequency="daily", keywords=("pajak daerah", "PAD")),),
-    nav=(NavItem("etax.index", {"id": "Pajak daerah", "en": "Local taxes"}, public=False, permission="etax.read"),
+    nav=(NavItem("etax.index", {"id": "Pajak daerah", "en": "Local taxes"}, public=False, permission="etax.read",
+                 when="egovkit_modules.etax.service:in_reach"),
          NavItem("etax.dashboard", {"id": "Dasbor pajak", "en": "Tax dashboard"}, public=False,
-                 permission="etax.dashboard")),
+                 permission="etax.dashboard", when="egovkit_modules.etax.service:in_reach")),
 )

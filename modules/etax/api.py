@@ -56,7 +56,10 @@ class DeclarationOut(BaseModel):
     object_id: int
     tax_type: str
     period: str
-    turnover: int = Field(description="Declared turnover, Rupiah.")
+    turnover: int = Field(description="The tax base, Rupiah: the declared turnover, or for an assessment (basis "
+                                      "nsr) the billboard's tax base value.")
+    basis: str = Field("turnover", description="turnover: an SPTPD on the month's turnover; nsr: the agency's "
+                                               "SKPD of a reklame object on its tax base value (nilai sewa).")
     rate_percent: float
     tax_due: int
     billing_code: str
@@ -177,7 +180,7 @@ def declarations(query: DeclarationQuery):
     taps = service.tapped({d.object_id for d in rows}, {d.period for d in rows}) if rows else {}
     paid = payments.standing(BILL, [d.id for d in rows])
     items = [DeclarationOut(id=d.id, object_id=d.object_id, tax_type=d.tax_type, period=d.period,
-                            turnover=d.turnover, rate_percent=d.rate_bp / 100, tax_due=d.tax_due,
+                            turnover=d.turnover, basis=d.basis or "turnover", rate_percent=d.rate_bp / 100, tax_due=d.tax_due,
                             billing_code=d.billing_code, due_date=d.due_date,
                             paid_at=paid[str(d.id)].paid_on if str(d.id) in paid else None,
                             paid_amount=paid[str(d.id)].amount if str(d.id) in paid else 0, tapped=taps.get((d.object_id, d.period), 0),

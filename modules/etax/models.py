@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from egovkit.auth.scope import Scope
@@ -49,7 +50,8 @@ class TaxObject(db.Model):
 
 
 class Declaration(db.Model):
-    """An SPTPD for one object and month, and the bill (SKPD with its billing code) it makes."""
+    """An SPTPD for one object and month, or the agency's SKPD of a reklame object from a starting month,
+    and the bill with its billing code it makes."""
 
     __tablename__ = "etax_declaration"
     __table_args__ = (UniqueConstraint("object_id", "period"),)
@@ -58,7 +60,9 @@ class Declaration(db.Model):
     object_id: Mapped[int] = mapped_column(ForeignKey("etax_object.id"), index=True)
     period: Mapped[str] = mapped_column(String(7), index=True)  # YYYY-MM
     tax_type: Mapped[str | None] = mapped_column(String(20))  # the object's type when declared (None: never)
-    turnover: Mapped[int] = mapped_column(BigInteger)  # Rupiah
+    turnover: Mapped[int] = mapped_column(BigInteger)  # the tax base, Rupiah: turnover, or NSR (basis "nsr")
+    basis: Mapped[str | None] = mapped_column(String(10))  # None: the month's turnover (SPTPD); "nsr": an SKPD
+    detail: Mapped[str | None] = mapped_column(Text)  # an assessment's tariff, kind, size, location, periods (JSON)
     rate_bp: Mapped[int] = mapped_column(Integer)  # basis points: 1000 = 10%
     tax_due: Mapped[int] = mapped_column(BigInteger)
     billing_code: Mapped[str] = mapped_column(String(20), unique=True)

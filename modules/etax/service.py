@@ -1,8 +1,10 @@
 """The rules of etax in one place: taxpayers and objects from issued permits, declarations and their bills,
-late interest and the payment of bills (through egovkit.services.payments), devices and the transactions they post, and the comparison of the two."""
+the assessment of reklame on its tariff, late interest and the payment of bills (through
+egovkit.services.payments), devices and the transactions they post, and the comparison of the two."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import secrets
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from egovkit.db import db
 from egovkit.i18n import N_
 from egovkit.models import User, as_utc, utcnow
 
+from . import RULES, tariffs
 from .models import BILL, Declaration, Device, TaxObject, Taxpayer, Transaction
 
 # The taxpayer is told of each bill (SMS/WhatsApp to the register's or the account's phone, email), in their
@@ -164,6 +167,9 @@ def tax_of(turnover: int, bp: int) -> int:
 def declare(obj: TaxObject, period: str, turnover: int, user_id: int | None) -> Declaration:
     """The SPTPD of one object for one month. One per object and month: a second is refused (a correction,
     SPTPD pembetulan, is not handled here yet)."""
+    if RULES[obj.tax_type].basis != "turnover":
+        raise TaxError("turnover", f"{obj.tax_type} is assessed by the revenue agency on its tax base value "
+                       "(SKPD), not declared on turnover", code="assessed_type")
     check_period(period)
     if not isinstance(turnover, int) or isinstance(turnover, bool) or not 0 <= turnover < MAX_RUPIAH:
         raise TaxError("turnover", "a whole number of Rupiah, zero or more", code="bad_turnover")
@@ -213,6 +219,97 @@ def _type_titles(tax_type: str) -> dict[str, str]:
     return out
 
 
+# ----------------------------------------------------------------- reklame: assessed on its tax base value
+MAX_SIZE_M2 = Decimal(10000)
+MAX_PERIODS = 366
+
+
+def _month_ahead(day: date) -> date:
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    for d in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, d)
+        except ValueError:
+            continue
+    raise AssertionError
+
+
+def assess(obj: TaxObject, period: str, kind: str, size_m2: Decimal | None, location: str, periods: int | None,
+           user_id: int | None) -> Declaration:
+    """The revenue agency's assessment (SKPD) of a reklame object from the tariff table in use: the tax base
+    (nilai sewa reklame) is size x base value per m2 of its kind x location factor x periods of display,
+    the tax the profile's reklame rate of it. One per object and starting month; due a month after it is
+    made (UU 1/2022: an SKPD is paid within the time the Perda sets, at most a month)."""
+    if RULES[obj.tax_type].basis != "nsr":
+        raise TaxError("kind", f"{obj.tax_type} is declared on turnover (SPTPD), not assessed on a tariff",
+                       code="declared_type")
+    if not isinstance(period, str) or not PERIOD.match(period):
+        raise TaxError("period", "a month as YYYY-MM, e.g. 2026-10", code="bad_period")
+    now = today()
+    if not (now.year - 1, now.month) <= (int(period[:4]), int(period[5:])) <= (now.year + 1, now.month):
+        raise TaxError("period", "the display starts within a year before or after today", code="bad_start")
+    table = tariffs.current()
+    if kind not in table.kinds:
+        raise TaxError("kind", f"not a kind of reklame in the tariff table {table.edition}", code="bad_kind")
+    if location not in table.locations:
+        raise TaxError("location", f"not a location class of the tariff table {table.edition}",
+                       code="bad_location")
+    if not isinstance(size_m2, Decimal) or not Decimal("0.01") <= size_m2 <= MAX_SIZE_M2 \
+            or size_m2 != size_m2.quantize(Decimal("0.01")):
+        raise TaxError("size_m2", "the size in m2, above 0 with at most two decimals", code="bad_size")
+    if not isinstance(periods, int) or isinstance(periods, bool) or not 1 <= periods <= MAX_PERIODS:
+        raise TaxError("periods", f"how many {table.kinds[kind].unit}s it is displayed, 1 to {MAX_PERIODS}",
+                       code="bad_periods")
+    if db.session.scalar(select(Declaration.id).where(Declaration.object_id == obj.id,
+                                                      Declaration.period == period)) is not None:
+        raise TaxError("period", f"{period} is already assessed for this object", status=409,
+                       code="assessed_twice")
+    base = table.base_value(kind, size_m2, location, periods)
+    if base >= MAX_RUPIAH:
+        raise TaxError("size_m2", "the tax base is out of range", code="bad_size")
+    bp = rate_bp(obj.tax_type)
+    spec = table.kinds[kind]
+    detail = {"tariffs": table.edition, "kind": kind, "size_m2": str(size_m2), "location": location,
+              "unit": spec.unit, "periods": periods, "per_m2": spec.per_m2,
+              "factor": str(table.locations[location].factor)}
+    decl = Declaration(object_id=obj.id, period=period, tax_type=obj.tax_type, turnover=base, basis="nsr",
+                       detail=json.dumps(detail, sort_keys=True), rate_bp=bp, tax_due=tax_of(base, bp),
+                       billing_code=_billing_code(period), due_date=_month_ahead(now), declared_by=user_id,
+                       agency_code=obj.agency_code, owner_id=obj.owner_id)
+    db.session.add(decl)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise TaxError("period", f"{period} is already assessed for this object", status=409,
+                       code="assessed_twice") from None
+    audit.record("etax.assessed", "etax", "etax_declaration", decl.id, object=obj.id, period=period,
+                 tax_base=base, tax_due=decl.tax_due, billing_code=decl.billing_code, **detail)
+    taxpayer = db.session.get(Taxpayer, obj.taxpayer_id)
+    notifications.tell(notifications.Person(user_id=taxpayer.owner_id, nik=taxpayer.nik), "etax.billed",
+                       url=notifications.public_link("etax.tax_object", object_id=obj.id),
+                       what=_type_titles(obj.tax_type), name=obj.name, period=period,
+                       amount=_rupiah(decl.tax_due), billing_code=decl.billing_code, due=decl.due_date.isoformat())
+    return decl
+
+
+def in_reach() -> bool:
+    """Whether the viewer's etax reach holds anything: regency-wide roles and the revenue agency's staff
+    (the menu shows even before the first object), a taxpayer with an object of their own; not the staff
+    of another agency, whose role holds the permission but reaches no tax record."""
+    from egovkit.auth import scope
+
+    agency = settings().revenue_agency
+    roles = current_app.extensions["egovkit"].profile.roles_with("etax.read")
+    for grant in scope.grants(roles=roles):
+        if grant.owner is None and grant.region is None and grant.agency in (None, agency):
+            return True
+    if any(g.owner is not None for g in scope.grants(roles=roles)):
+        return db.session.scalar(scope.visible(select(TaxObject.id), TaxObject, permission="etax.read")
+                                 .limit(1)) is not None
+    return False
+
+
 def months_late(due: date, on: date) -> int:
     """Months or parts of a month from the due date to the day of payment, capped by the profile."""
     if on <= due:
@@ -244,7 +341,8 @@ def pay(decl: Declaration, amount: int, paid_on: date, reference: str, user_id: 
     """Record the payment of a bill through the core (once; one receipt, one payment in the regency; not by
     whoever declared it); only the full amount, tax and interest as of the day paid, clears it. Raises
     ``payments.PaymentError`` (``AlreadyPaid``, ``ReferenceUsed``, ...) or ``TaxError``."""
-    if isinstance(paid_on, date) and paid_on.strftime("%Y-%m") <= decl.period and decl.paid_at is None:
+    if isinstance(paid_on, date) and paid_on.strftime("%Y-%m") <= decl.period and decl.paid_at is None \
+            and decl.basis is None:  # a month's turnover is paid after the month; an assessment any time
         raise TaxError("paid_on", "a payment is made after the month it is for", code="early_payment")
     due = bill(decl, paid_on) if isinstance(paid_on, date) else bill(decl, today())
     return payments.record(due, amount=amount, paid_on=paid_on, reference=reference, user=user_id,
@@ -267,6 +365,9 @@ def _hash(secret: str) -> str:
 
 def register_device(obj: TaxObject, name: str) -> tuple[Device, str]:
     """A new device for an object; the secret is returned once, only its hash is kept."""
+    if RULES[obj.tax_type].monitoring != "tapping_box":
+        raise TaxError("name", f"{obj.tax_type} is monitored on site, not by a point-of-sale device",
+                       code="no_device")
     name = (name or "").strip()
     if not 1 <= len(name) <= 80 or "\x00" in name:
         raise TaxError("name", "a name for the device, 1 to 80 characters", code="bad_name")

@@ -2,6 +2,9 @@
 its bills and devices; declaring, paying and registering a device; the dashboard."""
 from __future__ import annotations
 
+import json
+import re
+from decimal import Decimal
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -15,7 +18,7 @@ from egovkit.services import payments
 from egovkit.db import db
 from egovkit.web.forms import Form
 
-from . import TAX_TYPES, service
+from . import RULES, TAX_TYPES, service, tariffs
 from . import dashboard as figures
 from .models import BILL, Declaration, Device, TaxObject, Taxpayer
 
@@ -40,7 +43,17 @@ def explain(exc: service.TaxError) -> str:
              "early_payment": _("A payment is made after the month it is for."),
              "bad_name": _("A name for the device, 1 to 80 characters."),
              "not_reclassifiable": _("Only an entertainment object moves between general and special "
-                                     "entertainment.")}
+                                     "entertainment."),
+             "assessed_type": _("This tax is assessed by the revenue agency on its tax base value, not declared "
+                                "on turnover."),
+             "declared_type": _("This tax is declared on turnover by the taxpayer, not assessed on a tariff."),
+             "no_device": _("This tax is monitored on site, not by a point-of-sale device."),
+             "bad_start": _("The display starts within a year before or after today."),
+             "bad_kind": _("Choose a kind of billboard from the tariff table."),
+             "bad_location": _("Choose a location class from the tariff table."),
+             "bad_size": _("Size: square metres above 0, at most two decimals, e.g. 4,5."),
+             "bad_periods": _("Duration: a whole number of periods of display, 1 to 366."),
+             "assessed_twice": _("This object is already assessed from that month.")}
     return texts.get(exc.code, exc.message)
 
 
@@ -50,6 +63,23 @@ def explain_payment(exc: payments.PaymentError) -> str:
         return _("The bill is Rp %(due)s on that day (tax and late interest); a payment must clear it whole.",
                  due=exc.params["due"])
     return exc.describe()
+
+
+def rules_text() -> dict[str, dict[str, str]]:
+    """Each basis, form and monitoring in the reader's language."""
+    return {"basis": {"turnover": _("the month's turnover"), "nsr": _("tax base value of the billboard (NSR)")},
+            "form": {"SPTPD": _("SPTPD: the taxpayer declares each month"),
+                     "SKPD": _("SKPD: the revenue agency assesses")},
+            "monitoring": {"tapping_box": _("point-of-sale devices (tapping box)"),
+                           "field_check": _("inspection on site")}}
+
+
+def units() -> dict[str, str]:
+    return {"day": _("days"), "week": _("weeks"), "month": _("months"), "year": _("years")}
+
+
+def unit_one() -> dict[str, str]:
+    return {"day": _("day"), "week": _("week"), "month": _("month"), "year": _("year")}
 
 
 def _object(object_id: int, permission: str = READ) -> TaxObject:
@@ -75,14 +105,21 @@ def tax_object(object_id: int):
     devices = db.session.scalars(select(Device).where(Device.object_id == obj.id).order_by(Device.id)).all()
     on = service.today()
     paid = payments.standing(BILL, [b.id for b in bills])
-    return render_template("etax/object.html", obj=obj, taxpayer=taxpayer, bills=bills, devices=devices,
+    rule = RULES[obj.tax_type]
+    locale = str(get_locale() or "id")
+    table = tariffs.current() if rule.basis == "nsr" else None
+    return render_template("etax/object.html", obj=obj, rule=rule, rules_text=rules_text(), units=units(), unit_one=unit_one(),
+                           table=table, locale=locale,
+                           details={b.id: json.loads(b.detail) for b in bills if b.detail},
+                           can_assess=rule.basis == "nsr" and scope.can("etax.assess", obj), taxpayer=taxpayer, bills=bills, devices=devices,
                            months=service.months(obj), types=type_names(), form=Form(), today=on, paid=paid,
                            outstanding={b.id: 0 if str(b.id) in paid else b.tax_due + service.penalty(b, on)
                                         for b in bills},
                            can_reverse=scope.can("etax.reverse", obj),
                            rate=service.rate_bp(obj.tax_type) / 100,
-                           can_declare=scope.can("etax.declare", obj), can_pay=scope.can("etax.pay", obj),
-                           can_devices=scope.can("etax.devices", obj),
+                           can_declare=rule.basis == "turnover" and scope.can("etax.declare", obj),
+                           can_pay=scope.can("etax.pay", obj),
+                           can_devices=rule.monitoring == "tapping_box" and scope.can("etax.devices", obj),
                            can_classify=scope.can("etax.classify", obj) and obj.tax_type in service.RECLASSIFIABLE,
                            reclassifiable=service.RECLASSIFIABLE)
 
@@ -107,6 +144,35 @@ def declare(object_id: int):
         return redirect(url_for(".tax_object", object_id=obj.id)), 303
     db.session.commit()
     flash(_("Declared. Billing code %(code)s.", code=decl.billing_code), "success")
+    return redirect(url_for(".tax_object", object_id=obj.id)), 303
+
+
+SIZE = re.compile(r"^[0-9]{1,5}([.,][0-9]{1,2})?$")
+
+
+@bp.post("/objects/<int:object_id>/assess")
+@scope.require(READ)
+def assess(object_id: int):
+    """The revenue agency assesses a reklame object from the tariff table (an SKPD): no turnover asked."""
+    obj = _object(object_id)
+    if not scope.can("etax.assess", obj):
+        abort(403)
+    if not Form().validate_on_submit():
+        abort(400)
+    size_text = request.form.get("size_m2", "").strip()
+    periods_text = request.form.get("periods", "").strip()
+    try:
+        decl = service.assess(obj, request.form.get("period", "").strip(), request.form.get("kind", ""),
+                              Decimal(size_text.replace(",", ".")) if SIZE.match(size_text) else None,
+                              request.form.get("location", ""),
+                              int(periods_text) if periods_text.isdigit() and len(periods_text) < 5 else None,
+                              current_user.id)
+    except service.TaxError as exc:
+        db.session.rollback()
+        flash(_("Not done: %(reason)s", reason=explain(exc)), "error")
+        return redirect(url_for(".tax_object", object_id=obj.id)), 303
+    db.session.commit()
+    flash(_("Assessed. Billing code %(code)s.", code=decl.billing_code), "success")
     return redirect(url_for(".tax_object", object_id=obj.id)), 303
 
 

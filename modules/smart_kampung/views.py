@@ -17,7 +17,8 @@ from sqlalchemy import String, cast, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from flask_login import current_user, login_required
 
@@ -33,7 +34,7 @@ from egovkit.models import Region
 from egovkit.web import once
 from egovkit.web.forms import Form
 
-from . import codes, importer
+from . import codes, importer, moving_in
 from .models import Family, HousingProposal, Letter, Resident
 
 bp = Blueprint("smart_kampung", __name__, url_prefix="/kampung", template_folder="templates")
@@ -155,7 +156,19 @@ def _newborn_nik(form, person) -> bool:
 
 
 class UploadForm(Form):
-    file = FileField("CSV file", validators=[FileRequired(), FileAllowed(["csv"], _l("A .csv file, please."))])
+    source = SelectField(_l("From"), default="csv", choices=[
+        SelectChoice("csv", _l("The register's CSV (the columns of the template)")),
+        SelectChoice("opensid", _l("OpenSID: a database dump (.sql) or a zip of its tables as CSV")),
+        SelectChoice("siak", _l("SIAK extract from Dukcapil (.csv, or a zip of BIODATA_WNI and DATA_KELUARGA)"))])
+    file = FileField("CSV file", validators=[FileRequired(), FileAllowed(["csv", "sql", "zip", "txt"],
+                                                                         _l("A .csv, .sql or .zip file, please."))])
+
+    def validate_file(self, field):
+        suffix = Path(field.data.filename or "").suffix.lower() if field.data else ""
+        allowed = {"csv": (".csv", ".txt"), "opensid": (".sql", ".zip"), "siak": (".csv", ".txt", ".zip")}
+        if field.data and suffix not in allowed.get(self.source.data, ()):
+            raise ValidationError(_("For this source, a file ending in %(kinds)s, please.",
+                                    kinds=" / ".join(allowed.get(self.source.data, (".csv",)))))
 
 
 def _own_village() -> str | None:
@@ -193,11 +206,13 @@ def upload():
     if form.validate_on_submit():
         village = _own_village()
         folder = _imports_folder()
-        path = folder / f"{secrets.token_hex(12)}.csv"
+        source = form.source.data
+        path = folder / f"{secrets.token_hex(12)}{Path(form.file.data.filename).suffix.lower()}"
         form.file.data.save(path)
         job = jobs.submit("smart_kampung.import", "egovkit_modules.smart_kampung.views:import_job",
                           owner_id=current_user.id, result_endpoint="smart_kampung.import_result",
-                          files=[path], path=str(path), village=village, batch_size=_settings().import_batch)
+                          files=[path], path=str(path), village=village, batch_size=_settings().import_batch,
+                          source=source, name=Path(form.file.data.filename).name[:120])
         return redirect(url_for("jobs.status", job_id=job.id))
     return render_template("smart_kampung/import.html", form=form, limit=_upload_limit_mb()), \
         (400 if form.errors else 200)
@@ -231,30 +246,39 @@ def _imports_folder() -> Path:
     return uploads.scratch("smart_kampung-imports")
 
 
-def import_job(progress, path: str, village: str | None, batch_size: int) -> dict:
+def import_job(progress, path: str, village: str | None, batch_size: int, source: str = "csv",
+               name: str | None = None) -> dict:
     """Background job: import one uploaded file (removed when the job ends: jobs.submit's ``files``); the
-    rejects file is kept for its owner until it expires."""
-    source = Path(path)
-    if not source.exists():
+    rejects file is kept for its owner until it expires. An OpenSID or SIAK file is converted to the
+    register's CSV first (moving_in), then imported the same way."""
+    upload = Path(path)
+    if not upload.exists():
         raise jobs.JobError(_("The uploaded file is gone (it expired): please upload it again."))
-    progress.total(source.stat().st_size)
+    progress.total(upload.stat().st_size)
     progress.note(saved=0)
 
     def saved(summary):
         progress.note(saved=summary.saved, written=summary.written, unchanged=summary.unchanged,
                       rejected=summary.rejected)
 
+    report = None
     try:
         # The job runs in its submitter's language (jobs.submit): refused rows are explained in it.
-        summary = importer.import_file(source, village, batch_size, progress=progress, translate=True,
-                                       on_batch=saved)
+        if source == "csv":
+            summary = importer.import_file(upload, village, batch_size, progress=progress, translate=True,
+                                           on_batch=saved)
+        else:
+            summary, report = moving_in.import_source(
+                source, upload, village, batch_size, progress=progress, translate=True, on_batch=saved, name=name,
+                before_import=lambda converted: progress.total(converted.stat().st_size))
     except Stopped as exc:
         raise jobs.JobError(exc.cause.describe()) from None  # the page adds what was saved (progress.note)
     except RowError as exc:
         raise jobs.JobError(exc.describe()) from None
     return {"rows": summary.rows, "written": summary.written, "unchanged": summary.unchanged,
             "rejected": summary.rejected, "reasons": summary.reasons,
-            "rejects": summary.rejects_file.name if summary.rejects_file else None}
+            "rejects": summary.rejects_file.name if summary.rejects_file else None,
+            "report": report.as_dict() if report else None}
 
 
 def _own_job(job_id: int):

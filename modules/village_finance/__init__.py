@@ -81,6 +81,7 @@ MODULE = Module(
     api="egovkit_modules.village_finance.api:api",
     api_scopes=("apbdes:read", "apbdes:write"),
     demo="egovkit_modules.village_finance.demo:seed",
+    cli="egovkit_modules.village_finance.cli:group",
     events={"rtlh.approved": "egovkit_modules.village_finance.budget:on_rtlh_approved"},
     datasets=(Dataset("apbdes", {"id": "APBDes dan realisasinya per desa", "en": "Village budgets (APBDes) and "
                                                                                "their realisation"},

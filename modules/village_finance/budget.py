@@ -114,6 +114,16 @@ def add_line(budget: Budget, data: LineInput) -> Line:
     return line
 
 
+def add_lines(budget: Budget, data: list[LineInput]) -> list[Line]:
+    """Many lines at once (an import): the draft is checked once, the lines flushed together."""
+    if not editable(budget):
+        raise BudgetError(_("Only a draft can be changed."))
+    made = [Line(budget_id=budget.id, village_code=budget.village_code, key=secrets.token_hex(6), **_checked(d))
+            for d in data]
+    db.session.add_all(made)
+    return made
+
+
 def change_line(budget: Budget, line: Line, data: LineInput) -> None:
     if not editable(budget) or line.budget_id != budget.id:
         raise BudgetError(_("Only a draft can be changed."))

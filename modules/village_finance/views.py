@@ -467,3 +467,102 @@ def dashboard():
     total = figures.Figure("", "", sum(u.budget for u in data["units"]), sum(u.realised for u in data["units"]))
     return render_template("village_finance/dashboard.html", year=year, district=district, expected=expected,
                            lights=lights, total=total, **data)
+
+
+# ----------------------------------------------------------------- Siskeudes
+def _siskeudes_folder():
+    return uploads.scratch("village_finance-siskeudes")
+
+
+@bp.route("/<village>/<int:year>/siskeudes", methods=["GET", "POST"])
+@scope.require("village_finance.budget.edit")
+def siskeudes_import(village: str, year: int):
+    """Upload a Siskeudes database export (a zip of its CSV tables): imported in the background into this
+    village's draft APBDes of this year."""
+    import secrets
+    from pathlib import Path
+
+    from egovkit.services import jobs
+
+    region = _village(village)
+    _year(year)
+    if not scope.can("village_finance.budget.edit", Budget(village_code=village)):
+        abort(403)
+    error = None
+    if request.method == "POST":
+        if not Form().validate_on_submit():
+            abort(400)
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            error = _("Choose the zip file Siskeudes exported.")
+        elif Path(upload.filename).suffix.lower() != ".zip":
+            error = _("A .zip file of the Siskeudes tables (Ta_Anggaran.csv, ...), please.")
+        else:
+            path = _siskeudes_folder() / f"{secrets.token_hex(12)}.zip"
+            upload.save(path)
+            job = jobs.submit("village_finance.siskeudes", "egovkit_modules.village_finance.views:siskeudes_job",
+                              owner_id=current_user.id, result_endpoint="village_finance.siskeudes_result",
+                              files=[path], path=str(path), village=village, year=year,
+                              name=Path(upload.filename).name[:120])
+            return redirect(url_for("jobs.status", job_id=job.id))
+    return render_template("village_finance/siskeudes.html", region=region, year=year, form=Form(), error=error,
+                           report=None), (400 if error else 200)
+
+
+def siskeudes_job(progress, path: str, village: str, year: int, name: str) -> dict:
+    """Background job: read the bundle, map it, write the draft (one transaction)."""
+    from pathlib import Path
+
+    from egovkit.models import User
+    from egovkit.services import jobs
+    from egovkit.services.csvimport import RowError
+
+    from . import siskeudes
+
+    progress.total(2)
+    job = db.session.get(jobs.Job, progress.job_id)
+    user = db.session.get(User, job.owner_id) if job and job.owner_id else None
+    try:
+        progress(1)
+        report = siskeudes.import_bundle(Path(path), village, year, user=user, name=name)
+    except RowError as exc:
+        raise jobs.JobError(exc.describe()) from None
+    except service.BudgetError as exc:
+        raise jobs.JobError(str(exc)) from None
+    progress(2)
+    return report.as_dict(translate=True)  # the job runs in its submitter's language
+
+
+@bp.get("/siskeudes/<int:job_id>")
+@scope.require("village_finance.budget.edit")
+def siskeudes_result(job_id: int):
+    from egovkit.services import jobs
+
+    job = db.session.get(jobs.Job, job_id)
+    if job is None or job.kind != "village_finance.siskeudes" or job.owner_id != current_user.id:
+        abort(404)
+    if job.state != "done":
+        return redirect(url_for("jobs.status", job_id=job.id))
+    report = job.outcome()
+    region = _village(report["village"])
+    found = service.versions(report["village"], report["year"])
+    return render_template("village_finance/siskeudes.html", region=region, year=report["year"], form=Form(),
+                           error=None, report=report, budget=found[-1] if found else None)
+
+
+@bp.get("/<village>/<int:year>/siskeudes.zip")
+@scope.require("village_finance.budget.read")
+def siskeudes_export(village: str, year: int):
+    """The APBDes and its realisation as Siskeudes' tables (a zip of CSV files)."""
+    from egovkit.services.csvimport import RowError
+
+    from . import siskeudes
+
+    _village(village)
+    _year(year)
+    try:
+        blob = siskeudes.export(village, year)
+    except RowError:
+        abort(404)
+    return Response(blob, mimetype="application/zip", headers={
+        "Content-Disposition": f"attachment; filename=siskeudes-{village}-{year}.zip"})

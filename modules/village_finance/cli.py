@@ -1,0 +1,51 @@
+"""`egovkit apbdes ...`: village budgets from the shell (Siskeudes in and out, docs/moving-in.md)."""
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from egovkit.db import db
+from egovkit.models import Region
+from egovkit.services.csvimport import RowError
+
+from . import budget as service
+from . import siskeudes
+
+group = AppGroup("apbdes", help="Village budgets (APBDes).")
+
+
+def _village(code: str) -> str:
+    region = db.session.get(Region, code)
+    if region is None or region.level != "village":
+        raise click.ClickException(f"{code} is not a desa of this instance")
+    return code
+
+
+@group.command("import-siskeudes")
+@click.argument("file", type=click.Path(exists=True, path_type=Path))
+@click.option("--desa", "village", required=True, help="The desa the budget is for (Kemendagri code).")
+@click.option("--tahun", "year", type=int, help="The fiscal year (when the export holds several).")
+def import_siskeudes(file, village, year):
+    """Import the APBDes from a Siskeudes database export (a zip or folder of its CSV tables)."""
+    try:
+        report = siskeudes.import_bundle(file, _village(village), year)
+    except (RowError, service.BudgetError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"APBDes {report.year} of {report.village}: posting {report.posting}, Perdes {report.perdes or '-'}; "
+               f"{report.lines} lines read, {report.imported} imported ({report.outcome})")
+    click.echo("read " + ", ".join(f"{t} {n}" for t, n in sorted(report.tables.items())))
+    for ref, reason in report.not_mapped:
+        click.echo(f"  not mapped: {ref}: {reason}")
+
+
+@group.command("export-siskeudes")
+@click.option("--desa", "village", required=True)
+@click.option("--tahun", "year", type=int, required=True)
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def export_siskeudes(village, year, out):
+    """Write the APBDes (in force, else the latest version) and its realisation as Siskeudes' tables (zip)."""
+    try:
+        out.write_bytes(siskeudes.export(_village(village), year))
+    except RowError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"wrote {out}")
