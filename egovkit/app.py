@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import __version__
+from . import i18n
 from . import profile as profiles
 from .extensions import babel, csrf, db, login_manager, migrate
 from .instance import Instance, InstanceError
