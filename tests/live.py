@@ -28,11 +28,15 @@ def serving(instance, log: Path, workers: int = 1):
                                 env=dict(os.environ, EGOVKIT_INSTANCE=str(Path(instance).absolute())))
         base = f"http://127.0.0.1:{port}"
         try:
-            for _ in range(150):
+            # Up to two minutes: on a 2-core machine busy with other suites start-up alone took over 15 s.
+            deadline = time.monotonic() + 120
+            while True:
                 try:
-                    urllib.request.urlopen(base + "/healthz", timeout=1)
+                    urllib.request.urlopen(base + "/healthz", timeout=2)
                     break
                 except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(f"egovkit serve did not answer on {base}: see {log}") from None
                     time.sleep(0.1)
             yield base
         finally:
