@@ -4,6 +4,8 @@ PostgreSQL when given), on this machine.
 
     python bench/load.py [--users 50] [--duration 60] [--think 1.0] [--import-rows 100000]
                          [--database-url postgresql+psycopg://...] [--redis-url redis://...]
+    python bench/load.py --recipe    # the production recipe on this machine, in one command: a throwaway
+                                     # database on the local PostgreSQL, Redis db 14, the Huey worker
 
 Three rounds of the same mix: 1 web process, 2 web processes, and 2 web processes while a regency-size
 CSV import runs on the worker. For each: requests, errors, throughput and p50/p95 per page. Signed-in
@@ -25,7 +27,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import pyotp
@@ -85,9 +87,13 @@ class User:
             raise RuntimeError(f"{self.login} could not sign in: {r.status_code}")
 
 
+failures: Counter = Counter()  # the last round's errors: page and status (or exception)
+
+
 def run_round(base: str, users: list[User], duration: float, think: float) -> tuple[dict, int, int]:
     timings: dict[str, list[float]] = defaultdict(list)
     errors = [0]
+    failures.clear()
     stop = time.monotonic() + duration
     lock = threading.Lock()
 
@@ -98,15 +104,16 @@ def run_round(base: str, users: list[User], duration: float, think: float) -> tu
             started = time.perf_counter()
             try:
                 r = user.session.get(base + path, timeout=30)
-                ok = r.status_code == 200
-            except requests.RequestException:
-                ok = False
+                ok, why = r.status_code == 200, str(r.status_code)
+            except requests.RequestException as exc:
+                ok, why = False, type(exc).__name__
             elapsed = time.perf_counter() - started
             with lock:
                 if ok:
                     timings[f"{user.kind} {path.split('?')[0]}"].append(elapsed)
                 else:
                     errors[0] += 1
+                    failures[f"{user.kind} {path.split('?')[0]}: {why}"] += 1
             time.sleep(rnd.uniform(0, 2 * think))
 
     threads = [threading.Thread(target=walk, args=(u,), daemon=True) for u in users]
@@ -124,6 +131,8 @@ def report(title: str, timings: dict, errors: int, total: int, duration: float) 
         values.sort()
         p95 = values[min(len(values) - 1, int(len(values) * 0.95))]
         print(f"  {page:<44} {len(values):>6} {statistics.median(values) * 1e3:>8.1f} {p95 * 1e3:>8.1f}")
+    for what, n in failures.most_common():
+        print(f"  error: {what} x{n}")
 
 
 def wait_ready(base: str) -> None:
@@ -145,9 +154,24 @@ def main() -> int:
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--database-url", default=os.environ.get("EGOVKIT_DATABASE_URL"))
     parser.add_argument("--redis-url", default=os.environ.get("EGOVKIT_REDIS_URL"))
+    parser.add_argument("--recipe", action="store_true",
+                        help="PostgreSQL at 127.0.0.1:5432 (a throwaway database, dropped at the end) and Redis "
+                             "at 127.0.0.1:6379 db 14, unless --database-url / --redis-url say otherwise")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="egovkit-load-"))
+    dropped = None
+    if args.recipe and not args.database_url:
+        import psycopg
+
+        name = f"egovkit_load_{os.getpid()}"
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        args.database_url = dropped = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    if args.recipe and not args.redis_url:
+        args.redis_url = "redis://127.0.0.1:6379/14"
+    print(f"database: {args.database_url or 'SQLite in the instance'}; queue: "
+          f"{'Redis ' + args.redis_url if args.redis_url else 'Huey on SQLite'}", flush=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("EGOVKIT_")}
     env.update(EGOVKIT_ADMIN_PASSWORD=PASSWORD, EGOVKIT_JOB_QUEUE="huey", EGOVKIT_QUEUE_NAME=f"load-{tmp.name}")
     if args.database_url:
@@ -226,6 +250,11 @@ def main() -> int:
             if p.poll() is None:
                 os.killpg(p.pid, signal.SIGKILL)
         shutil.rmtree(tmp, ignore_errors=True)
+        if dropped:
+            import psycopg
+
+            with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{dropped.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import __version__
+from . import i18n
 from . import profile as profiles
 from .extensions import babel, csrf, db, login_manager, migrate
 from .instance import Instance, InstanceError
@@ -53,6 +54,7 @@ class Egovkit:
         self.modules = profile.enabled()
         self.modules_by_name = {m.name: m for m in self.modules}
         self.region_counts: dict[str, int] | None = None  # filled on first use, not at start-up
+        self.menus: dict = {}  # (locale, roles held, script root) -> menu entries (egovkit.web.views)
         from .services.workflow import registry
 
         self.workflows = registry(self.modules)
@@ -129,6 +131,7 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
             translations.append(str(module_translations))
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translations)
     babel.init_app(app, locale_selector=_select_locale)
+    i18n.install_template_gettext(app)
     core_views.init_app(app)
     errors.init_app(app)
     once.init_app(app)

@@ -585,6 +585,11 @@ def profile_diff(a, b):
     click.echo(out if out else "The profiles are the same.")
 
 
+from .ops.plan import command as _plan_command  # noqa: E402
+
+profile_group.add_command(_plan_command(lambda path: _load_profile(path), lambda ref: _profile_path(ref)))
+
+
 @profile_group.command("new")
 @click.argument("name")
 @click.option("--from", "base", required=True, help="Profile to copy (extends).")

@@ -24,3 +24,29 @@ def translated(message: str, params: dict) -> str:
     from flask_babel import gettext
 
     return gettext(message, **params)
+
+
+def _catalogue():
+    """Flask-Babel's catalogue for this request's language, looked up once per request: a page's
+    template asks for dozens of messages. Kept where Flask-Babel keeps a request's translations, which
+    its ``refresh()`` and ``force_locale()`` clear when the language changes mid-request."""
+    from flask import g
+    from flask_babel import get_translations
+
+    space = getattr(g, "_flask_babel", None) if g else None
+    if space is None:
+        return get_translations()
+    catalogue = getattr(space, "babel_translations", None)
+    if catalogue is None:
+        catalogue = space.babel_translations = get_translations()
+    return catalogue
+
+
+def install_template_gettext(app) -> None:
+    """Templates' ``_()``/``ngettext()`` through the per-request catalogue (after ``babel.init_app``)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _catalogue().ugettext(s),
+        ngettext=lambda s, p, n: _catalogue().ungettext(s, p, n),
+        pgettext=lambda c, s: _catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _catalogue().unpgettext(c, s, p, n),
+        newstyle=True)

@@ -59,6 +59,38 @@ def _user(user):
 
 def grants(user=None, roles: frozenset[str] | None = None) -> list[Grant]:
     """The reach of each of the user's role assignments (only those roles, when given)."""
+    user = current_user._get_current_object() if user is None else user
+    every = _request_grants(user)
+    if every is None:
+        every = _grants(user)
+    return every if roles is None else [grant for grant in every if grant.role in roles]
+
+
+# Every permission check of a request needs the same grants (a page asks for dozens: its menu, its
+# buttons): they are worked out once per request and user, and forgotten as soon as anything changes
+# an account's roles or state in this process (the listeners below), so a check never sees stale roles.
+_CACHE = "egovkit_grants"
+
+
+def _request_grants(user) -> list[Grant] | None:
+    if not has_request_context():
+        return None
+    cache = g.get(_CACHE)
+    if cache is None:
+        cache = g.setdefault(_CACHE, {})
+    hit = cache.get(id(user))
+    if hit is None or hit[0] is not user:
+        hit = cache[id(user)] = (user, _grants(user))  # the user is kept: its id is never reused meanwhile
+    return hit[1]
+
+
+def forget_grants(*_args, **_kwargs) -> None:
+    """Drop the request's worked-out grants (an account's roles, activity or pending state changed)."""
+    if has_request_context():
+        g.pop(_CACHE, None)
+
+
+def _grants(user) -> list[Grant]:
     user = _user(user)
     if user is None:
         return []
@@ -66,7 +98,7 @@ def grants(user=None, roles: frozenset[str] | None = None) -> list[Grant]:
     out = []
     for assignment in user.roles:
         role = defined.get(assignment.role)
-        if role is None or (roles is not None and assignment.role not in roles):
+        if role is None:
             continue  # a role the profile no longer defines grants nothing
         if role.scope == "regency":
             out.append(Grant(role=assignment.role))
@@ -77,6 +109,11 @@ def grants(user=None, roles: frozenset[str] | None = None) -> list[Grant]:
         elif role.scope == "self":
             out.append(Grant(owner=user.id, role=assignment.role))
     return out
+
+
+def held_roles(user=None) -> frozenset[str]:
+    """The roles through which the user holds anything (what a permission check without a record asks)."""
+    return frozenset(grant.role for grant in grants(user))
 
 
 def _scope_of(model) -> Scope:
@@ -207,3 +244,27 @@ def require(permission: str):
         return wrapped
 
     return decorator
+
+
+def _listen() -> None:
+    """Forget a request's grants when an account's roles or state change, in memory or in the database."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from ..models import RoleAssignment, User
+
+    for collection_event in ("append", "remove", "bulk_replace"):
+        event.listen(User.roles, collection_event, forget_grants)
+    for attribute in (User.active, User.pending, RoleAssignment.role, RoleAssignment.region_code,
+                      RoleAssignment.agency_code, RoleAssignment.user_id):
+        event.listen(attribute, "set", forget_grants)
+    # Rows changed through the session (deleted, or written by another request and read back after a
+    # commit or rollback expired them): worked out again at the next check.
+    event.listen(Session, "after_commit", forget_grants)
+    event.listen(Session, "after_soft_rollback", forget_grants)
+    event.listen(Session, "after_flush", lambda session, _ctx: forget_grants() if any(
+        isinstance(obj, (User, RoleAssignment)) for obj in (*session.new, *session.dirty, *session.deleted))
+        else None)
+
+
+_listen()

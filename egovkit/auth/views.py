@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 from wtforms import DateField, EmailField, PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
@@ -26,7 +27,8 @@ bp = Blueprint("auth", __name__)
 @login_manager.user_loader
 def _load_user(user_id: str):
     ident, _, epoch = user_id.partition(":")
-    user = db.session.get(User, int(ident)) if ident.isdigit() else None
+    # The roles come in the same query: nearly every page checks permissions.
+    user = db.session.get(User, int(ident), options=[joinedload(User.roles)]) if ident.isdigit() else None
     if user is None or not user.active or str(user.session_epoch) != epoch:
         return None  # disabled, signed out elsewhere, or the password was reset since
     return user

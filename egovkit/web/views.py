@@ -28,31 +28,28 @@ def egov():
 def init_app(app) -> None:
     @app.context_processor
     def _layout():
+        # The menu's entries are worked out once per language and set of roles in this process: which
+        # entries a viewer sees depends on nothing else (only which one is current does).
         ext = app.extensions["egovkit"]
         locale = str(get_locale() or ext.profile.locale)
+        held = scope.held_roles() if current_user.is_authenticated else None
+        hidden = _hidden(ext) if held is not None else frozenset()
+        key = (locale, held, hidden, request.script_root)
+        entries = ext.menus.get(key)
+        if entries is None:
+            entries = ext.menus[key] = _menu_entries(ext, locale, held, hidden)
+        here = request.endpoint
         nav, menu = [], []
-        for module in ext.modules:
-            items = []
-            for item in module.nav:
-                visible = item.public or current_user.is_authenticated
-                if visible and (item.permission is None or scope.can(item.permission)) \
-                        and (item.when is None or import_path(item.when)()):
-                    title = item.title.get(locale) or item.title.get("en") or next(iter(item.title.values()))
-                    items.append({"url": url_for(item.endpoint), "title": title,
-                                  "active": request.endpoint == item.endpoint})
+        for entry in entries["menu"]:
+            items = [dict(item, active=item["endpoint"] == here) for item in entry["items"]]
             nav += items
-            if items:  # one menu entry (and one home card) per module the viewer may open something of
-                menu.append({"name": module.name, "title": module.t("title", locale), "module": module,
-                             "items": items, "active": any(i["active"] for i in items)})
-        admin_menu = [{"url": url_for(endpoint), "title": title, "active": request.endpoint == endpoint}
-                      for endpoint, permission, title in (("admin.home", "users.manage", _("Administration")),
-                                                          ("admin.event_log", "events.manage", _("Events")),
-                                                          ("portal.edit", "portal.edit", _("Portal home")),
-                                                          ("admin.payments_report", "payments.read", _("Payments")),
-                                                          ("admin.audit_log", "audit.read", _("Audit trail")))
-                      if current_user.is_authenticated and scope.can(permission)]
+            menu.append(dict(entry, items=items, active=any(i["active"] for i in items)))
+        admin_menu = [dict(item, active=item["endpoint"] == here) for item in entries["admin"]]
+        links = entries["html"].get(here)
+        if links is None:  # the rendered entries with this page's current one, at most one per endpoint
+            links = entries["html"][here] = app.jinja_env.get_template("macros/menu.html").module.module_links(menu)
         return {"profile": ext.profile, "regency": ext.profile.regency, "nav": nav, "menu": menu,
-                "admin_menu": admin_menu, "locale": locale,
+                "module_links": links, "admin_menu": admin_menu, "locale": locale,
                 "locales": LOCALES, "modules": ext.modules, "term": ext.profile.terminology}
 
     @app.after_request
@@ -76,6 +73,41 @@ def init_app(app) -> None:
     app.jinja_env.globals["here"] = _here
     app.jinja_env.globals["can"] = scope.can
     app.jinja_env.globals["payment_fields"] = lambda: payments.FORM_FIELDS  # macros/payment.html
+
+
+def _hidden(ext) -> frozenset[str]:
+    """The endpoints whose NavItem.when says this viewer's reach holds nothing there (asked per request:
+    it may depend on the viewer's records, which the roles alone do not say)."""
+    return frozenset(item.endpoint for module in ext.modules for item in module.nav
+                     if item.when is not None and not import_path(item.when)())
+
+
+def _menu_entries(ext, locale: str, held: frozenset[str] | None, hidden: frozenset[str]) -> dict:
+    """The menu's entries (no `active` flag) for viewers holding the roles `held` (None: not signed in),
+    without the `hidden` endpoints."""
+    profile = ext.profile
+
+    def allowed(permission: str | None) -> bool:
+        return permission is None or bool(held and held & profile.roles_with(permission))
+
+    menu = []
+    for module in ext.modules:
+        items = []
+        for item in module.nav:
+            if (item.public or held is not None) and allowed(item.permission) and item.endpoint not in hidden:
+                title = item.title.get(locale) or item.title.get("en") or next(iter(item.title.values()))
+                items.append({"url": url_for(item.endpoint), "title": title, "endpoint": item.endpoint})
+        if items:  # one menu entry (and one home card) per module the viewer may open something of
+            menu.append({"name": module.name, "title": module.t("title", locale), "module": module,
+                         "items": items})
+    admin = [{"url": url_for(endpoint), "title": title, "endpoint": endpoint}
+             for endpoint, permission, title in (("admin.home", "users.manage", _("Administration")),
+                                                 ("admin.event_log", "events.manage", _("Events")),
+                                                 ("portal.edit", "portal.edit", _("Portal home")),
+                                                 ("admin.payments_report", "payments.read", _("Payments")),
+                                                 ("admin.audit_log", "audit.read", _("Audit trail")))
+             if held is not None and allowed(permission)]
+    return {"menu": menu, "admin": admin, "html": {}}
 
 
 def rupiah(amount) -> str:
