@@ -128,6 +128,7 @@ CONFIRMED = {
     ("egovkit/web/templates/admin/user.html", "admin.user_reset_2fa"),
     ("modules/complaints/templates/complaints/track.html", "complaints.rate"),  # a rating is given once
     ("modules/social_aid/templates/social_aid/proposal.html", "social_aid.pay"),  # money leaves once
+    ("modules/planning/templates/planning/renja.html", "planning.amend"),  # a new version of a final plan
 }
 # ... and these do neither (or ask on a page of their own), each with the reason.
 NOT_DESTRUCTIVE = {
@@ -173,7 +174,14 @@ NOT_DESTRUCTIVE = {
     ("modules/social_aid/templates/social_aid/propose.html", ""): "a proposal, checked by rule and by the agency",
     ("modules/social_aid/templates/social_aid/deciles.html", ""): "upserts by KK/NIK with its data date, audited",
     ("modules/complaints/templates/complaints/exchange.html", "complaints.import_csv"):
-        "one transaction, audited; importing the same file again changes nothing",
+        "one transaction, audited; importing the same file again changes nothing",    ("modules/planning/templates/planning/new.html", ""): "a proposal, decided at the kecamatan and Bappeda",
+    ("modules/planning/templates/planning/proposal.html", "planning.forward"): "moves it on to Bappeda, who decides",
+    ("modules/planning/templates/planning/proposal.html", "planning.assign"): "an assignment, corrected until accepted",
+    ("modules/planning/templates/planning/renja_index.html", "planning.renja_new"): "opens a draft, once per year",
+    ("modules/planning/templates/planning/renja_index.html", "planning.set_ceiling"): "a ceiling, set again at will",
+    ("modules/planning/templates/planning/renja.html", "planning.renja_line"): "a line of a draft, reviewed by TAPD",
+    ("modules/planning/templates/planning/renja.html", "planning.import_dpa"):
+        "all rows or none; importing the same file again changes nothing",
 }
 
 
