@@ -150,6 +150,10 @@ def test_proposal_from_desa_meeting_to_a_renja_line_and_sipd_round_trip(regency)
     assert other.get(renja).status_code == 404  # another agency's plan is out of reach
     assert decide(opd, renja, "submit").status_code == 302
     tapd = as_user(app, "tapd@pemkab.id")
+    index = f"/perencanaan/renja?year={YEAR}"
+    assert post(tapd, "/perencanaan/renja/pagu", index, agency_code="dpupr", year=str(YEAR),
+                amount="900.000.000").status_code == 403  # TAPD reviews; Bappeda sets the ceilings
+    assert tapd.get("/perencanaan/usulan/baru?source=pokir").status_code == 403
     assert decide(tapd, renja, "approve").status_code == 302
     funded = events(app, "planning.subactivity_funded")
     assert sorted((e["subactivity_code"], e["amount"], e["village_code"], e["agency_code"], e["year"])

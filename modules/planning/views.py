@@ -42,9 +42,13 @@ def _roles(permission: str) -> frozenset[str]:
 
 
 def bappeda() -> bool:
-    """Whether the user is staff of Bappeda (or regency-wide), who sees every proposal."""
-    return any(gr.everything or gr.agency == _settings().bappeda
-               for gr in scope.grants(None, _roles("planning.read") - {"admin"}))
+    """Whether the user is staff of Bappeda, who records pokir, sets ceilings and sees every proposal."""
+    return any(gr.agency == _settings().bappeda for gr in scope.grants(None, _roles("planning.read") - {"admin"}))
+
+
+def sees_all() -> bool:
+    """Bappeda, or a regency-wide reader (TAPD, the bupati, the administrator)."""
+    return bappeda() or any(gr.everything for gr in scope.grants(None, _roles("planning.read")))
 
 
 def _agencies_of_user() -> set[str]:
@@ -52,7 +56,7 @@ def _agencies_of_user() -> set[str]:
 
 
 def _reach(item) -> bool:
-    return bappeda() or any(scope.covers(gr, item) for gr in scope.grants(None, _roles("planning.read")))
+    return sees_all() or any(scope.covers(gr, item) for gr in scope.grants(None, _roles("planning.read")))
 
 
 def _get(model, record_id: int):
@@ -209,7 +213,7 @@ def proposals():
     if not (bappeda() or scope.grants(None, _roles("planning.read"))):
         abort(403)
     stmt = select(Proposal, workflow.Case).join(workflow.Case, workflow.Case.id == Proposal.case_id)
-    if not bappeda():
+    if not sees_all():
         stmt = stmt.where(scope.condition(Proposal, roles=_roles("planning.read")))
     year = request.args.get("year", type=int)
     if year:

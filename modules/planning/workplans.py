@@ -24,7 +24,7 @@ from egovkit.services.uploads import private_bytes
 
 from . import codes
 from .models import Ceiling, Line, Proposal, Renja
-from .views import _get, _roles, _year_now, agency_names, bappeda, bp, villages
+from .views import _get, _roles, _year_now, agency_names, bappeda, bp, sees_all, villages
 
 COLUMNS = ["kode_skpd", "nama_skpd", "tahun", "versi", "kode_urusan", "nama_urusan", "kode_bidang_urusan",
            "nama_bidang_urusan", "kode_program", "nama_program", "kode_kegiatan", "nama_kegiatan",
@@ -44,7 +44,7 @@ def renja_index():
         abort(403)
     year = request.args.get("year", type=int) or _year_now() + 1
     stmt = select(Renja).where(Renja.year == year).order_by(Renja.agency_code, Renja.number)
-    if not bappeda():
+    if not sees_all():
         stmt = stmt.where(scope.condition(Renja, roles=_roles("planning.read")))
     ceilings = dict(db.session.execute(select(Ceiling.agency_code, Ceiling.amount).where(Ceiling.year == year)).all())
     mine = sorted({gr.agency for gr in scope.grants(None, _roles("planning.renja.edit")) if gr.agency})
@@ -152,7 +152,9 @@ def renja(record_id: int):
                            editable=editable, ceiling=_ceiling(item), agency=agency_names().get(item.agency_code),
                            waiting=[p for p in waiting if p.id not in used],
                            villages=villages(False), edition=codes.load(item.edition),
+                           places={c: n for c, n, _d in villages(False)},
                            can_amend=_editor(item) and item.status == "final" and newer == item.number,
+                           can_import=_editor(item) or bappeda(),
                            report=None)
 
 
