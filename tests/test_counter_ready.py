@@ -130,6 +130,7 @@ CONFIRMED = {
     ("modules/complaints/templates/complaints/track.html", "complaints.rate"),  # a rating is given once
     ("modules/social_aid/templates/social_aid/proposal.html", "social_aid.pay"),  # money leaves once
     ("modules/sakip/templates/sakip/scorecard.html", "sakip.issue_lkjip"),  # signed; revokes the one before
+    ("modules/planning/templates/planning/renja.html", "planning.amend"),  # a new version of a final plan
 }
 # ... and these do neither (or ask on a page of their own), each with the reason.
 NOT_DESTRUCTIVE = {
@@ -195,6 +196,14 @@ NOT_DESTRUCTIVE = {
     ("modules/monitoring/templates/monitoring/project.html", "monitoring.report"):
         "a progress report; the next report supersedes it (reports are kept as a history)",
     ("modules/monitoring/templates/monitoring/project.html", "monitoring.details"): "saved again the same way",
+    ("modules/planning/templates/planning/new.html", ""): "a proposal, decided at the kecamatan and Bappeda",
+    ("modules/planning/templates/planning/proposal.html", "planning.forward"): "moves it on to Bappeda, who decides",
+    ("modules/planning/templates/planning/proposal.html", "planning.assign"): "an assignment, corrected until accepted",
+    ("modules/planning/templates/planning/renja_index.html", "planning.renja_new"): "opens a draft, once per year",
+    ("modules/planning/templates/planning/renja_index.html", "planning.set_ceiling"): "a ceiling, set again at will",
+    ("modules/planning/templates/planning/renja.html", "planning.renja_line"): "a line of a draft, reviewed by TAPD",
+    ("modules/planning/templates/planning/renja.html", "planning.import_dpa"):
+        "all rows or none; importing the same file again changes nothing",
 }
 
 

@@ -86,11 +86,16 @@ def test_village_and_agency_projects_on_the_map_with_photos(regency):
     assert len(village_ids) == 1  # only the development activity; salaries and cash aid are no project
 
     # an agency: planning funds a sub-kegiatan (twice: the same funding, announced again)
-    for amount in (900_000_000, 950_000_000):
-        funded(app, agency="dpupr", subactivity="1.03.10.2.01.0017", subactivity_name="Rehabilitasi jembatan Sarongan",
-               year=YEAR, amount=amount, location={"village": SARONGAN})
-    funded(app, agency="diskominfo", subactivity="2.21.02.2.01.0003", subactivity_name="Menara sandi kecamatan",
-           year=YEAR, amount=300_000_000, location={"village": SARONGAN, "lat": -8.55, "lon": 114.04})
+    # (the payload planning publishes: docs/planning.md; an amendment comes as a new version and line)
+    for version, amount in ((1, 900_000_000), (2, 950_000_000)):
+        funded(app, renja_id=version, line_id=10 + version, version=version, kind="murni", year=YEAR,
+               agency_code="dpupr", agency_name="Dinas PUPR", subactivity_code="1.03.10.2.01.0017",
+               subactivity_name="Rehabilitasi jembatan Sarongan", indicator="Jembatan", target="1", unit="unit",
+               amount=amount, village_code=SARONGAN, latitude=None, longitude=None, proposal_id=None)
+    funded(app, renja_id=3, line_id=20, version=1, kind="murni", year=YEAR, agency_code="diskominfo",
+           agency_name="Diskominfo", subactivity_code="2.21.02.2.01.0003", subactivity_name="Menara sandi kecamatan",
+           indicator="Menara", target="1", unit="unit", amount=300_000_000, village_code=SARONGAN,
+           latitude=-8.55, longitude=114.04, proposal_id=None)
     agency_ids = project_id(app, "planning")
     assert len(agency_ids) == 2
 

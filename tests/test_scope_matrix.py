@@ -110,6 +110,14 @@ MAKERS = {
     "tourism:event_id": lambda s: s.records["event"],
     "tourism:destination_id": lambda s: s.records["destination"],
     "news:record_id": lambda s: s.records["article"],
+    "planning:record_id": lambda s: s.records["plan_proposal"],
+    "planning.photo:number": lambda s: 0,
+    "planning.renja:record_id": lambda s: s.records["renja"],
+    "planning.renja_line:record_id": lambda s: s.records["renja"],
+    "planning.amend:record_id": lambda s: s.records["renja"],
+    "planning.export:record_id": lambda s: s.records["renja"],
+    "planning.export:fmt": lambda s: "csv",
+    "planning.import_dpa:record_id": lambda s: s.records["renja"],
     "documents.print_code:code": lambda s: s.records["letter_document"],
     "cases:transition": lambda s: "verify",
     # the admin pages are not scoped by side: every side's user gets 403 (tests/test_admin.py)
@@ -341,6 +349,22 @@ def _records(app, side: Side) -> None:
         db.session.add(place)
         db.session.commit()
         side.records["destination"] = place.id
+    # a musrenbang proposal of the side's desa, with a photo, and a Renja draft of the side's agency
+    plan_year = date.today().year + 1
+    url = "/perencanaan/usulan/baru"
+    sent = operator.post(url, data={"csrf_token": csrf_token(operator, url), "title": f"Jalan desa {side.name}",
+                                    "problem": "Jalan berlubang saat hujan.", "village_code": side.village,
+                                    "latitude": "-8.5", "longitude": "114.1", "estimate": "100000000",
+                                    "priority": "1", "year": str(plan_year), "photos": (io.BytesIO(PNG), "j.png")},
+                         content_type="multipart/form-data")
+    assert sent.status_code == 303, sent.get_data(as_text=True)[:3000]
+    side.records["plan_proposal"] = _id(sent.headers["Location"])
+    staff = _client(app, side.users["agency_staff"])
+    url = f"/perencanaan/renja?year={plan_year}"
+    sent = staff.post("/perencanaan/renja/baru", data={"csrf_token": csrf_token(staff, url),
+                                                       "agency_code": side.agency, "year": str(plan_year)})
+    assert sent.status_code == 303, sent.get_data(as_text=True)[:3000]
+    side.records["renja"] = _id(sent.headers["Location"])
     with app.app_context():
         from egovkit_modules.permits.models import Permit
 

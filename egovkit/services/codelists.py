@@ -109,6 +109,8 @@ def registry() -> dict[str, CodeList]:
 
 
 def get(list_name: str) -> CodeList:
+    if "." in list_name:  # a module's list (module.list): its manifest and any extra editions of it
+        return registry()[list_name]
     lists = _registry(os.environ.get(ENV, ""))  # the core's lists need no module discovery (init stays fast)
     return lists[list_name] if list_name in lists else registry()[list_name]
 

@@ -21,29 +21,23 @@ def _upsert(origin: str, ref: str, **fields) -> Project:
 
 
 def on_subactivity_funded(event) -> None:
-    """planning funded an OPD's sub-kegiatan for a year. Payload: ``agency`` (or ``opd``), ``subactivity``
-    (or ``code``), ``subactivity_name`` (or ``title``; ``name`` is taken by
-    events.publish itself), ``year``, ``amount``, and when known ``ref`` (planning's record), ``village``
-    (or ``region``) and ``lat``/``lon``, flat or inside ``location``."""
+    """planning made a Renja version final: one event per funded line, with the payload docs/planning.md
+    lists. A project per (agency, year, sub-kegiatan, village), as planning advises: an amendment's lines
+    (a new version) update the amount and name of the same project."""
     data = event.data
-    agency = data.get("agency") or data.get("opd")
-    code = str(data.get("subactivity") or data.get("subactivity_code") or data.get("code") or "")
-    year = int(data["year"])
-    where = data.get("location") if isinstance(data.get("location"), dict) else {}
-    region = where.get("village") or where.get("region") or data.get("village") or data.get("region")
-    lat, lon = where.get("lat", data.get("lat")), where.get("lon", data.get("lon"))
-    ref = str(data.get("ref") or f"{agency}:{year}:{code}")
+    agency, code, year = data["agency_code"], str(data["subactivity_code"]), int(data["year"])
+    region = data.get("village_code")
+    ref = f"{agency}:{year}:{code}:{region or '-'}"
     try:
         region = projects.checked_region(region)
     except projects.ProjectError:
         region = None  # a location planning knows and this regency does not: the OPD places it by hand
     try:
-        lat, lon = projects.checked_place(lat, lon)
+        lat, lon = projects.checked_place(data.get("latitude"), data.get("longitude"))
     except projects.ProjectError:
         lat = lon = None
-    name = data.get("subactivity_name") or data.get("title") or data.get("name") or code
-    _upsert("planning", ref, year=year, name=name, budget=int(data.get("amount") or 0),
-            agency_code=agency, region_code=region, code=code, lat=lat, lon=lon)
+    _upsert("planning", ref, year=year, name=data.get("subactivity_name") or code,
+            budget=int(data.get("amount") or 0), agency_code=agency, region_code=region, code=code, lat=lat, lon=lon)
 
 
 def on_apbdes_approved(event) -> None:
