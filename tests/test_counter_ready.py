@@ -128,6 +128,7 @@ CONFIRMED = {
     ("egovkit/web/templates/admin/user.html", "admin.user_reset_2fa"),
     ("modules/complaints/templates/complaints/track.html", "complaints.rate"),  # a rating is given once
     ("modules/social_aid/templates/social_aid/proposal.html", "social_aid.pay"),  # money leaves once
+    ("modules/social_aid/templates/social_aid/death_claim.html", "social_aid.death_pay"),  # money leaves once
 }
 # ... and these do neither (or ask on a page of their own), each with the reason.
 NOT_DESTRUCTIVE = {
@@ -172,6 +173,7 @@ NOT_DESTRUCTIVE = {
     ("modules/smart_kampung/templates/smart_kampung/resident_form.html", ""): "a resident, corrected again",
     ("modules/social_aid/templates/social_aid/propose.html", ""): "a proposal, checked by rule and by the agency",
     ("modules/social_aid/templates/social_aid/deciles.html", ""): "upserts by KK/NIK with its data date, audited",
+    ("modules/social_aid/templates/social_aid/death.html", ""): "a claim, checked by rule and verified by the agency",
     ("modules/complaints/templates/complaints/exchange.html", "complaints.import_csv"):
         "one transaction, audited; importing the same file again changes nothing",
 }

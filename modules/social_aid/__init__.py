@@ -6,12 +6,17 @@ from pydantic import Field, field_validator
 
 from egovkit.modules import Module, NavItem, Settings
 
-from .programmes import PROGRAMME_KEY, Programme
+from .programmes import PROGRAMME_KEY, DeathBenefit, Hibah, Programme, Spm
 
 
 class SocialAidSettings(Settings):
     programmes: dict[str, Programme] = Field(default_factory=dict, description="Aid programmes by key (a-z, 0-9, "
                                                                                "_; at most 15 characters).")
+    death_benefit: DeathBenefit | None = Field(None, description="Death benefit (santunan kematian) for the "
+                                                                 "heirs; None: not offered.")
+    spm: Spm | None = Field(None, description="Poverty statements for free hospital care (SPM Online); None: "
+                                              "not offered.")
+    hibah: Hibah | None = Field(None, description="Grants to organisations (e-hibah); None: not offered.")
 
     @field_validator("programmes")
     @classmethod
@@ -34,6 +39,16 @@ class SocialAidSettings(Settings):
                                 f"{other!r} is not another programme of this profile"))
             if not programme.documents:
                 out.append((("programmes", key, "documents"), "name at least the Musdesus minutes"))
+        for name in ("death_benefit", "hibah"):
+            part = getattr(self, name)
+            if part is not None and part.agency not in agencies:
+                out.append(((name, "agency"), f"unknown agency {part.agency!r}: add it under agencies"))
+        for code in self.hibah.evaluators if self.hibah else ():
+            if code not in agencies:
+                out.append((("hibah", "evaluators"), f"unknown agency {code!r}: add it under agencies"))
+        for code in self.spm.hospitals if self.spm else ():
+            if code not in agencies:
+                out.append((("spm", "hospitals"), f"unknown agency {code!r}: add it under agencies"))
         return out
 
 
@@ -51,6 +66,8 @@ MODULE = Module(
         "social_aid.propose": ("operator_desa",),
         "social_aid.read": ("operator_desa", "kepala_desa", "camat", "opd_staff", "opd_head"),
         "social_aid.import": ("opd_staff", "opd_head"),
+        # File an heir's death benefit claim at the desa office or the agency's counter.
+        "social_aid.death.file": ("operator_desa", "opd_staff"),
     },
     workflows="egovkit_modules.social_aid.workflows:WORKFLOWS",
     models="egovkit_modules.social_aid.models",

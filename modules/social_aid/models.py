@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from egovkit.auth.scope import Scope
@@ -81,3 +81,52 @@ class Quota(db.Model):
     village_code: Mapped[str] = mapped_column(String(13))
     used: Mapped[int] = mapped_column(Integer, default=0)
 
+
+
+# The death benefit, paid once per deceased resident: the payable is the deceased's NIK.
+DEATH = payments.Kind("social_aid", "death_benefit", direction="out", four_eyes=True,
+                      title={"id": "Santunan kematian", "en": "Death benefit"})
+
+
+class DeathCase(db.Model):
+    """A death the register reported (``resident.died``, from the desa's death letter): open for the heirs'
+    claim until ``deadline``. One per deceased (unique NIK), so a redelivered event opens nothing twice."""
+
+    __tablename__ = "social_aid_death"
+    __scope__ = Scope(region="village_code", agency="agency_code")
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nik: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kk: Mapped[str | None] = mapped_column(String(16))
+    village_code: Mapped[str] = mapped_column(ForeignKey("core_region.code"), index=True)
+    agency_code: Mapped[str] = mapped_column(String(32), index=True)
+    date_of_death: Mapped[date] = mapped_column(Date)
+    letter_id: Mapped[str | None] = mapped_column(String(64))  # smart_kampung's letter: its core_document
+    deadline: Mapped[date] = mapped_column(Date)  # the last day an heir may apply
+    amount: Mapped[int] = mapped_column(BigInteger)
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DeathClaim(db.Model):
+    """An heir's claim of a death benefit, followed through the social_aid.death_claim workflow. ``active_key``
+    (death:<case>) is set while the claim stands and cleared when refused: one standing claim per death."""
+
+    __tablename__ = "social_aid_death_claim"
+    __scope__ = Scope(region="village_code", agency="agency_code")
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    death_id: Mapped[int] = mapped_column(ForeignKey("social_aid_death.id"), index=True)
+    heir_nik: Mapped[str] = mapped_column(String(16))
+    heir_name: Mapped[str] = mapped_column(String(120))
+    relation: Mapped[str] = mapped_column(String(60))  # "Anggota KK" or the stated relation
+    kk_member: Mapped[bool] = mapped_column(Boolean)
+    letter_number: Mapped[str] = mapped_column(String(120))  # as the heir gave it, checked against the document
+    village_code: Mapped[str] = mapped_column(ForeignKey("core_region.code"), index=True)
+    agency_code: Mapped[str] = mapped_column(String(32), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    active_key: Mapped[str | None] = mapped_column(String(40), unique=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("core_case.id"))
+    filed_by: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
+    filed_on: Mapped[date] = mapped_column(Date)
+    verified_by: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
+    verified_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -32,6 +32,10 @@ bp = Blueprint("social_aid", __name__, url_prefix="/bansos", template_folder="te
 STANDING = ("approved", "paid")  # on the disbursement and public lists
 
 
+def _settings():
+    return current_app.extensions["egovkit"].profile.modules["social_aid"]
+
+
 def _programmes():
     return eligibility.programmes()
 
@@ -54,7 +58,7 @@ def index():
     return render_template("social_aid/index.html", programmes=_programmes(), counts=counts, agencies=agencies,
                            states=current_app.extensions["egovkit"].workflows["social_aid.proposal"].states,
                            today=payments.today(), can_propose=scope.can("social_aid.propose"),
-                           can_import=scope.can("social_aid.import"))
+                           can_import=scope.can("social_aid.import"), settings=_settings())
 
 
 # ------------------------------------------------------------------ proposing
@@ -371,3 +375,6 @@ def deciles():
         result = {"summary": summary, "older": older, "rejects": rejects}
     held = db.session.execute(select(func.count(), func.max(Decile.data_date))).one()
     return render_template("social_aid/deciles.html", form=form, result=result, held=held)
+
+
+from . import death  # noqa: E402,F401  (its pages are on this blueprint)

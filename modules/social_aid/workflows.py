@@ -39,4 +39,34 @@ PROPOSAL = Workflow(
     title={"id": "Usulan penerima bansos", "en": "Social aid proposal"},
 )
 
-WORKFLOWS = [PROPOSAL]
+DEATH_HOOKS = "egovkit_modules.social_aid.death"
+
+# An heir's claim of the death benefit: filed (the window, the heir and the death letter already checked),
+# verified by the agency's staff, paid by another staff member of it (not whoever verified).
+DEATH_CLAIM = Workflow(
+    name="social_aid.death_claim",
+    states={
+        "filed": {"id": "Diajukan ahli waris", "en": "Filed by the heir"},
+        "verified": {"id": "Terverifikasi: menunggu penyaluran", "en": "Verified: awaiting payment"},
+        "paid": {"id": "Santunan tersalurkan", "en": "Benefit paid"},
+        "refused": {"id": "Ditolak", "en": "Refused"},
+    },
+    initial="filed",
+    final=("paid", "refused"),
+    tones={"refused": "stopped"},
+    transitions=(
+        Transition("verify", ("filed",), "verified", roles=("opd_staff",), separate=True,
+                   check=f"{DEATH_HOOKS}:still_claimable",
+                   title={"id": "Verifikasi: ahli waris sah", "en": "Verify: a rightful heir"}),
+        Transition("pay", ("verified",), "paid", roles=("opd_staff",), requires=("receipt",), separate=True,
+                   panel=False, title={"id": "Catat penyaluran", "en": "Record the payment"}),
+        Transition("refuse", ("filed", "verified"), "refused", roles=("opd_staff", "opd_head"),
+                   requires=("note",), title={"id": "Tolak", "en": "Refuse"}),
+    ),
+    sla={"filed": 5, "verified": 5},
+    on_enter={"verified": f"{DEATH_HOOKS}:on_verified", "refused": f"{DEATH_HOOKS}:on_refused"},
+    view="social_aid.death_claim",
+    title={"id": "Klaim santunan kematian", "en": "Death benefit claim"},
+)
+
+WORKFLOWS = [PROPOSAL, DEATH_CLAIM]

@@ -1,0 +1,155 @@
+"""social_aid beyond bansos, through HTTP: the death benefit opened by a real death letter (late and second
+claims refused with the reason, racing claims make one), the poverty statement (SPM) acknowledged on its QR
+page, grants to organisations (hibah) up to the overdue LPJ, and the dashboard whose figures add up."""
+from datetime import timedelta
+
+import pytest
+
+from egovkit.app import create_app
+
+from .conftest import csrf_token
+from .test_letters import decide
+from .test_payments import race, today
+from .test_smart_kampung import GOOD, write
+from .test_social_aid import RINI, SRI, STAFF, flashed, pay, staff
+from .test_workflow import PASSWORD, people
+
+DEWI = dict(GOOD, nik="3510015506150001", nama="Dewi Lestari", jenis_kelamin="P", tanggal_lahir="15-06-2015",
+            hubungan_keluarga="Anak")  # on Budi's family card
+
+
+@pytest.fixture
+def regency(cli, make_instance):
+    make_instance("banyuwangi")
+    people(cli)
+    for email, role, agency in STAFF:
+        cli("users", "create", "--email", email, "--name", email.split("@")[0].title(), "--role", role,
+            "--agency", agency, "--password-stdin", input=PASSWORD + "\n")
+    write("warga.csv", [GOOD, SRI, DEWI, RINI])
+    cli("residents", "import", "warga.csv")
+    app = create_app("instance", {"TESTING": True})
+    yield app
+    with app.app_context():
+        from egovkit.db import db
+
+        db.session.remove()
+        db.engine.dispose()
+
+
+def resident_id(app, nik):
+    with app.app_context():
+        from egovkit.db import db
+        from egovkit_modules.smart_kampung.models import Resident
+
+        found = db.session.query(Resident.id).filter_by(nik=nik).scalar()
+        db.engine.dispose()
+        return found
+
+
+def death_letter(app, nik, reporter_nik, died):
+    """The desa's death letter through smart_kampung's pages: requested, verified, signed; its number."""
+    operator = staff(app, "op.sarongan@desa.id")
+    subject = resident_id(app, nik)
+    new = f"/kampung/letters/new?type=kematian&resident={subject}"
+    response = operator.post(new, data={"csrf_token": csrf_token(operator, new), "type": "kematian",
+                                        "resident": subject, "date_of_death": died.isoformat(),
+                                        "place_of_death": "Rumah", "cause": "Sakit",
+                                        "reporter": resident_id(app, reporter_nik), "relation": "Istri"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    letter = response.headers["Location"]
+    assert decide(operator, letter, "verify").status_code == 302
+    assert decide(staff(app, "kades.sarongan@desa.id"), letter, "sign").status_code == 302
+    with app.app_context():
+        from egovkit.db import db
+        from egovkit.services.documents import Document
+
+        number = db.session.query(Document.number).filter_by(
+            module="smart_kampung", record_id=letter.rstrip("/").rsplit("/", 1)[1]).scalar()
+        db.engine.dispose()
+    assert number
+    return number
+
+
+def death_case_url(app, name):
+    page = staff(app, "staf@dinsos.id").get("/bansos/death").get_data(as_text=True)
+    assert name in page
+    before = page.split(name)[0]
+    return before[before.rindex('href="') + 6:].split('"')[0]
+
+
+def claim(client, url, heir, number, relation="", name=""):
+    return client.post(url, data={"csrf_token": csrf_token(client, url), "heir_nik": heir, "letter_number": number,
+                                  "relation": relation, "heir_name": name})
+
+
+def test_death_benefit_from_a_real_death_letter_paid_once(regency):
+    number = death_letter(regency, GOOD["nik"], SRI["nik"], today() - timedelta(days=3))
+    url = death_case_url(regency, "Budi Santoso")
+    operator = staff(regency, "op.sarongan@desa.id")
+    page = operator.get(url).get_data(as_text=True)
+    assert "Rp 1.000.000" in page and (today() + timedelta(days=27)).strftime("%Y") in page
+    wrong = claim(operator, url, SRI["nik"], "470/999/35.10.01.2001/2026")
+    assert wrong.status_code == 400
+    assert "bukan surat yang diterbitkan untuk kematian ini" in wrong.get_data(as_text=True)
+    outsider = claim(operator, url, "3510019999990001", number)  # not on the card, no relation, no name
+    text = outsider.get_data(as_text=True)
+    assert "Tidak tercantum dalam KK almarhum: sebutkan hubungannya" in text and "nama ahli waris" in text
+    operator.set_cookie("lang", "en")
+    english = claim(operator, url, "3510019999990001", number).get_data(as_text=True)
+    assert "Not on the deceased&#39;s family card: state the relation" in english
+    operator.set_cookie("lang", "id")
+    filed = claim(operator, url, SRI["nik"], number.lower())  # a member of the KK; the number as typed
+    assert filed.status_code == 302, filed.get_data(as_text=True)
+    claim_url = filed.headers["Location"]
+    second = claim(operator, url, RINI["nik"], number, relation="Anak")
+    assert second.status_code == 400 and "Klaim kedua" in second.get_data(as_text=True)
+    assert "Sri Wahyuni (Anggota KK)" in staff(regency, "staf@dinsos.id").get(claim_url).get_data(as_text=True)
+    assert staff(regency, "op.kandangan@desa.id").get(url).status_code == 404
+    assert decide(staff(regency, "staf@dinsos.id"), claim_url, "verify").status_code == 302
+    verifier = staff(regency, "staf@dinsos.id")
+    assert "Ya: Catat penyaluran" not in verifier.get(claim_url).get_data(as_text=True)  # four eyes
+    cashier = staff(regency, "kasir@dinsos.id")
+    assert "Pembayaran dicatat." in flashed(cashier, pay(cashier, claim_url, "TRF-SK-1"))
+    assert "Santunan tersalurkan" in cashier.get(claim_url).get_data(as_text=True)
+    assert "Tagihan ini sudah dibayar." in flashed(cashier, pay(cashier, claim_url, "TRF-SK-2"))
+    after = claim(operator, url, RINI["nik"], number, relation="Anak")  # paid: a second claim names that
+    assert after.status_code == 400
+    assert "Klaim kedua: santunan kematian untuk Budi Santoso sudah disalurkan pada" in after.get_data(as_text=True)
+    with regency.app_context():
+        from egovkit.db import db
+        from egovkit.services.audit import AuditEntry
+        from egovkit.services.payments import Payment
+        from egovkit_modules.social_aid.models import DeathClaim
+
+        rows = db.session.query(Payment).filter_by(module="social_aid").all()
+        assert [(p.kind, p.amount, p.payable_id) for p in rows] == [("death_benefit", 1000000, GOOD["nik"])]
+        assert db.session.query(DeathClaim).count() == 1
+        actions = {a.action for a in db.session.query(AuditEntry).filter_by(module="social_aid")}
+        assert {"death_case_opened", "death_claim_filed", "death_claim_refused"} <= actions
+        db.engine.dispose()
+
+
+def test_a_late_claim_is_refused_with_the_reason_and_racing_claims_make_one(regency):
+    late = death_letter(regency, DEWI["nik"], SRI["nik"], today() - timedelta(days=40))
+    operator = staff(regency, "op.sarongan@desa.id")
+    url = death_case_url(regency, "Dewi Lestari")
+    refused = claim(operator, url, SRI["nik"], late)
+    assert refused.status_code == 400
+    assert f"Klaim terlambat: ahli waris mengajukan dalam 30 hari sejak kematian " \
+           f"({(today() - timedelta(days=40)).isoformat()})" in refused.get_data(as_text=True)
+    operator.set_cookie("lang", "en")
+    assert "Late claim: an heir applies within 30 days" in claim(operator, url, SRI["nik"], late).get_data(as_text=True)
+    number = death_letter(regency, GOOD["nik"], SRI["nik"], today())
+    url = death_case_url(regency, "Budi Santoso")
+    from .test_payments import serving
+
+    with serving(regency) as base:
+        results = race(base, "op.sarongan@desa.id", url, url, lambda i: {
+            "heir_nik": (SRI["nik"], RINI["nik"])[i % 2], "letter_number": number, "relation": "Anak"})
+    assert sum(r.startswith("200 Klaim diajukan") for r in results) == 1, results
+    with regency.app_context():
+        from egovkit.db import db
+        from egovkit_modules.social_aid.models import DeathClaim
+
+        assert db.session.query(DeathClaim).count() == 1
+        db.engine.dispose()
