@@ -11,7 +11,7 @@ from .conftest import csrf_token
 from .test_letters import decide
 from .test_payments import race, today
 from .test_smart_kampung import GOOD, write
-from .test_social_aid import RINI, SRI, STAFF, flashed, pay, staff
+from .test_social_aid import RINI, SRI, STAFF, flashed, import_deciles, pay, staff
 from .test_workflow import PASSWORD, people
 
 DEWI = dict(GOOD, nik="3510015506150001", nama="Dewi Lestari", jenis_kelamin="P", tanggal_lahir="15-06-2015",
@@ -152,4 +152,90 @@ def test_a_late_claim_is_refused_with_the_reason_and_racing_claims_make_one(rege
         from egovkit_modules.social_aid.models import DeathClaim
 
         assert db.session.query(DeathClaim).count() == 1
+        db.engine.dispose()
+
+
+def issue_statement(client, nik, purpose="Rawat inap RSUD"):
+    url = "/bansos/spm/new"
+    return client.post(url, data={"csrf_token": csrf_token(client, url), "nik": nik, "purpose": purpose})
+
+
+def statement_pdf(client, url):
+    import io
+    import re
+
+    from pypdf import PdfReader
+
+    pdf = client.get(url + "/pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    return text, re.search(r"sekali pakai\):\s*([0-9A-F]{4}-[0-9A-F]{4})", text).group(1)
+
+
+def verify_url(client, url):
+    page = client.get(url).get_data(as_text=True)
+    return page.split('href="/verify/')[1].split('"')[0]
+
+
+def acknowledge(client, code, hospital="rsud", typed=""):
+    page = f"/verify/{code}"
+    response = client.post(f"/bansos/spm/verify/{code}/acknowledge", data={
+        "csrf_token": csrf_token(client, page), "hospital": hospital, "code": typed})
+    assert response.status_code == 302
+    return client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_poverty_statement_checked_by_decile_acknowledged_once_on_its_qr_page(regency, cli):
+    cli("users", "create", "--email", "admisi@rsud.id", "--name", "Admisi", "--role", "opd_staff", "--agency",
+        "rsud", "--password-stdin", input=PASSWORD + "\n")
+    dinsos = staff(regency, "staf@dinsos.id")
+    import_deciles(dinsos)
+    import_deciles(dinsos, "no_kk,nik,desil,tanggal_data\n3510010101200005,,7,2026-10-30\n")  # Rini: decile 7
+    kades = staff(regency, "kades.sarongan@desa.id")
+    refused = issue_statement(kades, RINI["nik"])
+    assert refused.status_code == 400
+    assert "Desil DTSEN 7 (data 2026-10-30), paling tinggi 4." in refused.get_data(as_text=True)
+    kades.set_cookie("lang", "en")
+    assert "DTSEN decile 7 (data of 2026-10-30), at most 4." in issue_statement(kades, RINI["nik"]).get_data(as_text=True)
+    kades.set_cookie("lang", "id")
+    assert staff(regency, "op.sarongan@desa.id").get("/bansos/spm/new").status_code == 403  # the head signs
+    made = issue_statement(kades, GOOD["nik"])
+    assert made.status_code == 302, made.get_data(as_text=True)
+    url = made.headers["Location"]
+    assert "masih berlaku sampai" in issue_statement(kades, GOOD["nik"]).get_data(as_text=True)  # one at a time
+    text, code = statement_pdf(kades, url)
+    assert "Budi Santoso" in text and "desil 1" in text and GOOD["nik"] not in text
+    qr = verify_url(kades, url)
+    hospital = regency.test_client()  # the admission desk, not signed in: the code printed on the paper
+    page = hospital.get(f"/verify/{qr}").get_data(as_text=True)
+    assert "Surat Pernyataan Miskin" in page and "Berlaku sampai" in page and code not in page
+    assert "Kode tidak cocok" in acknowledge(hospital, qr, typed="0000-0000")
+    assert "Penerimaan pasien dicatat" in acknowledge(hospital, qr, typed=code.lower())
+    used = acknowledge(hospital, qr, typed=code)
+    assert "sudah dikonfirmasi oleh rumah sakit" in used and "Dipakai: penerimaan dicatat oleh Rumah Sakit Umum" in used
+    sri = issue_statement(kades, SRI["nik"]).headers["Location"]  # a hospital account needs no code
+    admisi = staff(regency, "admisi@rsud.id")
+    qr_sri = verify_url(kades, sri)
+    assert "Anda masuk untuk Rumah Sakit Umum Daerah" in admisi.get(f"/verify/{qr_sri}").get_data(as_text=True)
+    assert "Penerimaan pasien dicatat" in acknowledge(admisi, qr_sri, hospital="")
+    dewi = issue_statement(kades, DEWI["nik"]).headers["Location"]
+    _text, dewi_code = statement_pdf(kades, dewi)
+    with regency.app_context():  # thirty days later
+        from egovkit.db import db
+        from egovkit_modules.social_aid.models import Statement
+
+        db.session.query(Statement).filter_by(nik=DEWI["nik"]).one().valid_until = today() - timedelta(days=1)
+        db.session.commit()
+        db.engine.dispose()
+    qr_dewi = verify_url(kades, dewi)
+    assert "KEDALUWARSA" in hospital.get(f"/verify/{qr_dewi}").get_data(as_text=True)
+    assert "sudah kedaluwarsa" in acknowledge(hospital, qr_dewi, typed=dewi_code)
+    listed = kades.get("/bansos/spm").get_data(as_text=True)
+    assert listed.count("Dipakai di rumah sakit") == 2 and "Kedaluwarsa" in listed
+    with regency.app_context():
+        from egovkit.db import db
+        from egovkit_modules.social_aid.models import Statement
+
+        rows = {s.nik: (s.acknowledged_by, s.acknowledged_user is not None) for s in db.session.query(Statement)}
+        assert rows == {GOOD["nik"]: ("rsud", False), SRI["nik"]: ("rsud", True), DEWI["nik"]: (None, False)}
         db.engine.dispose()

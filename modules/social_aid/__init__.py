@@ -4,9 +4,13 @@ import re
 
 from pydantic import Field, field_validator
 
-from egovkit.modules import Module, NavItem, Settings
+from egovkit.modules import DocumentType, Module, NavItem, Settings
 
 from .programmes import PROGRAMME_KEY, DeathBenefit, Hibah, Programme, Spm
+
+
+# The poverty statement (SPM), numbered per desa; 400.9: social affairs (Permendagri 83/2022).
+SPM_DOCUMENT = DocumentType("social_aid.spm", "400.9", "{code}/{seq:03d}/{scope}/{year}")
 
 
 class SocialAidSettings(Settings):
@@ -68,12 +72,17 @@ MODULE = Module(
         "social_aid.import": ("opd_staff", "opd_head"),
         # File an heir's death benefit claim at the desa office or the agency's counter.
         "social_aid.death.file": ("operator_desa", "opd_staff"),
+        "social_aid.spm.issue": ("kepala_desa",),  # the village head signs a poverty statement
+        # A hospital's staff (an agency under spm.hospitals) acknowledge a statement on its QR page.
+        "social_aid.spm.acknowledge": ("opd_staff", "opd_head"),
     },
     workflows="egovkit_modules.social_aid.workflows:WORKFLOWS",
     models="egovkit_modules.social_aid.models",
     blueprint="egovkit_modules.social_aid.views:bp",
     cli="egovkit_modules.social_aid.cli:group",
     events={"resident.died": "egovkit_modules.social_aid.handlers:on_death"},
+    hooks={"documents.verify": "egovkit_modules.social_aid.spm:verify_panel"},
+    documents=(SPM_DOCUMENT,),
     nav=(NavItem("social_aid.index", {"id": "Bantuan sosial", "en": "Social aid"}, public=False,
                  permission="social_aid.read"),
          NavItem("social_aid.public", {"id": "Penerima bansos", "en": "Aid recipients"})),

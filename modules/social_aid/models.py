@@ -130,3 +130,28 @@ class DeathClaim(db.Model):
     verified_by: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
     verified_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Statement(db.Model):
+    """A poverty statement (Surat Pernyataan Miskin) the desa issued for free hospital care: numbered, with a
+    QR code to the public verification page, valid to ``valid_until``; a hospital acknowledges it there once
+    (with a hospital account, or the one-time code printed on it)."""
+
+    __tablename__ = "social_aid_statement"
+    __scope__ = Scope(region="village_code")
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nik: Mapped[str] = mapped_column(String(16), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    village_code: Mapped[str] = mapped_column(ForeignKey("core_region.code"), index=True)
+    decile: Mapped[int] = mapped_column(SmallInteger)
+    decile_date: Mapped[date] = mapped_column(Date)  # the DTSEN data the decision used
+    purpose: Mapped[str] = mapped_column(String(200))
+    issued_on: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date] = mapped_column(Date)
+    document_code: Mapped[str | None] = mapped_column(String(16), unique=True)  # core_document.code
+    ack_digest: Mapped[str] = mapped_column(String(64))  # HMAC of the one-time code (never the code)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_by: Mapped[str | None] = mapped_column(String(32))  # the hospital's agency code
+    acknowledged_user: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))  # None: by code
+    issued_by: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
