@@ -129,6 +129,8 @@ CONFIRMED = {
     ("modules/complaints/templates/complaints/track.html", "complaints.rate"),  # a rating is given once
     ("modules/social_aid/templates/social_aid/proposal.html", "social_aid.pay"),  # money leaves once
     ("modules/social_aid/templates/social_aid/death_claim.html", "social_aid.death_pay"),  # money leaves once
+    ("modules/social_aid/templates/social_aid/grant.html", "social_aid.grant_pay"),  # money leaves once
+    ("modules/social_aid/templates/social_aid/grant.html", "social_aid.agree"),  # a numbered agreement
 }
 # ... and these do neither (or ask on a page of their own), each with the reason.
 NOT_DESTRUCTIVE = {
@@ -174,6 +176,11 @@ NOT_DESTRUCTIVE = {
     ("modules/social_aid/templates/social_aid/propose.html", ""): "a proposal, checked by rule and by the agency",
     ("modules/social_aid/templates/social_aid/deciles.html", ""): "upserts by KK/NIK with its data date, audited",
     ("modules/social_aid/templates/social_aid/death.html", ""): "a claim, checked by rule and verified by the agency",
+    ("modules/social_aid/templates/social_aid/statement_new.html", ""): "checked by decile; valid for a period",
+    ("modules/social_aid/templates/social_aid/spm_verify.html", "social_aid.acknowledge"):
+        "the hospital's own record of an admission it made, once",
+    ("modules/social_aid/templates/social_aid/grant_new.html", ""): "a proposal, evaluated by the OPD",
+    ("modules/social_aid/templates/social_aid/grant.html", "social_aid.lpj"): "receives a report, audited",
     ("modules/complaints/templates/complaints/exchange.html", "complaints.import_csv"):
         "one transaction, audited; importing the same file again changes nothing",
 }

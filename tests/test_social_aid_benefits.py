@@ -239,3 +239,81 @@ def test_poverty_statement_checked_by_decile_acknowledged_once_on_its_qr_page(re
         rows = {s.nik: (s.acknowledged_by, s.acknowledged_user is not None) for s in db.session.query(Statement)}
         assert rows == {GOOD["nik"]: ("rsud", False), SRI["nik"]: ("rsud", True), DEWI["nik"]: (None, False)}
         db.engine.dispose()
+
+
+BUDGET = "Sewa tenda; 2.500.000\nKonsumsi 200 peserta; 7.500.000\n"
+
+
+def propose_grant(client, budget=BUDGET, number="AHU-0012345.AH.01.04 Tahun 2020"):
+    import io
+
+    from .test_social_aid import PDF
+
+    url = "/bansos/hibah/new"
+    return client.post(url, data={"csrf_token": csrf_token(client, url), "org_name": "Yayasan Al Ikhlas",
+                                  "legal_number": number, "address": "Jl. Raya Pesanggaran 5",
+                                  "title": "Santunan anak yatim", "budget": budget,
+                                  "documents": (io.BytesIO(PDF), "proposal.pdf")}, content_type="multipart/form-data")
+
+
+def test_a_grant_from_proposal_to_lpj_and_no_new_grant_while_an_lpj_is_overdue(regency, cli):
+    import io
+
+    from .test_social_aid import PDF
+
+    for email, role in (("staf@bpkad.id", "opd_staff"), ("kasir@bpkad.id", "opd_staff"),
+                        ("kepala@bpkad.id", "opd_head")):
+        cli("users", "create", "--email", email, "--name", email.split("@")[0].title(), "--role", role, "--agency",
+            "bpkad", "--password-stdin", input=PASSWORD + "\n")
+    dinsos = staff(regency, "staf@dinsos.id")
+    bad = propose_grant(dinsos, "Sewa tenda; dua juta\nKonsumsi\n").get_data(as_text=True)
+    assert "Baris anggaran 1: dua juta bukan jumlah Rupiah." in bad and "Baris anggaran 2: tulis uraian" in bad
+    dinsos.set_cookie("lang", "en")
+    assert "Budget line 1: dua juta is not an amount of Rupiah." in propose_grant(dinsos, "Tenda; dua juta").get_data(
+        as_text=True)
+    dinsos.set_cookie("lang", "id")
+    made = propose_grant(dinsos)
+    assert made.status_code == 302, made.get_data(as_text=True)
+    url = made.headers["Location"]
+    assert "Rp 10.000.000" in dinsos.get(url).get_data(as_text=True)  # the sum of the budget lines
+    assert decide(staff(regency, "kasir@dinsos.id"), url, "evaluate").status_code == 302
+    assert decide(staff(regency, "kepala@bpkad.id"), url, "recommend").status_code == 302
+    clerk = staff(regency, "staf@bpkad.id")
+    page = clerk.get(url).get_data(as_text=True)
+    assert "Direkomendasikan TAPD" in page and "Ya: Tandatangani NPHD" in page
+    signed = clerk.post(f"{url}/agree", data={"csrf_token": csrf_token(clerk, url)})
+    assert "NPHD ditandatangani" in flashed(clerk, signed)
+    nphd = clerk.get(f"{url}/nphd.pdf")
+    assert nphd.status_code == 200 and nphd.data.startswith(b"%PDF")
+    from pypdf import PdfReader
+
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(nphd.data)).pages).split())
+    assert "Yayasan Al Ikhlas" in text and "sepuluh juta rupiah" in text and "/NPHD/35.10/" in text
+    assert "Catat pencairan" not in clerk.get(url).get_data(as_text=True)  # not whoever signed
+    cashier = staff(regency, "kasir@bpkad.id")
+    assert "Pembayaran dicatat." in flashed(cashier, pay(cashier, url, "SP2D-0001"))
+    assert "Tagihan ini sudah dibayar." in flashed(cashier, pay(cashier, url, "SP2D-0002"))
+    page = cashier.get(url).get_data(as_text=True)
+    assert "Dicairkan: menunggu LPJ" in page and (today() + timedelta(days=90)).strftime("%Y") in page
+    with regency.app_context():  # ninety-one days later
+        from egovkit.db import db
+        from egovkit_modules.social_aid.models import Grant
+
+        db.session.query(Grant).one().lpj_due = today() - timedelta(days=1)
+        db.session.commit()
+        db.engine.dispose()
+    assert "LPJ terlambat" in cashier.get("/bansos/hibah").get_data(as_text=True)
+    again = propose_grant(dinsos, number="ahu-0012345.ah.01.04 tahun 2020")  # the same organisation
+    assert again.status_code == 400 and "tidak dapat menerima hibah baru" in again.get_data(as_text=True)
+    received = cashier.post(f"{url}/lpj", data={"csrf_token": csrf_token(cashier, url),
+                                                "report": (io.BytesIO(PDF), "lpj.pdf")},
+                            content_type="multipart/form-data")
+    assert "Laporan pertanggungjawaban diterima." in flashed(cashier, received)
+    assert propose_grant(dinsos).status_code == 302  # the LPJ in: a new proposal is taken
+    with regency.app_context():
+        from egovkit.db import db
+        from egovkit.services.payments import Payment
+
+        assert [(p.kind, p.amount) for p in db.session.query(Payment).filter_by(module="social_aid")] == [
+            ("hibah", 10000000)]
+        db.engine.dispose()

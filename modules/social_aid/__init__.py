@@ -11,6 +11,9 @@ from .programmes import PROGRAMME_KEY, DeathBenefit, Hibah, Programme, Spm
 
 # The poverty statement (SPM), numbered per desa; 400.9: social affairs (Permendagri 83/2022).
 SPM_DOCUMENT = DocumentType("social_aid.spm", "400.9", "{code}/{seq:03d}/{scope}/{year}")
+# The grant agreement (NPHD), numbered per regency and year; 900.1: regional finance.
+HIBAH_DOCUMENT = DocumentType("social_aid.nphd", "900.1", "{code}/{seq:03d}/NPHD/{regency}/{year}",
+                              workflow="social_aid.hibah")
 
 
 class SocialAidSettings(Settings):
@@ -75,6 +78,7 @@ MODULE = Module(
         "social_aid.spm.issue": ("kepala_desa",),  # the village head signs a poverty statement
         # A hospital's staff (an agency under spm.hospitals) acknowledge a statement on its QR page.
         "social_aid.spm.acknowledge": ("opd_staff", "opd_head"),
+        "social_aid.hibah.propose": ("opd_staff",),  # staff of an evaluating OPD record a proposal received
     },
     workflows="egovkit_modules.social_aid.workflows:WORKFLOWS",
     models="egovkit_modules.social_aid.models",
@@ -82,7 +86,7 @@ MODULE = Module(
     cli="egovkit_modules.social_aid.cli:group",
     events={"resident.died": "egovkit_modules.social_aid.handlers:on_death"},
     hooks={"documents.verify": "egovkit_modules.social_aid.spm:verify_panel"},
-    documents=(SPM_DOCUMENT,),
+    documents=(SPM_DOCUMENT, HIBAH_DOCUMENT),
     nav=(NavItem("social_aid.index", {"id": "Bantuan sosial", "en": "Social aid"}, public=False,
                  permission="social_aid.read"),
          NavItem("social_aid.public", {"id": "Penerima bansos", "en": "Aid recipients"})),

@@ -155,3 +155,46 @@ class Statement(db.Model):
     acknowledged_user: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))  # None: by code
     issued_by: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# A grant paid out to an organisation: the payable is the grant's id, one payment per grant.
+HIBAH = payments.Kind("social_aid", "hibah", direction="out", four_eyes=True,
+                      title={"id": "Hibah", "en": "Grant"})
+
+
+class Organisation(db.Model):
+    """An organisation that asks for grants, known by its registration (AHU / SK) number."""
+
+    __tablename__ = "social_aid_org"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    legal_number: Mapped[str] = mapped_column(String(60), unique=True)  # normalised: no spaces, upper case
+    address: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Grant(db.Model):
+    """An organisation's grant proposal (hibah), followed through the social_aid.hibah workflow. The agency
+    handling it moves along: the evaluating OPD, then the grant agency (TAPD's secretariat, BPKAD)."""
+
+    __tablename__ = "social_aid_grant"
+    __scope__ = Scope(agency="agency_code")
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("social_aid_org.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    budget: Mapped[str] = mapped_column(Text)  # JSON: [[description, amount], ...]
+    amount: Mapped[int] = mapped_column(BigInteger)  # the sum of the budget lines
+    evaluator: Mapped[str] = mapped_column(String(32))  # the OPD that evaluates
+    agency_code: Mapped[str] = mapped_column(String(32), index=True)  # who handles it now
+    documents: Mapped[str] = mapped_column(String(40))  # stored upload: the proposal's documents (PDF)
+    village_code: Mapped[str | None] = mapped_column(ForeignKey("core_region.code"))  # where it is spent
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("core_case.id"))
+    agreement_code: Mapped[str | None] = mapped_column(String(16))  # core_document.code of the NPHD
+    agreed_by: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
+    agreed_on: Mapped[date | None] = mapped_column(Date)
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    lpj_due: Mapped[date | None] = mapped_column(Date)
+    lpj: Mapped[str | None] = mapped_column(String(40))  # stored upload: the accountability report
+    lpj_on: Mapped[date | None] = mapped_column(Date)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -377,4 +377,4 @@ def deciles():
     return render_template("social_aid/deciles.html", form=form, result=result, held=held)
 
 
-from . import death, spm  # noqa: E402,F401  (their pages are on this blueprint)
+from . import death, hibah, spm  # noqa: E402,F401  (their pages are on this blueprint)
