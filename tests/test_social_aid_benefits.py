@@ -82,7 +82,12 @@ def claim(client, url, heir, number, relation="", name=""):
                                   "relation": relation, "heir_name": name})
 
 
-def test_death_benefit_from_a_real_death_letter_paid_once(regency):
+def test_death_benefit_from_a_real_death_letter_paid_once_and_the_dashboard_adds_up(regency, cli):
+    from .test_social_aid import approved
+
+    bansos = approved(regency)  # Budi's household: BLT DBH CHT approved, then paid before his death
+    cashier = staff(regency, "kasir@dinsos.id")
+    assert "Pembayaran dicatat." in flashed(cashier, pay(cashier, bansos, "TRF-BLT-1"))
     number = death_letter(regency, GOOD["nik"], SRI["nik"], today() - timedelta(days=3))
     url = death_case_url(regency, "Budi Santoso")
     operator = staff(regency, "op.sarongan@desa.id")
@@ -121,12 +126,50 @@ def test_death_benefit_from_a_real_death_letter_paid_once(regency):
         from egovkit.services.payments import Payment
         from egovkit_modules.social_aid.models import DeathClaim
 
-        rows = db.session.query(Payment).filter_by(module="social_aid").all()
+        rows = db.session.query(Payment).filter_by(module="social_aid", kind="death_benefit").all()
         assert [(p.kind, p.amount, p.payable_id) for p in rows] == [("death_benefit", 1000000, GOOD["nik"])]
         assert db.session.query(DeathClaim).count() == 1
         actions = {a.action for a in db.session.query(AuditEntry).filter_by(module="social_aid")}
         assert {"death_case_opened", "death_claim_filed", "death_claim_refused"} <= actions
+        entries = sum(p.amount for p in db.session.query(Payment).filter_by(module="social_aid"))
         db.engine.dispose()
+    dashboard(regency, cli, entries)
+
+
+def dashboard(app, cli, entries):
+    """Every money figure of the dashboard and its API is the sum of its entries; coverage by kode_desa."""
+    import re
+
+    from .test_api import bearer, token
+    from .test_workflow import KANDANGAN, SARONGAN
+
+    dinsos = staff(app, "staf@dinsos.id")
+    assert "2 baris: 2 disimpan" in import_deciles(dinsos, "no_kk,nik,desil,tanggal_data,kode_desa\n"
+                                                           f"3510010101200003,,1,2026-09-30,{SARONGAN}\n"
+                                                           f"3510010101200005,,2,2026-09-30,{SARONGAN}\n"
+                                                   ).get_data(as_text=True)
+    assert "kode_desa: &#39;Sarongan&#39; bukan kode desa" in import_deciles(
+        dinsos, "no_kk,nik,desil,tanggal_data,kode_desa\n3510010101200009,,1,2026-09-30,Sarongan\n").get_data(
+        as_text=True)
+    page = dinsos.get("/bansos/dashboard").get_data(as_text=True)
+    by_programme = page.split('id="by-programme"')[1].split("</table>")[0]
+    amounts = [int(a) for a in re.findall(r'data-amount="(\d+)"', by_programme)]
+    assert amounts[-1] == sum(amounts[:-1]) == entries == 1300000
+    cells = [int(a) for a in re.findall(r'data-amount="(\d+)"', page.split('id="cells"')[1].split("</table>")[0])]
+    assert sum(cells) == entries
+    assert "1 dari 1 disalurkan dalam 14 hari" in page
+    secret = token(cli, "staf@dinsos.id", "social_aid:read")
+    data = app.test_client().get("/api/v1/social-aid/summary", headers=bearer(secret)).json
+    assert data["total"] == sum(c["total"] for c in data["cells"]) == sum(data["by_programme"].values()) == entries
+    assert data["by_programme"] == {"blt_dbhcht": 300000, "santunan_kematian": 1000000}
+    assert data["coverage"] == [{"village_code": SARONGAN, "poorest": 2, "covered": 1}]
+    assert (data["deaths_paid"], data["deaths_within_sla"]) == (1, 1)
+    assert {c["village_code"] for c in data["cells"]} == {SARONGAN}
+    other = token(cli, "op.kandangan@desa.id", "social_aid:read")  # another desa's operator: nothing of Sarongan
+    theirs = app.test_client().get("/api/v1/social-aid/summary", headers=bearer(other)).json
+    assert theirs["total"] == 0 and theirs["coverage"] == [] and KANDANGAN
+    spec = app.test_client().get("/api/v1/openapi.json").json
+    assert {"/api/v1/social-aid/summary", "/api/v1/social-aid/programmes"} <= set(spec["paths"])
 
 
 def test_a_late_claim_is_refused_with_the_reason_and_racing_claims_make_one(regency):

@@ -15,8 +15,9 @@ from egovkit.services.csvimport import RowError, Summary, run
 
 from .models import Decile
 
-COLUMNS = ("no_kk", "nik", "desil", "tanggal_data")
+COLUMNS = ("no_kk", "nik", "desil", "tanggal_data")  # required; kode_desa is optional
 DIGITS16 = re.compile(r"[0-9]{16}")
+VILLAGE = re.compile(r"[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}")
 
 
 def _number(row: dict, column: str) -> str | None:
@@ -49,7 +50,11 @@ def parse(row: dict, line: int) -> dict:
     day = _date(row.get("tanggal_data", ""))
     if day > date.today():
         raise RowError("future", N_("%(value)s is in the future"), field="tanggal_data", value=day.isoformat())
-    return {"kk": kk, "nik": nik, "decile": int(raw), "data_date": day, "line": line}
+    village = row.get("kode_desa", "") or None
+    if village is not None and not VILLAGE.fullmatch(village):
+        raise RowError("not_a_village", N_("%(value)r is not a desa code (e.g. 35.10.01.2001)"), field="kode_desa",
+                       value=village[:40])
+    return {"kk": kk, "nik": nik, "decile": int(raw), "data_date": day, "village": village, "line": line}
 
 
 class Writer:
@@ -75,16 +80,18 @@ class Writer:
             row = held.get(key)
             if row is None:
                 db.session.add(Decile(kk=rec["kk"], nik=rec["nik"], decile=rec["decile"], data_date=rec["data_date"],
-                                      source=self.source, imported_at=now))
+                                      village_code=rec["village"], source=self.source, imported_at=now))
                 written += 1
             elif rec["data_date"] < row.data_date:
                 self.older.append((rec["line"], row.data_date))  # kept as held: counted unchanged
                 unchanged += 1
-            elif rec["data_date"] == row.data_date and rec["decile"] == row.decile:
+            elif rec["data_date"] == row.data_date and rec["decile"] == row.decile and \
+                    rec["village"] in (None, row.village_code):
                 unchanged += 1
             else:
                 row.decile, row.data_date, row.source, row.imported_at = (rec["decile"], rec["data_date"],
                                                                           self.source, now)
+                row.village_code = rec["village"] or row.village_code
                 if rec["nik"] and row.nik is None:
                     row.nik = rec["nik"]
                 written += 1

@@ -28,6 +28,7 @@ class Decile(db.Model):
     nik: Mapped[str | None] = mapped_column(String(16), unique=True)
     decile: Mapped[int] = mapped_column(SmallInteger)
     data_date: Mapped[date] = mapped_column(Date)
+    village_code: Mapped[str | None] = mapped_column(String(13), index=True)  # kode_desa of the file, if given
     source: Mapped[str] = mapped_column(String(120))  # the file it came from
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

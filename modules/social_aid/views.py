@@ -378,3 +378,17 @@ def deciles():
 
 
 from . import death, hibah, spm  # noqa: E402,F401  (their pages are on this blueprint)
+
+
+@bp.get("/dashboard")
+@scope.require("social_aid.read")
+def dashboard():
+    from . import figures
+
+    try:
+        year = int(request.args.get("year") or payments.today().year)
+    except ValueError:
+        abort(404)
+    if not 2000 <= year <= 2100:
+        abort(404)
+    return render_template("social_aid/dashboard.html", data=figures.summary(year), year=year)
