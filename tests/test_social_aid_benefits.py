@@ -1,7 +1,7 @@
 """social_aid beyond bansos, through HTTP: the death benefit opened by a real death letter (late and second
 claims refused with the reason, racing claims make one), the poverty statement (SPM) acknowledged on its QR
 page, grants to organisations (hibah) up to the overdue LPJ, and the dashboard whose figures add up."""
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -198,6 +198,22 @@ def test_a_late_claim_is_refused_with_the_reason_and_racing_claims_make_one(rege
         db.engine.dispose()
 
 
+def upload_xlsx(client, rows):
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    url = "/bansos/deciles"
+    return client.post(url, data={"csrf_token": csrf_token(client, url), "file": (io.BytesIO(buffer.getvalue()),
+                                                                                 "bnba.xlsx")},
+                       content_type="multipart/form-data").get_data(as_text=True)
+
+
 def issue_statement(client, nik, purpose="Rawat inap RSUD"):
     url = "/bansos/spm/new"
     return client.post(url, data={"csrf_token": csrf_token(client, url), "nik": nik, "purpose": purpose})
@@ -211,8 +227,9 @@ def statement_pdf(client, url):
 
     pdf = client.get(url + "/pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
-    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
-    return text, re.search(r"sekali pakai\):\s*([0-9A-F]{4}-[0-9A-F]{4})", text).group(1)
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages).split())
+    found = re.search(r"pakai\)\s*:\s*([0-9A-F]{4})\s*-\s*([0-9A-F]{4})", text)  # a line may break at the dash
+    return text, f"{found.group(1)}-{found.group(2)}"
 
 
 def verify_url(client, url):
@@ -233,7 +250,12 @@ def test_poverty_statement_checked_by_decile_acknowledged_once_on_its_qr_page(re
         "rsud", "--password-stdin", input=PASSWORD + "\n")
     dinsos = staff(regency, "staf@dinsos.id")
     import_deciles(dinsos)
-    import_deciles(dinsos, "no_kk,nik,desil,tanggal_data\n3510010101200005,,7,2026-10-30\n")  # Rini: decile 7
+    page = upload_xlsx(dinsos, [("no_kk", "nik", "desil", "tanggal_data", "kode_desa"),
+                                (3510010101200005, None, 7, datetime(2026, 10, 30), None),  # Rini: decile 7
+                                ("3510010101200006", None, 11, "2026-10-30", None)])  # as numbers and dates
+    assert "2 baris: 1 disimpan, 0 tidak berubah, 1 ditolak." in page
+    assert "3,desil: &#39;11&#39; bukan desil 1 sampai 10" in page  # the sheet's row number
+    assert "bukan buku kerja XLSX" in import_deciles(dinsos, "no_kk\n", name="desil.xlsx").get_data(as_text=True)
     kades = staff(regency, "kades.sarongan@desa.id")
     refused = issue_statement(kades, RINI["nik"])
     assert refused.status_code == 400

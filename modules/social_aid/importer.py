@@ -99,9 +99,52 @@ class Writer:
         return written, unchanged
 
 
+def xlsx_to_csv(path: Path, target: Path) -> None:
+    """The first sheet of an XLSX file as CSV, row for row (so a line number is the sheet's row number): numbers
+    written as whole numbers (a KK typed as a number), dates as YYYY-MM-DD. Read streaming (read_only)."""
+    import csv
+
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # not a workbook: named like a bad CSV header would be
+        raise RowError("not_xlsx", N_("the file is not an XLSX workbook (%(reason)s)"), field="file",
+                       reason=str(exc)[:80]) from None
+
+    def text(value) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            return value.date().isoformat()
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value).strip()
+
+    try:
+        with target.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            for row in book.worksheets[0].iter_rows(values_only=True):
+                writer.writerow([text(v) for v in row])
+    finally:
+        book.close()
+
+
 def import_file(path: Path, *, translate: bool = False, source: str | None = None) -> tuple[Summary, list]:
-    """Import a decile CSV; returns the summary and the (line, date held) of rows older than the data held."""
+    """Import a decile CSV or XLSX (its first sheet); returns the summary and the (line, date held) of rows older
+    than the data held. The rejects go to FILE.rejects.csv beside it."""
     writer = Writer(source or path.name)
-    summary = run(path, columns=COLUMNS, parse=parse, write=writer, audit_as=("social_aid", "social_aid_decile"),
-                  translate=translate)
+    rejects = path.with_name(path.stem + ".rejects.csv")
+    read = path
+    if path.suffix.lower() == ".xlsx":
+        read = path.with_name(path.stem + ".xlsx.csv")
+        xlsx_to_csv(path, read)
+    try:
+        summary = run(read, columns=COLUMNS, parse=parse, write=writer, audit_as=("social_aid", "social_aid_decile"),
+                      translate=translate, rejects=rejects)
+    finally:
+        if read != path:
+            read.unlink(missing_ok=True)
     return summary, writer.older

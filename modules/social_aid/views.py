@@ -348,7 +348,7 @@ def public():
 
 # ------------------------------------------------------------------ decile import
 class ImportForm(Form):
-    file = FileField("Decile file (CSV)", validators=[FileRequired()])
+    file = FileField("Decile file (CSV or XLSX)", validators=[FileRequired()])
 
 
 @bp.route("/deciles", methods=["GET", "POST"])
@@ -358,7 +358,8 @@ def deciles():
     result = None
     if form.validate_on_submit():
         folder = uploads.folder("social_aid", "imports")
-        path = folder / f"desil-{current_user.id}-{secrets.token_hex(6)}.csv"
+        suffix = ".xlsx" if (form.file.data.filename or "").lower().endswith(".xlsx") else ".csv"
+        path = folder / f"desil-{current_user.id}-{secrets.token_hex(6)}{suffix}"
         form.file.data.save(path)
         try:
             summary, older = importer.import_file(path, translate=True,
