@@ -243,6 +243,7 @@ def _decide(record_id: int, act):
 @bp.post("/hibah/<int:record_id>/agree")
 @scope.require("social_aid.read")
 def agree(record_id: int):
+    _load(record_id)
     if not Form().validate_on_submit():
         abort(400)
 
@@ -269,6 +270,7 @@ def agree(record_id: int):
 @bp.post("/hibah/<int:record_id>/pay")
 @scope.require("social_aid.read")
 def grant_pay(record_id: int):
+    _load(record_id)  # out of reach: 404 before anything else
     form = PayForm()
     if not form.validate_on_submit():
         flash(_("Give the transfer number and the date paid."), "error")
@@ -293,6 +295,7 @@ def grant_pay(record_id: int):
 @bp.post("/hibah/<int:record_id>/lpj")
 @scope.require("social_aid.read")
 def lpj(record_id: int):
+    _load(record_id)
     form = LpjForm()
     if not form.validate_on_submit():
         flash(_("Choose the LPJ as a PDF file."), "error")
