@@ -43,7 +43,7 @@ def test_public_data_without_a_token(api):
     body = client.get("/api/v1/wilayah/35.10.01").json
     assert body["name"] == "Pesanggaran" and any(c["code"] == SARONGAN for c in body["children"])
     assert client.get("/api/v1/wilayah/33.11").json["error"]["code"] == "not_found"
-    assert len(client.get("/api/v1/agencies").json["items"]) == 13
+    assert len(client.get("/api/v1/agencies").json["items"]) == 14  # with the RSUD (social_aid.spm)
     page = client.get("/api/v1/announcements/?per_page=2").json
     assert (page["total"], len(page["items"]), page["per_page"]) == (3, 2, 2)
 

@@ -131,6 +131,9 @@ CONFIRMED = {
     ("modules/social_aid/templates/social_aid/proposal.html", "social_aid.pay"),  # money leaves once
     ("modules/sakip/templates/sakip/scorecard.html", "sakip.issue_lkjip"),  # signed; revokes the one before
     ("modules/planning/templates/planning/renja.html", "planning.amend"),  # a new version of a final plan
+    ("modules/social_aid/templates/social_aid/death_claim.html", "social_aid.death_pay"),  # money leaves once
+    ("modules/social_aid/templates/social_aid/grant.html", "social_aid.grant_pay"),  # money leaves once
+    ("modules/social_aid/templates/social_aid/grant.html", "social_aid.agree"),  # a numbered agreement
 }
 # ... and these do neither (or ask on a page of their own), each with the reason.
 NOT_DESTRUCTIVE = {
@@ -177,6 +180,12 @@ NOT_DESTRUCTIVE = {
     ("modules/smart_kampung/templates/smart_kampung/resident_form.html", ""): "a resident, corrected again",
     ("modules/social_aid/templates/social_aid/propose.html", ""): "a proposal, checked by rule and by the agency",
     ("modules/social_aid/templates/social_aid/deciles.html", ""): "upserts by KK/NIK with its data date, audited",
+    ("modules/social_aid/templates/social_aid/death.html", ""): "a claim, checked by rule and verified by the agency",
+    ("modules/social_aid/templates/social_aid/statement_new.html", ""): "checked by decile; valid for a period",
+    ("modules/social_aid/templates/social_aid/spm_verify.html", "social_aid.acknowledge"):
+        "the hospital's own record of an admission it made, once",
+    ("modules/social_aid/templates/social_aid/grant_new.html", ""): "a proposal, evaluated by the OPD",
+    ("modules/social_aid/templates/social_aid/grant.html", "social_aid.lpj"): "receives a report, audited",
     ("modules/complaints/templates/complaints/exchange.html", "complaints.import_csv"):
         "one transaction, audited; importing the same file again changes nothing",
     ("modules/tourism/templates/tourism/event_form.html", ""): "an event, edited again the same way",

@@ -43,7 +43,7 @@ def test_init_banyuwangi_loads_the_real_regions_agencies_and_admin(init_instance
     path = init_instance("banyuwangi")
     assert region_counts(path) == {"provinsi": 1, "kabupaten": 1, "kecamatan": 25, "desa": 189, "kelurahan": 28}
     assert query(path, "SELECT name FROM core_region WHERE code = '35.10.01.2001'") == [("Sarongan",)]
-    assert len(query(path, "SELECT code FROM core_agency WHERE active")) == 13
+    assert len(query(path, "SELECT code FROM core_agency WHERE active")) == 14
     assert query(path, "SELECT u.email, r.role, r.region_code FROM core_user u JOIN core_role_assignment r "
                        "ON r.user_id = u.id") == [("admin@localhost", "admin", "35.10")]
     assert {"core_region", "announcements_notice", "alembic_version_announcements"} <= tables(path)

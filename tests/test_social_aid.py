@@ -58,9 +58,9 @@ def staff(app, email):
     return client
 
 
-def import_deciles(client, text=DECILES):
+def import_deciles(client, text=DECILES, name="bnba.csv"):
     url = "/bansos/deciles"
-    return client.post(url, data={"csrf_token": csrf_token(client, url), "file": (io.BytesIO(text.encode()), "bnba.csv")},
+    return client.post(url, data={"csrf_token": csrf_token(client, url), "file": (io.BytesIO(text.encode()), name)},
                        content_type="multipart/form-data")
 
 

@@ -26,9 +26,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from . import people
 from ..db import db
 from ..models import as_utc, utcnow
-from ..modules import DocumentType
+from ..modules import DocumentType, import_path
 
 VERIFY_PATH = "/verify"  # the public page a document's QR code leads to (egovkit/web/documents.py)
+VERIFY_HOOK = "documents.verify"  # f(doc) -> Markup | None: what the issuing module adds to that page
 
 class Document(db.Model):
     __tablename__ = "core_document"
@@ -623,3 +624,11 @@ def check(doc: Document, pdf: bytes) -> bool:
 def intact(doc: Document) -> bool:
     """Whether the stored record is as it was signed."""
     return hmac.compare_digest(sign(doc), doc.signature)
+
+
+def verify_panel(doc: Document):
+    """What the module that issued ``doc`` shows on its public verification page, below the facts (its hook
+    ``documents.verify``; e.g. a statement's validity and the acknowledgement of whoever it is for), or None."""
+    module = current_app.extensions["egovkit"].modules_by_name.get(doc.module)
+    target = module.hooks.get(VERIFY_HOOK) if module is not None else None
+    return import_path(target)(doc) if target else None

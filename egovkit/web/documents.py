@@ -30,7 +30,9 @@ def verify(code: str):
         else:
             result = "valid" if documents.check(doc, upload.read(10 * 1024 * 1024 + 1)) else "invalid"
     signature_ok = documents.intact(doc)
-    return render_template("documents/verify.html", doc=doc, form=form, result=result, signature_ok=signature_ok), \
+    panel = documents.verify_panel(doc) if signature_ok else None
+    return render_template("documents/verify.html", doc=doc, form=form, result=result, signature_ok=signature_ok,
+                           panel=panel), \
         (400 if result == "missing" else 200)
 
 

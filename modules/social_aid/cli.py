@@ -14,7 +14,8 @@ group = AppGroup("social-aid", help="Social aid (bansos): DTSEN deciles.")
 @group.command("import-deciles")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_deciles(file):
-    """Import DTSEN/BNBA deciles from a CSV file (no_kk, nik, desil, tanggal_data; upsert by KK, else NIK;
+    """Import DTSEN/BNBA deciles from a CSV or XLSX file (no_kk, nik, desil, tanggal_data, optional kode_desa;
+    upsert by KK, else NIK;
     bad rows go to FILE.rejects.csv)."""
     try:
         summary, older = importer.import_file(file)

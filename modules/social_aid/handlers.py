@@ -20,11 +20,14 @@ def release(proposal: Proposal, reason: str) -> None:
 
 
 def on_death(event) -> None:
-    """``resident.died``: every proposal of the person not yet paid is stopped, its case closed, audited.
+    """``resident.died``: a death benefit case opens for the heirs (death.open_case); every proposal of the person not yet paid is stopped, its case closed, audited.
     (A payment attempt after the death is refused by the payment page, which asks the register.)"""
     nik = event.data.get("nik")
     if not nik:
         return
+    from .death import open_case
+
+    open_case(event)
     for proposal in db.session.scalars(select(Proposal).where(Proposal.nik == nik, Proposal.stopped.is_(None))):
         case = db.session.get(workflow.Case, proposal.case_id) if proposal.case_id else None
         if case is not None and case.state == "paid":

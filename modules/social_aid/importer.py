@@ -15,8 +15,9 @@ from egovkit.services.csvimport import RowError, Summary, run
 
 from .models import Decile
 
-COLUMNS = ("no_kk", "nik", "desil", "tanggal_data")
+COLUMNS = ("no_kk", "nik", "desil", "tanggal_data")  # required; kode_desa is optional
 DIGITS16 = re.compile(r"[0-9]{16}")
+VILLAGE = re.compile(r"[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}")
 
 
 def _number(row: dict, column: str) -> str | None:
@@ -49,7 +50,11 @@ def parse(row: dict, line: int) -> dict:
     day = _date(row.get("tanggal_data", ""))
     if day > date.today():
         raise RowError("future", N_("%(value)s is in the future"), field="tanggal_data", value=day.isoformat())
-    return {"kk": kk, "nik": nik, "decile": int(raw), "data_date": day, "line": line}
+    village = row.get("kode_desa", "") or None
+    if village is not None and not VILLAGE.fullmatch(village):
+        raise RowError("not_a_village", N_("%(value)r is not a desa code (e.g. 35.10.01.2001)"), field="kode_desa",
+                       value=village[:40])
+    return {"kk": kk, "nik": nik, "decile": int(raw), "data_date": day, "village": village, "line": line}
 
 
 class Writer:
@@ -75,16 +80,18 @@ class Writer:
             row = held.get(key)
             if row is None:
                 db.session.add(Decile(kk=rec["kk"], nik=rec["nik"], decile=rec["decile"], data_date=rec["data_date"],
-                                      source=self.source, imported_at=now))
+                                      village_code=rec["village"], source=self.source, imported_at=now))
                 written += 1
             elif rec["data_date"] < row.data_date:
                 self.older.append((rec["line"], row.data_date))  # kept as held: counted unchanged
                 unchanged += 1
-            elif rec["data_date"] == row.data_date and rec["decile"] == row.decile:
+            elif rec["data_date"] == row.data_date and rec["decile"] == row.decile and \
+                    rec["village"] in (None, row.village_code):
                 unchanged += 1
             else:
                 row.decile, row.data_date, row.source, row.imported_at = (rec["decile"], rec["data_date"],
                                                                           self.source, now)
+                row.village_code = rec["village"] or row.village_code
                 if rec["nik"] and row.nik is None:
                     row.nik = rec["nik"]
                 written += 1
@@ -92,9 +99,52 @@ class Writer:
         return written, unchanged
 
 
+def xlsx_to_csv(path: Path, target: Path) -> None:
+    """The first sheet of an XLSX file as CSV, row for row (so a line number is the sheet's row number): numbers
+    written as whole numbers (a KK typed as a number), dates as YYYY-MM-DD. Read streaming (read_only)."""
+    import csv
+
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # not a workbook: named like a bad CSV header would be
+        raise RowError("not_xlsx", N_("the file is not an XLSX workbook (%(reason)s)"), field="file",
+                       reason=str(exc)[:80]) from None
+
+    def text(value) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            return value.date().isoformat()
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value).strip()
+
+    try:
+        with target.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            for row in book.worksheets[0].iter_rows(values_only=True):
+                writer.writerow([text(v) for v in row])
+    finally:
+        book.close()
+
+
 def import_file(path: Path, *, translate: bool = False, source: str | None = None) -> tuple[Summary, list]:
-    """Import a decile CSV; returns the summary and the (line, date held) of rows older than the data held."""
+    """Import a decile CSV or XLSX (its first sheet); returns the summary and the (line, date held) of rows older
+    than the data held. The rejects go to FILE.rejects.csv beside it."""
     writer = Writer(source or path.name)
-    summary = run(path, columns=COLUMNS, parse=parse, write=writer, audit_as=("social_aid", "social_aid_decile"),
-                  translate=translate)
+    rejects = path.with_name(path.stem + ".rejects.csv")
+    read = path
+    if path.suffix.lower() == ".xlsx":
+        read = path.with_name(path.stem + ".xlsx.csv")
+        xlsx_to_csv(path, read)
+    try:
+        summary = run(read, columns=COLUMNS, parse=parse, write=writer, audit_as=("social_aid", "social_aid_decile"),
+                      translate=translate, rejects=rejects)
+    finally:
+        if read != path:
+            read.unlink(missing_ok=True)
     return summary, writer.older

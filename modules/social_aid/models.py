@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from egovkit.auth.scope import Scope
@@ -28,6 +28,7 @@ class Decile(db.Model):
     nik: Mapped[str | None] = mapped_column(String(16), unique=True)
     decile: Mapped[int] = mapped_column(SmallInteger)
     data_date: Mapped[date] = mapped_column(Date)
+    village_code: Mapped[str | None] = mapped_column(String(13), index=True)  # kode_desa of the file, if given
     source: Mapped[str] = mapped_column(String(120))  # the file it came from
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -81,3 +82,120 @@ class Quota(db.Model):
     village_code: Mapped[str] = mapped_column(String(13))
     used: Mapped[int] = mapped_column(Integer, default=0)
 
+
+
+# The death benefit, paid once per deceased resident: the payable is the deceased's NIK.
+DEATH = payments.Kind("social_aid", "death_benefit", direction="out", four_eyes=True,
+                      title={"id": "Santunan kematian", "en": "Death benefit"})
+
+
+class DeathCase(db.Model):
+    """A death the register reported (``resident.died``, from the desa's death letter): open for the heirs'
+    claim until ``deadline``. One per deceased (unique NIK), so a redelivered event opens nothing twice."""
+
+    __tablename__ = "social_aid_death"
+    __scope__ = Scope(region="village_code", agency="agency_code")
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nik: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kk: Mapped[str | None] = mapped_column(String(16))
+    village_code: Mapped[str] = mapped_column(ForeignKey("core_region.code"), index=True)
+    agency_code: Mapped[str] = mapped_column(String(32), index=True)
+    date_of_death: Mapped[date] = mapped_column(Date)
+    letter_id: Mapped[str | None] = mapped_column(String(64))  # smart_kampung's letter: its core_document
+    deadline: Mapped[date] = mapped_column(Date)  # the last day an heir may apply
+    amount: Mapped[int] = mapped_column(BigInteger)
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DeathClaim(db.Model):
+    """An heir's claim of a death benefit, followed through the social_aid.death_claim workflow. ``active_key``
+    (death:<case>) is set while the claim stands and cleared when refused: one standing claim per death."""
+
+    __tablename__ = "social_aid_death_claim"
+    __scope__ = Scope(region="village_code", agency="agency_code")
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    death_id: Mapped[int] = mapped_column(ForeignKey("social_aid_death.id"), index=True)
+    heir_nik: Mapped[str] = mapped_column(String(16))
+    heir_name: Mapped[str] = mapped_column(String(120))
+    relation: Mapped[str] = mapped_column(String(60))  # "Anggota KK" or the stated relation
+    kk_member: Mapped[bool] = mapped_column(Boolean)
+    letter_number: Mapped[str] = mapped_column(String(120))  # as the heir gave it, checked against the document
+    village_code: Mapped[str] = mapped_column(ForeignKey("core_region.code"), index=True)
+    agency_code: Mapped[str] = mapped_column(String(32), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    active_key: Mapped[str | None] = mapped_column(String(40), unique=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("core_case.id"))
+    filed_by: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
+    filed_on: Mapped[date] = mapped_column(Date)
+    verified_by: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
+    verified_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Statement(db.Model):
+    """A poverty statement (Surat Pernyataan Miskin) the desa issued for free hospital care: numbered, with a
+    QR code to the public verification page, valid to ``valid_until``; a hospital acknowledges it there once
+    (with a hospital account, or the one-time code printed on it)."""
+
+    __tablename__ = "social_aid_statement"
+    __scope__ = Scope(region="village_code")
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nik: Mapped[str] = mapped_column(String(16), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    village_code: Mapped[str] = mapped_column(ForeignKey("core_region.code"), index=True)
+    decile: Mapped[int] = mapped_column(SmallInteger)
+    decile_date: Mapped[date] = mapped_column(Date)  # the DTSEN data the decision used
+    purpose: Mapped[str] = mapped_column(String(200))
+    issued_on: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date] = mapped_column(Date)
+    document_code: Mapped[str | None] = mapped_column(String(16), unique=True)  # core_document.code
+    ack_digest: Mapped[str] = mapped_column(String(64))  # HMAC of the one-time code (never the code)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_by: Mapped[str | None] = mapped_column(String(32))  # the hospital's agency code
+    acknowledged_user: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))  # None: by code
+    issued_by: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# A grant paid out to an organisation: the payable is the grant's id, one payment per grant.
+HIBAH = payments.Kind("social_aid", "hibah", direction="out", four_eyes=True,
+                      title={"id": "Hibah", "en": "Grant"})
+
+
+class Organisation(db.Model):
+    """An organisation that asks for grants, known by its registration (AHU / SK) number."""
+
+    __tablename__ = "social_aid_org"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    legal_number: Mapped[str] = mapped_column(String(60), unique=True)  # normalised: no spaces, upper case
+    address: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Grant(db.Model):
+    """An organisation's grant proposal (hibah), followed through the social_aid.hibah workflow. The agency
+    handling it moves along: the evaluating OPD, then the grant agency (TAPD's secretariat, BPKAD)."""
+
+    __tablename__ = "social_aid_grant"
+    __scope__ = Scope(agency="agency_code")
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("social_aid_org.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    budget: Mapped[str] = mapped_column(Text)  # JSON: [[description, amount], ...]
+    amount: Mapped[int] = mapped_column(BigInteger)  # the sum of the budget lines
+    evaluator: Mapped[str] = mapped_column(String(32))  # the OPD that evaluates
+    agency_code: Mapped[str] = mapped_column(String(32), index=True)  # who handles it now
+    documents: Mapped[str] = mapped_column(String(40))  # stored upload: the proposal's documents (PDF)
+    village_code: Mapped[str | None] = mapped_column(ForeignKey("core_region.code"))  # where it is spent
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("core_case.id"))
+    agreement_code: Mapped[str | None] = mapped_column(String(16))  # core_document.code of the NPHD
+    agreed_by: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
+    agreed_on: Mapped[date | None] = mapped_column(Date)
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    lpj_due: Mapped[date | None] = mapped_column(Date)
+    lpj: Mapped[str | None] = mapped_column(String(40))  # stored upload: the accountability report
+    lpj_on: Mapped[date | None] = mapped_column(Date)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -61,3 +61,47 @@ def period_key(kind: str, day: date) -> str:
     if kind == "quarter":
         return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
     return f"{day.year}-{day.month:02d}"
+
+
+class DeathBenefit(BaseModel):
+    """Santunan kematian: paid once to an heir of a resident whose death letter the desa issued."""
+
+    model_config = ConfigDict(extra="forbid")
+    agency: str = Field("dinsos", description="Code of the agency that verifies and pays, e.g. dinsos.")
+    amount: int = Field(gt=0, lt=10**12, description="Rupiah paid once per deceased resident (Rp 750,000 to "
+                                                     "2,500,000 in the seeds' regencies).")
+    window_days: int = Field(30, ge=1, le=365, description="Days from the date of death within which an heir "
+                                                           "applies; a later claim is refused.")
+    sla_days: int = Field(14, ge=1, le=365, description="Days from the claim to the payment the agency promises "
+                                                        "(the dashboard counts the benefits paid within it).")
+    relations: list[str] = Field(default_factory=lambda: ["Suami/Istri", "Anak", "Orang tua", "Saudara kandung"],
+                                 min_length=1, description="Relations an heir outside the deceased's family card "
+                                                           "(KK) may state.")
+
+
+class Spm(BaseModel):
+    """SPM Online: the desa's poverty statement (Surat Pernyataan Miskin) for free hospital care."""
+
+    model_config = ConfigDict(extra="forbid")
+    max_decile: int = Field(4, ge=1, le=10, description="DTSEN welfare decile at most this for a statement.")
+    valid_days: int = Field(30, ge=1, le=366, description="Days a statement is valid from its issue.")
+    hospitals: list[str] = Field(default_factory=list, description="Agency codes of the hospitals (RSUD, "
+                                                                   "puskesmas) whose staff acknowledge a "
+                                                                   "statement with their account.")
+
+
+class Hibah(BaseModel):
+    """Grants to organisations (e-hibah): the OPD evaluates, TAPD recommends, the NPHD is signed, paid, the
+    LPJ is due."""
+
+    model_config = ConfigDict(extra="forbid")
+    agency: str = Field("bpkad", description="Code of the agency that disburses grants (BPKAD, the TAPD's "
+                                             "secretariat).")
+    evaluators: list[str] = Field(default_factory=lambda: ["dinsos"], min_length=1,
+                                  description="Agency codes of the OPDs that evaluate proposals in their field.")
+    max_amount: int = Field(500_000_000, gt=0, lt=10**13, description="Rupiah requested at most per proposal.")
+    lpj_days: int = Field(90, ge=1, le=730, description="Days from the disbursement to the accountability "
+                                                        "report (LPJ) due date.")
+    documents: list[str] = Field(default_factory=lambda: ["Proposal dan RAB", "Akta / SK kepengurusan"],
+                                 min_length=1, description="Documents required with a proposal (one PDF "
+                                                           "holding them, in this order).")

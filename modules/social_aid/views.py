@@ -32,6 +32,10 @@ bp = Blueprint("social_aid", __name__, url_prefix="/bansos", template_folder="te
 STANDING = ("approved", "paid")  # on the disbursement and public lists
 
 
+def _settings():
+    return current_app.extensions["egovkit"].profile.modules["social_aid"]
+
+
 def _programmes():
     return eligibility.programmes()
 
@@ -54,7 +58,7 @@ def index():
     return render_template("social_aid/index.html", programmes=_programmes(), counts=counts, agencies=agencies,
                            states=current_app.extensions["egovkit"].workflows["social_aid.proposal"].states,
                            today=payments.today(), can_propose=scope.can("social_aid.propose"),
-                           can_import=scope.can("social_aid.import"))
+                           can_import=scope.can("social_aid.import"), settings=_settings())
 
 
 # ------------------------------------------------------------------ proposing
@@ -344,7 +348,7 @@ def public():
 
 # ------------------------------------------------------------------ decile import
 class ImportForm(Form):
-    file = FileField("Decile file (CSV)", validators=[FileRequired()])
+    file = FileField("Decile file (CSV or XLSX)", validators=[FileRequired()])
 
 
 @bp.route("/deciles", methods=["GET", "POST"])
@@ -354,7 +358,8 @@ def deciles():
     result = None
     if form.validate_on_submit():
         folder = uploads.folder("social_aid", "imports")
-        path = folder / f"desil-{current_user.id}-{secrets.token_hex(6)}.csv"
+        suffix = ".xlsx" if (form.file.data.filename or "").lower().endswith(".xlsx") else ".csv"
+        path = folder / f"desil-{current_user.id}-{secrets.token_hex(6)}{suffix}"
         form.file.data.save(path)
         try:
             summary, older = importer.import_file(path, translate=True,
@@ -371,3 +376,20 @@ def deciles():
         result = {"summary": summary, "older": older, "rejects": rejects}
     held = db.session.execute(select(func.count(), func.max(Decile.data_date))).one()
     return render_template("social_aid/deciles.html", form=form, result=result, held=held)
+
+
+from . import death, hibah, spm  # noqa: E402,F401  (their pages are on this blueprint)
+
+
+@bp.get("/dashboard")
+@scope.require("social_aid.read")
+def dashboard():
+    from . import figures
+
+    try:
+        year = int(request.args.get("year") or payments.today().year)
+    except ValueError:
+        abort(404)
+    if not 2000 <= year <= 2100:
+        abort(404)
+    return render_template("social_aid/dashboard.html", data=figures.summary(year), year=year)
