@@ -154,6 +154,9 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
     from .web import opendata as opendata_views
 
     app.register_blueprint(opendata_views.bp)
+    from .web import dashboard
+
+    app.register_blueprint(dashboard.bp)
     events.init_app(app)
     notifications.init_app(app)
     from .ops import worker

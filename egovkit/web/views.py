@@ -43,7 +43,8 @@ def init_app(app) -> None:
                 menu.append({"name": module.name, "title": module.t("title", locale), "module": module,
                              "items": items, "active": any(i["active"] for i in items)})
         admin_menu = [{"url": url_for(endpoint), "title": title, "active": request.endpoint == endpoint}
-                      for endpoint, permission, title in (("admin.home", "users.manage", _("Administration")),
+                      for endpoint, permission, title in (("dashboard.index", "dashboard.read", _("Regent's dashboard")),
+                                                          ("admin.home", "users.manage", _("Administration")),
                                                           ("admin.event_log", "events.manage", _("Events")),
                                                           ("admin.payments_report", "payments.read", _("Payments")),
                                                           ("admin.audit_log", "audit.read", _("Audit trail")))

@@ -3,7 +3,7 @@ monthly declarations (SPTPD) with a billing code, payments and late interest, an
 through point-of-sale devices ("tapping box")."""
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from egovkit.modules import Dataset, DatasetColumn, Module, NavItem, Settings
+from egovkit.modules import Dataset, DatasetColumn, Module, NavItem, Settings, Tile
 
 # Tax type -> (lowest, highest) legal rate in percent, UU 1/2022 on HKPD: PBJT at most 10% (art. 58),
 # PBJT on discotheques, karaoke, night clubs, bars and steam baths/spas 40% to 75% (art. 58(2)),
@@ -98,4 +98,5 @@ MODULE = Module(
     nav=(NavItem("etax.index", {"id": "Pajak daerah", "en": "Local taxes"}, public=False, permission="etax.read"),
          NavItem("etax.dashboard", {"id": "Dasbor pajak", "en": "Tax dashboard"}, public=False,
                  permission="etax.dashboard")),
+    tiles=(Tile("revenue", {"id": "Pajak daerah", "en": "Local tax"}, "egovkit_modules.etax.tiles:revenue"),),
 )
