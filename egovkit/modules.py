@@ -50,6 +50,9 @@ class NavItem:
     title: dict[str, str]  # {"id": ..., "en": ...}
     public: bool = True  # shown to visitors who are not signed in
     permission: str | None = None  # when set, shown only to holders of this permission
+    # "pkg.mod:func() -> bool": shown only when it answers True as well (a rule a permission cannot say, such as
+    # "the coordinating agency's staff"); the page itself must check the same
+    check: str | None = None
 
 
 @dataclass(frozen=True)

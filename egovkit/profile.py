@@ -180,7 +180,7 @@ class ProfileSchema(_Strict):
     agencies: list[Agency] = Field(default_factory=list, description="The agencies (OPD) of the regency.")
     roles: dict[str, RoleDef] = Field(
         default_factory=_default_roles,
-        description="Roles users can hold. The defaults (admin, bupati, opd_head, opd_staff, camat, kepala_desa, "
+        description="Roles users can hold. The defaults (admin, bupati, sekda, opd_head, opd_staff, camat, kepala_desa, "
                     "operator_desa, citizen) are kept; entries here add roles or change them.")
     permissions: dict[str, list[str]] = Field(
         default_factory=dict,

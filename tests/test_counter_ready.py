@@ -174,6 +174,8 @@ NOT_DESTRUCTIVE = {
     ("modules/social_aid/templates/social_aid/deciles.html", ""): "upserts by KK/NIK with its data date, audited",
     ("modules/complaints/templates/complaints/exchange.html", "complaints.import_csv"):
         "one transaction, audited; importing the same file again changes nothing",
+    ("modules/spbe/templates/spbe/index.html", "spbe.start"): "an empty assessment of a year, filled in later",
+    ("modules/spbe/templates/spbe/indicator.html", ""): "an indicator's level, saved again the same way (audited)",
 }
 
 

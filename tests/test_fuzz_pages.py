@@ -22,7 +22,7 @@ NAMES = ("page", "per_page", "q", "year", "semester", "format", "district", "per
          "estimate", "location", "account", "source", "activity", "turnover", "paid_on", "reference", "tax_type",
          "perdes", "since", "purpose", "business", "address", "note", "progress", "remove", "rt", "rw",
          "occupation", "education", "marital_status", "seats", "business_address", "receipt", "once", "x",
-         "held-photo", "held-lab_test", "held-photos", "programme", "village")
+         "held-photo", "held-lab_test", "held-photos", "programme", "village", "region", "level", "narrative")
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)  # a URL cannot carry a lone surrogate
 NUMBER = st.one_of(st.integers(-(2**70), 2**70), st.integers(0, 3000)).map(str)
 VALUE = st.one_of(TEXT, NUMBER, st.sampled_from(["", "0", "1", "-1", "1e9", "2025-13-45", str(date.today()),

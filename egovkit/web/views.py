@@ -16,6 +16,7 @@ from ..auth.views import safe_next
 from ..db import db
 from ..services import payments
 from ..models import Region, as_utc
+from ..modules import import_path
 from ..wilayah.data import Region as RegionFact, display_name
 from .cache import public_page
 
@@ -34,7 +35,8 @@ def init_app(app) -> None:
             items = []
             for item in module.nav:
                 visible = item.public or current_user.is_authenticated
-                if visible and (item.permission is None or scope.can(item.permission)):
+                if visible and (item.permission is None or scope.can(item.permission)) and \
+                        (item.check is None or import_path(item.check)()):
                     title = item.title.get(locale) or item.title.get("en") or next(iter(item.title.values()))
                     items.append({"url": url_for(item.endpoint), "title": title,
                                   "active": request.endpoint == item.endpoint})

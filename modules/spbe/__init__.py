@@ -42,6 +42,6 @@ MODULE = Module(
     blueprint="egovkit_modules.spbe.views:bp",
     demo="egovkit_modules.spbe.demo:seed",
     nav=(NavItem("spbe.index", {"id": "Evaluasi SPBE", "en": "SPBE assessment"}, public=False,
-                 permission="spbe.read"),),
+                 permission="spbe.read", check="egovkit_modules.spbe.views:may_read"),),
     tiles=(Tile("index", {"id": "Indeks SPBE", "en": "SPBE index"}, "egovkit_modules.spbe.tiles:index"),),
 )

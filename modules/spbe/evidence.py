@@ -29,7 +29,7 @@ from sqlalchemy import func, select
 
 from egovkit.db import db
 from egovkit.models import utcnow
-from egovkit.services import audit, events, opendata, workflow
+from egovkit.services import audit, events, opendata, tiles, workflow
 
 WINDOW_DAYS = 365
 NOT_SERVICES = ("complaints", "spbe")  # complaints have their own indicator; the assessment is no service
@@ -140,7 +140,7 @@ def suggestions(f: Facts) -> dict[int, Suggestion]:
                    n=format_decimal(level.started))]
         if level.within_sla is not None:
             lines.append(_("%(share)s of the closed complaints were handled within the SLA; %(overdue)s open "
-                           "ones are overdue.", share=f"{level.within_sla:.0%}", overdue=format_decimal(level.overdue)))
+                           "ones are overdue.", share=tiles.percent(level.within_sla), overdue=format_decimal(level.overdue)))
         out[42] = Suggestion(3 if level.started else 2, tuple(lines), "complaints")
     if f.datasets:
         out[43] = Suggestion(4, (_("%(n)s datasets published as CSV and JSON, listed in a DCAT-AP catalogue that "

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import IntegerField, RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from egovkit.auth import scope
@@ -41,6 +42,11 @@ def allowed(permission: str) -> bool:
     regency = current_app.extensions["egovkit"].profile.regency.code
     return any(g.everything or g.region == regency or g.agency == _settings().coordinator
                for g in scope.grants(None, roles))
+
+
+def may_read() -> bool:
+    """The menu's check (NavItem.check): the same rule as every page of the module."""
+    return allowed(READ)
 
 
 def _require(permission: str) -> None:
@@ -114,7 +120,8 @@ def year(year: int):
 
 
 class AnswerForm(Form):
-    level = RadioField("Level", choices=[(str(n), str(n)) for n in catalogue.LEVELS], validators=[DataRequired()])
+    level = RadioField("Level", choices=[SelectChoice(str(n), str(n)) for n in catalogue.LEVELS],
+                       validators=[DataRequired()])
     narrative = TextAreaField("Narrative", validators=[Optional(), Length(max=5000)])
     reason = TextAreaField("Reason for another level than the suggested one", validators=[Optional(),
                                                                                             Length(max=2000)])
