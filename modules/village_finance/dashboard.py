@@ -46,10 +46,9 @@ def light(share: float, expected: float, yellow: float, red: float) -> str:
     return "green" if pace >= yellow else ("yellow" if pace >= red else "red")
 
 
-def summary(year: int, district: str | None = None, where=None) -> dict[str, list[Figure]]:
+def summary(year: int, district: str | None = None) -> dict[str, list[Figure]]:
     """Absorption per unit (desa of one kecamatan, else kecamatan; desa when only one kecamatan is in
-    reach), per source of funds and per bidang: one scan of the year's lines in force, rolled up here.
-    ``where``: a clause on Line instead of the viewer's reach (the regent's dashboard tile's reach)."""
+    reach), per source of funds and per bidang: one scan of the year's lines in force, rolled up here."""
     bidang = func.substr(Line.kegiatan, 1, 1)
     stmt = (select(Line.village_code, Line.source, bidang, func.sum(Line.amount), func.sum(Line.realised))
             .join(Budget, Budget.id == Line.budget_id)
@@ -57,8 +56,7 @@ def summary(year: int, district: str | None = None, where=None) -> dict[str, lis
             .group_by(Line.village_code, Line.source, bidang))
     if district:
         stmt = stmt.where(Line.village_code.like(f"{district}.%"))
-    rows = db.session.execute(scope.visible(stmt, Line, permission="village_finance.budget.read") if where is None
-                              else stmt.where(where)).all()
+    rows = db.session.execute(scope.visible(stmt, Line, permission="village_finance.budget.read")).all()
     chart = budget_chart()
     per_village = _roll((code, b, r) for code, _, _, b, r in rows)
     per_district = _roll((code[:8], b, r) for code, _, _, b, r in rows)
@@ -69,6 +67,16 @@ def summary(year: int, district: str | None = None, where=None) -> dict[str, lis
                         for k, (b, r) in sorted(_roll((s, b, r) for _, s, _, b, r in rows).items())],
             "bidang": [Figure(k, chart.kegiatan_name(k) or k, b, r)
                        for k, (b, r) in sorted(_roll((g or "", b, r) for _, _, g, b, r in rows).items())]}
+
+
+def totals(year: int, where) -> tuple[int, int]:
+    """(spending budget, realised) of the year's budgets in force within ``where`` (a clause on Line): one
+    aggregate, for the regent's dashboard tile."""
+    budget, realised = db.session.execute(
+        select(func.coalesce(func.sum(Line.amount), 0), func.coalesce(func.sum(Line.realised), 0))
+        .join(Budget, Budget.id == Line.budget_id)
+        .where(Budget.year == year, Budget.in_force.is_(True), Line.account.like("5%"), where)).one()
+    return int(budget), int(realised)
 
 
 def _roll(triples) -> dict[str, tuple[int, int]]:

@@ -13,10 +13,7 @@ from .models import Line
 
 def absorption(reach: tiles.Reach, region: str | None) -> tiles.Figure:
     year = dashboard.budget_today().year
-    district = region if region and region.count(".") == 2 else None
-    where = reach.where(Line.village_code, region)
-    units = dashboard.summary(year, district, where=where)["units"]
-    budget, realised = sum(u.budget for u in units), sum(u.realised for u in units)
+    budget, realised = dashboard.totals(year, reach.where(Line.village_code, region))
     share = realised / budget if budget else None
     expected = dashboard.expected_share(year)
     return tiles.Figure(tiles.percent(share), _("of the %(year)s APBDes spent", year=year),
