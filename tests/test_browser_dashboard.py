@@ -1,12 +1,29 @@
 """The regent's dashboard and the SPBE assessment in a real browser (headless Chromium), on a phone and a
 desk: the bupati opens the dashboard and drills down to a kecamatan; Diskominfo's staff open the year's
 assessment and an indicator the kit pre-fills; no page scrolls sideways."""
+import time
+import urllib.request
+
 from .test_browser import browser, server  # noqa: F401 (fixtures)
 from .test_browser_letters import look, person
 from .test_workflow import PASSWORD
 
 
+def up(base: str, seconds: float = 120) -> None:
+    """Wait for a server still starting on a busy machine (serving() gives it 15 s)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=5)
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 def test_regent_dashboard_and_spbe_in_a_browser(server, browser, cli):  # noqa: F811
+    up(server)
     for email, role, flag, where in (("bupati@banyuwangikab.id", "bupati", None, None),
                                      ("kominfo@banyuwangikab.id", "opd_staff", "--agency", "diskominfo")):
         cli("users", "create", "--email", email, "--name", email.split("@")[0].title(), "--role", role,
