@@ -160,6 +160,9 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
     from .web import portal
 
     portal.init_app(app)
+    from .web import dashboard
+
+    app.register_blueprint(dashboard.bp)
     events.init_app(app)
     notifications.init_app(app)
     from .ops import worker

@@ -129,6 +129,18 @@ class Dataset:
             raise ValueError(f"dataset {self.name}: its guard {self.guard!r} is not one of its count columns")
 
 
+@dataclass(frozen=True)
+class Tile:
+    """A figure a module gives the regent's dashboard (egovkit/web/dashboard.py). ``figure``:
+    "pkg.mod:func", ``func(reach, region) -> egovkit.services.tiles.Figure | None`` (None: nothing to show
+    for that region); the core calls it only while the module is enabled, within the viewer's reach, and
+    caches what it returns."""
+
+    name: str  # unique within the module
+    title: dict[str, str]
+    figure: str
+
+
 FREQUENCIES = {"daily": "http://purl.org/cld/freq/daily", "weekly": "http://purl.org/cld/freq/weekly",
                "monthly": "http://purl.org/cld/freq/monthly", "annual": "http://purl.org/cld/freq/annual"}
 
@@ -159,6 +171,7 @@ class Module:
     nav: tuple[NavItem, ...] = ()
     tracking: Tracking | None = None  # public tracking by code (the kiosk, self-print of issued documents)
     datasets: tuple[Dataset, ...] = ()  # aggregate open data it publishes (egovkit.services.opendata)
+    tiles: tuple[Tile, ...] = ()  # figures for the regent's dashboard (egovkit.services.tiles)
     # tables kept by database triggers from the module's other tables (per-village counters): moving
     # records to a new region code (egovkit wilayah update) leaves these to their triggers
     derived_tables: tuple[str, ...] = ()

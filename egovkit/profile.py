@@ -91,7 +91,7 @@ class WorkflowOverride(_Strict):
                                 description="State -> working days a case may wait there (0: no limit).")
 
 
-TWO_FACTOR_ROLES = ("admin", "bupati", "opd_head", "camat", "kepala_desa")
+TWO_FACTOR_ROLES = ("admin", "bupati", "sekda", "opd_head", "camat", "kepala_desa")
 
 
 class SignIn(_Strict):

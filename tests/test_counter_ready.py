@@ -213,6 +213,8 @@ NOT_DESTRUCTIVE = {
     ("modules/planning/templates/planning/renja.html", "planning.renja_line"): "a line of a draft, reviewed by TAPD",
     ("modules/planning/templates/planning/renja.html", "planning.import_dpa"):
         "all rows or none; importing the same file again changes nothing",
+    ("modules/spbe/templates/spbe/index.html", "spbe.start"): "an empty assessment of a year, filled in later",
+    ("modules/spbe/templates/spbe/indicator.html", ""): "an indicator's level, saved again the same way (audited)",
 }
 
 

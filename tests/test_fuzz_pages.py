@@ -26,7 +26,8 @@ NAMES = ("page", "per_page", "q", "year", "semester", "format", "district", "per
          "latitude", "longitude", "budget", "realised_cost", "average_spend", "visitors_domestic", "month",
          "domestic", "foreign", "summary", "welcome", "hours", "region_code", "title_id", "title_en",
          "level", "first_year", "last_year", "parent", "goal", "unit", "direction", "aggregation", "baseline",
-         "quarter", "value", "area", "flag", "agency", "kind", "lat", "lon", "realised", "stage", "contractor")
+         "quarter", "value", "area", "flag", "agency", "kind", "lat", "lon", "realised", "stage", "contractor",
+         "region", "narrative")
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)  # a URL cannot carry a lone surrogate
 NUMBER = st.one_of(st.integers(-(2**70), 2**70), st.integers(0, 3000)).map(str)
 VALUE = st.one_of(TEXT, NUMBER, st.sampled_from(["", "0", "1", "-1", "1e9", "2025-13-45", str(date.today()),

@@ -42,7 +42,7 @@ def test_entry_point_module_is_listed_enabled_and_served(third_party, cli):
     assert client.get("/healthz").json["modules"] == {"announcements": "1.0.0", "complaints": "0.1.0", "etax": "0.2.0",
                                                       "monitoring": "0.1.0", "news": "0.1.0", "permits": "0.2.0",
                                                       "planning": "0.1.0", "sakip": "0.1.0", "smart_kampung": "0.1.0",
-                                                      "social_aid": "0.1.0", "culture": "0.3.0", "tourism": "0.1.0",
+                                                      "social_aid": "0.1.0", "spbe": "0.1.0", "culture": "0.3.0", "tourism": "0.1.0",
                                                       "village_finance": "0.1.0"}
 
 

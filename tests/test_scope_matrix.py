@@ -123,6 +123,11 @@ MAKERS = {
     "planning.import_dpa:record_id": lambda s: s.records["renja"],
     "documents.print_code:code": lambda s: s.records["letter_document"],
     "cases:transition": lambda s: "verify",
+    # the regency's SPBE assessment is no side's: only regency-wide roles and the coordinating agency (diskominfo,
+    # neither side's) open it, so every side's user gets 403 (tests/test_spbe.py opens it as them)
+    "spbe:year": lambda s: YEAR,
+    "spbe:number": lambda s: 1,
+    "spbe:evidence_id": lambda s: 1,
     # the admin pages are not scoped by side: every side's user gets 403 (tests/test_admin.py)
     "admin:user_id": lambda s: 1,
     "admin:assignment_id": lambda s: 1,
@@ -157,6 +162,8 @@ NO_OWN_GET = {
     "smart_kampung.book_result": "the side's job is an import, not a book (books: tests/test_register.py)",
     "tourism.visits": "the tourism office's (disbudpar), which neither side is (tests/test_tourism.py)",
     "sakip.lkjip_pdf": "the side's LKjIP is not issued (issued: tests/test_sakip.py)",
+    **{f"spbe.{name}": "the regency's assessment, no side's (tests/test_spbe.py)"
+       for name in ("year", "indicator", "evidence_file", "pack_pdf", "pack_zip")},
 }
 
 

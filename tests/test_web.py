@@ -39,7 +39,7 @@ def test_healthz_reports_profile_modules_and_database(client):
                     "regency": {"code": "35.10", "name": "Kabupaten Banyuwangi"},
                     "modules": {"announcements": "1.0.0", "complaints": "0.1.0", "etax": "0.2.0", "monitoring": "0.1.0",
                                 "news": "0.1.0", "permits": "0.2.0", "planning": "0.1.0", "sakip": "0.1.0", "smart_kampung": "0.1.0",
-                                "social_aid": "0.1.0", "tourism": "0.1.0", "village_finance": "0.1.0"},
+                                "social_aid": "0.1.0", "spbe": "0.1.0", "tourism": "0.1.0", "village_finance": "0.1.0"},
                     "database": "ok"}
 
 

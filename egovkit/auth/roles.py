@@ -18,6 +18,8 @@ CORE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "events.manage": (ADMIN,),
     "portal.edit": (ADMIN,),  # the portal home: welcome, services, contacts, opening hours, logo, banner
     "payments.read": (ADMIN, "bupati"),  # the regency-wide payments report
+    # The regent's dashboard (egovkit/web/dashboard.py), within the role's region: a camat sees the kecamatan.
+    "dashboard.read": (ADMIN, "bupati", "sekda", "camat"),
     # Make a one-time code to print an issued document at a kiosk, for a case within the role's reach (a
     # citizen: their own; counter staff: their village's or agency's).
     "documents.print_code": (ADMIN, "citizen", "operator_desa", "opd_staff"),

@@ -17,7 +17,8 @@ from datetime import datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, and_, or_, select, update
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, and_, false, func, or_, select, update
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Mapped, mapped_column
 
 from . import audit, events, people, workdays
@@ -179,6 +180,8 @@ class Case(db.Model):
     """One record moving through a workflow."""
 
     __tablename__ = "core_case"
+    __table_args__ = (Index("ix_core_case_module_created", "module", "created_at"),
+                      Index("ix_core_case_workflow_created", "workflow", "created_at"))
     __scope__ = scope.Scope(region="region_code", agency="agency_code", owner="owner_id")
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     workflow: Mapped[str] = mapped_column(String(80), index=True)
@@ -196,6 +199,8 @@ class Case(db.Model):
     # The whole case's deadline when the record sets one (e.g. an SLA per letter or permit type).
     deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set when the case left a state after that state's due date: it is not within its SLA, whatever happens next.
+    late: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     @property
     def overdue(self) -> bool:
@@ -389,10 +394,11 @@ def _move(case: Case, r: Rules, t: Transition, note: str | None, data: dict, act
           actor: str) -> Step:
     now = utcnow()
     seen = case.version
+    late = bool(case.late) or (case.due_at is not None and as_utc(case.due_at) < now)
     moved = db.session.execute(
         update(Case).where(Case.id == case.id, Case.version == seen, Case.state == case.state)
         .values(state=t.target, version=seen + 1, state_since=now, due_at=_due(t.target, r, now, case.deadline),
-                closed=t.target in r.workflow.final)
+                closed=t.target in r.workflow.final, late=late)
         .execution_options(synchronize_session=False))
     if moved.rowcount != 1:
         raise Conflict(_("Someone else decided on this case a moment ago: reload the page to see its state."))
@@ -488,3 +494,77 @@ def inbox(user=None, limit: int = 200) -> list[Case]:
     stmt = (select(Case).where(waiting_condition(user))
             .order_by(Case.due_at.is_(None), Case.due_at, Case.created_at).limit(limit))
     return db.session.scalars(stmt).all()
+
+
+# ----------------------------------------------------------------- service levels (dashboards, SPBE evidence)
+@dataclass(frozen=True)
+class ServiceLevel:
+    """How a set of cases is served: counted from the cases alone, so any module's figures come from here."""
+
+    started: int  # cases opened since the start of the window
+    closed: int  # of them, closed
+    on_time: int  # of the closed ones, never past a due date (``Case.late`` unset)
+    open: int  # of them, still open
+    overdue: int  # of the open ones, past their due date now
+    median_hours: float | None  # opening to closing of the closed ones
+
+    @property
+    def within_sla(self) -> float | None:
+        return self.on_time / self.closed if self.closed else None
+
+
+def _selected(stmt, module, workflows, where):
+    if module is not None:
+        stmt = stmt.where(Case.module == module)
+    if workflows is not None:
+        stmt = stmt.where(Case.workflow.in_(tuple(workflows)))
+    return stmt if where is None else stmt.where(where)
+
+
+def service_level(*, since: datetime, module: str | None = None, workflows=None, where=None,
+                  final: tuple[str, ...] | None = None) -> ServiceLevel:
+    """The service level of the cases opened since ``since`` (of a module, of some workflows, and within
+    ``where``, a clause on Case such as a dashboard's reach). ``final``: the closing states that count as
+    served (e.g. a letter's "issued", not "refused"); None: any final state."""
+    now = utcnow()
+    served_state = and_(Case.closed, Case.state.in_(final)) if final is not None else Case.closed
+    counts = db.session.execute(_selected(
+        select(func.count(), func.coalesce(func.sum(sql_case((Case.closed, 1), else_=0)), 0),
+               func.coalesce(func.sum(sql_case((and_(Case.closed, Case.late.is_(False)), 1), else_=0)), 0),
+               func.coalesce(func.sum(sql_case((and_(Case.closed.is_(False), Case.due_at < now), 1), else_=0)), 0),
+               func.coalesce(func.sum(sql_case((served_state, 1), else_=0)), 0))
+        .where(Case.created_at >= since), module, workflows, where)).one()
+    started, closed, on_time, overdue, count = (int(n or 0) for n in counts)
+    hours = _hours(Case.created_at, Case.state_since)
+    middle = None
+    if count:  # the median in SQL: the one or two middle durations of the sorted list, not every row in Python
+        served = _selected(select(hours).where(Case.created_at >= since, served_state), module, workflows, where)
+        values = [float(v) for v in db.session.scalars(
+            served.order_by(hours).limit(1 if count % 2 else 2).offset((count - 1) // 2))]
+        middle = round(sum(values) / len(values), 1)
+    return ServiceLevel(started, closed, on_time, started - closed, overdue, middle)
+
+
+def _hours(start, end):
+    """``end - start`` in hours, in SQL, on SQLite and PostgreSQL."""
+    if db.engine.dialect.name == "postgresql":
+        return func.extract("epoch", end - start) / 3600.0
+    return (func.julianday(end) - func.julianday(start)) * 24.0
+
+
+def _month(column):
+    """YYYY-MM of a UTC timestamp column, in SQL, on SQLite and PostgreSQL."""
+    if db.engine.dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM")
+    return func.strftime("%Y-%m", column)
+
+
+def requests_per_month(*, since: datetime, where=None) -> dict[str, dict[str, int]]:
+    """{module: {"YYYY-MM": cases opened}} since ``since``: the online requests each service received."""
+    month = _month(Case.created_at)
+    out: dict[str, dict[str, int]] = {}
+    for module, ym, n in db.session.execute(_selected(
+            select(Case.module, month, func.count()).where(Case.created_at >= since)
+            .group_by(Case.module, month), None, None, where)):
+        out.setdefault(module, {})[ym] = int(n)
+    return out

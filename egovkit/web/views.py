@@ -101,7 +101,8 @@ def _menu_entries(ext, locale: str, held: frozenset[str] | None, hidden: frozens
             menu.append({"name": module.name, "title": module.t("title", locale), "module": module,
                          "items": items})
     admin = [{"url": url_for(endpoint), "title": title, "endpoint": endpoint}
-             for endpoint, permission, title in (("admin.home", "users.manage", _("Administration")),
+             for endpoint, permission, title in (("dashboard.index", "dashboard.read", _("Regent's dashboard")),
+                                                 ("admin.home", "users.manage", _("Administration")),
                                                  ("admin.event_log", "events.manage", _("Events")),
                                                  ("portal.edit", "portal.edit", _("Portal home")),
                                                  ("admin.payments_report", "payments.read", _("Payments")),

@@ -3,7 +3,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from egovkit.modules import Dataset, DatasetColumn, Module, NavItem, Settings, Tracking
+from egovkit.modules import Dataset, DatasetColumn, Module, NavItem, Settings, Tile, Tracking
 
 DESA = "desa"  # a category's unit: the desa where the complaint happened
 
@@ -85,4 +85,5 @@ MODULE = Module(
                                DatasetColumn("resolved", "count", {"id": "Selesai", "en": "Resolved"}),
                                DatasetColumn("overdue", "count", {"id": "Terlambat", "en": "Overdue"})),
                       frequency="daily", keywords=("pengaduan", "SP4N-LAPOR!")),),
+    tiles=(Tile("sla", {"id": "Pengaduan tepat waktu", "en": "Complaints within SLA"}, "egovkit_modules.complaints.tiles:within_sla"),),
 )

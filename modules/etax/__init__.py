@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from egovkit.modules import Dataset, DatasetColumn, Module, NavItem, Settings
+from egovkit.modules import Dataset, DatasetColumn, Module, NavItem, Settings, Tile
 
 # Tax type -> (lowest, highest) legal rate in percent, UU 1/2022 on HKPD: PBJT at most 10% (art. 58),
 # PBJT on discotheques, karaoke, night clubs, bars and steam baths/spas 40% to 75% (art. 58(2)),
@@ -118,4 +118,5 @@ MODULE = Module(
                  when="egovkit_modules.etax.service:in_reach"),
          NavItem("etax.dashboard", {"id": "Dasbor pajak", "en": "Tax dashboard"}, public=False,
                  permission="etax.dashboard", when="egovkit_modules.etax.service:in_reach")),
+    tiles=(Tile("revenue", {"id": "Pajak daerah", "en": "Local tax"}, "egovkit_modules.etax.tiles:revenue"),),
 )

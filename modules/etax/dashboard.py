@@ -61,9 +61,11 @@ class Summary:
         return sum(t.paid for t in self.types)
 
 
-def summary(period: str, user=None) -> Summary:
+def summary(period: str, user=None, where=None) -> Summary:
+    """The figures of ``period`` (YYYY-MM) within the user's reach, or within ``where`` (a clause on
+    TaxObject: the regent's dashboard tile passes its own reach)."""
     year = period[:4]
-    reach = scope.condition(TaxObject, user, permission=PERMISSION)
+    reach = scope.condition(TaxObject, user, permission=PERMISSION) if where is None else where
     rows = db.session.execute(
         select(Declaration.tax_type, func.coalesce(func.sum(Declaration.tax_due), 0),
                func.coalesce(func.sum(case((payments.paid_clause(BILL, Declaration.id), Declaration.tax_due),

@@ -3,7 +3,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from egovkit.modules import Dataset, DatasetColumn, DocumentType, Module, NavItem, Settings, Tracking
+from egovkit.modules import Dataset, DatasetColumn, DocumentType, Module, NavItem, Settings, Tile, Tracking
 
 from .types import DEFAULT_TYPES, PermitType
 
@@ -70,4 +70,5 @@ MODULE = Module(
     nav=(NavItem("permits.index", {"id": "Perizinan", "en": "Permits"}, public=False),
          NavItem("permits.track", {"id": "Lacak izin", "en": "Track a permit"})),
     tracking=Tracking("permits.track", "egovkit_modules.permits.views:tracked", document="permits.permit"),
+    tiles=(Tile("sla", {"id": "Izin tepat waktu", "en": "Permits within SLA"}, "egovkit_modules.permits.tiles:within_sla"),),
 )

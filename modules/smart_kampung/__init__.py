@@ -1,7 +1,7 @@
 """smart_kampung: the village population register, letters and delegated approvals (Smart Kampung)."""
 from pydantic import Field
 
-from egovkit.modules import Dataset, DatasetColumn, DocumentType, Module, NavItem, Settings, Tracking
+from egovkit.modules import Dataset, DatasetColumn, DocumentType, Module, NavItem, Settings, Tile, Tracking
 
 from .letters import DEFAULT_TYPES, LetterType
 from .rtlh import DEFAULT_CRITERIA, Criterion
@@ -89,4 +89,6 @@ MODULE = Module(
     derived_tables=("smart_kampung_population", "smart_kampung_family_count", "smart_kampung_stat"),  # counters kept by triggers
     tracking=Tracking("smart_kampung.track", "egovkit_modules.smart_kampung.views:tracked",
                       document="smart_kampung.letter"),
+    tiles=(Tile("population", {"id": "Penduduk", "en": "Population"}, "egovkit_modules.smart_kampung.tiles:population"),
+           Tile("letters", {"id": "Surat desa dilayani", "en": "Village letters served"}, "egovkit_modules.smart_kampung.tiles:letters"),),
 )

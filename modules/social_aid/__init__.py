@@ -4,7 +4,7 @@ import re
 
 from pydantic import Field, field_validator
 
-from egovkit.modules import DocumentType, Module, NavItem, Settings
+from egovkit.modules import DocumentType, Module, NavItem, Settings, Tile
 
 from .programmes import PROGRAMME_KEY, DeathBenefit, Hibah, Programme, Spm
 
@@ -92,4 +92,5 @@ MODULE = Module(
     nav=(NavItem("social_aid.index", {"id": "Bantuan sosial", "en": "Social aid"}, public=False,
                  permission="social_aid.read"),
          NavItem("social_aid.public", {"id": "Penerima bansos", "en": "Aid recipients"})),
+    tiles=(Tile("coverage", {"id": "Bantuan sosial", "en": "Social aid"}, "egovkit_modules.social_aid.tiles:coverage"),),
 )

@@ -1,7 +1,7 @@
 """village_finance: village planning and budgeting (APBDes) and e-monitoring of its realisation."""
 from pydantic import Field, field_validator, model_validator
 
-from egovkit.modules import Dataset, DatasetColumn, Module, NavItem, Settings
+from egovkit.modules import Dataset, DatasetColumn, Module, NavItem, Settings, Tile
 
 from . import accounts
 from .rules import Earmark
@@ -109,4 +109,5 @@ MODULE = Module(
          NavItem("village_finance.dashboard", {"id": "Serapan dana desa", "en": "Budget absorption"}, public=False,
                  permission="village_finance.budget.read"),
          NavItem("village_finance.public_index", {"id": "Transparansi APBDes", "en": "Village budgets"})),
+    tiles=(Tile("absorption", {"id": "Serapan APBDes", "en": "APBDes absorption"}, "egovkit_modules.village_finance.tiles:absorption"),),
 )

@@ -69,6 +69,16 @@ def summary(year: int, district: str | None = None) -> dict[str, list[Figure]]:
                        for k, (b, r) in sorted(_roll((g or "", b, r) for _, _, g, b, r in rows).items())]}
 
 
+def totals(year: int, where) -> tuple[int, int]:
+    """(spending budget, realised) of the year's budgets in force within ``where`` (a clause on Line): one
+    aggregate, for the regent's dashboard tile."""
+    budget, realised = db.session.execute(
+        select(func.coalesce(func.sum(Line.amount), 0), func.coalesce(func.sum(Line.realised), 0))
+        .join(Budget, Budget.id == Line.budget_id)
+        .where(Budget.year == year, Budget.in_force.is_(True), Line.account.like("5%"), where)).one()
+    return int(budget), int(realised)
+
+
 def _roll(triples) -> dict[str, tuple[int, int]]:
     out: dict[str, tuple[int, int]] = {}
     for key, budget, realised in triples:
