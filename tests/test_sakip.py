@@ -153,6 +153,14 @@ def test_an_indicator_from_target_to_quarters_scorecard_and_lkjip(regency):
 
         assert [(a.agency, a.percent, a.indicators) for a in dashboard.achievement(year)] == [
             ("diskominfo", Decimal("112.09"), 2)]
+    # the regent's dashboard tile: last year's figure while nothing of this year is verified
+    with regency.test_request_context():
+        from egovkit.services import tiles
+        from egovkit_modules.sakip.tiles import achievement_tile
+
+        figure = achievement_tile(tiles.Reach(None), None)
+        assert figure.value == "112,1%" and str(year) in figure.caption and figure.rows[0][1] == "112,1%"
+        assert achievement_tile(tiles.Reach(("35.10.01",)), "35.10.01") is None  # regency-wide only
 
 
 def test_achievement_rules():

@@ -4,7 +4,7 @@ realisation with evidence verified by the evaluator, achievement per indicator, 
 and activities, a scorecard per plan and the yearly performance report (LKjIP) as PDF and XLSX."""
 from pydantic import Field, model_validator
 
-from egovkit.modules import DocumentType, Module, NavItem, Settings
+from egovkit.modules import DocumentType, Module, NavItem, Settings, Tile
 
 
 class SakipSettings(Settings):
@@ -50,4 +50,6 @@ MODULE = Module(
     blueprint="egovkit_modules.sakip.views:bp",
     demo="egovkit_modules.sakip.demo:seed",
     nav=(NavItem("sakip.index", {"id": "e-SAKIP", "en": "e-SAKIP"}, public=False, permission="sakip.read"),),
+    tiles=(Tile("achievement", {"id": "Capaian kinerja (SAKIP)", "en": "Performance (SAKIP)"},
+                "egovkit_modules.sakip.tiles:achievement_tile"),),
 )
