@@ -5,6 +5,7 @@ regency's demo projects have no point (they are listed, not drawn). Every figure
 from __future__ import annotations
 
 import random
+import secrets
 import struct
 import zlib
 from datetime import date, timedelta
@@ -82,8 +83,7 @@ def write(year: int, count: int, rng: random.Random, *, every_stage: bool = Fals
                                   .order_by(Region.code)).all()
     agencies = {a.code for a in current_app.extensions["egovkit"].profile.agencies}
     kinds = projects.settings().kinds
-    made = db.session.scalar(select(Project.id).order_by(Project.id.desc()).limit(1)) or 0
-    rows, photo_rows, report_rows = [], [], []
+    rows, photo_rows, report_rows = [], [], []  # the children name their project by its index in rows
     stored = {}
     if with_files:
         for stage, colour in ((0, (150, 120, 90)), (50, (190, 170, 120)), (100, (90, 150, 110))):
@@ -107,9 +107,9 @@ def write(year: int, count: int, rng: random.Random, *, every_stage: bool = Fals
         budget = rng.randint(50, 2500) * 1_000_000
         fate = plan(rng, year, on)
         spent = int(budget * fate["progress"] / 100 * rng.uniform(0.6, 1.0)) // 1_000_000 * 1_000_000
-        pid = made + i + 1
-        rows.append({"id": pid, "origin": "planning" if agency_work else "village_finance",
-                     "origin_ref": f"demo:{year}:{pid}", "year": year, "name": f"[DEMO] {title} {i + 1}",
+        pid = i  # replaced by the project's id once inserted
+        rows.append({"origin": "planning" if agency_work else "village_finance",
+                     "origin_ref": f"demo:{year}:{secrets.token_hex(8)}", "year": year, "name": f"[DEMO] {title} {i + 1}",
                      "kind": kind, "code": "", "agency_code": agency, "region_code": village,
                      "district_code": district, "lat": lat, "lon": lon, "budget": budget, "realised": spent,
                      "contractor": rng.choice(CONTRACTORS), "created_at": now, "demo": True, **fate})
@@ -122,7 +122,15 @@ def write(year: int, count: int, rng: random.Random, *, every_stage: bool = Fals
                 photo_rows.append({"project_id": pid, "region_code": village, "agency_code": agency,
                                    "stage": stage, "stored": stored[stage][0] if with_files else
                                    f"{rng.getrandbits(96):024x}.jpg", "caption": "", "created_at": now})
-    for table, batch in ((Project, rows), (Report, report_rows), (Photo, photo_rows)):
+    # The ids come from the database (an id chosen here would leave PostgreSQL's sequence behind: the next
+    # project made by form would collide with it), in the rows' order.
+    ids = []
+    for start in range(0, len(rows), 2000):
+        ids += db.session.scalars(insert(Project).returning(Project.id, sort_by_parameter_order=True),
+                                  rows[start:start + 2000]).all()
+    for child in (*report_rows, *photo_rows):
+        child["project_id"] = ids[child["project_id"]]
+    for table, batch in ((Report, report_rows), (Photo, photo_rows)):
         for start in range(0, len(batch), 2000):
             if batch[start:start + 2000]:
                 db.session.execute(insert(table), batch[start:start + 2000])
