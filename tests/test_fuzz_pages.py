@@ -36,7 +36,8 @@ FIELDS = st.dictionaries(st.one_of(st.sampled_from(NAMES), TEXT.filter(bool)), V
 # Signing out (the kiosk start page signs out too) would end the run; static files read no input.
 SKIP = {"auth.logout", "kiosk.start", "static"}
 PATH_VALUES = {"village": SARONGAN, "year": str(date.today().year - 1), "code": "35.10.01",
-               "kk_number": "3510010101200003", "name": "x.png", "transition": "verify", "filename": "egovkit.css"}
+               "kk_number": "3510010101200003", "name": "x.png", "transition": "verify", "filename": "egovkit.css",
+               "which": "documents"}
 
 
 def _url(rule) -> str:
