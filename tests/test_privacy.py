@@ -182,13 +182,13 @@ def test_a_letter_pdf_is_never_cached_and_modules_serve_private_files_one_way(vi
     pdf = sri.get(url + "/pdf")
     assert pdf.status_code == 200 and pdf.headers["Cache-Control"] == "no-store, private"
     assert "ETag" not in pdf.headers
-    # every module serves access-controlled files through egovkit.services.uploads.send_private; the one
-    # direct send_file left is the published announcement's PDF, which is public
+    # every module serves files through egovkit.services.uploads: send_private for access-controlled ones,
+    # send_public for what anyone may see (a published announcement's PDF, a public map's photo)
     import egovkit_modules
 
     direct = sorted(str(p.relative_to(Path(egovkit_modules.__file__).parent))
                     for p in Path(egovkit_modules.__file__).parent.rglob("*.py") if "send_file(" in p.read_text())
-    assert direct == ["announcements/views.py"]
+    assert direct == []
 
 
 # ----------------------------------------------------------------- imports tell the truth and clean up

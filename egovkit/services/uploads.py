@@ -126,6 +126,14 @@ def send_private(file_path: Path, **kwargs) -> Response:
     return response
 
 
+def send_public(file_path: Path, max_age: int = 3600, **kwargs) -> Response:
+    """Serve a file anyone may see (a published announcement's PDF, a public map's site photo), cacheable
+    for ``max_age`` seconds (FileNotFoundError if it is gone). Takes ``send_file``'s other arguments."""
+    if not Path(file_path).is_file():
+        raise FileNotFoundError(file_path)
+    return send_file(file_path, max_age=max_age, **kwargs)
+
+
 # ----------------------------------------------------------------- files of a rejected form, kept
 # A form refused for another field (a missing address) is shown again with the files already chosen kept:
 # each is checked and stored in the scratch folder ``held``, and the page carries a signed token for it

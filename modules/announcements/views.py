@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -9,7 +9,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from egovkit.services import documents, events, workflow
+from egovkit.services import documents, events, uploads, workflow
 from egovkit.auth import scope
 from egovkit.db import db
 from egovkit.models import Agency, utcnow
@@ -170,7 +170,11 @@ def pdf(record_id: int):
     doc = _pdf_of(db.session.get(Notice, record_id))
     if doc is None:
         abort(404)
-    return send_file(documents.storage(doc.code), mimetype="application/pdf", download_name=f"{doc.code}.pdf")
+    try:
+        return uploads.send_public(documents.storage(doc.code), mimetype="application/pdf",
+                                   download_name=f"{doc.code}.pdf")
+    except FileNotFoundError:
+        abort(404)
 
 
 def on_published(case, step):

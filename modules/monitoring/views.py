@@ -7,8 +7,7 @@ import secrets
 from datetime import date
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, \
-    url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -139,12 +138,9 @@ def photo(photo_id: int):
     except FileNotFoundError:
         abort(404)
     mimetype = "image/png" if item.stored.endswith(".png") else "image/jpeg"
-    if public:
-        if not file.is_file():
-            abort(404)
-        return send_file(file, mimetype=mimetype, max_age=3600)
     try:
-        return uploads.send_private(file, mimetype=mimetype)
+        return (uploads.send_public(file, mimetype=mimetype) if public
+                else uploads.send_private(file, mimetype=mimetype))
     except FileNotFoundError:
         abort(404)
 
