@@ -88,6 +88,7 @@ MAKERS = {
     "smart_kampung:job_id": lambda s: s.records["job"],
     "smart_kampung:arrival_id": lambda s: s.records["arrival"],
     "jobs:job_id": lambda s: s.records["job"],
+    "village_finance:job_id": lambda s: s.records["job"],
     "village_finance:village": lambda s: s.village,
     "village_finance:year": lambda s: YEAR,
     "village_finance:record_id": lambda s: s.records["budget"],
@@ -160,6 +161,8 @@ NO_OWN_GET = {
     "smart_kampung.import_rejects": "the side's import had no rejected rows",
     "admin.user": "administrators only, and no side's user is one (tests/test_admin.py opens it as one)",
     "smart_kampung.book_result": "the side's job is an import, not a book (books: tests/test_register.py)",
+    "village_finance.siskeudes_result": "the side's job is a residents import, not a Siskeudes one "
+                                        "(tests/test_siskeudes.py opens its own)",
     "tourism.visits": "the tourism office's (disbudpar), which neither side is (tests/test_tourism.py)",
     "sakip.lkjip_pdf": "the side's LKjIP is not issued (issued: tests/test_sakip.py)",
     **{f"spbe.{name}": "the regency's assessment, no side's (tests/test_spbe.py)"
