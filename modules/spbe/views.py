@@ -45,7 +45,7 @@ def allowed(permission: str) -> bool:
 
 
 def may_read() -> bool:
-    """The menu's check (NavItem.check): the same rule as every page of the module."""
+    """The menu's rule (NavItem.when): the same rule as every page of the module."""
     return allowed(READ)
 
 
