@@ -23,7 +23,7 @@ from egovkit.web import once
 from egovkit.web.forms import Form
 
 from .models import DEATH, DeathCase, DeathClaim
-from .views import bp
+from .views import bp, record_payment
 
 KK_MEMBER = "Anggota KK"  # the relation recorded for an heir on the deceased's family card
 LETTER_MODULE = "smart_kampung"  # whose death letter publishes resident.died (its document, in the core's table)
@@ -258,22 +258,8 @@ def death_pay(record_id: int):
     due = DEATH.payable(case.nik, amount=claim.amount, billed_on=claim.verified_on or claim.filed_on,
                         billed_by=claim.verified_by, party=claim.heir_name, agency_code=claim.agency_code,
                         region_code=claim.village_code)
-    try:
-        payments.record(due, amount=claim.amount, paid_on=form.paid_on.data, reference=form.reference.data,
-                        user=current_user, details={"claim": claim.id, "death": case.id})
-        workflow.fire(wf_case, "pay", data={"receipt": form.reference.data.strip()}, user=current_user)
-    except payments.PaymentError as exc:
-        db.session.rollback()
-        flash(exc.describe(), "error")
-        return redirect(here)
-    except workflow.WorkflowError as exc:
-        db.session.rollback()
-        flash(str(exc) if not isinstance(exc, workflow.Forbidden) else _("You may not record this payment."),
-              "error")
-        return redirect(here)
-    db.session.commit()
-    flash(_("Payment recorded."), "success")
-    return redirect(here)
+    return record_payment(due, wf_case, form, here, amount=claim.amount,
+                          details={"claim": claim.id, "death": case.id})
 
 
 # ------------------------------------------------------------------ workflow hooks

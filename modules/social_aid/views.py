@@ -220,10 +220,17 @@ def pay(record_id: int):
     due = BENEFIT.payable(item.payable_id, amount=item.amount, billed_on=item.approved_on or payments.today(),
                           billed_by=item.approved_by, party=item.name, agency_code=item.agency_code,
                           region_code=item.village_code)
+    return record_payment(due, case, form, here, amount=item.amount,
+                          details={"proposal": item.id, "programme": item.programme, "period": item.period})
+
+
+def record_payment(due, case, form, here: str, *, amount: int, details: dict):
+    """Record ``due`` as paid (core payments: once, whoever races) and fire the case's ``pay`` in the same
+    transaction; a refusal of either is flashed and nothing is written. Used by every payment form of
+    the module with a transfer number and a date (bansos, death benefit)."""
     try:
-        payments.record(due, amount=item.amount, paid_on=form.paid_on.data, reference=form.reference.data,
-                        user=current_user, details={"proposal": item.id, "programme": item.programme,
-                                                    "period": item.period})
+        payments.record(due, amount=amount, paid_on=form.paid_on.data, reference=form.reference.data,
+                        user=current_user, details=details)
         workflow.fire(case, "pay", data={"receipt": form.reference.data.strip()}, user=current_user)
     except payments.PaymentError as exc:
         db.session.rollback()
