@@ -19,6 +19,7 @@ from sqlalchemy import and_, case, literal, or_, select
 
 from egovkit.db import db
 from egovkit.models import Agency, Region
+from egovkit.web.views import rupiah
 
 from .models import Photo, Project, Report, day_number, day_of
 
@@ -169,7 +170,7 @@ def report(project: Project, *, day: date, progress: int, realised: int, note: s
         raise ProjectError(_("Physical progress is a percentage from 0 to 100."), "progress")
     if realised < 0 or realised > project.budget:
         raise ProjectError(_("Money spent is between zero and the budget (%(budget)s).",
-                             budget=f"Rp {project.budget:,}".replace(",", ".")), "realised")
+                             budget=rupiah(project.budget)), "realised")
     if day > today() or day.year < project.year - 1:
         raise ProjectError(_("The date of the report may not be in the future."), "day")
     entry = Report(project_id=project.id, region_code=project.region_code, agency_code=project.agency_code,
