@@ -8,6 +8,7 @@ message``.
 """
 from __future__ import annotations
 
+import copy
 import difflib
 import re
 from datetime import date
@@ -263,8 +264,14 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+_parsed: dict[tuple, tuple[dict, dict[tuple, int]]] = {}  # (shown name, text) -> parse (copies handed out)
+
+
 def _read_yaml(path: Path) -> tuple[dict, dict[tuple, int]]:
-    """Parse a file into plain data and a map of field path -> line number."""
+    """Parse a file into plain data and a map of field path -> line number.
+
+    Parses of the same text are kept per process: every app start and CLI command reads the profile and
+    the bundled profiles it extends, and parsing with line numbers was the slow part of create_app."""
     shown = _display(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -272,6 +279,16 @@ def _read_yaml(path: Path) -> tuple[dict, dict[tuple, int]]:
         raise ProfileError([Problem(shown, None, "", f"cannot read: {exc.strerror}")]) from None
     except UnicodeDecodeError:
         raise ProfileError([Problem(shown, None, "", "not UTF-8 text")]) from None
+    key = (shown, text)
+    if key not in _parsed:
+        if len(_parsed) > 32:
+            _parsed.clear()
+        _parsed[key] = _parse_yaml(text, shown)
+    data, lines = _parsed[key]
+    return copy.deepcopy(data), dict(lines)
+
+
+def _parse_yaml(text: str, shown: str) -> tuple[dict, dict[tuple, int]]:
     loader = _Loader(text)
     lines: dict[tuple, int] = {}
     try:

@@ -24,8 +24,8 @@ SRI_PASSWORD = "kata-sandi-panjang"
 
 
 @pytest.fixture
-def village(cli):
-    cli("init", "--profile", "banyuwangi")
+def village(cli, make_instance):
+    make_instance("banyuwangi")
     people(cli)
     write("warga.csv", [GOOD, CITIZEN])
     cli("residents", "import", "warga.csv")
@@ -385,13 +385,13 @@ class _Inbox(BaseHTTPRequestHandler):
         pass
 
 
-def test_a_configured_channel_delivers_through_apprise_retries_failures_and_never_twice(cli, monkeypatch):
+def test_a_configured_channel_delivers_through_apprise_retries_failures_and_never_twice(cli, make_instance, monkeypatch):
     server = HTTPServer(("127.0.0.1", 0), _Inbox)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     _Inbox.received, _Inbox.fail = [], 1
     monkeypatch.setenv("EGOVKIT_NOTIFY_SMS_URL", f"json://127.0.0.1:{server.server_port}/sms/{{to}}")
     try:
-        cli("init", "--profile", "banyuwangi")
+        make_instance("banyuwangi")
         app = create_app("instance", {"TESTING": True})
         with app.app_context():
             from egovkit.db import db
@@ -427,8 +427,8 @@ def test_a_configured_channel_delivers_through_apprise_retries_failures_and_neve
         server.shutdown()
 
 
-def test_two_deliverers_racing_send_a_message_once(cli, monkeypatch):
-    cli("init", "--profile", "banyuwangi")
+def test_two_deliverers_racing_send_a_message_once(cli, make_instance, monkeypatch):
+    make_instance("banyuwangi")
     app = create_app("instance", {"TESTING": True})
     from egovkit.db import db
     from egovkit.services import notifications

@@ -22,8 +22,8 @@ HUGE = "9" * 25  # past 64 bits
 
 
 @pytest.fixture
-def village(cli):
-    cli("init", "--profile", "banyuwangi")
+def village(cli, make_instance):
+    make_instance("banyuwangi")
     people(cli)
     write("warga.csv", [GOOD])
     cli("residents", "import", "warga.csv")

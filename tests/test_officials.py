@@ -29,8 +29,8 @@ def people(cli):
 
 
 @pytest.fixture
-def app(cli):
-    cli("init", "--profile", "banyuwangi")
+def app(cli, make_instance):
+    make_instance("banyuwangi")
     people(cli)
     application = create_app("instance", {"TESTING": True})
     yield application
@@ -233,8 +233,8 @@ def test_wrong_codes_are_limited_per_account(app):
 
 
 # ----------------------------------------------------------------- proxy and session
-def test_the_proxy_hop_count_decides_which_address_is_believed(cli, monkeypatch):
-    cli("init", "--profile", "banyuwangi")
+def test_the_proxy_hop_count_decides_which_address_is_believed(cli, make_instance, monkeypatch):
+    make_instance("banyuwangi")
     forwarded = {"X-Forwarded-For": "6.6.6.6, 10.1.2.3"}  # a client-written entry, then the one our proxy added
 
     def failed_login_address(hops):

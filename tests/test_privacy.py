@@ -17,8 +17,8 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 
 
 @pytest.fixture
-def village(cli):
-    cli("init", "--profile", "banyuwangi")
+def village(cli, make_instance):
+    make_instance("banyuwangi")
     people(cli)
     write("warga.csv", [GOOD, CITIZEN])
     cli("residents", "import", "warga.csv")

@@ -460,8 +460,8 @@ def _records(app, side: Side) -> None:
 
 
 @pytest.fixture
-def two_sides(cli):
-    cli("init", "--profile", "banyuwangi")
+def two_sides(cli, make_instance):
+    make_instance("banyuwangi")
     sides = _sides()
     for side in sides:
         _people(cli, side)

@@ -216,3 +216,22 @@ def test_the_site_has_an_icon_of_its_own(client):
     assert client.get(icon).status_code == 200
     old_style = client.get("/favicon.ico")
     assert old_style.status_code == 301 and old_style.headers["Location"].endswith(icon)
+
+
+def test_links_build_the_same_with_builders_written_on_first_use(app):
+    """Rules write their url_for builder on first use (LazyBuildRule): the first and later builds agree, with and
+    without values that go into the query string, and a missing value is still refused."""
+    import pytest
+    from flask import url_for
+    from werkzeug.routing import BuildError
+
+    with app.test_request_context():
+        first = url_for("core.regions", code="35.10.01", page=2)
+        assert first == url_for("core.regions", code="35.10.01", page=2) == "/wilayah/35.10.01?page=2"
+        assert url_for("core.regions", code="35.10.01") == "/wilayah/35.10.01"
+        assert url_for("core.regions") == "/wilayah/"
+        with pytest.raises(BuildError):
+            url_for("jobs.status")  # its job_id is missing
+        assert url_for("jobs.status", job_id=7) == "/jobs/7"
+    # every rule but the static folder's, which Flask adds before create_app can choose the rule class
+    assert {type(rule).__name__ for rule in app.url_map.iter_rules() if rule.endpoint != "static"} == {"LazyBuildRule"}
