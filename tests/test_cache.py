@@ -63,3 +63,30 @@ def test_a_redis_that_does_not_answer_is_skipped(make_instance, monkeypatch):
 
     with app.test_request_context():
         assert memo(("x",), 60, lambda: 42) == 42
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["process", "redis"])
+def test_forget_drops_one_name_and_a_value_computed_while_it_changed(make_instance, monkeypatch, tmp_path, shared):
+    if shared and not REDIS:
+        pytest.skip("needs EGOVKIT_TEST_REDIS_URL")
+    if shared:
+        monkeypatch.setenv("EGOVKIT_REDIS_URL", REDIS)
+    else:
+        monkeypatch.delenv("EGOVKIT_REDIS_URL", raising=False)
+    path = make_instance("banyuwangi", str(tmp_path / f"i{uuid.uuid4().hex[:8]}"))
+    from egovkit.web.cache import forget, memo
+
+    app = create_app(path, {"TESTING": True})
+    calls = []
+
+    def count(name):
+        return lambda: calls.append(name) or len(calls)
+
+    with app.test_request_context():
+        memo(("a", 1), 60, count("a")), memo(("b", 1), 60, count("b"))
+        forget("a")
+        memo(("a", 1), 60, count("a")), memo(("b", 1), 60, count("b"))
+        assert calls == ["a", "b", "a"]  # b was kept
+        # a change committed while a value was being computed: that value is returned, never kept
+        memo(("a", 2), 60, lambda: forget("a") or "old")
+        assert memo(("a", 2), 60, lambda: "new") == "new"

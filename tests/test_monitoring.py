@@ -4,8 +4,11 @@ events) become projects; their people place them, report progress with photos; b
 with their photos; the public map hides the profile's internal kind; late and stalled projects are flagged
 by the profile's rules; the dashboard and project pages stay within each viewer's reach."""
 import io
+import os
 import re
+import uuid
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -116,29 +119,33 @@ def test_village_and_agency_projects_on_the_map_with_photos(regency):
     # the public map: both projects, their photos, the figures; the security works are not there
     public = app.test_client()
     data = public.get(f"/monitoring/map.json?year={YEAR}").json
-    shown = rows(data)
+    assert data["fields"] == ["id", "lat", "lon", "state"]  # a regency's points: place and state, no names
+    assert {r[0] for r in data["rows"]} == {village_ids[0], agency_ids[0]}
+    shown = rows(public.get(f"/monitoring/map.json?year={YEAR}&area=35.10.01").json)  # a kecamatan's: names too
     assert set(shown) == {"Rabat beton Dusun Krajan", "Rehabilitasi jembatan Sarongan"}
     bridge, road = shown["Rehabilitasi jembatan Sarongan"], shown["Rabat beton Dusun Krajan"]
     assert (bridge["lat"], bridge["lon"], bridge["progress"], bridge["kind"]) == (-8.5321, 114.0512, 55, "jalan")
     about = public.get(f"/monitoring/projects/{bridge['id']}.json").json  # what its popup adds
     assert (about["budget"], about["realised"], about["agency"], about["region"], about["contractor"]) == \
         (950_000_000, 400_000_000, "Dinas Pekerjaan Umum dan Penataan Ruang", "Sarongan", "CV Karya Blambangan")
+    # the point's colour: finished, or late / stalled / on time by the same rules as the project's flags
+    assert road["state"] == 3 and bridge["state"] == (2 if "late" in about["flags"] else
+                                                      1 if "stalled" in about["flags"] else 0)
     road = public.get(f"/monitoring/projects/{road['id']}.json").json
     assert (road["region"], road["progress"], road["realised"]) == ("Sarongan", 100, 450_000_000)
-    assert [s for s, _ in data["photos"][str(bridge["id"])]] == [0, 50]
-    assert [s for s, _ in data["photos"][str(road["id"])]] == [100]
-    photo = public.get(data["photo_url"] + str(data["photos"][str(bridge["id"])][1][1]))
+    assert [s for s, _ in about["photos"]] == [0, 50]
+    assert [s for s, _ in road["photos"]] == [100]
+    photo = public.get(data["photo_url"] + str(about["photos"][1][1]))
     assert photo.status_code == 200 and photo.data == PNG
-    hidden_photo = as_user(app, "staf@diskominfo.id").get("/monitoring/internal/map.json?year=%d" % YEAR).json
-    secret = rows(hidden_photo)["Menara sandi kecamatan"]
+    kominfo_map = kominfo.get(f"/monitoring/internal/map.json?year={YEAR}&area=35.10.01").json
+    secret = rows(kominfo_map)["Menara sandi kecamatan"]
     assert public.get(f"/monitoring/projects/{secret['id']}.json").status_code == 404
-    assert public.get(data["photo_url"] + str(hidden_photo["photos"][str(secret["id"])][0][1])).status_code == 404
+    secret_photos = kominfo.get(f"/monitoring/internal/projects/{secret['id']}.json").json["photos"]
+    assert public.get(data["photo_url"] + str(secret_photos[0][1])).status_code == 404
     for page in (f"/monitoring/?year={YEAR}&area=35.10.01", f"/monitoring/?year={YEAR}&area={SARONGAN}"):
         html = public.get(page).get_data(as_text=True)
         assert "Rehabilitasi jembatan Sarongan" in html and "Rabat beton Dusun Krajan" in html  # the table
         assert "Menara sandi" not in html
-    kecamatan = public.get(f"/monitoring/map.json?year={YEAR}&area=35.10.01").json
-    assert len(kecamatan["rows"]) == 2
     assert public.get(f"/monitoring/map.json?year={YEAR}&area=35.10.02").json["rows"] == []
 
     # the camat's internal map and dashboard: every project of the kecamatan, the internal one too
@@ -196,3 +203,121 @@ def test_late_and_stalled_by_the_profiles_rules(regency):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Project).where(Project.origin == "form")) == 3
     assert as_user(app, "op.sarongan@desa.id").get(f"/monitoring/projects/{made[0]}").status_code == 404
+
+
+def test_the_map_data_is_kept_until_a_project_changes_however_it_changes(regency, monkeypatch):
+    """The map data and the dashboard are kept by the core's aggregate cache; a commit that changes a project
+    or a photo forgets them at once, whether a form, a report or an event handler made it."""
+    app = regency
+    camat = as_user(app, "camat.pesanggaran@kec.id")
+    dpupr = as_user(app, "staf@dpupr.id")
+
+    def points():
+        return {r[0]: r[3] for r in camat.get(f"/monitoring/internal/map.json?year={YEAR}").json["rows"]}
+
+    assert points() == {}
+    funded(app, renja_id=1, line_id=1, version=1, kind="murni", year=YEAR, agency_code="dpupr",
+           agency_name="Dinas PUPR", subactivity_code="1.03.10.2.01.0017", subactivity_name="Jembatan Sarongan",
+           indicator="Jembatan", target="1", unit="unit", amount=900_000_000, village_code=SARONGAN,
+           latitude=-8.53, longitude=114.05, proposal_id=None)  # an event handler's commit, not a view's
+    (pid,) = project_id(app, "planning")
+    assert points() == {pid: 0}
+    from egovkit.web import cache
+
+    computed = []
+    real = cache.memo
+    monkeypatch.setattr(cache, "memo", lambda key, ttl, compute: real(key, ttl, lambda: computed.append(key)
+                                                                      or compute()))
+    assert points() == {pid: 0} and computed == []  # kept: nothing changed
+    assert progress(dpupr, pid, 100, 900_000_000, stage=100).status_code == 303
+    assert points() == {pid: 3} and len(computed) == 1  # finished, at once
+    board = camat.get(f"/monitoring/dashboard?year={YEAR}").get_data(as_text=True)
+    assert "Rp 900.000.000" in board
+
+
+@pytest.mark.skipif(not os.environ.get("EGOVKIT_TEST_REDIS_URL"), reason="needs EGOVKIT_TEST_REDIS_URL")
+def test_with_redis_a_change_in_one_process_is_seen_by_another_at_once(cli, make_instance, monkeypatch):
+    monkeypatch.setenv("EGOVKIT_REDIS_URL", os.environ["EGOVKIT_TEST_REDIS_URL"])
+    path = make_instance("banyuwangi", f"i{uuid.uuid4().hex[:8]}")  # a key prefix of its own
+    for email, role, region in (("camat.pesanggaran@kec.id", "camat", "35.10.01"),
+                                ("op.sarongan@desa.id", "operator_desa", SARONGAN)):
+        cli("--instance", path, "users", "create", "--email", email, "--name", email.split("@")[0], "--role", role,
+            "--region", region, "--password-stdin", input=PASSWORD + "\n")
+    a, b = create_app(path, {"TESTING": True}), create_app(path, {"TESTING": True})  # two server processes
+    camat_a, camat_b = as_user(a, "camat.pesanggaran@kec.id"), as_user(b, "camat.pesanggaran@kec.id")
+    url = f"/monitoring/internal/map.json?year={YEAR}"
+    assert camat_a.get(url).json["rows"] == camat_b.get(url).json["rows"] == []  # kept in Redis by both
+    operator = as_user(a, "op.sarongan@desa.id")
+    response = operator.post("/monitoring/new", data={
+        "csrf_token": csrf_token(operator, "/monitoring/new"), "name": "Sumur bor Sarongan", "year": str(YEAR),
+        "region_code": SARONGAN, "kind": "air", "budget": "150000000", "lat": "-8.53", "lon": "114.05"})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    assert len(camat_b.get(url).json["rows"]) == 1  # the other process forgot its copy at once
+
+
+def test_the_outlines_of_every_bundled_regency_cover_its_kecamatan(regency):
+    """The offline map's outlines: each bundled profile's regency has one outline per kecamatan of the kit's
+    region list; the map page names them as the instance does."""
+    import yaml
+
+    from egovkit.wilayah import data
+    from egovkit_modules.monitoring import outlines
+
+    import egovkit_profiles
+
+    for profile in sorted(Path(egovkit_profiles.__path__[0]).glob("*.yaml")):
+        code = (yaml.safe_load(profile.read_text()).get("regency") or {}).get("code")
+        if code is None:
+            continue  # a profile extending another keeps its regency
+        found = outlines.collection(code)
+        assert found is not None, profile.name
+        assert {f["id"] for f in found["features"]} == {r.code for r in data.subtree(code) if r.level == "district"}
+        for feature in found["features"]:
+            for polygon in feature["geometry"]["coordinates"]:
+                assert all(-11.5 <= lat <= 6.5 and 94.5 <= lon <= 141.5 for lon, lat in polygon[0])
+    public = regency.test_client()
+    shapes = public.get("/monitoring/outlines.geojson")
+    assert shapes.status_code == 200 and shapes.mimetype == "application/geo+json"
+    named = {f["id"]: f["properties"]["name"] for f in shapes.json["features"]}
+    assert len(named) == 25 and named["35.10.01"] == "Pesanggaran" and named["35.10.16"] == "Banyuwangi"
+    # a point known to lie in Pesanggaran (the bridge of the first test) is inside its outline, not Siliragung's
+    pesanggaran, siliragung = (next(f for f in shapes.json["features"] if f["id"] == c) for c in ("35.10.01", "35.10.22"))
+    assert outlines.contains(pesanggaran, -8.5321, 114.0512) and not outlines.contains(siliragung, -8.5321, 114.0512)
+    assert 'data-outlines="/monitoring/outlines.geojson"' in public.get("/monitoring/").get_data(as_text=True)
+
+
+def test_the_public_map_leaves_out_the_fields_the_profile_marks_internal(regency):
+    """internal_fields: the contractor, budget, money spent and photos of every project stay off the public
+    table, popups and photo addresses; staff within reach still see them."""
+    import yaml
+
+    app = regency
+    path = Path("instance", "profile.yaml")
+    profile = yaml.safe_load(path.read_text())
+    profile["modules"]["monitoring"]["internal_fields"] = ["contractor", "budget", "realised", "photos"]
+    path.write_text(yaml.safe_dump(profile, allow_unicode=True))
+    app = create_app("instance", {"TESTING": True})
+    dpupr = as_user(app, "staf@dpupr.id")
+    made = dpupr.post("/monitoring/new", data={
+        "csrf_token": csrf_token(dpupr, "/monitoring/new"), "name": "Jembatan gantung Sumberagung",
+        "year": str(YEAR), "agency_code": "dpupr", "region_code": "35.10.01", "kind": "jalan",
+        "budget": "Rp 777.000.000", "contractor": "CV Rahasia Konstruksi", "lat": "-8.55", "lon": "114.02"})
+    assert made.status_code == 303, made.get_data(as_text=True)
+    pid = int(made.headers["Location"].rsplit("/", 1)[1])
+    assert progress(dpupr, pid, 50, 300_000_000, stage=50).status_code == 303
+
+    public = app.test_client()
+    about = public.get(f"/monitoring/projects/{pid}.json").json
+    assert about["name"] == "Jembatan gantung Sumberagung" and about["progress"] == 50
+    assert not {"budget", "realised", "contractor", "photos"} & set(about)
+    page = public.get(f"/monitoring/?year={YEAR}&area=35.10.01").get_data(as_text=True)
+    assert "Jembatan gantung Sumberagung" in page
+    table = re.search(r'<table class="list projects">.*?</table>', page, re.S).group(0)
+    assert "Jembatan gantung Sumberagung" in table and "50%" in table
+    assert "CV Rahasia Konstruksi" not in page and "777.000.000" not in page and "Anggaran" not in table
+    assert "Keuangan" not in page.split('<table class="list projects">')[0]  # nor the share spent per desa
+    inside = dpupr.get(f"/monitoring/internal/projects/{pid}.json").json
+    assert (inside["budget"], inside["contractor"]) == (777_000_000, "CV Rahasia Konstruksi")
+    photo = inside["photos"][0][1]
+    assert public.get(f"/monitoring/photos/{photo}").status_code == 404
+    assert dpupr.get(f"/monitoring/photos/{photo}").status_code == 200

@@ -1,7 +1,8 @@
 """Demo projects for `egovkit init --demo` (and the benchmark's generator): per kecamatan a desa's APBDes
 project and an agency's project, with progress, reports and photos at 0/50/100%, some late, some stalled.
-Points are placed near each kecamatan's centre for Banyuwangi (approximate, made up for the demo); another
-regency's demo projects have no point (they are listed, not drawn). Every figure is made up."""
+Points are placed at random inside their kecamatan's outline (outlines.py; the kit carries them for its
+profiles' regencies); a regency without outlines gets demo projects without a point (listed, not drawn).
+Every figure and place is made up."""
 from __future__ import annotations
 
 import random
@@ -17,21 +18,9 @@ from egovkit.db import db
 from egovkit.models import Region, utcnow
 from egovkit.services import uploads
 
-from . import projects
+from . import outlines, projects
 from .models import Photo, Project, Report
 
-# approximate centres of Banyuwangi's kecamatan (demo points only)
-CENTRES = {
-    "35.10.01": (-8.52, 114.06), "35.10.02": (-8.47, 114.15), "35.10.03": (-8.46, 114.23),
-    "35.10.04": (-8.55, 114.33), "35.10.05": (-8.43, 114.33), "35.10.06": (-8.40, 114.22),
-    "35.10.07": (-8.40, 114.12), "35.10.08": (-8.38, 114.26), "35.10.09": (-8.36, 114.16),
-    "35.10.10": (-8.35, 113.99), "35.10.11": (-8.27, 113.94), "35.10.12": (-8.30, 114.22),
-    "35.10.13": (-8.31, 114.29), "35.10.14": (-8.27, 114.32), "35.10.15": (-8.21, 114.31),
-    "35.10.16": (-8.22, 114.37), "35.10.17": (-8.19, 114.34), "35.10.18": (-7.98, 114.40),
-    "35.10.19": (-8.24, 114.17), "35.10.20": (-8.30, 114.13), "35.10.21": (-8.13, 114.37),
-    "35.10.22": (-8.50, 114.12), "35.10.23": (-8.43, 114.12), "35.10.24": (-8.18, 114.25),
-    "35.10.25": (-8.33, 114.34),
-}
 VILLAGE_WORKS = (("jalan", "Pengerasan jalan desa"), ("air", "Sumur bor air bersih"),
                  ("irigasi", "Saluran drainase jalan desa"), ("gedung", "Rehabilitasi balai desa"))
 AGENCY_WORKS = (("dpupr", "jalan", "Peningkatan jalan kabupaten ruas"), ("dpupr", "irigasi", "Rehabilitasi jaringan irigasi"),
@@ -100,10 +89,7 @@ def write(year: int, count: int, rng: random.Random, *, every_stage: bool = Fals
             agency = None
             kind, title = VILLAGE_WORKS[i % len(VILLAGE_WORKS)]
         kind = kind if kind in kinds else projects.settings().default_kind
-        centre = CENTRES.get(district) if district else None
-        lat = lon = None
-        if centre:
-            lat, lon = round(centre[0] + rng.uniform(-0.04, 0.04), 6), round(centre[1] + rng.uniform(-0.04, 0.04), 6)
+        lat, lon = (outlines.random_point(regency, district, rng) if district else None) or (None, None)
         budget = rng.randint(50, 2500) * 1_000_000
         fate = plan(rng, year, on)
         spent = int(budget * fate["progress"] / 100 * rng.uniform(0.6, 1.0)) // 1_000_000 * 1_000_000

@@ -1,16 +1,20 @@
-"""The figures of e-monitoring, each one query: the map's points with their photos, the summary per
-kecamatan or desa, the dashboard per OPD and per desa within the viewer's reach."""
+"""The figures of e-monitoring, each one query: the map's points, the summary per kecamatan or desa, the
+dashboard per OPD and per desa within the viewer's reach. The map data, the summaries and the dashboard are
+kept by the core's aggregate cache (``memo``, named "monitoring") until a project or a photo changes."""
 from __future__ import annotations
 
-from flask import url_for
+import json
+
+from flask import current_app, url_for
 from sqlalchemy import case, func, select
 
 from egovkit.auth import scope
 from egovkit.db import db
 from egovkit.models import Agency, Region
+from egovkit.web import cache
 
 from . import projects
-from .models import Photo, Project
+from .models import Photo, Project, json_rows
 
 READ = "monitoring.read"
 
@@ -35,35 +39,55 @@ def agency_names() -> dict[str, str]:
     return dict(db.session.execute(select(Agency.code, Agency.name)).all())
 
 
-MAP_FIELDS = ("id", "lat", "lon", "progress", "flag", "kind", "name")
+TTL = 30  # seconds a figure may be old in another process without Redis (the writer's forgets at once)
+# Every commit changing a project or a photo (a form, a report, an event handler, a CLI) forgets them all.
+cache.forget_on_commit("monitoring", Project, Photo)
+
+# What a point carries: at regency level its place and state only (thousands of points; a popup asks
+# ``details`` for the rest), for a kecamatan or desa also its progress, kind and name.
+REGENCY_FIELDS = ("id", "lat", "lon", "state")
+AREA_FIELDS = (*REGENCY_FIELDS, "progress", "kind", "name")
+STATES = {"on_time": 0, "stalled": 1, "late": 2, "finished": 3}
 DETAIL_HIDES = {"budget": ("budget",), "realised": ("realised",), "contractor": ("contractor",),
-                "dates": ("starts_on", "ends_on")}
+                "dates": ("starts_on", "ends_on"), "photos": ("photos",)}
 
 
-def map_data(year: int, code: str | None, staff: bool) -> dict:
-    """The points of the projects placed on the map, as rows of ``fields`` (compact: a regency has
-    thousands; a popup asks ``details`` for the rest), and their photos by project id as [stage, photo id].
-    The public gets no internal kind, and no photos when the profile marks them internal."""
-    hidden = set() if staff else projects.hidden_fields()
-    columns = (Project.id, Project.lat, Project.lon, Project.progress, projects.flag_column(), Project.kind,
-               Project.name)
-    stmt = _filtered(select(*columns), year, code, staff).where(Project.lat.is_not(None))
-    conn = db.session.connection()  # Core rows: no ORM bookkeeping for thousands of points
-    rows = [list(r) for r in conn.execute(stmt.order_by(Project.id))]
-    photos: dict[int, list] = {}
-    if "photos" not in hidden:
-        placed = _filtered(select(Project.id), year, code, staff).where(Project.lat.is_not(None))
-        for pid, stage, photo_id in conn.execute(
-                select(Photo.project_id, Photo.stage, Photo.id).where(Photo.project_id.in_(placed))
-                .order_by(Photo.project_id, Photo.stage, Photo.id)):
-            if pid in photos:
-                photos[pid].append([stage, photo_id])
-            else:
-                photos[pid] = [[stage, photo_id]]
-    return {"year": year, "fields": list(MAP_FIELDS), "rows": rows, "photos": photos,
-            "photo_url": url_for("monitoring.photo", photo_id=0)[:-1],
-            "details_url": url_for("monitoring.staff_details" if staff else "monitoring.public_details",
-                                   project_id=0)[:-len("0.json")]}
+def reach_key(staff: bool):
+    """Who the figures are for, as part of a cache key: the public, or the viewer's reach."""
+    if not staff:
+        return "public"
+    grants = scope.grants(None, current_app.extensions["egovkit"].profile.roles_with(READ))
+    if any(g.everything for g in grants):
+        return "all"
+    return tuple(sorted((g.region or "", g.agency or "", g.owner or 0) for g in grants))
+
+
+def state_column():
+    """SQL: one number per project for the map's colour (STATES)."""
+    return case((Project.progress >= 100, STATES["finished"]), (projects.late_clause(), STATES["late"]),
+                (projects.stalled_clause(), STATES["stalled"]), else_=STATES["on_time"])
+
+
+def map_json(year: int, code: str | None, staff: bool) -> bytes:
+    """The map data as JSON bytes, kept per year, area, audience and day until a project or photo changes."""
+    key = ("monitoring", "map", year, code, reach_key(staff), projects.today())
+    return cache.memo(key, TTL, lambda: map_data(year, code, staff).encode())
+
+
+def map_data(year: int, code: str | None, staff: bool) -> str:
+    """The points of the projects placed on the map, as JSON: ``rows`` of ``fields``, built by the database
+    in one query. The public gets no internal kind; photos and the other figures come with ``details``."""
+    fields = AREA_FIELDS if code else REGENCY_FIELDS
+    columns = {"id": Project.id, "lat": Project.lat, "lon": Project.lon, "state": state_column(),
+               "progress": Project.progress, "kind": Project.kind, "name": Project.name}
+    points = _filtered(select(*(columns[f].label(f) for f in fields)), year, code, staff) \
+        .where(Project.lat.is_not(None)).order_by(Project.id).subquery()
+    rows = db.session.connection().execute(select(json_rows(*(points.c[f] for f in fields)))).scalar()
+    head = json.dumps({"year": year, "fields": list(fields),
+                       "photo_url": url_for("monitoring.photo", photo_id=0)[:-1],
+                       "details_url": url_for("monitoring.staff_details" if staff else "monitoring.public_details",
+                                              project_id=0)[:-len("0.json")]}, separators=(",", ":"))
+    return f'{head[:-1]},"rows":{rows or "[]"}}}'
 
 
 def details(project: Project, staff: bool) -> dict:
@@ -75,7 +99,8 @@ def details(project: Project, staff: bool) -> dict:
            "budget": project.budget, "realised": project.realised, "contractor": project.contractor,
            "starts_on": project.starts_on.isoformat() if project.starts_on else None,
            "ends_on": project.ends_on.isoformat() if project.ends_on else None,
-           "flags": sorted(projects.flags(project))}
+           "flags": sorted(projects.flags(project)),
+           "photos": [list(p) for p in projects.photos_of([project.id]).get(project.id, [])]}
     for field in hidden:
         for key in DETAIL_HIDES.get(field, ()):
             out.pop(key, None)
@@ -104,6 +129,11 @@ def per_area(year: int, code: str | None, staff: bool) -> list[dict]:
     """One row per kecamatan (regency view) or per desa (kecamatan view); none for a desa."""
     if code and code.count(".") == 3:
         return []
+    return cache.memo(("monitoring", "areas", year, code, reach_key(staff), projects.today()), TTL,
+                      lambda: _per_area(year, code, staff))
+
+
+def _per_area(year: int, code: str | None, staff: bool) -> list[dict]:
     group = Project.region_code if code else Project.district_code
     result = db.session.execute(_filtered(select(*_sums(group)), year, code, staff).group_by(group).order_by(group))
     rows = list(result)
@@ -124,6 +154,11 @@ def listing(year: int, code: str | None, staff: bool, page: int, per_page: int):
 def dashboard(year: int) -> dict:
     """Physical and financial progress per OPD and per desa (a desa's own projects), of the projects within
     the viewer's reach: one scan grouped by (agency, desa), rolled up here."""
+    return cache.memo(("monitoring", "dashboard", year, reach_key(True), projects.today()), TTL,
+                      lambda: _dashboard(year))
+
+
+def _dashboard(year: int) -> dict:
     late = func.sum(case((projects.late_clause(), 1), else_=0))
     stalled = func.sum(case((projects.stalled_clause(), 1), else_=0))
     stmt = scope.visible(select(Project.agency_code, Project.region_code, func.count(Project.id),

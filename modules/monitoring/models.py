@@ -106,3 +106,21 @@ def _day_number_pg(element, compiler, **kw):
 def day_of(value: date) -> int:
     """The number ``day_number`` gives for ``value``."""
     return value.toordinal() + 1721424
+
+
+class json_rows(FunctionElement):
+    """The rows of a (sub)query as one JSON array of arrays, built by the database (a regency's thousands of
+    map points without a Python object per row): ``json_rows(col, ...)`` over a FROM of those rows."""
+
+    type = Text()
+    inherit_cache = True
+
+
+@compiles(json_rows)
+def _json_rows_default(element, compiler, **kw):
+    return "json_group_array(json_array(%s))" % compiler.process(element.clauses, **kw)
+
+
+@compiles(json_rows, "postgresql")
+def _json_rows_pg(element, compiler, **kw):
+    return "coalesce(json_agg(json_build_array(%s)), '[]'::json)::text" % compiler.process(element.clauses, **kw)

@@ -3,6 +3,7 @@ OPD and desa within the viewer's reach, a project's page with its reports and ph
 project by form."""
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import date
 from urllib.parse import urlsplit
@@ -21,7 +22,7 @@ from egovkit.web import once
 from egovkit.web.cache import invalidate, public_page
 from egovkit.web.forms import Form
 
-from . import figures, projects
+from . import figures, outlines, projects
 from .models import STAGES, Photo, Project, Report
 
 bp = Blueprint("monitoring", __name__, url_prefix="/monitoring", template_folder="templates",
@@ -73,8 +74,10 @@ def _map_page(staff: bool):
     areas = figures.per_area(year, code, staff=staff)
     s = projects.settings()
     data_url = url_for(".staff_map_data" if staff else ".public_map_data", year=year, area=code or None)
+    regency = current_app.extensions["egovkit"].profile.regency.code
+    outlines_url = url_for(".outlines_data") if outlines.collection(regency) is not None else None
     return render_template("monitoring/map.html", staff=staff, year=year, region=region, code=code, rows=rows,
-                           more=more, page=page, areas=areas, data_url=data_url, hidden=projects.hidden_fields()
+                           more=more, page=page, areas=areas, data_url=data_url, outlines_url=outlines_url, hidden=projects.hidden_fields()
                            if not staff else set(), kinds=s.kinds, tile_url=s.tile_url,
                            tile_attribution=s.tile_attribution, tile_max_zoom=s.tile_max_zoom,
                            parent=db.session.get(Region, region.parent_code) if region is not None and
@@ -87,11 +90,29 @@ def public_map():
     return _map_page(staff=False)
 
 
+def _json(body: bytes):
+    return current_app.response_class(body, mimetype="application/json")
+
+
 @bp.get("/map.json")
-@public_page()
-def public_map_data():
+def public_map_data():  # kept by figures.map_json per year and area (not per address, as the page cache would)
     _region, code = _area()
-    return jsonify(figures.map_data(_year(), code, staff=False))
+    return _json(figures.map_json(_year(), code, staff=False))
+
+
+@bp.get("/outlines.geojson")
+@public_page()
+def outlines_data():
+    """The regency's kecamatan outlines (GeoJSON), named as this instance names its kecamatan."""
+    regency = current_app.extensions["egovkit"].profile.regency.code
+    found = outlines.collection(regency)
+    if found is None:
+        abort(404)
+    named = outlines.named(regency, figures.region_names(f["id"] for f in found["features"]))
+    response = current_app.response_class(json.dumps(named, ensure_ascii=False, separators=(",", ":")),
+                                          mimetype="application/geo+json")
+    response.cache_control.public, response.cache_control.max_age = True, 3600
+    return response
 
 
 @bp.get("/internal")
@@ -104,7 +125,7 @@ def staff_map():
 @scope.require(READ)
 def staff_map_data():
     _region, code = _area()
-    return jsonify(figures.map_data(_year(), code, staff=True))
+    return _json(figures.map_json(_year(), code, staff=True))
 
 
 @bp.get("/projects/<int:project_id>.json")
