@@ -141,6 +141,25 @@ class Tile:
     figure: str
 
 
+# The kinds of government service a module may be (Perpres 95/2018 art. 34: the administration services
+# of a government; art. 35: public services), which the SPBE evaluation's service indicators ask about.
+SERVICE_KINDS = {
+    "planning": "development planning (perencanaan)",
+    "budgeting": "budgeting (penganggaran)",
+    "finance": "financial administration (keuangan)",
+    "procurement": "procurement of goods and services (pengadaan barang dan jasa)",
+    "staffing": "staff administration (kepegawaian)",
+    "archives": "dynamic archives (kearsipan dinamis)",
+    "assets": "regional property (pengelolaan barang milik daerah)",
+    "supervision": "internal supervision (pengawasan internal)",
+    "performance": "performance accountability of the organisation (akuntabilitas kinerja)",
+    "staff_performance": "staff performance (kinerja pegawai)",
+    "complaints": "public complaints (pengaduan pelayanan publik)",
+    "legal_information": "legal documentation and information (JDIH)",
+    "public": "a public service of a sector (layanan publik sektor: letters, permits, social aid, ...)",
+}
+
+
 FREQUENCIES = {"daily": "http://purl.org/cld/freq/daily", "weekly": "http://purl.org/cld/freq/weekly",
                "monthly": "http://purl.org/cld/freq/monthly", "annual": "http://purl.org/cld/freq/annual"}
 
@@ -172,6 +191,9 @@ class Module:
     tracking: Tracking | None = None  # public tracking by code (the kiosk, self-print of issued documents)
     datasets: tuple[Dataset, ...] = ()  # aggregate open data it publishes (egovkit.services.opendata)
     tiles: tuple[Tile, ...] = ()  # figures for the regent's dashboard (egovkit.services.tiles)
+    # which kind of government service it is (SERVICE_KINDS), or None for none of them (an internal
+    # tool such as the news desk's approvals): the SPBE evaluation counts its use under that kind
+    service_kind: str | None = None
     # tables kept by database triggers from the module's other tables (per-village counters): moving
     # records to a new region code (egovkit wilayah update) leaves these to their triggers
     derived_tables: tuple[str, ...] = ()
@@ -214,6 +236,9 @@ def _check(module: Any, origin: str) -> Module:
     if not MODULE_NAME.match(module.name) or module.name == "core":
         raise ModuleError(f"{origin}: module name {module.name!r} must be lowercase letters, digits and "
                           "underscores (and not 'core'): it prefixes the module's tables")
+    if module.service_kind is not None and module.service_kind not in SERVICE_KINDS:
+        raise ModuleError(f"{origin}: service_kind {module.service_kind!r} is none of "
+                          f"{', '.join(SERVICE_KINDS)}")
     return module
 
 

@@ -49,3 +49,6 @@ def test_regent_dashboard_and_spbe_in_a_browser(server, browser, cli):  # noqa: 
     staff.click("main button[type=submit]")
     assert "Indikator 43 tersimpan." in staff.inner_text("main")
     look(staff, "spbe-indicator")
+    staff.goto(server + "/spbe/2026/1")  # an internal policy: the assessor's, and the page says why
+    assert "penilai yang mengisinya" in staff.inner_text("main") and "Perbup" in staff.inner_text("main")
+    look(staff, "spbe-indicator-assessor")

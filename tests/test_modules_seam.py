@@ -58,9 +58,14 @@ def test_a_broken_installed_module_is_reported_not_fatal(plugin, cli):
         from egovkit.modules import Module
         MODULE = Module(name="announcements_extra", version="1.0", title={"en": "x"})
     '''})
+    plugin("egovkit_oddkind", "oddkind", {"__init__.py": '''
+        from egovkit.modules import Module
+        MODULE = Module(name="oddkind", version="1.0", title={"en": "x"}, service_kind="tourism")
+    '''})
     out = cli("modules", "list").output
     assert "broken           BROKEN: egovkit_broken:MODULE: ModuleNotFoundError" in out
     assert "collides with module 'announcements'" in out
+    assert "service_kind 'tourism' is none of planning, budgeting" in out  # SPBE counts a module by its kind
     assert "banyuwangi" in cli("profile", "list").output
     Path("p.yaml").write_text("name: pp\nextends: banyuwangi\nmodules:\n  broken: {}\n")
     assert "p.yaml:4: modules.broken: installed but fails to load" in cli("profile", "validate", "p.yaml",

@@ -129,6 +129,25 @@ def test_evidence_files_travel_in_the_pack_and_only_the_coordinator_assesses(reg
     assert refused.status_code == 403
 
 
+def prefilled(page: str) -> set[int]:
+    return {n for n in range(1, 48) if suggested(page, n) is not None}
+
+
+def every_page_says_why(client, shown: set[int]) -> dict[int, str]:
+    """Each of the 47 indicator pages: a suggestion with a link to its proof, or why the kit has none (the
+    assessor's); the reasons by indicator."""
+    reasons = {}
+    for n in range(1, 48):
+        page = client.get(f"/spbe/{YEAR}/{n}").get_data(as_text=True)
+        assert ('id="suggestion"' in page) == (n in shown), n
+        if n in shown:
+            assert re.search(r'href="/spbe/proof#[a-z]+"', page), n
+        else:
+            reasons[n] = re.search(r'id="assessor">.*?<p>(.+?)</p>', page, re.S).group(1)
+            assert "penilai" in page and len(reasons[n]) > 40, n
+    return reasons
+
+
 def set_module(path, name, enabled):
     profile = yaml.safe_load((path / "profile.yaml").read_text())
     profile.setdefault("modules", {})[name] = {} if enabled else False
@@ -141,8 +160,12 @@ def test_prefilled_indicators_follow_the_modules_switched_on_or_off(regency, cli
     staff = as_user(regency, "kominfo@banyuwangikab.id")
     start(staff)
     page = staff.get(f"/spbe/{YEAR}").get_data(as_text=True)
+    # security settings, planning (32) and e-SAKIP (40) on, complaints on, open data: nothing used yet
+    assert prefilled(page) == {22, 32, 40, 42, 43}
+    assert suggested(page, 32) == 2 and suggested(page, 40) == 2  # online, no request processed yet
     assert suggested(page, 42) == 2  # the complaints service is on, nothing filed yet
     assert suggested(page, 43) == 4  # open data published
+    every_page_says_why(staff, prefilled(page))
     # a complaint filed online, anonymously: the service is used, the suggestion rises to a transaction service
     from .test_complaints import file
 
@@ -157,13 +180,62 @@ def test_prefilled_indicators_follow_the_modules_switched_on_or_off(regency, cli
     assert "Pengaduan" in proof and "1 diajukan" in proof
 
     path = Path("instance").absolute()
-    set_module(path, "complaints", False)
+    for name in ("complaints", "planning", "monitoring", "sakip"):
+        set_module(path, name, False)
     cli("upgrade")
     app = create_app(path, {"TESTING": True})
     staff = as_user(app, "kominfo@banyuwangikab.id")
     page = staff.get(f"/spbe/{YEAR}").get_data(as_text=True)
-    assert suggested(page, 42) is None and suggested(page, 43) == 4
+    assert prefilled(page) == {22, 43} and suggested(page, 43) == 4
     assert "Layanan pengaduan tidak diaktifkan" in staff.get("/spbe/proof").get_data(as_text=True)
+    reasons = every_page_says_why(staff, {22, 43})
+    assert "Pembangunan, Perencanaan" in reasons[32] and "tidak diaktifkan" in reasons[32]  # offered, off
+    assert "e-SAKIP" in reasons[40] and "Pengaduan" in reasons[42] and "SP4N-LAPOR!" in reasons[42]
+    assert "SIPD" in reasons[33] and "JDIH" in reasons[44] and "Perbup" in reasons[1]
+    with app.app_context():
+        from egovkit.db import db
+
+        db.engine.dispose()
+
+    set_module(path, "sakip", True)  # on again: 40 is pre-filled again
+    cli("upgrade")
+    app = create_app(path, {"TESTING": True})
+    page = as_user(app, "kominfo@banyuwangikab.id").get(f"/spbe/{YEAR}").get_data(as_text=True)
+    assert prefilled(page) == {22, 40, 43}
+    with app.app_context():
+        from egovkit.db import db
+
+        db.engine.dispose()
+
+
+def test_a_module_of_a_kind_the_kit_lacks_is_counted_under_its_indicator(plugin, cli):
+    """A third-party JDIH (legal documentation) installed and switched on: indicator 44 is pre-filled from it,
+    named by its kind, not by spbe; off, the page says why."""
+    plugin("egovkit_jdih", "jdih", {"__init__.py": '''
+        from egovkit.modules import Module
+        MODULE = Module(name="jdih", version="1.0.0", title={"id": "JDIH Kabupaten", "en": "Regency JDIH"},
+                        service_kind="legal_information")
+    '''})
+    from pathlib import Path
+
+    Path("p.yaml").write_text("name: hukum\nextends: banyuwangi\nmodules:\n  jdih: {}\n")
+    cli("init", "--profile", "p.yaml")
+    people(cli)
+    staff = as_user(create_app("instance", {"TESTING": True}), "kominfo@banyuwangikab.id")
+    start(staff)
+    page = staff.get(f"/spbe/{YEAR}").get_data(as_text=True)
+    assert suggested(page, 44) == 2  # on: requests can be made online; none processed yet
+    indicator = staff.get(f"/spbe/{YEAR}/44").get_data(as_text=True)
+    assert "JDIH Kabupaten: 0 permohonan daring dalam 12 bulan." in indicator
+    assert 'href="/spbe/proof#services"' in indicator
+    proof = staff.get("/spbe/proof").get_data(as_text=True)
+    assert re.search(r"JDIH Kabupaten</td><td>44 Layanan Jaringan Dokumentasi", proof)
+
+    set_module(Path("instance").absolute(), "jdih", False)
+    cli("upgrade")
+    app = create_app("instance", {"TESTING": True})
+    page = as_user(app, "kominfo@banyuwangikab.id").get(f"/spbe/{YEAR}/44").get_data(as_text=True)
+    assert 'id="suggestion"' not in page and "Kit ini menyediakan JDIH Kabupaten, tidak diaktifkan" in page
     with app.app_context():
         from egovkit.db import db
 

@@ -57,6 +57,7 @@ class ComplaintSettings(Settings):
 MODULE = Module(
     name="complaints",
     version="0.1.0",
+    service_kind="complaints",
     title={"id": "Pengaduan", "en": "Complaints"},
     description={"id": "Pengaduan masyarakat dengan status SP4N-LAPOR!, diteruskan ke OPD atau desa yang berwenang.",
                  "en": "Public complaints in the states of SP4N-LAPOR!, routed to the agency or village in charge."},

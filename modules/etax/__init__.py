@@ -82,6 +82,7 @@ class EtaxSettings(Settings):
 MODULE = Module(
     name="etax",
     version="0.2.0",
+    service_kind="public",
     title={"id": "Pajak Daerah", "en": "Local taxes"},
     description={"id": "Wajib pajak, SPTPD bulanan, kode billing, pembayaran dan pemantauan omzet (tapping box).",
                  "en": "Taxpayers, monthly self-assessment (SPTPD), billing codes, payments and turnover "

@@ -62,6 +62,7 @@ def _col(name, kind, id_, en):
 MODULE = Module(
     name="monitoring",
     version="0.1.0",
+    service_kind="planning",  # development control (e-monev), part of the planning service
     title={"id": "Pembangunan", "en": "Development"},  # short: one entry of the desk menu
     description={"id": "Setiap proyek yang didanai di peta: kemajuan fisik dan foto, realisasi keuangan, "
                        "proyek terlambat dan macet.",

@@ -41,6 +41,7 @@ class PermitsSettings(Settings):
 MODULE = Module(
     name="permits",
     version="0.2.0",
+    service_kind="public",
     title={"id": "Perizinan", "en": "Permits"},
     description={"id": "Perizinan daring satu pintu: permohonan, verifikasi teknis OPD, izin ber-QR.",
                  "en": "One-stop online permits: application, technical verification, permit with a QR code."},

@@ -31,6 +31,7 @@ class PlanningSettings(Settings):
 MODULE = Module(
     name="planning",
     version="0.1.0",
+    service_kind="planning",
     codelists="data/codelists.yaml",  # Permendagri 90/2019 codes, by decree
     title={"id": "Perencanaan", "en": "Planning"},
     description={"id": "Musrenbang dari desa ke RKPD, Renja/RKA perangkat daerah dalam kode SIPD dan pagu indikatif.",

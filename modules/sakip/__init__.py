@@ -31,6 +31,7 @@ class SakipSettings(Settings):
 MODULE = Module(
     name="sakip",
     version="0.1.0",
+    service_kind="performance",
     title={"id": "e-SAKIP", "en": "e-SAKIP"},
     description={"id": "Akuntabilitas kinerja: tujuan, sasaran dan IKU dari RPJMD/Renstra, target tahunan, "
                        "realisasi triwulan dengan bukti diverifikasi evaluator, capaian, kartu kinerja, LKjIP.",

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from egovkit.db import db
 
-from .achievement import card
+from .achievement import cards
 from .models import Plan
 
 
@@ -28,8 +28,7 @@ def achievement(year: int) -> list[Achievement]:
     plans = db.session.scalars(select(Plan).where(Plan.level == "agency", Plan.first_year <= year,
                                                   Plan.last_year >= year)).all()
     out = []
-    for plan in plans:
-        c = card(plan, year, cap)
+    for plan, c in zip(plans, cards(plans, year, cap).values(), strict=True):
         out.append(Achievement(plan.agency_code, names.get(plan.agency_code, plan.agency_code), c.average,
                                len(c.measured)))
     return sorted(out, key=lambda a: a.name)

@@ -86,7 +86,7 @@ def index():
     plans = db.session.scalars(scope.visible(select(Plan), Plan).order_by(Plan.level.desc(), Plan.agency_code,
                                                                          Plan.first_year)).all()
     year = request.args.get("year", type=int) or payments.today().year
-    cards = {p.id: achievement.card(p, year) for p in plans if p.first_year <= year <= p.last_year}
+    cards = achievement.cards([p for p in plans if p.first_year <= year <= p.last_year], year)
     return render_template("sakip/index.html", plans=plans, cards=cards, year=year, agencies=_agencies(),
                            form=_plan_form(), title=_title)
 

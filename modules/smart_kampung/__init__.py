@@ -25,6 +25,7 @@ class SmartKampungSettings(Settings):
 MODULE = Module(
     name="smart_kampung",
     version="0.1.0",
+    service_kind="public",
     title={"id": "Smart Kampung", "en": "Smart Kampung"},
     description={"id": "Data penduduk desa dan layanan administrasi di kantor desa.",
                  "en": "The village population register and village services."},

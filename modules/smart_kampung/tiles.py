@@ -34,7 +34,8 @@ def population(reach: tiles.Reach, region: str | None) -> tiles.Figure:
 
 def letters(reach: tiles.Reach, region: str | None) -> tiles.Figure:
     level = workflow.service_level(since=utcnow() - timedelta(days=30), workflows=("smart_kampung.letter",),
-                                   where=reach.where(workflow.Case.region_code, region), final=("issued",))
+                                   where=reach.where(workflow.Case.region_code, region), final=("issued",),
+                                   median=True)
     median = "-" if level.median_hours is None else _("%(hours)s hours", hours=format_decimal(level.median_hours))
     share = level.within_sla
     return tiles.Figure(format_decimal(level.closed), _("letters served in the last 30 days"),

@@ -62,6 +62,7 @@ class SocialAidSettings(Settings):
 MODULE = Module(
     name="social_aid",
     version="0.1.0",
+    service_kind="public",
     title={"id": "Bantuan sosial", "en": "Social aid"},
     description={"id": "Bansos: usulan desa dari register, cek syarat otomatis (desil DTSEN), verifikasi dinas, "
                        "persetujuan, pembayaran sekali, daftar penyaluran.",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import (BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, SmallInteger, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from egovkit.auth.scope import Scope
@@ -23,6 +24,8 @@ class Decile(db.Model):
     """The DTSEN welfare decile of a household (by KK) or a person (by NIK), with the date of the data."""
 
     __tablename__ = "social_aid_decile"
+    # the poorest households counted from the index alone (dashboard, coverage per desa)
+    __table_args__ = (Index("ix_social_aid_decile_decile", "decile", "village_code"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kk: Mapped[str | None] = mapped_column(String(16), unique=True)
     nik: Mapped[str | None] = mapped_column(String(16), unique=True)
@@ -38,6 +41,10 @@ class Proposal(db.Model):
     while the proposal stands and cleared when it is refused or stopped: one standing proposal per person."""
 
     __tablename__ = "social_aid_proposal"
+    # a year's standing proposals per desa and decile read from the index, their cases in id order (the
+    # dashboard tile joins each to its case's state)
+    __table_args__ = (Index("ix_social_aid_proposal_period", "period", "case_id", "village_code", "decile",
+                            "active_key"),)
     __scope__ = Scope(region="village_code", agency="agency_code")
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     programme: Mapped[str] = mapped_column(String(15), index=True)

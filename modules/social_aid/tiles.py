@@ -18,7 +18,7 @@ def coverage(reach: tiles.Reach, region: str | None) -> tiles.Figure:
     year = str(payments.today().year)
     standing = (select(Proposal.decile, workflow.Case.state, func.count())
                 .join(workflow.Case, workflow.Case.id == Proposal.case_id)
-                .where(Proposal.active_key.is_not(None), Proposal.period.like(f"{year}%"),
+                .where(Proposal.active_key.is_not(None), Proposal.period >= year, Proposal.period < str(int(year) + 1),
                        workflow.Case.state.in_(("approved", "paid")), reach.where(Proposal.village_code, region))
                 .group_by(Proposal.decile, workflow.Case.state))
     beneficiaries = paid = poorest = 0

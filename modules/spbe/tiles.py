@@ -11,6 +11,7 @@ from .models import Assessment
 
 
 def index(reach: tiles.Reach, region: str | None) -> tiles.Figure | None:
+    from .catalogue import edition
     from .views import score_of
 
     if not reach.whole(region):
@@ -20,7 +21,7 @@ def index(reach: tiles.Reach, region: str | None) -> tiles.Figure | None:
         return tiles.Figure("-", _("no assessment yet"), link=("spbe.index", "spbe.read"))
     latest = score_of(assessments[0])
     rows = [(_("Predicate"), latest.predicate),
-            (_("Indicators assessed"), f"{latest.assessed} / 47")]
+            (_("Indicators assessed"), f"{latest.assessed} / {len(edition(assessments[0].edition).indicators)}")]
     if len(assessments) > 1:
         rows.append((_("%(year)s index", year=assessments[1].year), str(score_of(assessments[1]).index)))
     return tiles.Figure(str(latest.index), _("index %(year)s (of 5)", year=assessments[0].year), tuple(rows),

@@ -114,9 +114,10 @@ def start():
 def year(year: int):
     assessment = _assessment(year)
     ed = catalogue.edition(assessment.edition)
-    _facts, suggested = evidence.current()
+    _facts, suggested, missing = evidence.current()
     return render_template("spbe/year.html", assessment=assessment, edition=ed, score=score_of(assessment),
-                           answers=_answers(assessment), suggested=suggested, can_assess=allowed(ASSESS))
+                           answers=_answers(assessment), suggested=suggested, missing=missing,
+                           can_assess=allowed(ASSESS))
 
 
 class AnswerForm(Form):
@@ -135,7 +136,7 @@ def indicator(year: int, number: int):
     if item is None:
         abort(404)
     answer = _answers(assessment).get(number)
-    _facts, suggestions = evidence.current()
+    _facts, suggestions, missing = evidence.current()
     suggestion = suggestions.get(number)
     form = AnswerForm(obj=None, data={"level": str(answer.level) if answer else (
         str(suggestion.level) if suggestion else None), "narrative": answer.narrative if answer else "",
@@ -173,6 +174,7 @@ def indicator(year: int, number: int):
     return render_template("spbe/indicator.html", assessment=assessment, edition=ed, item=item, answer=answer,
                            suggestion=suggestion, form=form, errors=errors, files=files, decided_by=decided_by,
                            proof=evidence.proof_url(suggestion.anchor) if suggestion else None,
+                           reason=missing.get(number),
                            can_assess=allowed(ASSESS), domain=next(d for d in ed.domains if d.number == item.domain)), \
         (422 if errors else 200)
 
@@ -238,8 +240,9 @@ def compare():
 
 @bp.get("/proof")
 def proof():
-    facts, suggested = evidence.current()
+    facts, suggested, _missing = evidence.current()
     return render_template("spbe/proof.html", facts=facts, suggested=suggested,
+                           counted=evidence.counted_under(facts), edition=catalogue.edition(_settings().edition),
                            months=sorted({m for months in facts.requests.values() for m in months})[-12:])
 
 

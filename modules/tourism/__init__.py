@@ -19,6 +19,7 @@ class TourismSettings(Settings):
 MODULE = Module(
     name="tourism",
     version="0.1.0",
+    service_kind="public",
     title={"id": "Wisata", "en": "Tourism"},
     description={"id": "Kalender acara dan festival daerah, destinasi wisata dan kunjungannya.",
                  "en": "The calendar of the regency's events and festivals, its destinations and their visitors."},

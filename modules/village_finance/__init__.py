@@ -65,6 +65,7 @@ class VillageFinanceSettings(Settings):
 MODULE = Module(
     name="village_finance",
     version="0.1.0",
+    service_kind="public",  # the regency's service to its villages (urusan PMD), for the SPBE evaluation
     codelists="data/codelists.yaml",  # the chart of accounts, by edition
     title={"id": "Keuangan Desa", "en": "Village finance"},
     description={"id": "Perencanaan, APBDes, realisasi dan laporan keuangan desa, dengan dasbor serapan.",
