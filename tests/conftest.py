@@ -359,6 +359,19 @@ def login(client, email="admin@localhost", password=ADMIN_PASSWORD):
     return second_step(client, email, password_step(), password_step)
 
 
+def accounts(cli, rows, password):
+    """Create staff accounts in one `egovkit users import` (one app start, not one per account): ``rows`` of
+    dicts with the import's columns (email, name, role, region, agency, ...), all with ``password``."""
+    import csv
+
+    columns = ["email", "nik", "name", "phone", "nip", "role", "region", "agency"]
+    with open(".accounts.csv", "w", newline="", encoding="utf-8") as out:
+        writer = csv.DictWriter(out, columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    return cli("users", "import", ".accounts.csv", "--password-stdin", input=password + "\n")
+
+
 @pytest.fixture
 def plugin(tmp_path, monkeypatch):
     """Install a throwaway third-party module package reachable through the entry point group."""

@@ -89,6 +89,44 @@ def test_disable_and_reset_password(cli, instance):
                                            input="short\n", expect=2).output
 
 
+def test_users_import_creates_every_account_or_none_and_names_each_wrong_line(cli, instance):
+    """A regency onboarding its desa operators and camat from one spreadsheet: a file with one wrong line
+    creates nobody and the rejects file names each wrong line and field; the corrected file creates all,
+    each with its own password printed once, which signs in."""
+    import csv as csvmod
+
+    header = "email,nik,name,role,region,agency\n"
+    good = ["op.sarongan@desa.id,,Siti Aminah,operator_desa,35.10.01.2001,",
+            "camat@pesanggaran.id,,Drs. Bambang,camat,35.10.01,",
+            "staf@dinsos.id,,Rina,opd_staff,,dinsos"]
+    bad = ["OP.sarongan@desa.id,,Siti Lagi,operator_desa,35.10.01.2002,",  # the same email as line 2
+           "x@desa.id,,X,operator_desa,35.10.01,",                          # a district, not a village
+           "y@desa.id,3510019999900001,Y,citizen,,",                       # not a NIK
+           ",,Z,lurah,,"]                                                   # no email or NIK, unknown role
+    Path("staff.csv").write_text(header + "\n".join(good + bad) + "\n", encoding="utf-8")
+    out = cli("users", "import", "staff.csv", expect=1).output
+    assert "4 of 7 line(s) cannot be used, so no account was created" in out
+    assert "op.sarongan@desa.id" not in cli("users", "list").output
+    rejects = {row["line"]: row["reason"] for row in csvmod.DictReader(open("staff.rejects.csv", encoding="utf-8"))}
+    assert rejects == {"5": "email: op.sarongan@desa.id is on line 2 too",
+                       "6": "region: 35.10.01 is not a village of this instance",
+                       "7": rejects["7"], "8": "email: give an email or a NIK"}
+    assert rejects["7"].startswith("nik: ")
+
+    Path("staff.csv").write_text(header + "\n".join(good) + "\n", encoding="utf-8")
+    out = cli("users", "import", "staff.csv").output
+    assert "3 account(s) created" in out
+    listing = cli("users", "list").output
+    assert "operator_desa@35.10.01.2001" in listing and "camat@35.10.01" in listing and "opd_staff@dinsos" in listing
+    password = out.split("created op.sarongan@desa.id (operator_desa@35.10.01.2001)  password: ")[1].split()[0]
+    client = create_app(instance, {"TESTING": True}).test_client()
+    assert login(client, "op.sarongan@desa.id", password).status_code == 302
+    assert "3 of 3 line(s) cannot be used" in cli("users", "import", "staff.csv", expect=1).output  # run again
+    assert "email: an account with op.sarongan@desa.id exists already" in Path("staff.rejects.csv").read_text()
+    Path("odd.csv").write_text("email,name,role,password\nq@desa.id,Q,citizen,secret\n", encoding="utf-8")
+    assert "odd.csv:1: unknown column(s) password" in cli("users", "import", "odd.csv", expect=1).output
+
+
 def register(client, **fields):
     data = {"nik": WOMAN, "name": "Sri Wahyuni", "birth_date": "1990-08-17", "sex": "P", "phone": "081234567890",
             "email": "", "password": "kata-sandi-panjang", "confirm": "kata-sandi-panjang"}

@@ -10,7 +10,7 @@ import pytest
 
 from egovkit.app import create_app
 
-from .conftest import csrf_token, login
+from .conftest import accounts, csrf_token, login
 from .test_identity import messages
 from .test_letters import citizen, decide
 from .test_workflow import KANDANGAN, SARONGAN, people
@@ -25,9 +25,8 @@ STAFF = [("lapor@diskominfo.id", "opd_staff", "diskominfo"), ("staf@dpupr.id", "
 def regency(cli, make_instance):
     make_instance("banyuwangi")
     people(cli)
-    for email, role, agency in STAFF:
-        cli("users", "create", "--email", email, "--name", email.split("@")[0], "--role", role, "--agency", agency,
-            "--password-stdin", input=PASSWORD + "\n")
+    accounts(cli, [{"email": email, "name": email.split("@")[0], "role": role, "agency": agency}
+                   for email, role, agency in STAFF], PASSWORD)
     return create_app("instance", {"TESTING": True, "EGOVKIT_PUBLIC_URL": "https://layanan.banyuwangikab.example"})
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from egovkit.app import create_app
 
-from .conftest import csrf_token, login
+from .conftest import accounts, csrf_token, login
 from .test_letters import citizen
 from .test_permits import PASSWORD, STAFF, apply, staff
 
@@ -16,9 +16,8 @@ from .test_permits import PASSWORD, STAFF, apply, staff
 def regency(cli, make_instance):
     """Banyuwangi with the one-stop office's, the health agency's and the revenue agency's staff."""
     make_instance("banyuwangi")
-    for email, role, agency in STAFF:
-        cli("users", "create", "--email", email, "--name", email.split("@")[0], "--role", role, "--agency", agency,
-            "--password-stdin", input=PASSWORD + "\n")
+    accounts(cli, [{"email": email, "name": email.split("@")[0], "role": role, "agency": agency}
+                   for email, role, agency in STAFF], PASSWORD)
     return create_app("instance", {"TESTING": True, "EGOVKIT_PUBLIC_URL": "https://layanan.banyuwangikab.example"})
 
 

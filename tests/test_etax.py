@@ -12,7 +12,7 @@ import yaml
 
 from egovkit.app import create_app
 
-from .conftest import csrf_token, login
+from .conftest import accounts, csrf_token, login
 from .test_api import bearer, token
 from .test_letters import citizen, decide
 from .test_permits import PASSWORD, STAFF, apply
@@ -22,9 +22,8 @@ DEVICE = "X-Device-Token"
 
 def make_regency(cli, make_instance, profile="banyuwangi"):
     make_instance(profile)
-    for email, role, agency in STAFF + [("bupati@banyuwangikab.id", "bupati", None)]:
-        cli("users", "create", "--email", email, "--name", email.split("@")[0], "--role", role,
-            *(["--agency", agency] if agency else []), "--password-stdin", input=PASSWORD + "\n")
+    accounts(cli, [{"email": email, "name": email.split("@")[0], "role": role, "agency": agency}
+                   for email, role, agency in STAFF + [("bupati@banyuwangikab.id", "bupati", None)]], PASSWORD)
     return create_app("instance", {"TESTING": True})
 
 

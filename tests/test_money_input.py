@@ -3,6 +3,8 @@ import pytest
 
 from egovkit import formfields
 
+from .conftest import accounts
+
 
 @pytest.mark.parametrize("typed", ["1500000", "1.500.000", "Rp 1.500.000", "Rp1.500.000", "Rp. 1.500.000,-",
                                    " 1.500.000,00 "])
@@ -37,9 +39,8 @@ def test_every_money_field_takes_the_amount_however_it_is_typed(cli, make_instan
     from .test_payments import tax_object, today
 
     app = make_regency(cli, make_instance)
-    for email, role, agency in EXTRA_STAFF:
-        cli("users", "create", "--email", email, "--name", email.split("@")[0].title(), "--role", role,
-            "--agency", agency, "--password-stdin", input=PASSWORD + "\n")
+    accounts(cli, [{"email": email, "name": email.split("@")[0].title(), "role": role, "agency": agency}
+                   for email, role, agency in EXTRA_STAFF], PASSWORD)
     obj = tax_object(app)
     first, second = last_month(), month_before(last_month())
     bills = [declare(app, obj, first, "Rp 2.500.000"), declare(app, obj, second, "2500000")]

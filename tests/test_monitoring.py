@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from egovkit.app import create_app
 
-from .conftest import csrf_token
+from .conftest import accounts, csrf_token
 from .test_village_finance import YEAR, add, as_user, set_in_force, start
 from .test_workflow import PASSWORD, SARONGAN, people
 
@@ -27,9 +27,8 @@ OPD = [("staf@dpupr.id", "opd_staff", "dpupr"), ("staf@diskominfo.id", "opd_staf
 def regency(cli, make_instance):
     make_instance("banyuwangi")
     people(cli)
-    for email, role, agency in OPD:
-        cli("users", "create", "--email", email, "--name", email.split("@")[0].title(), "--role", role,
-            "--agency", agency, "--password-stdin", input=PASSWORD + "\n")
+    accounts(cli, [{"email": email, "name": email.split("@")[0].title(), "role": role, "agency": agency}
+                   for email, role, agency in OPD], PASSWORD)
     return create_app("instance", {"TESTING": True})
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from egovkit.app import create_app
 
-from .conftest import csrf_token
+from .conftest import accounts, csrf_token
 from .test_identity import SRI_PHONE, WOMAN, messages, record_phone
 from .test_letters import CITIZEN, citizen, decide, signed_in
 from .test_permits import PASSWORD as STAFF_PASSWORD, PNG, STAFF, apply, billboard, pay, staff
@@ -125,9 +125,8 @@ def test_staff_who_ask_are_told_when_a_case_arrives_in_their_inbox(village):
 @pytest.fixture
 def regency(cli, make_instance):
     make_instance("banyuwangi")
-    for email, role, agency in STAFF:
-        cli("users", "create", "--email", email, "--name", email.split("@")[0], "--role", role, "--agency", agency,
-            "--password-stdin", input=STAFF_PASSWORD + "\n")
+    accounts(cli, [{"email": email, "name": email.split("@")[0], "role": role, "agency": agency}
+                   for email, role, agency in STAFF], STAFF_PASSWORD)
     return create_app("instance", {"TESTING": True, "EGOVKIT_PUBLIC_URL": PUBLIC})
 
 

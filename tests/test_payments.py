@@ -12,7 +12,7 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
-from .conftest import ADMIN_PASSWORD, csrf_token, login
+from .conftest import ADMIN_PASSWORD, accounts, csrf_token, login
 from .test_api import bearer, token
 from .test_etax import last_month, make_regency, staff
 from .test_letters import citizen, decide
@@ -30,9 +30,8 @@ def today() -> date:
 @pytest.fixture
 def regency(cli, make_instance):
     app = make_regency(cli, make_instance)
-    for email, role, agency in EXTRA_STAFF:
-        cli("users", "create", "--email", email, "--name", email.split("@")[0].title(), "--role", role,
-            "--agency", agency, "--password-stdin", input=PASSWORD + "\n")
+    accounts(cli, [{"email": email, "name": email.split("@")[0].title(), "role": role, "agency": agency}
+                   for email, role, agency in EXTRA_STAFF], PASSWORD)
     yield app
     with app.app_context():
         from egovkit.db import db

@@ -9,7 +9,7 @@ import pytest
 
 from egovkit.app import create_app
 
-from .conftest import csrf_token, login
+from .conftest import accounts, csrf_token, login
 from .test_letters import citizen, decide
 
 PASSWORD = "sandi-kuat-sekali"
@@ -22,9 +22,8 @@ STAFF = [("fo@dpmptsp.id", "opd_staff", "dpmptsp"), ("kepala@dpmptsp.id", "opd_h
 @pytest.fixture
 def regency(cli, make_instance):
     make_instance("banyuwangi")
-    for email, role, agency in STAFF:
-        cli("users", "create", "--email", email, "--name", email.split("@")[0], "--role", role, "--agency", agency,
-            "--password-stdin", input=PASSWORD + "\n")
+    accounts(cli, [{"email": email, "name": email.split("@")[0], "role": role, "agency": agency}
+                   for email, role, agency in STAFF], PASSWORD)
     return create_app("instance", {"TESTING": True, "EGOVKIT_PUBLIC_URL": "https://layanan.banyuwangikab.example"})
 
 
@@ -266,9 +265,8 @@ def test_a_delegate_named_in_the_profile_sees_and_decides(cli):
         "    title: {id: Kepala Bidang Perizinan, en: Head of licensing}\nworkflows:\n  permits.application:\n"
         "    transitions:\n      approve: {roles: [kabid_perizinan]}\n      refuse: {roles: [kabid_perizinan]}\n")
     cli("init", "--profile", "p.yaml")
-    for email, role, agency in STAFF + [("kabid@dpmptsp.id", "kabid_perizinan", "dpmptsp")]:
-        cli("users", "create", "--email", email, "--name", email.split("@")[0], "--role", role, "--agency", agency,
-            "--password-stdin", input=PASSWORD + "\n")
+    accounts(cli, [{"email": email, "name": email.split("@")[0], "role": role, "agency": agency}
+                   for email, role, agency in STAFF + [("kabid@dpmptsp.id", "kabid_perizinan", "dpmptsp")]], PASSWORD)
     app = create_app("instance", {"TESTING": True, "EGOVKIT_PUBLIC_URL": "https://layanan.example"})
     sri = citizen(app)
     url = apply(sri).headers["Location"]

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from egovkit.app import create_app
 
-from .conftest import csrf_token, login
+from .conftest import accounts, csrf_token, login
 from .test_letters import decide
 from .test_payments import RACERS, form_token, serving, signed_in as http_signed_in
 from .test_workflow import PASSWORD, SARONGAN, people
@@ -35,9 +35,8 @@ STAFF = [("staf@bappeda.id", "opd_staff", "bappeda"), ("kepala@bappeda.id", "opd
 def make(cli, make_instance):
     make_instance("banyuwangi")
     people(cli)
-    for email, role, agency in STAFF:
-        cli("users", "create", "--email", email, "--name", email.split("@")[0].title(), "--role", role,
-            "--agency", agency, "--password-stdin", input=PASSWORD + "\n")
+    accounts(cli, [{"email": email, "name": email.split("@")[0].title(), "role": role, "agency": agency}
+                   for email, role, agency in STAFF], PASSWORD)
     cli("users", "create", "--email", "tapd@pemkab.id", "--name", "Sekda", "--role", "tapd",
         "--password-stdin", input=PASSWORD + "\n")
     return create_app("instance", {"TESTING": True})

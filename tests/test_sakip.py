@@ -11,7 +11,7 @@ import pytest
 
 from egovkit.app import create_app
 
-from .conftest import csrf_token, login
+from .conftest import accounts, csrf_token, login
 from .test_letters import decide
 from .test_workflow import PASSWORD
 
@@ -23,9 +23,8 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 @pytest.fixture
 def regency(cli, make_instance):
     make_instance("banyuwangi")
-    for email, role, agency in STAFF:
-        cli("users", "create", "--email", email, "--name", email.split("@")[0].title(), "--role", role,
-            "--agency", agency, "--password-stdin", input=PASSWORD + "\n")
+    accounts(cli, [{"email": email, "name": email.split("@")[0].title(), "role": role, "agency": agency}
+                   for email, role, agency in STAFF], PASSWORD)
     cli("users", "create", "--email", "evaluator@inspektorat.id", "--name", "Evaluator", "--role", "evaluator",
         "--password-stdin", input=PASSWORD + "\n")
     app = create_app("instance", {"TESTING": True})

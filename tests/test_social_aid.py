@@ -10,7 +10,7 @@ import pytest
 
 from egovkit.app import create_app
 
-from .conftest import csrf_token, login
+from .conftest import accounts, csrf_token, login
 from .test_letters import decide
 from .test_payments import RACERS, form_token, serving, signed_in as http_signed_in, today
 from .test_smart_kampung import GOOD, write
@@ -38,9 +38,8 @@ DECILES = ("no_kk,nik,desil,tanggal_data\n"
 def regency(cli, make_instance):
     make_instance("banyuwangi")
     people(cli)
-    for email, role, agency in STAFF:
-        cli("users", "create", "--email", email, "--name", email.split("@")[0].title(), "--role", role,
-            "--agency", agency, "--password-stdin", input=PASSWORD + "\n")
+    accounts(cli, [{"email": email, "name": email.split("@")[0].title(), "role": role, "agency": agency}
+                   for email, role, agency in STAFF], PASSWORD)
     write("warga.csv", [GOOD, SRI, JOKO, RINI])
     cli("residents", "import", "warga.csv")
     app = create_app("instance", {"TESTING": True})
@@ -335,9 +334,8 @@ def test_racing_proposals_never_exceed_the_desa_quota(cli, make_instance):
                                 "        quota_per_desa: 1\n        rules: {max_decile: 2}\n")
     make_instance("quota.yaml")
     people(cli)
-    for email, role, agency in STAFF:
-        cli("users", "create", "--email", email, "--name", email.split("@")[0].title(), "--role", role,
-            "--agency", agency, "--password-stdin", input=PASSWORD + "\n")
+    accounts(cli, [{"email": email, "name": email.split("@")[0].title(), "role": role, "agency": agency}
+                   for email, role, agency in STAFF], PASSWORD)
     write("warga.csv", [GOOD, RINI])
     cli("residents", "import", "warga.csv")
     app = create_app("instance", {"TESTING": True})

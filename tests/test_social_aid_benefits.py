@@ -7,7 +7,7 @@ import pytest
 
 from egovkit.app import create_app
 
-from .conftest import csrf_token
+from .conftest import accounts, csrf_token
 from .test_letters import decide
 from .test_payments import race, today
 from .test_smart_kampung import GOOD, write
@@ -22,9 +22,8 @@ DEWI = dict(GOOD, nik="3510015506150001", nama="Dewi Lestari", jenis_kelamin="P"
 def regency(cli, make_instance):
     make_instance("banyuwangi")
     people(cli)
-    for email, role, agency in STAFF:
-        cli("users", "create", "--email", email, "--name", email.split("@")[0].title(), "--role", role,
-            "--agency", agency, "--password-stdin", input=PASSWORD + "\n")
+    accounts(cli, [{"email": email, "name": email.split("@")[0].title(), "role": role, "agency": agency}
+                   for email, role, agency in STAFF], PASSWORD)
     write("warga.csv", [GOOD, SRI, DEWI, RINI])
     cli("residents", "import", "warga.csv")
     app = create_app("instance", {"TESTING": True})

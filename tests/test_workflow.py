@@ -11,7 +11,7 @@ from pathlib import Path
 from egovkit.services import workdays
 from egovkit.app import create_app
 
-from .conftest import csrf_token, login
+from .conftest import accounts, csrf_token, login
 
 PASSWORD = "sandi-kuat-sekali"
 SARONGAN, KANDANGAN = "35.10.01.2001", "35.10.01.2009"  # two desa of Kec. Pesanggaran (35.10.01)
@@ -19,13 +19,11 @@ OTHER_DESA = "35.10.02.2001"  # a desa of another kecamatan
 
 
 def people(cli):
-    for email, role, region in [
+    accounts(cli, [{"email": email, "name": email.split("@")[0], "role": role, "region": region} for email, role, region in [
         ("op.sarongan@desa.id", "operator_desa", SARONGAN), ("op.kandangan@desa.id", "operator_desa", KANDANGAN),
         ("kades.sarongan@desa.id", "kepala_desa", SARONGAN), ("camat.pesanggaran@kec.id", "camat", "35.10.01"),
         ("camat.siliragung@kec.id", "camat", "35.10.02"), ("op.other@desa.id", "operator_desa", OTHER_DESA),
-    ]:
-        cli("users", "create", "--email", email, "--name", email.split("@")[0], "--role", role, "--region", region,
-            "--password-stdin", input=PASSWORD + "\n")
+    ]], PASSWORD)
 
 
 def instance(cli, make_instance, profile="banyuwangi"):

@@ -1,8 +1,10 @@
 """`egovkit users ...`: accounts and their scoped roles."""
 from __future__ import annotations
 
+import csv
 import secrets
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -65,6 +67,49 @@ def _new_password(from_stdin: bool) -> tuple[str, bool]:
     return secrets.token_urlsafe(12), True
 
 
+class AccountError(ValueError):
+    """A field of a new account that cannot be used: ``field`` (the option or column) and why."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)
+
+
+def new_account(*, email=None, nik=None, name=None, phone=None, nip=None, role=None, region=None,
+                agency=None, password: str) -> User:
+    """An account with one role, checked as `users create` and `users import` check it; not yet added."""
+    if not email and not nik:
+        raise AccountError("email", "give an email or a NIK")
+    if not (name or "").strip():
+        raise AccountError("name", "a name is needed")
+    if email and (not passwords.EMAIL.match(email) or len(email) > 254):
+        raise AccountError("email", f"{email!r} is not an email address")
+    nik = nik.strip() if nik else None
+    if nik:
+        try:
+            parse_nik(nik)
+        except NikError as exc:
+            raise AccountError("nik", str(exc)) from None
+    try:
+        nip = _nip(nip) if nip else None
+    except click.BadParameter as exc:
+        raise AccountError("nip", exc.message) from None
+    email = email.strip().lower() if email else None
+    for column, value, field in ((User.email, email, "email"), (User.nik, nik, "nik")):
+        if value and db.session.scalar(select(User.id).where(column == value)):
+            raise AccountError(field, f"an account with {value} exists already")
+    if not role:
+        raise AccountError("role", "a role is needed")
+    try:
+        assignment = _assignment(role, region or None, agency or None)
+    except click.BadParameter as exc:
+        raise AccountError((exc.param_hint or "--role").lstrip("-"), exc.message) from None
+    user = User(email=email, nik=nik, name=name.strip(), phone=phone or None, nip=nip, active=True,
+                password_hash=passwords.hash_password(password))
+    user.roles.append(assignment)
+    return user
+
+
 @users.command("create")
 @click.option("--email", help="Sign-in email (staff).")
 @click.option("--nik", help="NIK (citizens sign in with it).")
@@ -80,29 +125,79 @@ def create(email, nik, name, phone, nip, role, region, agency, password_stdin):
     """Create an account with one role (add more with `users grant`)."""
     if not email and not nik:
         raise click.UsageError("give --email or --nik")
-    if email and (not passwords.EMAIL.match(email) or len(email) > 254):
-        raise click.BadParameter(f"{email!r} is not an email address", param_hint="--email")
-    nik = nik.strip() if nik else None
-    if nik:
-        try:
-            parse_nik(nik)
-        except NikError as exc:
-            raise click.BadParameter(str(exc), param_hint="--nik") from None
-    nip = _nip(nip) if nip else None
-    email = email.strip().lower() if email else None
-    for column, value in ((User.email, email), (User.nik, nik)):
-        if value and db.session.scalar(select(User.id).where(column == value)):
-            raise click.ClickException(f"an account with {value} exists already")
-    assignment = _assignment(role, region, agency)
     password, generated = _new_password(password_stdin)
-    user = User(email=email, nik=nik, name=name.strip(), phone=phone, nip=nip, active=True,
-                password_hash=passwords.hash_password(password))
-    user.roles.append(assignment)
+    try:
+        user = new_account(email=email, nik=nik, name=name, phone=phone, nip=nip, role=role, region=region,
+                           agency=agency, password=password)
+    except AccountError as exc:
+        if str(exc).startswith("an account with"):
+            raise click.ClickException(str(exc)) from None
+        raise click.BadParameter(str(exc), param_hint=f"--{exc.field}") from None
     db.session.add(user)
     db.session.commit()
-    click.echo(f"created {user.login} ({_describe(assignment)})")
+    click.echo(f"created {user.login} ({_describe(user.roles[0])})")
     if generated:
         click.echo(f"password: {password}  (shown once)")
+
+
+IMPORT_COLUMNS = ("name", "role")  # required; email or nik, and phone, nip, region, agency as the role needs
+IMPORT_KNOWN = ("email", "nik", "name", "phone", "nip", "role", "region", "agency")
+
+
+@users.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--password-stdin", is_flag=True,
+              help="One password, read from standard input, for every account (a training instance); "
+                   "otherwise each account gets its own, printed once.")
+def import_accounts(file, password_stdin):
+    """Create many accounts from a CSV file: columns email, nik, name, phone, nip, role, region, agency
+    (a header line; name, role and an email or NIK on every line). All or none: when a line is wrong,
+    nothing is created and FILE.rejects.csv names each wrong line and field."""
+    from ..services import csvimport
+
+    shared = _new_password(True)[0] if password_stdin else None
+    seen: dict[str, int] = {}
+    made: list[tuple[User, str]] = []
+
+    with file.open(encoding="utf-8-sig", newline="") as handle:
+        header = [h.strip().lower() for h in next(csv.reader(handle), [])]
+    unknown = [h for h in header if h not in IMPORT_KNOWN]
+    if unknown:
+        raise click.ClickException(f"{file}:1: unknown column(s) {', '.join(unknown)}; "
+                                   f"known: {', '.join(IMPORT_KNOWN)}")
+
+    def parse(row: dict, line: int):
+        for key in ("email", "nik"):
+            value = (row.get(key) or "").lower()
+            if value and value in seen:
+                raise csvimport.RowError("duplicate", "%(value)s is on line %(first)s too", field=key,
+                                         value=value, first=seen[value])
+            if value:
+                seen[value] = line
+        password = shared or secrets.token_urlsafe(12)
+        try:
+            user = new_account(**{k: row.get(k) for k in IMPORT_KNOWN}, password=password)
+        except AccountError as exc:
+            raise csvimport.RowError("invalid", "%(problem)s", field=exc.field, problem=str(exc)) from None
+        made.append((user, password))
+        return user
+
+    def write(batch):
+        db.session.add_all(batch)
+        return len(batch), 0
+
+    try:
+        summary = csvimport.run(file, columns=IMPORT_COLUMNS, parse=parse, write=write,
+                                audit_as=("core", "user"), atomic=True)
+    except csvimport.RowError as exc:
+        raise click.ClickException(f"{file}: {exc}") from None
+    if summary.rejected:
+        raise click.ClickException(f"{summary.rejected} of {summary.rows} line(s) cannot be used, so no account "
+                                   f"was created: see {summary.rejects_file}")
+    for user, password in made:
+        line = f"created {user.login} ({_describe(user.roles[0])})"
+        click.echo(line if shared else f"{line}  password: {password}  (shown once)")
+    click.echo(f"{summary.written} account(s) created")
 
 
 def _nip(value: str) -> str:
