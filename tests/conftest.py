@@ -55,9 +55,19 @@ def pytest_configure(config):
         config.stash[_memory_basetemp] = config.option.basetemp
 
 
+def pytest_runtest_setup(item):
+    if "browser" not in item.fixturenames:  # the browser tests have run (they are consecutive files)
+        from . import live
+
+        live.stop_chromium()
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session, exitstatus):
     """The RAM folder goes when every test passed; after a failure it is kept to look at (and said where)."""
+    from . import live
+
+    live.stop_chromium()
     folder = session.config.stash.get(_memory_basetemp, None)
     if folder and exitstatus == 0:
         shutil.rmtree(folder, ignore_errors=True)

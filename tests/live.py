@@ -46,3 +46,38 @@ def serving(instance, log: Path, workers: int = 1):
         finally:
             proc.terminate()
             proc.wait(20)
+
+
+class _Chromium:
+    """One headless Chromium for consecutive browser tests (each test opens contexts of its own and they are
+    closed after it): launching it took 1-1.5 s a test. Stopped before the first test that does not use it,
+    because Playwright's sync API keeps an event loop running in the main thread while it is up."""
+
+    playwright = browser = None
+
+
+def chromium(executable: str, args: list[str]):
+    if _Chromium.browser is None or not _Chromium.browser.is_connected():
+        from playwright.sync_api import sync_playwright
+
+        stop_chromium()
+        _Chromium.playwright = sync_playwright().start()
+        _Chromium.browser = _Chromium.playwright.chromium.launch(executable_path=executable, args=args)
+    return _Chromium.browser
+
+
+def close_contexts() -> None:
+    if _Chromium.browser is not None and _Chromium.browser.is_connected():
+        for context in list(_Chromium.browser.contexts):
+            context.close()
+
+
+def stop_chromium() -> None:
+    browser, playwright = _Chromium.browser, _Chromium.playwright
+    _Chromium.browser = _Chromium.playwright = None
+    try:
+        if browser is not None:
+            browser.close()
+    finally:
+        if playwright is not None:
+            playwright.stop()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from . import live
 from .live import serving
 from .test_auth import WOMAN
 from .test_letters import CITIZEN
@@ -60,14 +61,10 @@ def server(cli, make_instance, tmp_path):
 @pytest.fixture
 def browser():
     _require()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        yield chromium
-        chromium.close()
+    yield live.chromium(CHROMIUM, [
+        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"])
+    live.close_contexts()  # what this test opened goes with it; the next browser test starts clean
 
 
 def citizen_signs_up(browser, server, viewport):
