@@ -26,7 +26,8 @@ def _village(code: str) -> str:
 @click.option("--desa", "village", required=True, help="The desa the budget is for (Kemendagri code).")
 @click.option("--tahun", "year", type=int, help="The fiscal year (when the export holds several).")
 def import_siskeudes(file, village, year):
-    """Import the APBDes from a Siskeudes database export (a zip or folder of its CSV tables)."""
+    """Import the APBDes from a Siskeudes database (.mdb/.mde, read with mdbtools) or its export (a zip or
+    folder of its CSV tables)."""
     try:
         report = siskeudes.import_bundle(file, _village(village), year)
     except (RowError, service.BudgetError) as exc:

@@ -1,7 +1,7 @@
-"""The APBDes from and to Siskeudes (docs/moving-in.md): its database export as a CSV bundle (a zip of
-its Ref_* and Ta_* tables, read by egovkit.services.sourcetables) into the right desa and year, with a
-report of what mapped; and the kit's APBDes and realisation written back in the same layout, which
-imports again into an identical APBDes.
+"""The APBDes from and to Siskeudes (docs/moving-in.md): its Access database (.mdb/.mde) or its database
+export as a CSV bundle (a zip of its Ref_* and Ta_* tables), both read by egovkit.services.sourcetables,
+into the right desa and year, with a report of what mapped; and the kit's APBDes and realisation written
+back in the same layout, which imports again into an identical APBDes.
 
 Siskeudes codes carry trailing dots and the village's own prefix: Kd_Desa ``01.2001.``, Kd_Keg
 ``01.2001.02.04.02.`` (bidang, sub-bidang, kegiatan after the village), Kd_Rincian ``5.2.2.01.``;

@@ -470,6 +470,9 @@ def dashboard():
 
 
 # ----------------------------------------------------------------- Siskeudes
+SISKEUDES_SUFFIXES = (".zip", ".mdb", ".mde", ".accdb")  # its export, or its Access database (sourcetables)
+
+
 def _siskeudes_folder():
     return uploads.scratch("village_finance-siskeudes")
 
@@ -477,8 +480,8 @@ def _siskeudes_folder():
 @bp.route("/<village>/<int:year>/siskeudes", methods=["GET", "POST"])
 @scope.require("village_finance.budget.edit")
 def siskeudes_import(village: str, year: int):
-    """Upload a Siskeudes database export (a zip of its CSV tables): imported in the background into this
-    village's draft APBDes of this year."""
+    """Upload a Siskeudes database (its Access file, .mdb/.mde) or its export (a zip of its CSV tables): imported
+    in the background into this village's draft APBDes of this year."""
     import secrets
     from pathlib import Path
 
@@ -493,12 +496,14 @@ def siskeudes_import(village: str, year: int):
         if not Form().validate_on_submit():
             abort(400)
         upload = request.files.get("file")
+        suffix = Path(upload.filename).suffix.lower() if upload is not None and upload.filename else ""
         if upload is None or not upload.filename:
-            error = _("Choose the zip file Siskeudes exported.")
-        elif Path(upload.filename).suffix.lower() != ".zip":
-            error = _("A .zip file of the Siskeudes tables (Ta_Anggaran.csv, ...), please.")
+            error = _("Choose the Siskeudes database (.mdb, .mde) or the zip file Siskeudes exported.")
+        elif suffix not in SISKEUDES_SUFFIXES:
+            error = _("The Siskeudes database (.mdb, .mde) or a .zip file of its tables (Ta_Anggaran.csv, ...), "
+                      "please.")
         else:
-            path = _siskeudes_folder() / f"{secrets.token_hex(12)}.zip"
+            path = _siskeudes_folder() / f"{secrets.token_hex(12)}{suffix}"
             upload.save(path)
             job = jobs.submit("village_finance.siskeudes", "egovkit_modules.village_finance.views:siskeudes_job",
                               owner_id=current_user.id, result_endpoint="village_finance.siskeudes_result",
