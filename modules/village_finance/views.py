@@ -418,6 +418,32 @@ def export():
     return xlsx_response(f"apbdes-{year}.xlsx", [(f"APBDes {year}",) * 2 + (header, rows)], money={7, 8})
 
 
+@bp.get("/konsolidasi")
+@scope.require("village_finance.budget.read")
+def konsolidasi():
+    """The consolidated realisation of the desa's APBDes within reach for a semester (the bupati's report to
+    the Ministry, Permendagri 20/2018): one row per desa, CSV or XLSX (docs/moving-in.md)."""
+    from . import konsolidasi as report
+
+    year = _year(request.args.get("year", type=int) or service.today().year)
+    semester = request.args.get("semester", type=int) or 2
+    kind = request.args.get("format", "xlsx")
+    district = request.args.get("district") or None
+    if semester not in (1, 2) or kind not in ("csv", "xlsx") or (
+            district is not None and (district.count(".") != 2 or len(district) > 8)):
+        abort(404)
+    rows = report.rows(year, semester, district,
+                       visible=lambda stmt, model: scope.visible(stmt, model, permission=READ),
+                       reach=lambda code: scope.can(READ, Budget(village_code=code)))
+    name = f"konsolidasi-apbdes-{year}-semester-{semester}{'-' + district if district else ''}"
+    if kind == "csv":
+        return csv_response(f"{name}.csv", report.HEADER, rows)
+    title = _("Consolidated realisation of the APB Desa %(year)s, semester %(semester)s (until %(day)s)",
+              year=year, semester=semester, day=report.until(year, semester).isoformat())
+    return xlsx_response(f"{name}.xlsx", [(f"Konsolidasi {year} S{semester}", title, report.HEADER, rows)],
+                         money=set(range(report.MONEY_FROM, len(report.HEADER))))
+
+
 @bp.get("/public")
 @public_page(60)
 def public_index():
