@@ -57,6 +57,7 @@ def test_opensid_dump_through_the_cli_maps_its_codes_reports_what_did_not_and_re
         register, cli, tmp_path):
     dump = _copy(tmp_path, "opensid/sarongan.sql")
     first = cli("residents", "import", "--from", "opensid", dump).output
+    assert "Importing sarongan.sql" in first  # the progress bar (on stderr)
     assert "opensid: village 35.10.01.2001" in first and "tweb_penduduk 55" in first
     assert "not mapped: tweb_penduduk.agama_id: 8 x1" in first
     assert "not mapped: tweb_penduduk.status_dasar: 4 (HILANG) x1" in first

@@ -68,6 +68,7 @@ def wait(client, job_url):
 
 def test_siskeudes_in_and_out_reads_back_into_an_identical_apbdes(village, cli, tmp_path):
     out = cli("apbdes", "import-siskeudes", BUNDLE, "--desa", SARONGAN).output
+    assert "Importing sarongan-2026.zip" in out  # the progress bar (on stderr)
     assert "APBDes 2026 of 35.10.01.2001: posting 1, Perdes 2 Tahun 2025; 32 lines read, 32 imported (created)" in out
     assert "not mapped: 01.2001.00.00.00.4.3.1.01.XYZ: SumberDana: 'XYZ' is not a Siskeudes source" in out
     imported = signature(village, SARONGAN, 2026)

@@ -1,4 +1,5 @@
 """`egovkit apbdes ...`: village budgets from the shell (Siskeudes in and out, docs/moving-in.md)."""
+import sys
 from pathlib import Path
 
 import click
@@ -28,10 +29,17 @@ def _village(code: str) -> str:
 def import_siskeudes(file, village, year):
     """Import the APBDes from a Siskeudes database (.mdb/.mde, read with mdbtools) or its export (a zip or
     folder of its CSV tables)."""
-    try:
-        report = siskeudes.import_bundle(file, _village(village), year)
-    except (RowError, service.BudgetError) as exc:
-        raise click.ClickException(str(exc)) from None
+    village = _village(village)
+    with click.progressbar(length=siskeudes.STEPS, label=f"Importing {file.name}", file=sys.stderr) as bar:
+        done = {"step": 0}
+
+        def progress(step):  # read, checked, written
+            bar.update(step - done["step"])
+            done["step"] = step
+        try:
+            report = siskeudes.import_bundle(file, village, year, progress=progress)
+        except (RowError, service.BudgetError) as exc:
+            raise click.ClickException(str(exc)) from None
     click.echo(f"APBDes {report.year} of {report.village}: posting {report.posting}, Perdes {report.perdes or '-'}; "
                f"{report.lines} lines read, {report.imported} imported ({report.outcome})")
     click.echo("read " + ", ".join(f"{t} {n}" for t, n in sorted(report.tables.items())))

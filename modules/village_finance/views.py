@@ -550,17 +550,15 @@ def siskeudes_job(progress, path: str, village: str, year: int, name: str) -> di
 
     from . import siskeudes
 
-    progress.total(2)
+    progress.total(siskeudes.STEPS)
     job = db.session.get(jobs.Job, progress.job_id)
     user = db.session.get(User, job.owner_id) if job and job.owner_id else None
     try:
-        progress(1)
-        report = siskeudes.import_bundle(Path(path), village, year, user=user, name=name)
+        report = siskeudes.import_bundle(Path(path), village, year, user=user, name=name, progress=progress)
     except RowError as exc:
         raise jobs.JobError(exc.describe()) from None
     except service.BudgetError as exc:
         raise jobs.JobError(str(exc)) from None
-    progress(2)
     return report.as_dict(translate=True)  # the job runs in its submitter's language
 
 
