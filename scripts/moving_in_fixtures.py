@@ -241,6 +241,37 @@ def write_siak(path: Path, rows, extra: list[dict] = ()) -> int:
     return n
 
 
+# SIAK's two tables as an extract splits them: the persons (BIODATA_WNI) and their family cards (DATA_KELUARGA),
+# joined by NO_KK; the address and the region are the family's
+BIODATA_WNI = ("NIK", "NO_KK", "NAMA_LGKP", "JENIS_KLMIN", "TMPT_LHR", "TGL_LHR", "AGAMA", "PDDK_AKH", "JENIS_PKRJN",
+               "STAT_KWN", "STAT_HBKEL", "NAMA_LGKP_AYAH", "NAMA_LGKP_IBU", "GOL_DRH", "STAT_HIDUP")
+DATA_KELUARGA = ("NO_KK", "NAMA_KEP", "ALAMAT", "NO_RT", "NO_RW", "DUSUN", "KODE_POS", "NO_PROP", "NO_KAB", "NO_KEC",
+                 "NO_KEL")
+
+
+def write_siak_zip(path: Path, rows, extra: list[dict] = ()) -> int:
+    """A SIAK extract as a zip of BIODATA_WNI.csv (semicolons) and DATA_KELUARGA.csv (tabs) in a folder, the
+    persons without address columns (their family's are read)."""
+    codes = _codes()
+    persons, families = [], {}
+    for row in rows:
+        person = siak_row(row, codes)
+        persons.append({**{k: person[k] for k in BIODATA_WNI if k in person}, "GOL_DRH": 13, "STAT_HIDUP": 1})
+        if row["no_kk"] and row["no_kk"] not in families:
+            families[row["no_kk"]] = {**{k: person[k] for k in DATA_KELUARGA if k in person},
+                                      "NAMA_KEP": person["NAMA_LGKP"], "KODE_POS": 68488}
+    persons.extend({**{k: r.get(k, "") for k in BIODATA_WNI}, "GOL_DRH": 13, "STAT_HIDUP": 1} for r in extra)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for table, columns, items, delimiter in (("BIODATA_WNI", BIODATA_WNI, persons, ";"),
+                                                 ("DATA_KELUARGA", DATA_KELUARGA, families.values(), "\t")):
+            text = io.StringIO()
+            writer = csv.DictWriter(text, fieldnames=columns, delimiter=delimiter, lineterminator="\r\n")
+            writer.writeheader()
+            writer.writerows(items)
+            _member(archive, f"ekstrak-siak/{table}.csv", text.getvalue())
+    return len(persons)
+
+
 # Siskeudes 2.0's tables as its database export (Ref_* and Ta_* CSV files) holds them
 TA_ANGGARAN = ("KdPosting", "Tahun", "KURincianSD", "Kd_Rincian", "RincianSD", "Anggaran", "AnggaranPAK",
                "AnggaranStlhPAK", "Belanja", "Kd_Keg", "SumberDana", "Kd_Desa", "TglPosting")
@@ -265,10 +296,10 @@ def apbdes_lines(seed: int = 20261201, lines: int = 0) -> list[dict]:
     return demo.plan(random.Random(seed), lines)
 
 
-def siskeudes_bundle(path: Path, village: str, year: int, lines: list[dict], extra: list[tuple] = (),
-                     posting: str = "1") -> None:
-    """A Siskeudes CSV bundle: the APBDes posted once (KdPosting 1), its detail rows, kegiatan and sources;
-    ``extra`` Ta_Anggaran rows as given."""
+def siskeudes_tables(village: str, year: int, lines: list[dict], extra: list[tuple] = (),
+                     posting: str = "1") -> list[tuple[str, tuple, list[tuple]]]:
+    """Siskeudes' tables for an APBDes posted once (KdPosting 1): (table, columns, rows) for Ta_Anggaran, its
+    detail rows, the posting log, kegiatan and sources; ``extra`` Ta_Anggaran rows as given."""
     _prop, _kab, kec, desa = village.split(".")
     kd_desa = f"{kec}.{desa}."
     groups: dict[tuple, list[dict]] = {}
@@ -293,18 +324,51 @@ def siskeudes_bundle(path: Path, village: str, year: int, lines: list[dict], ext
             kegiatan.setdefault(kd_keg, (year, kd_desa, kd_keg[:len(kd_desa) + 3], kd_keg, keg, f"Kegiatan {keg}",
                                          total, total, "", "", "", "", "", code))
     anggaran.extend(extra)
+    return [("Ta_Anggaran", TA_ANGGARAN, anggaran), ("Ta_AnggaranRinci", TA_RINCI, rinci),
+            ("Ta_AnggaranLog", TA_LOG, [(posting, year, kd_desa, f"2 Tahun {year - 1}", f"{year - 1}-12-28 10:00:00",
+                                         "admin", 1)]),
+            ("Ta_Kegiatan", TA_KEGIATAN, list(kegiatan.values())),
+            ("Ref_Sumber", REF_SUMBER, [(c, c, n) for n, c in enumerate(SISKEUDES_SOURCES.values(), 1)])]
+
+
+def siskeudes_bundle(path: Path, village: str, year: int, lines: list[dict], extra: list[tuple] = (),
+                     posting: str = "1") -> None:
+    """A Siskeudes database export: its tables as CSV files in a zip."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for table, columns, rows in (
-                ("Ta_Anggaran", TA_ANGGARAN, anggaran), ("Ta_AnggaranRinci", TA_RINCI, rinci),
-                ("Ta_AnggaranLog", TA_LOG, [(posting, year, kd_desa, f"2 Tahun {year - 1}",
-                                             f"{year - 1}-12-28 10:00:00", "admin", 1)]),
-                ("Ta_Kegiatan", TA_KEGIATAN, list(kegiatan.values())),
-                ("Ref_Sumber", REF_SUMBER, [(c, c, n) for n, c in enumerate(SISKEUDES_SOURCES.values(), 1)])):
+        for table, columns, rows in siskeudes_tables(village, year, lines, extra, posting):
             text = io.StringIO()
             writer = csv.writer(text, lineterminator="\r\n")
             writer.writerow(columns)
             writer.writerows(rows)
             _member(archive, f"{table}.csv", text.getvalue())
+
+
+# The Access types of the Siskeudes columns the fixture's .mdb holds (text unless named here; sizes in characters).
+# The importer reads every value as text (mdb-export), so a type here changes only how a value is written.
+SISKEUDES_TYPES = {"Anggaran": "money", "AnggaranPAK": "money", "AnggaranStlhPAK": "money", "HrgSatuan": "money",
+                   "HrgSatuanPAK": "money", "Pagu": "money", "Pagu_PAK": "money", "JmlSatuan": "double",
+                   "JmlSatuanPAK": "double", "TglPosting": "datetime", "No_Urut": "long", "Urut": "long",
+                   "Kunci": "long", "Tahun": ("text", 4), "KdPosting": ("text", 2), "Uraian": ("text", 250),
+                   "Nama_Kegiatan": ("text", 250), "Nama_Sumber": ("text", 100)}
+
+
+def siskeudes_mdb(path: Path, village: str, year: int, lines: list[dict], extra: list[tuple] = (),
+                  posting: str = "1") -> None:
+    """The same tables in an Access (Jet 4) database, as Siskeudes keeps them (scripts/jet4.py)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import jet4
+
+    kinds = {"money": jet4.MONEY, "double": jet4.DOUBLE, "datetime": jet4.DATETIME, "long": jet4.LONG}
+    tables = []
+    for table, columns, rows in siskeudes_tables(village, year, lines, extra, posting):
+        spec = []
+        for name in columns:
+            kind = SISKEUDES_TYPES.get(name, ("text", 50))
+            spec.append(jet4.Column(name, jet4.TEXT, kind[1]) if isinstance(kind, tuple) else
+                        jet4.Column(name, kinds[kind]))
+        tables.append(jet4.Table(table, spec, [tuple(str(v) if c.type == jet4.TEXT else v for c, v in
+                                                     zip(spec, row, strict=True)) for row in rows]))
+    jet4.write(path, tables)
 
 
 def main() -> None:
@@ -328,12 +392,14 @@ def main() -> None:
     bad = [siak_row(rows[2], codes, NIK="3510010303990001", NAMA_LGKP="CONTOH PENDIDIKAN", JENIS_KLMIN=1,
                      TGL_LHR="1999-03-03 00:00:00", STAT_HBKEL=9, PDDK_AKH=11)]
     n = write_siak(siak / "sarongan.csv", rows, bad)
+    write_siak_zip(siak / "sarongan-siak.zip", rows, bad)
     finance = ROOT / "tests/fixtures/siskeudes"
     finance.mkdir(parents=True, exist_ok=True)
     plan = apbdes_lines()
     unknown = ("1", 2026, "01.2001.00.00.00.4.3.1.01.XYZ", "4.3.1.01.", "4.3.1.01.XYZ", 5000000, 0, 5000000,
                "PDPT", "01.2001.00.00.00.", "XYZ", "01.2001.", "2025-12-28 10:00:00")
     siskeudes_bundle(finance / "sarongan-2026.zip", VILLAGE, 2026, plan, extra=[unknown])
+    siskeudes_mdb(finance / "sarongan-2026.mdb", VILLAGE, 2026, plan, extra=[unknown])
     print(f"{len(opensid.penduduk)} OpenSID residents, {len(opensid.keluarga)} families; {n} SIAK persons; "
           f"{len(plan)} APBDes lines")
 

@@ -3,6 +3,7 @@ exports) and from a SIAK extract, through the CLI and the upload page, with the 
 that did not map reported, and a re-import that changes nothing. Fixtures: tests/fixtures/{opensid,siak}/,
 synthetic people written by scripts/moving_in_fixtures.py from the sources' published table layouts."""
 import io
+import re
 import shutil
 import time
 from pathlib import Path
@@ -56,6 +57,7 @@ def test_opensid_dump_through_the_cli_maps_its_codes_reports_what_did_not_and_re
         register, cli, tmp_path):
     dump = _copy(tmp_path, "opensid/sarongan.sql")
     first = cli("residents", "import", "--from", "opensid", dump).output
+    assert "Importing sarongan.sql" in first  # the progress bar (on stderr)
     assert "opensid: village 35.10.01.2001" in first and "tweb_penduduk 55" in first
     assert "not mapped: tweb_penduduk.agama_id: 8 x1" in first
     assert "not mapped: tweb_penduduk.status_dasar: 4 (HILANG) x1" in first
@@ -156,3 +158,40 @@ def test_siak_extract_through_the_cli(register, cli, tmp_path):
                for n, r in expected.items())
     again = cli("residents", "import", "--from", "siak", tmp_path / "sarongan.csv").output
     assert "54 rows: 0 written, 54 unchanged" not in again and "0 written, 53 unchanged, 1 rejected" in again
+
+
+def test_siak_extract_as_a_zip_of_its_two_tables_through_the_cli_and_the_upload_page(register, cli, tmp_path):
+    """The extract Dukcapil hands out as BIODATA_WNI and DATA_KELUARGA (docs/moving-in.md): persons joined to their
+    family card by NO_KK, the address, RT/RW and village taken from the family; the same rejects and codes report
+    as the one-file extract, and it reads into the same register (importing one after the other changes nothing)."""
+    extract = _copy(tmp_path, "siak/sarongan-siak.zip")
+    out = cli("residents", "import", "--from", "siak", extract).output
+    assert "read biodata_wni 54, data_keluarga 12" in out and "not mapped: PDDK_AKH: 11 x1" in out
+    assert "54 rows: 53 written, 0 unchanged, 1 rejected" in out
+    rejects = (tmp_path / "sarongan-siak.siak.rejects.csv").read_text(encoding="utf-8")
+    assert "sarongan-siak.zip:BIODATA_WNI.csv:55" in rejects and "CONTOH PENDIDIKAN" in rejects
+    held = _residents(register)
+    expected = _expected()
+    assert set(held["residents"]) == set(expected) and held["families"] == 12
+    for nik, row in expected.items():  # RT and village came from DATA_KELUARGA: BIODATA_WNI has neither
+        assert held["residents"][nik][7:] == (row["rt"], SARONGAN, True), nik
+    with register.app_context():
+        from egovkit.db import db
+        from egovkit_modules.smart_kampung.models import Family
+
+        addresses = {f.kk_number: (f.address, f.rt, f.rw) for f in db.session.query(Family)}
+        db.engine.dispose()
+    heads = {r["no_kk"]: r for r in expected.values() if r["no_kk"]}
+    assert addresses == {kk: (r["alamat"].upper(), r["rt"], r["rw"]) for kk, r in heads.items()}
+    # the one-file extract of the same people: nothing to change
+    assert "54 rows: 0 written, 53 unchanged, 1 rejected" in cli(
+        "residents", "import", "--from", "siak", _copy(tmp_path, "siak/sarongan.csv")).output
+
+    client = register.test_client()
+    login(client, "op.sarongan@desa.id", PASSWORD)
+    page = _upload(client, _copy(tmp_path, "siak/sarongan-siak.zip"), "siak")
+    assert "54 baris: 0 disimpan, 53 tidak berubah, 1 ditolak" in page and "PDDK_AKH" in page
+    assert "data_keluarga" in page
+    rejected = client.get(re.search(r"/kampung/import/[0-9]+/rejects\.csv", page).group())
+    assert rejected.status_code == 200 and "BIODATA_WNI.csv:55" in rejected.get_data(as_text=True)
+    assert _residents(register) == held

@@ -3,6 +3,8 @@ report of what did not map, through the CLI and the upload page (a job), re-impo
 Siskeudes' layout, with the realisation, which reads back into an identical APBDes. Fixture:
 tests/fixtures/siskeudes/, written by scripts/moving_in_fixtures.py from Siskeudes 2.0's table layout."""
 import io
+import os
+import shutil
 import time
 import zipfile
 from pathlib import Path
@@ -16,6 +18,17 @@ from .conftest import csrf_token, login
 from .test_workflow import KANDANGAN, PASSWORD, SARONGAN, people
 
 BUNDLE = Path(__file__).parent / "fixtures/siskeudes/sarongan-2026.zip"
+DATABASE = BUNDLE.with_suffix(".mdb")  # the same tables in an Access file (scripts/jet4.py)
+
+
+def needs_mdbtools():
+    """The .mdb is read with mdbtools' mdb-export: skipped where it is not installed, unless
+    EGOVKIT_REQUIRE_MDBTOOLS=1 (CI installs it and sets it)."""
+    if shutil.which("mdb-export") is None:
+        problem = "mdbtools is not installed (apt-get install mdbtools)"
+        if os.environ.get("EGOVKIT_REQUIRE_MDBTOOLS") == "1":
+            pytest.fail(problem)
+        pytest.skip(problem)
 
 
 @pytest.fixture
@@ -55,6 +68,7 @@ def wait(client, job_url):
 
 def test_siskeudes_in_and_out_reads_back_into_an_identical_apbdes(village, cli, tmp_path):
     out = cli("apbdes", "import-siskeudes", BUNDLE, "--desa", SARONGAN).output
+    assert "Importing sarongan-2026.zip" in out  # the progress bar (on stderr)
     assert "APBDes 2026 of 35.10.01.2001: posting 1, Perdes 2 Tahun 2025; 32 lines read, 32 imported (created)" in out
     assert "not mapped: 01.2001.00.00.00.4.3.1.01.XYZ: SumberDana: 'XYZ' is not a Siskeudes source" in out
     imported = signature(village, SARONGAN, 2026)
@@ -129,3 +143,40 @@ def test_the_export_carries_the_realisation(cli, make_instance, tmp_path):
     assert sum(int(r["Nilai"]) for r in tbp) == received
     assert sum(int(r["Nilai"]) for r in spp) == spent
     assert all(r["Kd_Desa"] == "01.2001." for r in tbp + spp)
+
+
+def test_the_siskeudes_database_itself_through_the_cli_and_the_upload_page(village, cli, tmp_path, monkeypatch):
+    """The Access file Siskeudes keeps (.mdb/.mde) reads as its CSV export does: the same APBDes, the same row
+    that did not map, a re-import that changes nothing; an unreadable file or a server without mdbtools is
+    refused by name, changing nothing."""
+    needs_mdbtools()
+    out = cli("apbdes", "import-siskeudes", DATABASE, "--desa", SARONGAN).output
+    assert "APBDes 2026 of 35.10.01.2001: posting 1, Perdes 2 Tahun 2025; 32 lines read, 32 imported (created)" in out
+    assert "not mapped: 01.2001.00.00.00.4.3.1.01.XYZ: SumberDana: 'XYZ' is not a Siskeudes source" in out
+    assert "read ref_sumber 8, ta_anggaran 33, ta_anggaranlog 1, ta_anggaranrinci 32, ta_kegiatan" in out
+    from_database = signature(village, SARONGAN, 2026)
+    cli("apbdes", "import-siskeudes", BUNDLE, "--desa", KANDANGAN)
+    assert from_database == signature(village, KANDANGAN, 2026) and len(from_database) == 32  # amounts to the rupiah
+    assert "32 lines read, 0 imported (unchanged)" in cli("apbdes", "import-siskeudes", DATABASE, "--desa",
+                                                        SARONGAN).output
+    broken = tmp_path / "DataAPBDES.mde"
+    broken.write_bytes(DATABASE.read_bytes()[:12288])  # the catalog's page is there, the tables' pages are not
+    refused = cli("apbdes", "import-siskeudes", broken, "--desa", SARONGAN, expect=1).output
+    assert "DataAPBDES.mde: no Ta_Anggaran rows" in refused or "DataAPBDES.mde: not a readable Access" in refused
+    monkeypatch.setenv("PATH", str(tmp_path))  # a server without mdbtools
+    assert "DataAPBDES.mde is an Access database: reading it needs mdbtools" in cli(
+        "apbdes", "import-siskeudes", broken, "--desa", SARONGAN, expect=1).output
+    monkeypatch.undo()
+    assert signature(village, SARONGAN, 2026) == from_database
+
+    operator = village.test_client()
+    login(operator, "op.sarongan@desa.id", PASSWORD)
+    url = f"/apbdes/{SARONGAN}/2026/siskeudes"
+    assert ".mdb" in operator.get(url).get_data(as_text=True)
+    response = operator.post(url, data={"csrf_token": csrf_token(operator, url),
+                                        "file": (io.BytesIO(DATABASE.read_bytes()), "DataAPBDES.mdb")},
+                             content_type="multipart/form-data")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/jobs/")
+    page = wait(operator, response.headers["Location"])
+    assert "tidak ada yang berubah" in page and "XYZ" in page and "ta_anggaranrinci" in page
+    assert signature(village, SARONGAN, 2026) == from_database

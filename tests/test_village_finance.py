@@ -9,7 +9,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from egovkit.app import create_app
 
@@ -490,3 +490,87 @@ def test_a_mistaken_entry_is_reversed_not_erased_and_an_amendment_can_be_withdra
     assert state(village, amended) == ("withdrawn", False) and state(village, url) == ("approved", True)
     second = operator.post(f"{url}/amend", data={"csrf_token": csrf_token(operator, url)})
     assert second.status_code == 302 and second.headers["Location"] != amended
+
+
+def test_konsolidasi_apbdesa_one_row_per_desa_sums_what_the_budgets_and_entries_hold(cli, make_instance, tmp_path):
+    """The consolidated realisation the bupati sends the Ministry each semester (docs/moving-in.md): per desa the
+    budget in force by kelompok, bidang and pembiayaan with the entries up to the semester's end, the totals
+    adding up, every desa listed (one without an APBDes with empty figures), kelurahan not; within reach on
+    the page."""
+    from egovkit_modules.village_finance import konsolidasi
+
+    make_instance("banyuwangi", "instance", "--demo")
+    people(cli)
+    app = create_app("instance", {"TESTING": True})
+    year = date.today().year
+    with app.app_context():
+        from egovkit.db import db
+        from egovkit.models import Region
+        from egovkit_modules.village_finance.models import Budget, Entry, Line
+
+        desa = db.session.scalars(select(Region.code).where(Region.level == "village", Region.kind == "desa")
+                                  .order_by(Region.code)).all()
+        kelurahan = db.session.scalars(select(Region.code).where(Region.kind == "kelurahan")).all()
+        without = [c for c in desa if c.startswith("35.10.02.")][-1]  # a desa whose APBDes is not in force
+        db.session.execute(update(Budget).where(Budget.village_code == without, Budget.year == year)
+                           .values(in_force=False))
+        db.session.commit()
+        in_force = db.session.scalars(select(Budget).where(Budget.year == year, Budget.in_force.is_(True))).all()
+        budgeted = {b.village_code for b in in_force}
+        lines_of = {b.village_code: db.session.scalars(select(Line).where(Line.budget_id == b.id)).all()
+                    for b in in_force}
+        june = {}
+        for e in db.session.scalars(select(Entry).where(Entry.year == year, Entry.day <= date(year, 6, 30))):
+            june[(e.village_code, e.line_key)] = june.get((e.village_code, e.line_key), 0) + e.amount
+        db.engine.dispose()
+    assert budgeted and set(desa) - budgeted == {without} and kelurahan
+
+    def expected(code, part, realised):
+        chosen = [x for x in lines_of[code] if part(x)]
+        return (sum(x.amount for x in chosen),
+                sum(realised(x) for x in chosen))
+
+    for semester, realised in ((2, lambda x: x.realised), (1, lambda x: june.get((x.village_code, x.key), 0))):
+        out = tmp_path / f"k{semester}.csv"
+        said = cli("apbdes", "konsolidasi", "--tahun", year, "--semester", semester, "--out", out).output
+        assert f"{len(desa)} desa, {len(budgeted)} with an APBDes {year} in force" in said
+        table = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+        assert list(table[0]) == konsolidasi.HEADER and [r["kode_desa"] for r in table[:-1]] == desa  # no kelurahan
+        for row in table[:-1]:
+            code = row["kode_desa"]
+            if code not in budgeted:
+                assert row["anggaran_pendapatan"] == "" and row["apbdes_versi"] == ""
+                continue
+            figures = {
+                "dana_desa": expected(code, lambda x: x.account.startswith("4.2.1."), realised),
+                "pendapatan": expected(code, lambda x: x.account.startswith("4"), realised),
+                "bidang_2": expected(code, lambda x: x.account.startswith("5") and x.kegiatan.startswith("2."),
+                                     realised),
+                "belanja": expected(code, lambda x: x.account.startswith("5"), realised),
+                "penerimaan_pembiayaan": expected(code, lambda x: x.account.startswith("6.1"), realised)}
+            for key, (budget, done) in figures.items():
+                assert (int(row[f"anggaran_{key}"]), int(row[f"realisasi_{key}"])) == (budget, done), (code, key)
+            for side in ("anggaran", "realisasi"):
+                parts = [int(row[f"{side}_{k}"]) for k, _, _ in konsolidasi.INCOME]
+                assert sum(parts) == int(row[f"{side}_pendapatan"])
+                assert int(row[f"{side}_silpa"]) == (int(row[f"{side}_pendapatan"]) - int(row[f"{side}_belanja"])
+                                                     + int(row[f"{side}_pembiayaan_netto"]))
+        total = table[-1]
+        assert total["nama_desa"] == "JUMLAH"
+        for column in konsolidasi.HEADER[konsolidasi.MONEY_FROM:]:
+            assert int(total[column]) == sum(int(r[column] or 0) for r in table[:-1]), column
+    assert "a .csv or .xlsx file" in cli("apbdes", "konsolidasi", "--tahun", year, "--out", tmp_path / "k.pdf",
+                                         expect=1).output
+
+    # the page: the camat's kecamatan only, as XLSX with the figures as numbers; a bad semester is no page
+    camat = as_user(app, "camat.pesanggaran@kec.id")
+    response = camat.get(f"/apbdes/konsolidasi?year={year}&semester=2&format=xlsx")
+    assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    codes = [c.value for c in sheet["A"][3:-1]]
+    assert codes == [c for c in desa if c.startswith("35.10.01.")]
+    assert isinstance(sheet.cell(row=5, column=konsolidasi.MONEY_FROM + 1).value, int)
+    shown = camat.get(f"/apbdes/konsolidasi?year={year}&semester=1&format=csv").get_data(as_text=True)
+    assert SARONGAN in shown and KANDANGAN in shown and "35.10.02." not in shown
+    assert camat.get(f"/apbdes/konsolidasi?year={year}&semester=3").status_code == 404
+    assert "konsolidasi?year=" in page(camat, f"/apbdes/?year={year}")

@@ -110,15 +110,17 @@ def _open(path: Path) -> io.TextIOWrapper:
 def run(path: Path, *, columns: Iterable[str], parse: Callable[[dict, int], object],
         write: Callable[[list], tuple[int, int]], audit_as: tuple[str, str], batch_size: int = 2000,
         rejects: Path | None = None, progress: Callable[[int], None] | None = None,
-        on_batch: Callable[[Summary], None] | None = None, translate: bool = False, atomic: bool = False) -> Summary:
+        on_batch: Callable[[Summary], None] | None = None, translate: bool = False, atomic: bool = False,
+        finish: Callable[[Summary], None] | None = None) -> Summary:
     """Import ``path``: ``parse(row, line)`` returns a record or raises RowError; ``write(records)``
     stores a batch in the session's transaction (without committing) and returns (written, unchanged).
     ``atomic``: all rows or none, for a file of hundreds of rows (a plan), not a register: the rows are
     written in one transaction at the end, and not at all when a row was rejected.
     Each batch is committed here with an audit entry (``audit_as``: module, record type); ``on_batch``
-    hears the summary after each commit. Reasons are in English, or in the current UI language with
-    ``translate``. Raises RowError when nothing could be read, ``Stopped`` when batches were saved
-    before the file failed."""
+    hears the summary after each commit. ``finish(summary)`` runs in the last batch's transaction with the
+    final counts, before its commit (the caller's audit entry of the whole import: one commit, not two,
+    per file). Reasons are in English, or in the current UI language with ``translate``. Raises RowError
+    when nothing could be read, ``Stopped`` when batches were saved before the file failed."""
     from ..db import db
 
     describe = RowError.describe if translate else RowError.__str__
@@ -129,9 +131,12 @@ def run(path: Path, *, columns: Iterable[str], parse: Callable[[dict, int], obje
     batch: list = []
     line = 1
 
-    def flush():
+    def flush(last: bool = False):
         if batch:
-            _flush(batch, write, summary, path, line, audit_as)
+            _flush(batch, write, summary, path, line, audit_as, finish if last else None)
+        elif last and finish:
+            finish(summary)
+            db.session.commit()
         if on_batch:
             on_batch(summary)
         if progress:
@@ -176,7 +181,7 @@ def run(path: Path, *, columns: Iterable[str], parse: Callable[[dict, int], obje
                     flush()
             if atomic and summary.rejected:
                 batch.clear()  # nothing half-written: the rejects file says what to correct
-            flush()
+            flush(last=True)
         except BaseException as exc:
             db.session.rollback()  # the batch being written is not kept; the committed ones are
             cause = _reason(exc, path, handle)
@@ -265,19 +270,28 @@ def _record_failure(path: Path, summary: Summary, audit_as: tuple[str, str], cau
     db.session.commit()
 
 
-def _flush(batch: list, write, summary: Summary, path: Path, line: int, audit_as: tuple[str, str]) -> None:
-    """Write one batch and commit it with its audit entry (one transaction)."""
+def _flush(batch: list, write, summary: Summary, path: Path, line: int, audit_as: tuple[str, str],
+           finish: Callable[[Summary], None] | None = None) -> None:
+    """Write one batch and commit it with its audit entry (one transaction); ``finish`` hears the counts with
+    this batch's before the commit (the last batch's)."""
     from ..db import db
     from . import audit
 
     written, unchanged = write(batch)
     audit.record("import_batch", audit_as[0], audit_as[1], None, file=path.name,
                  lines=[summary.saved_through + 1, line], written=written, unchanged=unchanged)
-    db.session.commit()
-    from ..ops import metrics
-
-    metrics.imported(audit_as[0], written + unchanged)
+    before = summary.written, summary.unchanged, summary.saved_through
     summary.written += written
     summary.unchanged += unchanged
     summary.saved_through = line
+    try:
+        if finish:
+            finish(summary)
+        db.session.commit()
+    except BaseException:
+        summary.written, summary.unchanged, summary.saved_through = before  # this batch was not saved
+        raise
+    from ..ops import metrics
+
+    metrics.imported(audit_as[0], written + unchanged)
     batch.clear()

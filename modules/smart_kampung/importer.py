@@ -296,13 +296,13 @@ def import_file(path: Path, only_village: str | None = None, batch_size: int = 1
         raise RowError("unknown_village", N_("%(village)s is not a desa/kelurahan of this instance"), field="--desa",
                        village=only_village)
     columns = [c for c in COLUMNS if not (c == "kode_desa" and only_village)]
-    summary = run(path, columns=columns, parse=Parser(villages, only_village), write=write, batch_size=batch_size,
-                  progress=progress, translate=translate, on_batch=on_batch,
-                  audit_as=("smart_kampung", "smart_kampung_resident"))
-    audit.record("import", "smart_kampung", "smart_kampung_resident", None, file=path.name, rows=summary.rows,
-                 written=summary.written, unchanged=summary.unchanged, rejected=summary.rejected)
-    db.session.commit()
-    return summary
+    def finish(summary):  # the whole import's entry, in its last batch's transaction
+        audit.record("import", "smart_kampung", "smart_kampung_resident", None, file=path.name, rows=summary.rows,
+                     written=summary.written, unchanged=summary.unchanged, rejected=summary.rejected)
+
+    return run(path, columns=columns, parse=Parser(villages, only_village), write=write, batch_size=batch_size,
+               progress=progress, translate=translate, on_batch=on_batch, finish=finish,
+               audit_as=("smart_kampung", "smart_kampung_resident"))
 
 
 def count() -> int:

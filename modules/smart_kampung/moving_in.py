@@ -41,6 +41,7 @@ class Report:
     unmapped: dict[str, Counter] = field(default_factory=dict)  # column -> value as written -> rows
     not_imported: dict[str, int] = field(default_factory=dict)  # what the register has no place for -> rows
     rows: int = 0  # rows written for the importer
+    seen: dict = field(default_factory=dict, repr=False)  # (column, value, source column) -> (answer, missed)
 
     def miss(self, column: str, value) -> None:
         self.unmapped.setdefault(column, Counter())[str(value) if value not in (None, "") else "(kosong)"] += 1
@@ -79,21 +80,32 @@ def _by_name() -> dict[str, dict[str, str | None]]:
 
 
 def mapped(report: Report, column: str, value, source_column: str) -> str:
-    """The register's value for a SIAK/OpenSID code or name; the value as written when it does not map."""
+    """The register's value for a SIAK/OpenSID code or name; the value as written when it does not map.
+    Answers are kept per report: a village has a handful of distinct codes and thousands of rows."""
+    key = (column, value)
+    known = report.seen.get(key)
+    if known is None:
+        known = report.seen[key] = _mapped(column, value)
+    answer, missed = known
+    if missed is not None:
+        report.miss(source_column, missed)
+    return answer
+
+
+def _mapped(column: str, value) -> tuple[str, str | None]:
+    """(the register's value, None), or (the value as written, what the report counts as not mapped)."""
     text = "" if value is None else str(value).strip()
     key = text.split(".")[0] if re.fullmatch(r"[0-9]+(\.0+)?", text) else None  # 4 or 4.0 (a spreadsheet)
     entries = codes()[column]
     if key is not None and int(key) in entries:
         name, ours = entries[int(key)]
         if ours:
-            return ours
-        report.miss(source_column, f"{key} ({name})")
-        return name
+            return ours, None
+        return name, f"{key} ({name})"
     ours = _by_name()[column].get(_norm(text))
     if ours:
-        return ours
-    report.miss(source_column, text)
-    return text
+        return ours, None
+    return text, text
 
 
 def occupation(report: Report, value, names: dict[str, str], source_column: str) -> str:
@@ -220,6 +232,7 @@ def convert_siak(path: Path, village: str | None, out: Path, name: str | None = 
         raise RowError("missing_columns", N_("%(file)s:1: missing column(s) %(missing)s; expected %(expected)s"),
                        file=name, missing=", ".join(missing), expected=", ".join(c.upper() for c in SIAK_COLUMNS))
     by_kk = {(f.get("no_kk") or "").strip(): f for f in families}
+    where = f"{name}:BIODATA_WNI.csv" if families or path.suffix.lower() == ".zip" else name  # a row's source
     handle, writer = _writer(out)
     with handle:
         for line, raw in enumerate(persons, start=2):
@@ -246,7 +259,7 @@ def convert_siak(path: Path, village: str | None, out: Path, name: str | None = 
                 "hubungan_keluarga": mapped(report, "hubungan", get("stat_hbkel"), "STAT_HBKEL"),
                 "no_kk": kk, "alamat": address, "rt": get("no_rt"), "rw": get("no_rw"), "kode_desa": code,
                 "status": mapped(report, "status_dasar", status, "STAT_HIDUP"),
-                "sumber": f"{name}:{line}"})
+                "sumber": f"{where}:{line}"})
             report.rows += 1
     return report
 

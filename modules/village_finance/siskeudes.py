@@ -1,7 +1,7 @@
-"""The APBDes from and to Siskeudes (docs/moving-in.md): its database export as a CSV bundle (a zip of
-its Ref_* and Ta_* tables, read by egovkit.services.sourcetables) into the right desa and year, with a
-report of what mapped; and the kit's APBDes and realisation written back in the same layout, which
-imports again into an identical APBDes.
+"""The APBDes from and to Siskeudes (docs/moving-in.md): its Access database (.mdb/.mde) or its database
+export as a CSV bundle (a zip of its Ref_* and Ta_* tables), both read by egovkit.services.sourcetables,
+into the right desa and year, with a report of what mapped; and the kit's APBDes and realisation written
+back in the same layout, which imports again into an identical APBDes.
 
 Siskeudes codes carry trailing dots and the village's own prefix: Kd_Desa ``01.2001.``, Kd_Keg
 ``01.2001.02.04.02.`` (bidang, sub-bidang, kegiatan after the village), Kd_Rincian ``5.2.2.01.``;
@@ -189,12 +189,18 @@ def _signature(lines) -> Counter:
                     line.amount, " ".join(line.description.split())[:200]) for line in lines)
 
 
-def import_bundle(path: Path, village: str, year: int | None = None, user=None, name: str | None = None) -> Report:
+STEPS = 3  # read, checked, written: what ``progress`` is told
+
+
+def import_bundle(path: Path, village: str, year: int | None = None, user=None, name: str | None = None,
+                  progress=None) -> Report:
     """Import a Siskeudes bundle's APBDes into a draft of the village's budget for its year, in one transaction:
     a new draft when the year has none; the draft's lines replaced when it is still a draft and differs;
     nothing when the budget already holds the same lines. A budget past its draft is not changed by an
-    import (an amendment is made in the kit)."""
+    import (an amendment is made in the kit). ``progress(step)`` hears steps 1 to STEPS."""
+    progress = progress or (lambda step: None)
     report, lines_, perdes = read(path, village, year, name)
+    progress(1)
     year = report.year
     versions = service.versions(village, year)
     current = versions[-1] if versions else None
@@ -211,8 +217,10 @@ def import_bundle(path: Path, village: str, year: int | None = None, user=None, 
         report.not_mapped.extend(line_problems)
         lines_ = [line for line in lines_ if line is not None]
         wanted = _signature(lines_)
+    progress(2)
     if current is not None and _signature(service.lines(current)) == wanted:
         report.outcome, report.imported = "unchanged", 0
+        progress(STEPS)
         return report
     if current is not None and not service.editable(current):
         raise RowError("not_draft", N_("The APBDes %(year)s of this village is past its draft (version %(version)s): "
@@ -242,6 +250,7 @@ def import_bundle(path: Path, village: str, year: int | None = None, user=None, 
         db.session.rollback()
         raise
     report.imported = len(lines_)
+    progress(STEPS)
     return report
 
 

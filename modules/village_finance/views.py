@@ -418,6 +418,32 @@ def export():
     return xlsx_response(f"apbdes-{year}.xlsx", [(f"APBDes {year}",) * 2 + (header, rows)], money={7, 8})
 
 
+@bp.get("/konsolidasi")
+@scope.require("village_finance.budget.read")
+def konsolidasi():
+    """The consolidated realisation of the desa's APBDes within reach for a semester (the bupati's report to
+    the Ministry, Permendagri 20/2018): one row per desa, CSV or XLSX (docs/moving-in.md)."""
+    from . import konsolidasi as report
+
+    year = _year(request.args.get("year", type=int) or service.today().year)
+    semester = request.args.get("semester", type=int) or 2
+    kind = request.args.get("format", "xlsx")
+    district = request.args.get("district") or None
+    if semester not in (1, 2) or kind not in ("csv", "xlsx") or (
+            district is not None and (district.count(".") != 2 or len(district) > 8)):
+        abort(404)
+    rows = report.rows(year, semester, district,
+                       visible=lambda stmt, model: scope.visible(stmt, model, permission=READ),
+                       reach=lambda code: scope.can(READ, Budget(village_code=code)))
+    name = f"konsolidasi-apbdes-{year}-semester-{semester}{'-' + district if district else ''}"
+    if kind == "csv":
+        return csv_response(f"{name}.csv", report.HEADER, rows)
+    title = _("Consolidated realisation of the APB Desa %(year)s, semester %(semester)s (until %(day)s)",
+              year=year, semester=semester, day=report.until(year, semester).isoformat())
+    return xlsx_response(f"{name}.xlsx", [(f"Konsolidasi {year} S{semester}", title, report.HEADER, rows)],
+                         money=set(range(report.MONEY_FROM, len(report.HEADER))))
+
+
 @bp.get("/public")
 @public_page(60)
 def public_index():
@@ -470,6 +496,9 @@ def dashboard():
 
 
 # ----------------------------------------------------------------- Siskeudes
+SISKEUDES_SUFFIXES = (".zip", ".mdb", ".mde", ".accdb")  # its export, or its Access database (sourcetables)
+
+
 def _siskeudes_folder():
     return uploads.scratch("village_finance-siskeudes")
 
@@ -477,8 +506,8 @@ def _siskeudes_folder():
 @bp.route("/<village>/<int:year>/siskeudes", methods=["GET", "POST"])
 @scope.require("village_finance.budget.edit")
 def siskeudes_import(village: str, year: int):
-    """Upload a Siskeudes database export (a zip of its CSV tables): imported in the background into this
-    village's draft APBDes of this year."""
+    """Upload a Siskeudes database (its Access file, .mdb/.mde) or its export (a zip of its CSV tables): imported
+    in the background into this village's draft APBDes of this year."""
     import secrets
     from pathlib import Path
 
@@ -493,12 +522,14 @@ def siskeudes_import(village: str, year: int):
         if not Form().validate_on_submit():
             abort(400)
         upload = request.files.get("file")
+        suffix = Path(upload.filename).suffix.lower() if upload is not None and upload.filename else ""
         if upload is None or not upload.filename:
-            error = _("Choose the zip file Siskeudes exported.")
-        elif Path(upload.filename).suffix.lower() != ".zip":
-            error = _("A .zip file of the Siskeudes tables (Ta_Anggaran.csv, ...), please.")
+            error = _("Choose the Siskeudes database (.mdb, .mde) or the zip file Siskeudes exported.")
+        elif suffix not in SISKEUDES_SUFFIXES:
+            error = _("The Siskeudes database (.mdb, .mde) or a .zip file of its tables (Ta_Anggaran.csv, ...), "
+                      "please.")
         else:
-            path = _siskeudes_folder() / f"{secrets.token_hex(12)}.zip"
+            path = _siskeudes_folder() / f"{secrets.token_hex(12)}{suffix}"
             upload.save(path)
             job = jobs.submit("village_finance.siskeudes", "egovkit_modules.village_finance.views:siskeudes_job",
                               owner_id=current_user.id, result_endpoint="village_finance.siskeudes_result",
@@ -519,17 +550,15 @@ def siskeudes_job(progress, path: str, village: str, year: int, name: str) -> di
 
     from . import siskeudes
 
-    progress.total(2)
+    progress.total(siskeudes.STEPS)
     job = db.session.get(jobs.Job, progress.job_id)
     user = db.session.get(User, job.owner_id) if job and job.owner_id else None
     try:
-        progress(1)
-        report = siskeudes.import_bundle(Path(path), village, year, user=user, name=name)
+        report = siskeudes.import_bundle(Path(path), village, year, user=user, name=name, progress=progress)
     except RowError as exc:
         raise jobs.JobError(exc.describe()) from None
     except service.BudgetError as exc:
         raise jobs.JobError(str(exc)) from None
-    progress(2)
     return report.as_dict(translate=True)  # the job runs in its submitter's language
 
 
