@@ -205,7 +205,8 @@ def database_url(pg_server):
 def workdir(tmp_path, monkeypatch, database_url):
     """A clean current folder and environment for each test."""
     monkeypatch.chdir(tmp_path)
-    for var in ("EGOVKIT_INSTANCE", "EGOVKIT_DATABASE_URL", "EGOVKIT_ADMIN_PASSWORD"):
+    # PROMETHEUS_MULTIPROC_DIR: `serve` sets it for its workers; a test of serve must not leave it to the next
+    for var in ("EGOVKIT_INSTANCE", "EGOVKIT_DATABASE_URL", "EGOVKIT_ADMIN_PASSWORD", "PROMETHEUS_MULTIPROC_DIR"):
         monkeypatch.delenv(var, raising=False)
     if database_url:
         monkeypatch.setenv("EGOVKIT_DATABASE_URL", database_url)
