@@ -255,7 +255,8 @@ def test_poverty_statement_checked_by_decile_acknowledged_once_on_its_qr_page(re
                                 ("3510010101200006", None, 11, "2026-10-30", None)])  # as numbers and dates
     assert "2 baris: 1 disimpan, 0 tidak berubah, 1 ditolak." in page
     assert "3,desil: &#39;11&#39; bukan desil 1 sampai 10" in page  # the sheet's row number
-    assert "bukan buku kerja XLSX" in import_deciles(dinsos, "no_kk\n", name="desil.xlsx").get_data(as_text=True)
+    assert "desil.xlsx: bukan lembar kerja (.xlsx) yang dapat dibaca" in import_deciles(  # the file as sent
+        dinsos, "no_kk\n", name="desil.xlsx").get_data(as_text=True)
     kades = staff(regency, "kades.sarongan@desa.id")
     refused = issue_statement(kades, RINI["nik"])
     assert refused.status_code == 400

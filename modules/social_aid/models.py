@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import (BigInteger, Boolean, Date, DateTime, ForeignKey, Integer, SmallInteger, String, Text,
+                        UniqueConstraint, literal)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from egovkit.auth.scope import Scope
@@ -23,6 +24,7 @@ class Decile(db.Model):
     """The DTSEN welfare decile of a household (by KK) or a person (by NIK), with the date of the data."""
 
     __tablename__ = "social_aid_decile"
+    __audit__ = False  # national data in bulk (500,000 rows): each imported batch is audited as such (csvimport)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kk: Mapped[str | None] = mapped_column(String(16), unique=True)
     nik: Mapped[str | None] = mapped_column(String(16), unique=True)
@@ -63,6 +65,11 @@ class Proposal(db.Model):
     @property
     def payable_id(self) -> str:
         return f"{self.programme}:{self.period}:{self.subject}"
+
+    @classmethod
+    def payable_sql(cls):
+        """``payable_id`` as a SQL expression (to join the proposals' payments in one query)."""
+        return cls.programme + literal(":") + cls.period + literal(":") + cls.subject
 
     @property
     def payment(self) -> payments.Payment | None:
