@@ -12,7 +12,9 @@
    - the page GET /bansos/eligible?programme=blt_dbhcht as Dinas Sosial staff (the count per desa of the
      whole regency: `eligibility.screen` grouped) against the bare SQL GROUP BY of the same rules (sqlite3);
    - `eligibility.screen(...)` read to its last row (every eligible resident) against the bare SQL of the same
-     rules fetched (sqlite3 fetchall).
+     rules fetched (sqlite3 fetchall);
+   - for information, the same page as a desa operator (their desa's list), 10 times a round, against the bare
+     SQL of the desa's eligible rows in name order.
    rows/s = residents in the register / seconds. Goal: egovkit >= 50% of the bare SQL's rows/s.
 3. The disbursement list of one desa with `--beneficiaries` (100,000) approved and paid beneficiaries (proposals,
    cases and payments written straight into the tables): GET /bansos/disbursement?...&format=xlsx through the
@@ -48,7 +50,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from residents import (DEFAULT_FAMILIES, OPERATOR_VILLAGE, PER_FAMILY, VILLAGES, BenchError,  # noqa: E402
-                       clean_env, egovkit, log, login, make_instance, mb, run_import, verdict)
+                       bench_user, clean_env, egovkit, log, login, make_instance, mb, run_import, verdict)
 
 RATIO_GOAL = 0.5
 RSS_GOAL_MB = 300
@@ -188,6 +190,7 @@ WHERE r.nik IS NOT NULL
 BARE_ROWS = ("SELECT r.nik, r.name, r.birth_date, r.village_code, f.kk_number, f.kk_number, "
              "coalesce(dk.decile, dn.decile), CASE WHEN dk.id IS NOT NULL THEN dk.data_date ELSE dn.data_date END"
              + BARE_FROM)
+BARE_DESA = BARE_ROWS + "  AND r.village_code = :village\nORDER BY r.name, r.nik"
 BARE_COUNTS = ("SELECT r.village_code, count(*), count(DISTINCT f.kk_number)" + BARE_FROM
                + "GROUP BY r.village_code")
 
@@ -196,22 +199,24 @@ def bare_args() -> dict:
     today = jakarta_today()
     period = quarter(today)
     return {"adult": years_before(today, 18).isoformat(), "oldest": years_before(today, 151).isoformat(),
-            "pkh": f"{EXCLUDING}:{period}:", "blt": f"{PROGRAMME}:{period}:"}
+            "pkh": f"{EXCLUDING}:{period}:", "blt": f"{PROGRAMME}:{period}:", "village": OPERATOR_VILLAGE}
 
 
-def eligibility_bench(instance: Path, who: dict, rounds: int) -> dict:
-    """The page and the screen, each against its bare SQL, in turn, ``rounds`` times; wall and CPU seconds."""
+def eligibility_bench(instance: Path, who: dict, operator: dict, rounds: int) -> dict:
+    """The page and the screen, each against its bare SQL, in turn, ``rounds`` times; wall and CPU seconds. And
+    a desa operator's page (their desa's list), for information."""
     for key in [k for k in os.environ if k.startswith("EGOVKIT_")]:
         del os.environ[key]  # never point the in-process app at a real database
     from egovkit.app import create_app
 
     app = create_app(str(instance), {"TESTING": True})
-    client = app.test_client()
+    client, desk = app.test_client(), app.test_client()
     login(client, who)
+    login(desk, operator)
     db_path = instance / "egovkit.db"
     bare = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     args = bare_args()
-    out = {"page": [], "page_sql": [], "screen": [], "screen_sql": []}
+    out = {"page": [], "page_sql": [], "screen": [], "screen_sql": [], "desa": [], "desa_sql": []}
     found, sent = {}, {}
     with app.app_context():
         from sqlalchemy import event
@@ -219,8 +224,8 @@ def eligibility_bench(instance: Path, who: dict, rounds: int) -> dict:
         from egovkit.db import db
 
         def capture(_conn, _cursor, statement, parameters, _context, _many):
-            if "social_aid_decile" in statement and "count(" not in statement.lower():
-                sent.update(sql=statement, params=parameters)
+            if sent.get("on") and "social_aid_decile" in statement:  # the screen's query, as sent
+                sent.update(sql=statement, params=parameters, on=False)
 
         event.listen(db.engine, "before_cursor_execute", capture)
 
@@ -245,9 +250,17 @@ def eligibility_bench(instance: Path, who: dict, rounds: int) -> dict:
 
             programme = eligibility.programmes()[PROGRAMME]
             stmt = eligibility.screen(PROGRAMME, programme, payments.today())
+            sent["on"] = "sql" not in sent
             n = sum(1 for _row in db.session.execute(stmt.execution_options(yield_per=2000)))
             db.session.remove()
             return n
+
+    def desa():
+        response = desk.get(f"/bansos/eligible?programme={PROGRAMME}")
+        if response.status_code != 200:
+            raise BenchError(f"GET /bansos/eligible as the operator: {response.status_code}")
+        text = response.get_data(as_text=True)
+        return int(re.search(r"<h2>[^<]*: ([0-9.,]+)</h2>", text).group(1).replace(".", "").replace(",", ""))
 
     for _round in range(rounds + 1):  # the first round warms the caches and is not counted
         found["page_sql"] = sum(n for _v, n, _k in timed("page_sql", lambda: bare.execute(BARE_COUNTS, args)
@@ -255,10 +268,14 @@ def eligibility_bench(instance: Path, who: dict, rounds: int) -> dict:
         found["page"] = timed("page", page)
         found["screen_sql"] = len(timed("screen_sql", lambda: bare.execute(BARE_ROWS, args).fetchall()))
         found["screen"] = timed("screen", screen)
+        for _n in range(10):
+            found["desa_sql"] = len(timed("desa_sql", lambda: bare.execute(BARE_DESA, args).fetchall()))
+            found["desa"] = timed("desa", desa)
         if _round == 0:
             for values in out.values():
                 values.clear()
-    if len({found["page"], found["page_sql"], found["screen"], found["screen_sql"]}) != 1:
+    if len({found["page"], found["page_sql"], found["screen"], found["screen_sql"]}) != 1 or \
+            found["desa"] != found["desa_sql"]:
         raise BenchError(f"egovkit and the bare SQL disagree on who is eligible: {found}")
     plans = {"egovkit (the SQL it sent)": [r[-1] for r in bare.execute("EXPLAIN QUERY PLAN " + sent["sql"],
                                                                         sent["params"])],
@@ -269,7 +286,7 @@ def eligibility_bench(instance: Path, who: dict, rounds: int) -> dict:
         db.session.remove()
         db.engine.dispose()
     bare.close()
-    return {"times": out, "eligible": found["screen"], "plans": plans}
+    return {"times": out, "eligible": found["screen"], "desa": found["desa"], "plans": plans}
 
 
 # ------------------------------------------------------------------ disbursement list memory
@@ -380,6 +397,13 @@ def report(setup: dict, elig: dict, memory: dict, goals: list) -> None:
               f"{median(t[bare], 1):>7.2f} {n / base:>10,.0f}")
         goals.append((f"{name[:34]} >= {RATIO_GOAL:.0%} of bare SQL rows/s", f"{base / mine:.0%}",
                       base / mine >= RATIO_GOAL))
+    mine, base = median(t["desa"], 0), median(t["desa_sql"], 0)
+    print(f"{'GET /bansos/eligible as a desa operator (its list)':52} {len(t['desa']):>6} {mine:>10.3f} "
+          f"{median(t['desa'], 1):>7.3f} {'':>10} {base / mine:>7.0%}")
+    print(f"{'  bare SQL of the desa rows in name order':52} {len(t['desa_sql']):>6} {base:>10.3f} "
+          f"{median(t['desa_sql'], 1):>7.3f}")
+    print(f"  the desa ({OPERATOR_VILLAGE}) has {elig['desa']:,} eligible residents; its page shows the first 500 "
+          "by name (for information: a page's fixed cost against a small query)")
     print("  x bare: egovkit's rows/s as a share of the bare SQL's (same run, alternating rounds); CPU s: this"
           " process's CPU time (the bare SQL's is sqlite3's, in this process too)")
     print("\nquery plans (EXPLAIN QUERY PLAN)")
@@ -463,8 +487,9 @@ def main() -> int:
                   "password": f"bench-{random.randrange(10**12)}-password"}
         egovkit(["users", "create", "--email", dinsos["login"], "--name", "Staf Dinsos Bench", "--role", "opd_staff",
                  "--agency", "dinsos", "--password-stdin"], instance=instance, stdin=dinsos["password"] + "\n")
+        operator = bench_user(instance, "operator_desa", OPERATOR_VILLAGE)
         log(f"eligibility: the page and the screen against the bare SQL, {args.rounds} rounds after a warm-up")
-        elig = eligibility_bench(instance, dinsos, args.rounds)
+        elig = eligibility_bench(instance, dinsos, operator, args.rounds)
         log("disbursement list: XLSX and the bare rows fetch in child processes")
         memory = memory_bench(instance, dinsos, setup["period"], tmp)
         report(setup, elig, memory, goals)
