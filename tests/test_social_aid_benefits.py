@@ -254,7 +254,8 @@ def test_poverty_statement_checked_by_decile_acknowledged_once_on_its_qr_page(re
                                 ("3510010101200006", None, 11, "2026-10-30", None)])  # as numbers and dates
     assert "2 baris: 1 disimpan, 0 tidak berubah, 1 ditolak." in page
     assert "3,desil: &#39;11&#39; bukan desil 1 sampai 10" in page  # the sheet's row number
-    assert "bukan buku kerja XLSX" in import_deciles(dinsos, "no_kk\n", name="desil.xlsx").get_data(as_text=True)
+    assert "desil.xlsx: bukan lembar kerja (.xlsx) yang dapat dibaca" in import_deciles(  # the file as sent
+        dinsos, "no_kk\n", name="desil.xlsx").get_data(as_text=True)
     kades = staff(regency, "kades.sarongan@desa.id")
     refused = issue_statement(kades, RINI["nik"])
     assert refused.status_code == 400
@@ -381,3 +382,93 @@ def test_a_grant_from_proposal_to_lpj_and_no_new_grant_while_an_lpj_is_overdue(r
         assert [(p.kind, p.amount) for p in db.session.query(Payment).filter_by(module="social_aid")] == [
             ("hibah", 10000000)]
         db.engine.dispose()
+
+
+def test_hospital_codes_are_throttled_against_guessing(regency, cli):
+    """Wrong one-time codes on a statement's QR page count in the core's throttle: after spm.code_attempts (5)
+    even the right code waits, racing guesses get no more, other statements and the hospital's account are not
+    held up, and once the window has passed the right code is taken."""
+    from .test_payments import serving
+
+    cli("users", "create", "--email", "admisi@rsud.id", "--name", "Admisi", "--role", "opd_staff", "--agency",
+        "rsud", "--password-stdin", input=PASSWORD + "\n")
+    import_deciles(staff(regency, "staf@dinsos.id"))
+    kades = staff(regency, "kades.sarongan@desa.id")
+    budi, sri, rini = (issue_statement(kades, nik).headers["Location"] for nik in (GOOD["nik"], SRI["nik"], RINI["nik"]))
+    _text, code = statement_pdf(kades, budi)
+    qr = verify_url(kades, budi)
+    desk = regency.test_client()
+    for n in range(5):
+        assert "Kode tidak cocok" in acknowledge(desk, qr, typed=f"0000-000{n}")
+    throttled = acknowledge(desk, qr, typed=code)  # the right code, but after five wrong ones: it waits
+    assert "Terlalu banyak kode salah untuk surat ini. Tunggu 15 menit" in throttled
+    assert "Penerimaan pasien dicatat" not in throttled
+    desk.set_cookie("lang", "en")
+    assert "Too many wrong codes for this statement. Wait 15 minutes" in acknowledge(desk, qr, typed=code)
+    desk.set_cookie("lang", "id")
+    _text, sri_code = statement_pdf(kades, sri)  # another statement's code is counted on its own
+    assert "Penerimaan pasien dicatat" in acknowledge(desk, verify_url(kades, sri), typed=sri_code)
+    with serving(regency) as base:  # racing guesses at a fresh statement: at most five are compared
+        qr_rini = verify_url(kades, rini)
+        results = race(base, "op.sarongan@desa.id", f"/verify/{qr_rini}", f"/bansos/spm/verify/{qr_rini}/acknowledge",
+                       lambda i: {"hospital": "rsud", "code": f"1111-{i:04d}"})
+    assert sum("Kode tidak cocok" in r for r in results) == 5, results
+    assert sum("Terlalu banyak kode salah" in r for r in results) == len(results) - 5, results
+    with regency.app_context():
+        from egovkit.db import db
+        from egovkit.models import LoginCounter, utcnow
+        from egovkit_modules.social_aid.models import Statement
+
+        assert db.session.query(Statement).filter(Statement.acknowledged_at.is_not(None)).count() == 1  # Sri's
+        db.session.query(LoginCounter).update({LoginCounter.started_at: utcnow() - timedelta(minutes=16)})  # the window has passed
+        db.session.commit()
+        db.engine.dispose()
+    assert "Penerimaan pasien dicatat" in acknowledge(desk, qr, typed=code)
+    admisi = staff(regency, "admisi@rsud.id")  # the hospital's account never types a code: never held up
+    for n in range(5):
+        acknowledge(desk, qr_rini, typed=f"2222-000{n}")
+    assert "Penerimaan pasien dicatat" in acknowledge(admisi, qr_rini, hospital="")
+    with regency.app_context():
+        from egovkit.db import db
+        from egovkit.services.audit import AuditEntry
+        from egovkit_modules.social_aid.models import Statement
+
+        assert db.session.query(Statement).filter(Statement.acknowledged_at.is_not(None)).count() == 3
+        reasons = [a.data for a in db.session.query(AuditEntry).filter_by(action="statement_ack_refused")]
+        db.engine.dispose()
+    assert any('"throttled"' in r for r in reasons) and any('"code"' in r for r in reasons)
+
+
+def test_racing_disbursements_of_one_grant_make_one_payment(regency, cli):
+    """Eight sessions of the grant agency's cashier record the disbursement of the same grant at the same moment
+    (a real threaded HTTP server; SQLite, and PostgreSQL when EGOVKIT_TEST_DATABASE_URL is set): one payment,
+    one LPJ due date, the others told it is already paid."""
+    from .test_payments import serving
+
+    for email, role in (("staf@bpkad.id", "opd_staff"), ("kasir@bpkad.id", "opd_staff"),
+                        ("kepala@bpkad.id", "opd_head")):
+        cli("users", "create", "--email", email, "--name", email.split("@")[0].title(), "--role", role, "--agency",
+            "bpkad", "--password-stdin", input=PASSWORD + "\n")
+    url = propose_grant(staff(regency, "staf@dinsos.id")).headers["Location"]
+    assert decide(staff(regency, "kasir@dinsos.id"), url, "evaluate").status_code == 302
+    assert decide(staff(regency, "kepala@bpkad.id"), url, "recommend").status_code == 302
+    clerk = staff(regency, "staf@bpkad.id")
+    assert "NPHD ditandatangani" in flashed(clerk, clerk.post(f"{url}/agree", data={"csrf_token": csrf_token(clerk, url)}))
+    with serving(regency) as base:
+        results = race(base, "kasir@bpkad.id", url, f"{url}/pay",
+                       lambda i: {"reference": f"SP2D-R{i}", "paid_on": today().isoformat()})
+    assert sum(r == "200 Pembayaran dicatat." for r in results) == 1, results
+    assert all(r in ("200 Pembayaran dicatat.", "200 Tagihan ini sudah dibayar.") for r in results), results
+    with regency.app_context():
+        from egovkit.db import db
+        from egovkit.services import workflow
+        from egovkit.services.payments import Payment
+        from egovkit_modules.social_aid.models import Grant
+
+        paid = db.session.query(Payment).filter_by(module="social_aid", kind="hibah").all()
+        assert [(p.amount, p.settles is not None) for p in paid] == [(10000000, True)]
+        grant = db.session.query(Grant).one()
+        assert grant.paid_on == today() and grant.lpj_due == today() + timedelta(days=90)
+        steps = db.session.query(workflow.Step).filter_by(case_id=grant.case_id, transition="pay").count()
+        db.engine.dispose()
+    assert steps == 1

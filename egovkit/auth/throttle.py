@@ -17,7 +17,8 @@ The buckets of a password attempt (limits from the profile's ``sign_in``):
 There is deliberately no limit per address alone: behind a shared address
 (an office NAT, a proxy whose hops are not configured) one flood would lock
 out every account, which is what this design avoids. Wrong two-factor codes
-are counted per account. See docs/architecture.md.
+are counted per account; wrong one-time codes typed for a record (a kiosk print code, a hospital's
+acknowledgement code) per record. See docs/architecture.md.
 """
 from __future__ import annotations
 
@@ -127,10 +128,12 @@ def for_code(user_id: int) -> Reservation | None:
     return _take([(_bucket("code", user_id), settings().attempts_per_address)])
 
 
-def for_print_code(tracking_code: str, limit: int) -> Reservation | None:
-    """Reserve a kiosk print-code attempt for one tracking code, whether or not it exists
-    (egovkit.services.printcodes), or None."""
-    return _take([(_bucket("print", tracking_code), limit)])
+def for_one_time_code(kind: str, key: str, limit: int) -> Reservation | None:
+    """Reserve an attempt at a one-time code typed for one record (``kind`` names what the code opens: "print",
+    a kiosk print code for a tracking code, whether or not it exists, egovkit.services.printcodes; a module's own,
+    e.g. "spm-ack", a hospital's code for one poverty statement), or None when ``limit`` wrong codes were typed
+    for ``key`` in the sign-in window. The right code gives its attempt back (``Reservation.give_back``)."""
+    return _take([(_bucket(kind, key), limit)])
 
 
 def for_submission(kind: str, address: str, limit: int, minutes: int = 60) -> Reservation | None:

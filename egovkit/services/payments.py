@@ -209,12 +209,17 @@ def history(kind: Kind, record_id) -> list[Payment]:
                                    .order_by(Payment.id)))
 
 
+def settling(kind: Kind, id_expr):
+    """A SQL condition: ``Payment`` is the standing payment of the payable whose id is ``id_expr`` (a column or
+    an expression), through the unique ``settles`` key: for a module's list that reads its payments in the same
+    query, ``outerjoin(Payment, payments.settling(KIND, Model.id))``."""
+    return Payment.settles == literal(f"{kind.module}:{kind.name}:", String) + cast(id_expr, String)
+
+
 def attribute(kind: Kind, id_column, column: str = "paid_on", default=None):
     """A read-only attribute of a module's model, loaded with its row, from the payable's standing payment:
     ``Permit.paid_on = payments.attribute(FEE, Permit.__table__.c.id)`` (the module stores no copy)."""
-    value = (select(getattr(Payment, column))
-             .where(Payment.settles == literal(f"{kind.module}:{kind.name}:", String) + cast(id_column, String))
-             .scalar_subquery())
+    value = select(getattr(Payment, column)).where(settling(kind, id_column)).scalar_subquery()
     return column_property(func.coalesce(value, default) if default is not None else value)
 
 

@@ -143,4 +143,4 @@ def reserve(tracking_code: str):
     """Take one attempt for this tracking code (existing or not) from the throttle; None: wait."""
     from ..auth import throttle
 
-    return throttle.for_print_code(tracking_code, _settings().print_attempts)
+    return throttle.for_one_time_code("print", tracking_code, _settings().print_attempts)

@@ -499,6 +499,14 @@ def register_person(nik: str):
                   village_code=resident.village_code, kk=kk)
 
 
+def register_people():
+    """Hook ``register.people`` of the core: every resident with a NIK, with the family card's number, as one
+    selectable (egovkit.services.register.COLUMNS)."""
+    return (select(Resident.nik, Resident.name, Resident.birth_date, Resident.status, Resident.village_code,
+                   Family.kk_number.label("kk"))
+            .outerjoin(Family, Family.id == Resident.family_id).where(Resident.nik.is_not(None)))
+
+
 @bp.get("/letters/<int:record_id>")
 @login_required
 def letter(record_id: int):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from egovkit.db import db
 from egovkit.i18n import N_
 from egovkit.models import utcnow
-from egovkit.services.csvimport import RowError, Summary, run
+from egovkit.services.csvimport import RowError, Summary, run, xlsx_to_csv
 
 from .models import Decile
 
@@ -97,39 +97,6 @@ class Writer:
                 written += 1
         db.session.flush()
         return written, unchanged
-
-
-def xlsx_to_csv(path: Path, target: Path) -> None:
-    """The first sheet of an XLSX file as CSV, row for row (so a line number is the sheet's row number): numbers
-    written as whole numbers (a KK typed as a number), dates as YYYY-MM-DD. Read streaming (read_only)."""
-    import csv
-
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # not a workbook: named like a bad CSV header would be
-        raise RowError("not_xlsx", N_("the file is not an XLSX workbook (%(reason)s)"), field="file",
-                       reason=str(exc)[:80]) from None
-
-    def text(value) -> str:
-        if value is None:
-            return ""
-        if isinstance(value, datetime):
-            return value.date().isoformat()
-        if isinstance(value, date):
-            return value.isoformat()
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        return str(value).strip()
-
-    try:
-        with target.open("w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out)
-            for row in book.worksheets[0].iter_rows(values_only=True):
-                writer.writerow([text(v) for v in row])
-    finally:
-        book.close()
 
 
 def import_file(path: Path, *, translate: bool = False, source: str | None = None) -> tuple[Summary, list]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, SmallInteger, String, Text,
-                        UniqueConstraint)
+                        UniqueConstraint, literal)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from egovkit.auth.scope import Scope
@@ -26,6 +26,7 @@ class Decile(db.Model):
     __tablename__ = "social_aid_decile"
     # the poorest households counted from the index alone (dashboard, coverage per desa)
     __table_args__ = (Index("ix_social_aid_decile_decile", "decile", "village_code"),)
+    __audit__ = False  # national data in bulk (500,000 rows): each imported batch is audited as such (csvimport)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kk: Mapped[str | None] = mapped_column(String(16), unique=True)
     nik: Mapped[str | None] = mapped_column(String(16), unique=True)
@@ -70,6 +71,11 @@ class Proposal(db.Model):
     @property
     def payable_id(self) -> str:
         return f"{self.programme}:{self.period}:{self.subject}"
+
+    @classmethod
+    def payable_sql(cls):
+        """``payable_id`` as a SQL expression (to join the proposals' payments in one query)."""
+        return cls.programme + literal(":") + cls.period + literal(":") + cls.subject
 
     @property
     def payment(self) -> payments.Payment | None:

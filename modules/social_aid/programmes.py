@@ -88,6 +88,9 @@ class Spm(BaseModel):
     hospitals: list[str] = Field(default_factory=list, description="Agency codes of the hospitals (RSUD, "
                                                                    "puskesmas) whose staff acknowledge a "
                                                                    "statement with their account.")
+    code_attempts: int = Field(5, ge=1, le=50, description="Wrong one-time codes accepted for one statement on its "
+                                                           "QR page in the sign-in window (sign_in.window_minutes); "
+                                                           "further attempts wait (against guessing the code).")
 
 
 class Hibah(BaseModel):

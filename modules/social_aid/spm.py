@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from egovkit.auth import roles as roles_mod, scope
+from egovkit.auth import roles as roles_mod, scope, throttle
 from egovkit.db import db
 from egovkit.models import Agency, Region, utcnow
 from egovkit.services import audit, documents, payments, register, uploads
@@ -206,11 +206,25 @@ def acknowledge(code: str):
         user_id = current_user.id
     else:
         typed = (form.code.data or "").strip()
-        if not form.hospital.data or not typed or not hmac.compare_digest(_digest(code, typed), item.ack_digest):
+        if not form.hospital.data or not typed:
+            flash(_("Choose the hospital and type the code printed on the statement."), "error")
+            return redirect(back)
+        # Reserved before the code is compared, so racing guesses get no more than code_attempts per window.
+        attempt = throttle.for_one_time_code("spm-ack", code, settings().code_attempts)
+        if attempt is None:
+            audit.record("statement_ack_refused", "social_aid", "social_aid_statement", item.id, reason="throttled")
+            db.session.commit()
+            flash(_("Too many wrong codes for this statement. Wait %(minutes)s minutes and try again, or record "
+                    "the admission signed in with the hospital's account.",
+                    minutes=throttle.settings().window_minutes), "error")
+            return redirect(back)
+        if not hmac.compare_digest(_digest(code, typed), item.ack_digest):
+            attempt.keep()
             audit.record("statement_ack_refused", "social_aid", "social_aid_statement", item.id, reason="code")
             db.session.commit()
             flash(_("The code does not match this statement (it is printed on the statement itself)."), "error")
             return redirect(back)
+        attempt.give_back()
         hospital = form.hospital.data
     if payments.today() > item.valid_until:
         flash(_("This statement expired on %(day)s: it cannot be used for admission.",
