@@ -55,6 +55,21 @@ def pytest_configure(config):
         config.stash[_memory_basetemp] = config.option.basetemp
 
 
+def pytest_addoption(parser):
+    parser.addoption("--skip-browser", action="store_true",
+                     help="Leave out the tests that drive Chromium (CI runs them in the SQLite suite only: what they "
+                          "check is the page in a browser, and the journeys under them run on both databases)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("--skip-browser"):
+        return
+    left = [item for item in items if "browser" in getattr(item, "fixturenames", ())]
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = [item for item in items if item not in left]
+
+
 def pytest_runtest_setup(item):
     if "browser" not in item.fixturenames:  # the browser tests have run (they are consecutive files)
         from . import live
