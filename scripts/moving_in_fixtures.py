@@ -78,20 +78,76 @@ CREATE TABLE `tweb_penduduk` (
   KEY `idx_penduduk_nik` (`nik`)
 ) ENGINE=InnoDB DEFAULT CHARSET=latin1 ROW_FORMAT=DYNAMIC;
 
+CREATE TABLE `tweb_surat_format` (
+  `id` int NOT NULL AUTO_INCREMENT,
+  `config_id` int DEFAULT NULL,
+  `nama` varchar(100) NOT NULL,
+  `url_surat` varchar(100) NOT NULL,
+  `kode_surat` varchar(10) DEFAULT NULL,
+  `jenis` tinyint NOT NULL DEFAULT '2',
+  PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb3;
+
 CREATE TABLE `log_surat` (
   `id` int NOT NULL AUTO_INCREMENT,
+  `config_id` int DEFAULT NULL,
   `id_format_surat` int NOT NULL,
   `id_pend` int DEFAULT NULL,
   `id_pamong` int NOT NULL,
+  `nama_pamong` varchar(100) DEFAULT NULL COMMENT 'Nama pamong agar tidak berubah saat ada perubahan di master pamong',
+  `nama_jabatan` varchar(100) DEFAULT NULL,
   `id_user` int NOT NULL,
   `tanggal` timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP,
   `bulan` varchar(2) DEFAULT NULL,
   `tahun` varchar(4) DEFAULT NULL,
   `no_surat` varchar(20) DEFAULT NULL,
   `nama_surat` varchar(100) DEFAULT NULL,
+  `lampiran` varchar(100) DEFAULT NULL,
+  `nik_non_warga` decimal(16,0) DEFAULT NULL,
+  `nama_non_warga` varchar(100) DEFAULT NULL,
+  `keterangan` varchar(200) DEFAULT NULL,
+  `status` tinyint NOT NULL DEFAULT '0' COMMENT '0. Konsep, 1. Cetak',
+  `deleted_at` datetime DEFAULT NULL,
   PRIMARY KEY (`id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb3;
 """
+# log_surat as OpenSID 2301 and later have it (the dump), and as 2107-2212 had it (the CSV zip): no nama_pamong
+# (the signer's name as printed), no status (0: a draft) or deleted_at
+LOG_SURAT = ("id", "config_id", "id_format_surat", "id_pend", "id_pamong", "nama_pamong", "nama_jabatan", "id_user",
+             "tanggal", "bulan", "tahun", "no_surat", "nama_surat", "lampiran", "nik_non_warga", "nama_non_warga",
+             "keterangan", "status", "deleted_at")
+LOG_SURAT_2107 = ("id", "id_format_surat", "id_pend", "id_pamong", "id_user", "tanggal", "bulan", "tahun", "no_surat",
+                  "nama_surat", "lampiran", "nik_non_warga", "nama_non_warga")
+SURAT_FORMAT = ("id", "config_id", "nama", "url_surat", "kode_surat", "jenis")
+# OpenSID's own formats (url_surat and name as its migrations seed them) and one a village made itself
+FORMATS = [(1, 1, "Keterangan Domisili", "surat_ket_domisili", "S-41", 1),
+           (2, 1, "Keterangan Kurang Mampu", "surat_ket_kurang_mampu", "S-11", 1),
+           (3, 1, "Surat Keterangan Usaha", "surat_keterangan_usaha_desa", "S-90", 2),
+           (4, 1, "Keterangan Jual Beli", "surat_ket_jual_beli", "S-05", 1)]
+# (id, format, id_pend, no_surat, date, signer, status, non-resident's name): four letters of imported residents,
+# one of the resident refused for agama 8 (tweb_penduduk.id 54), one for a non-resident, one draft
+LETTERS = [(1, 1, 1, "001", "2024-03-02 09:00:00", "Contoh Kepala Desa", 1, None),
+           (2, 2, 2, "002", "2024-03-05 10:30:00", "Contoh Kepala Desa", 1, None),
+           (3, 3, 1, "003", "2024-04-01 08:15:00", "Contoh Sekretaris Desa", 1, None),
+           (4, 4, 3, "004", "2024-05-20 13:00:00", "Contoh Kepala Desa", 1, None),
+           (5, 1, 54, "005", "2024-06-03 09:00:00", "Contoh Kepala Desa", 1, None),
+           (6, 1, None, "006", "2024-06-04 09:00:00", "Contoh Kepala Desa", 1, "Contoh Bukan Warga"),
+           (7, 2, 4, None, "2024-06-05 09:00:00", "Contoh Kepala Desa", 0, None)]
+
+
+def log_surat_rows(old: bool = False) -> list[tuple]:
+    """The fixture's letters as log_surat rows of OpenSID 2301+ (or of 2107-2212 with ``old``: no draft then)."""
+    rows = []
+    for id_, form, person, number, when, signer, status, outsider in LETTERS:
+        values = {"id": id_, "config_id": 1, "id_format_surat": form, "id_pend": person, "id_pamong": 1,
+                  "nama_pamong": signer, "nama_jabatan": "Kepala Desa", "id_user": 1, "tanggal": when,
+                  "bulan": when[5:7], "tahun": when[:4], "no_surat": number, "nama_surat": f"surat_{id_}.pdf",
+                  "lampiran": None, "nik_non_warga": 3510010101900001 if outsider else None,
+                  "nama_non_warga": outsider, "keterangan": None, "status": status, "deleted_at": None}
+        if old and status == 0:
+            continue
+        rows.append(tuple(values[c] for c in (LOG_SURAT_2107 if old else LOG_SURAT)))
+    return rows
 PENDUDUK = ("id", "nama", "nik", "id_kk", "kk_level", "sex", "tempatlahir", "tanggallahir", "agama_id",
             "pendidikan_kk_id", "pekerjaan_id", "status_kawin", "warganegara_id", "nama_ayah", "nama_ibu",
             "id_cluster", "alamat_sekarang", "status_dasar", "created_at")
@@ -176,7 +232,7 @@ class OpenSID:
                   "created_at": "2024-01-02 08:00:00", **override}
         self.penduduk.append(tuple(values[k] for k in PENDUDUK))
 
-    def dump(self, out, letters: int = 0) -> None:
+    def dump(self, out, letters: bool = False) -> None:
         """As mysqldump writes it: CREATE TABLE, then extended INSERTs of up to 200 rows."""
         digits = self.village.replace(".", "")
         out.write("-- MySQL dump 10.13  Distrib 8.0 (synthetic OpenSID village for egovkit's tests)\n"
@@ -191,12 +247,13 @@ class OpenSID:
                 chunk = rows[start:start + 200]
                 out.write(f"INSERT INTO `{table}` (" + ",".join(f"`{c}`" for c in columns) + ") VALUES "
                           + ",".join("(" + ",".join(_sql(v) for v in r) + ")" for r in chunk) + ";\n")
-        if letters:
-            out.write("INSERT INTO `log_surat` VALUES " + ",".join(
-                f"({i},1,{i},1,1,'2024-03-0{1 + i % 9} 09:00:00','03','2024','{i:03d}/SKD/2024','surat_{i}.rtf')"
-                for i in range(1, letters + 1)) + ";\n")
+        if letters:  # as mysqldump writes a table without a column list
+            out.write("INSERT INTO `tweb_surat_format` VALUES "
+                      + ",".join("(" + ",".join(_sql(v) for v in r) + ")" for r in FORMATS) + ";\n")
+            out.write("INSERT INTO `log_surat` VALUES "
+                      + ",".join("(" + ",".join(_sql(v) for v in r) + ")" for r in log_surat_rows()) + ";\n")
 
-    def csv_zip(self, path: Path) -> None:
+    def csv_zip(self, path: Path, letters: bool = False) -> None:
         """The same tables as phpMyAdmin's CSV export of each table, zipped."""
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
             clusters = [(i, rt, rw, dusun, 0) for (rt, rw, dusun), i in self.clusters.items()]
@@ -210,6 +267,14 @@ class OpenSID:
                 _member(archive, f"opensid/{table}.csv", text.getvalue())
             _member(archive, "opensid/config.csv", "id;nama_desa;kode_desa\n1;Sarongan;"
                     + self.village.replace(".", "") + "\n")
+            if letters:  # the letter history as an older OpenSID (2107-2212) has it
+                for table, columns, rows in (("tweb_surat_format", SURAT_FORMAT, FORMATS),
+                                             ("log_surat", LOG_SURAT_2107, log_surat_rows(old=True))):
+                    text = io.StringIO()
+                    writer = csv.writer(text, delimiter=";")
+                    writer.writerow(columns)
+                    writer.writerows(["NULL" if v is None else v for v in r] for r in rows)
+                    _member(archive, f"opensid/{table}.csv", text.getvalue())
 
 
 def siak_row(row: dict, codes: dict, **override) -> dict:
@@ -384,8 +449,8 @@ def main() -> None:
     folder = ROOT / "tests/fixtures/opensid"
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / "sarongan.sql").open("w", encoding="utf-8") as out:
-        opensid.dump(out, letters=3)
-    opensid.csv_zip(folder / "sarongan-csv.zip")
+        opensid.dump(out, letters=True)
+    opensid.csv_zip(folder / "sarongan-csv.zip", letters=True)
     siak = ROOT / "tests/fixtures/siak"
     siak.mkdir(parents=True, exist_ok=True)
     codes = _codes()

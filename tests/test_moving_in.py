@@ -53,6 +53,63 @@ def _expected():
     return {r["nik"]: r for r in register_rows([VILLAGE], 12)}
 
 
+def _history(app) -> dict:
+    """The letter history held: source row -> (NIK, letter type, kind, number, date, signer)."""
+    with app.app_context():
+        from egovkit.db import db
+        from egovkit_modules.smart_kampung.models import LetterHistory, Resident
+
+        rows = {h.source_key: (nik, h.letter_type, h.kind, h.number, h.issued_on.isoformat(), h.signer)
+                for h, nik in db.session.query(LetterHistory, Resident.nik).join(
+                    Resident, Resident.id == LetterHistory.resident_id)}
+        db.engine.dispose()
+        return rows
+
+
+def _letters_expected(signed: bool = True) -> dict:
+    """The fixture's four letters of imported residents (scripts/moving_in_fixtures.py LETTERS) as kept: OpenSID's
+    formats mapped to the kit's letter types by url_surat (domisili, sktm) or by name (usaha), else OpenSID's name
+    kept; the signer as printed, which OpenSID before 2301 did not record."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "scripts"))
+    from moving_in_fixtures import VILLAGE, register_rows
+
+    nik = [r["nik"] for r in register_rows([VILLAGE], 12)]
+    key = f"opensid:{VILLAGE}:log_surat."
+    rows = {key + "1": (nik[0], "domisili", "Keterangan Domisili", "001", "2024-03-02", "Contoh Kepala Desa"),
+            key + "2": (nik[1], "sktm", "Keterangan Kurang Mampu", "002", "2024-03-05", "Contoh Kepala Desa"),
+            key + "3": (nik[0], "usaha", "Surat Keterangan Usaha", "003", "2024-04-01", "Contoh Sekretaris Desa"),
+            key + "4": (nik[2], None, "Keterangan Jual Beli", "004", "2024-05-20", "Contoh Kepala Desa")}
+    return rows if signed else {k: (*v[:5], None) for k, v in rows.items()}
+
+
+def test_opensid_letter_history_through_the_cli_kept_on_the_residents_with_rejects_and_a_no_op_reimport(
+        register, cli, tmp_path):
+    """log_surat (OpenSID 2301+ in the dump, 2107-2212 in the CSV zip) into read-only letters on the residents'
+    records; a letter whose resident did not import, or of a non-resident, is refused with the reason; a draft is
+    counted and left out."""
+    dump = _copy(tmp_path, "opensid/sarongan.sql")
+    first = cli("residents", "import", "--from", "opensid", dump).output
+    assert "log_surat 7" in first and "tweb_surat_format 4" in first
+    assert "log_surat (draft or deleted in OpenSID): 1 rows" in first
+    assert "6 letters (log_surat): 4 written, 0 unchanged, 2 rejected" in first
+    rejects = (tmp_path / "sarongan.opensid-letters.rejects.csv").read_text(encoding="utf-8")
+    refused = {line.split(",")[0]: line for line in rejects.splitlines()[1:]}
+    assert len(refused) == 2
+    assert "is not in the register of 35.10.01.2001 (the resident's row was not imported)" in rejects
+    assert "log_surat.id=5" in next(v for v in refused.values() if "not imported" in v)
+    assert "log_surat.id=6" in next(v for v in refused.values() if "not a resident" in v)
+    assert _history(register) == _letters_expected()
+    again = cli("residents", "import", "--from", "opensid", dump).output
+    assert "6 letters (log_surat): 0 written, 4 unchanged, 2 rejected" in again
+    assert _history(register) == _letters_expected()
+    # an older OpenSID's export (no nama_pamong): the same letters, no signer recorded
+    zipped = cli("residents", "import", "--from", "opensid", _copy(tmp_path, "opensid/sarongan-csv.zip")).output
+    assert "6 letters (log_surat): 4 written, 0 unchanged, 2 rejected" in zipped
+    assert _history(register) == _letters_expected(signed=False)
+
+
 def test_opensid_dump_through_the_cli_maps_its_codes_reports_what_did_not_and_reimports_as_a_no_op(
         register, cli, tmp_path):
     dump = _copy(tmp_path, "opensid/sarongan.sql")
@@ -61,7 +118,6 @@ def test_opensid_dump_through_the_cli_maps_its_codes_reports_what_did_not_and_re
     assert "opensid: village 35.10.01.2001" in first and "tweb_penduduk 55" in first
     assert "not mapped: tweb_penduduk.agama_id: 8 x1" in first
     assert "not mapped: tweb_penduduk.status_dasar: 4 (HILANG) x1" in first
-    assert "log_surat: 3 rows" in first  # letters OpenSID printed: counted, the register has no place for them
     assert "55 rows: 53 written, 0 unchanged, 2 rejected" in first
     rejects = (tmp_path / "sarongan.opensid.rejects.csv").read_text(encoding="utf-8")
     assert "agama: '8' is not one of ISLAM" in rejects and "tweb_penduduk.id=54" in rejects
@@ -119,8 +175,36 @@ def test_opensid_and_siak_through_the_upload_page_as_a_job_with_the_report(regis
     page = _upload(client, _copy(tmp_path, "opensid/sarongan-csv.zip"), "opensid")
     assert "55 baris: 53 disimpan" in page and "tweb_penduduk.agama_id" in page and "4 (HILANG)" in page
     assert "bukan salah satu dari ISLAM" in page  # the refused row, in the page's language
+    assert "6 surat: 4 disimpan, 0 tidak berubah, 2 ditolak" in page  # the letter history, OpenSID 2107-2212
+    assert "bukan penduduk" in page and "log_surat.id=6" in page
     again = _upload(client, _copy(tmp_path, "opensid/sarongan.sql"), "opensid")
     assert "55 baris: 0 disimpan, 53 tidak berubah, 2 ditolak" in again and "log_surat" in again
+    assert "6 surat: 4 disimpan, 0 tidak berubah, 2 ditolak" in again  # 2301+: the signers, recorded now
+    refused = client.get(re.search(r"/kampung/import/[0-9]+/rejects\.csv\?of=letters", again).group())
+    assert refused.status_code == 200 and "log_surat.id=5" in refused.get_data(as_text=True)
+    assert _history(register) == _letters_expected()
+    # the resident's page shows their past letters, read-only, to the operator within reach and to the citizen
+    first = _expected()[_letters_expected()[f"opensid:{SARONGAN}:log_surat.1"][0]]
+    with register.app_context():
+        from egovkit.db import db
+        from egovkit_modules.smart_kampung.models import Resident
+
+        person = db.session.query(Resident).filter_by(nik=first["nik"]).one().id
+        db.engine.dispose()
+    shown = client.get(f"/kampung/residents/{person}").get_data(as_text=True)
+    assert "Surat yang terbit sebelumnya (dari OpenSID)" in shown
+    assert "Surat Keterangan Domisili" in shown and "Surat Keterangan Usaha" in shown and "003" in shown
+    assert "Contoh Sekretaris Desa" in shown and "Keterangan Jual Beli" not in shown  # another resident's letter
+    outsider = register.test_client()
+    login(outsider, "op.kandangan@desa.id", PASSWORD)
+    assert outsider.get(f"/kampung/residents/{person}").status_code == 404
+    from .test_identity import record_phone, registered_citizen
+
+    record_phone(register, first["nik"], "081233334444")
+    own = registered_citizen(register, nik=first["nik"], phone="081233334444", name=first["nama"],
+                             birth_date=first["tanggal_lahir"], sex=first["jenis_kelamin"])
+    mine = own.get("/kampung/letters").get_data(as_text=True)
+    assert "Surat Keterangan Domisili" in mine and "Contoh Kepala Desa" in mine and "004" not in mine
     # SIAK's extract: its spelling of names and addresses is the authority, so those rows change once
     siak = _upload(client, _copy(tmp_path, "siak/sarongan.csv"), "siak")
     assert "54 baris: 53 disimpan" in siak and "PDDK_AKH" in siak

@@ -51,7 +51,13 @@ def import_residents(file, village, source):
             click.echo(f"  not mapped: {column}: " + ", ".join(f"{v} x{n}" for v, n in values.most_common(10)))
         for what, n in sorted(report.not_imported.items()):
             click.echo(f"  not imported (the register has no place for it): {what}: {n} rows")
-    click.echo(f"{summary.rows} rows: {summary.written} written, {summary.unchanged} unchanged, "
+    _summary(summary, "rows")
+    if report is not None and report.letter_summary is not None:
+        _summary(report.letter_summary, "letters (log_surat)")
+
+
+def _summary(summary, what: str) -> None:
+    click.echo(f"{summary.rows} {what}: {summary.written} written, {summary.unchanged} unchanged, "
                f"{summary.rejected} rejected")
     if summary.rejects_file:
         click.echo(f"rejected rows with their line number and reason: {summary.rejects_file}")

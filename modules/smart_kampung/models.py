@@ -116,6 +116,24 @@ class Letter(db.Model):
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("smart_kampung_resident.id"))
 
 
+class LetterHistory(db.Model):
+    """A letter another system issued before the kit (OpenSID's log_surat), kept read-only on the resident's
+    record: what it was, its number, date and signer as printed. Made and updated only by an import (upsert
+    by ``source_key``); it has no case or document, and the kit never issues or changes it."""
+
+    __tablename__ = "smart_kampung_letter_history"
+    __scope__ = Scope(region="village_code")
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_key: Mapped[str] = mapped_column(String(80), unique=True)  # e.g. opensid:35.10.01.2001:log_surat.12
+    resident_id: Mapped[int] = mapped_column(ForeignKey("smart_kampung_resident.id"), index=True)
+    village_code: Mapped[str] = mapped_column(ForeignKey("core_region.code"), index=True)
+    letter_type: Mapped[str | None] = mapped_column(String(40))  # one of the kit's letter types, when one matches
+    kind: Mapped[str] = mapped_column(String(100))  # the source's name of the letter (tweb_surat_format.nama)
+    number: Mapped[str] = mapped_column(String(40))
+    issued_on: Mapped[date] = mapped_column(Date)
+    signer: Mapped[str | None] = mapped_column(String(100))  # as printed (log_surat.nama_pamong), when recorded
+
+
 class HousingProposal(db.Model):
     """An RTLH proposal: a household's house, surveyed and scored, with photos."""
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import Counter
+from datetime import datetime
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -27,7 +28,9 @@ from . import importer
 
 SOURCES = ("opensid", "siak")
 OPENSID_TABLES = {"tweb_penduduk", "tweb_keluarga", "tweb_wil_clusterdesa", "tweb_penduduk_pekerjaan", "config",
-                  "log_surat"}
+                  "log_surat", "tweb_surat_format"}
+# The letter history as converted from log_surat (one row per letter), imported after the residents
+LETTER_COLUMNS = ("sumber", "id_pend", "nik", "url_surat", "jenis_surat", "nomor_surat", "tanggal", "penandatangan")
 SIAK_TABLES = {"biodata_wni", "data_keluarga"}
 
 
@@ -41,6 +44,8 @@ class Report:
     unmapped: dict[str, Counter] = field(default_factory=dict)  # column -> value as written -> rows
     not_imported: dict[str, int] = field(default_factory=dict)  # what the register has no place for -> rows
     rows: int = 0  # rows written for the importer
+    letters: Path | None = field(default=None, repr=False)  # the letter history converted (OpenSID's log_surat)
+    letter_summary: object = field(default=None, repr=False)  # its import's csvimport.Summary
     seen: dict = field(default_factory=dict, repr=False)  # (column, value, source column) -> (answer, missed)
 
     def miss(self, column: str, value) -> None:
@@ -49,7 +54,11 @@ class Report:
     def as_dict(self) -> dict:
         return {"source": self.source, "village": self.village, "tables": self.tables, "rows": self.rows,
                 "unmapped": {c: dict(v.most_common(50)) for c, v in sorted(self.unmapped.items())},
-                "not_imported": self.not_imported}
+                "not_imported": self.not_imported,
+                "letters": None if self.letter_summary is None else {
+                    "rows": self.letter_summary.rows, "written": self.letter_summary.written,
+                    "unchanged": self.letter_summary.unchanged, "rejected": self.letter_summary.rejected,
+                    "rejects": self.letter_summary.rejects_file.name if self.letter_summary.rejects_file else None}}
 
 
 @lru_cache(maxsize=1)
@@ -165,7 +174,8 @@ def convert_opensid(path: Path, village: str | None, out: Path, name: str | None
     clusters = {r["id"]: r for r in tables["tweb_wil_clusterdesa"]}
     jobs = {r["id"]: r.get("nama") or "" for r in tables["tweb_penduduk_pekerjaan"]}
     if tables["log_surat"]:
-        report.not_imported["log_surat"] = len(tables["log_surat"])
+        report.letters = out.with_name(out.name.removesuffix(".csv") + "-letters.csv")
+        _convert_letters(tables, village, report)
     members = Counter(r.get("id_kk") for r in tables["tweb_penduduk"])
     empty = sum(1 for f in families if members.get(f, 0) == 0)
     if empty:
@@ -198,6 +208,121 @@ def convert_opensid(path: Path, village: str | None, out: Path, name: str | None
                 "sumber": f"tweb_penduduk.id={r.get('id')}"})
             report.rows += 1
     return report
+
+
+def _convert_letters(tables: dict, village: str, report: Report) -> None:
+    """OpenSID's log_surat as the letter history's CSV (``report.letters``): one row per letter it printed, its
+    resident's NIK through tweb_penduduk.id, its format's identifier and name from tweb_surat_format. A draft
+    (status 0, OpenSID 23xx) or a deleted letter (deleted_at) was not issued: counted, not converted."""
+    niks = {r["id"]: (r.get("nik") or "").split(".")[0] for r in tables["tweb_penduduk"]}
+    formats = {r["id"]: r for r in tables["tweb_surat_format"]}
+    skipped = 0
+    with report.letters.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=LETTER_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for r in tables["log_surat"]:
+            if (r.get("status") or "").strip() == "0" or (r.get("deleted_at") or "").strip() not in (
+                    "", "0000-00-00 00:00:00"):
+                skipped += 1
+                continue
+            form = formats.get(r.get("id_format_surat") or "") or {}
+            person = (r.get("id_pend") or "").strip()
+            writer.writerow({
+                "sumber": f"log_surat.id={r.get('id')}", "id_pend": person if person not in ("0",) else "",
+                "nik": niks.get(person, ""), "url_surat": (form.get("url_surat") or "").strip(),
+                "jenis_surat": (form.get("nama") or "").strip(),
+                "nomor_surat": (r.get("no_surat") or "").strip(), "tanggal": (r.get("tanggal") or "").strip(),
+                "penandatangan": (r.get("nama_pamong") or "").strip()})
+    if skipped:
+        report.not_imported["log_surat (draft or deleted in OpenSID)"] = skipped
+
+
+@lru_cache(maxsize=1)
+def opensid_letter_types() -> dict[str, str]:
+    """OpenSID's letter formats (url_surat) that are one of the kit's letter types (data/opensid-letters.yaml)."""
+    text = resources.files("egovkit_modules.smart_kampung").joinpath("data/opensid-letters.yaml").read_text("utf-8")
+    return yaml.safe_load(text)
+
+
+def _title_key(text: str) -> str:
+    text = _norm(text)
+    return text.removeprefix("SURAT ").strip()
+
+
+def letter_type_of(url: str, name: str, types: dict) -> str | None:
+    """The kit's letter type (a key of ``types``, the profile's) for an OpenSID format, by its identifier,
+    else by its name against the types' Indonesian titles; None when none matches."""
+    key = opensid_letter_types().get(url)
+    if key in types:
+        return key
+    wanted = _title_key(name)
+    return next((k for k, t in types.items() if wanted and _title_key(t.title.get("id", "")) == wanted), None)
+
+
+def import_letters(path: Path, village: str, types: dict, translate: bool = False):
+    """Import the converted letter history into ``village``'s residents' records (upsert by source row, so a
+    re-import is a no-op); a letter whose resident is not in the village's register is refused with the
+    reason, in a rejects file beside ``path``. A csvimport.Summary."""
+    from egovkit.db import db
+    from egovkit.services import audit
+    from egovkit.services.csvimport import run
+    from sqlalchemy import select
+
+    from .models import LetterHistory, Resident
+
+    with path.open(encoding="utf-8", newline="") as handle:
+        wanted = {r["nik"] for r in csv.DictReader(handle) if r["nik"]}
+    residents = {}
+    for chunk in (sorted(wanted)[i:i + 500] for i in range(0, len(wanted), 500)):
+        residents.update((nik, (id_, code)) for nik, id_, code in db.session.execute(
+            select(Resident.nik, Resident.id, Resident.village_code).where(Resident.nik.in_(chunk))))
+
+    def parse(row: dict, line: int) -> dict:
+        if not row["id_pend"]:
+            raise RowError("not_resident", N_("a letter for someone who is not a resident (OpenSID's letter for a "
+                                              "non-resident): the register has no one to keep it for"),
+                           field="id_pend")
+        if not row["nik"]:
+            raise RowError("no_resident", N_("%(id)s is not in tweb_penduduk"), field="id_pend", id=row["id_pend"])
+        found = residents.get(row["nik"])
+        if found is None or found[1] != village:
+            raise RowError("resident_not_imported", N_("NIK %(nik)s is not in the register of %(village)s (the "
+                                                       "resident's row was not imported)"), field="nik",
+                           nik=row["nik"], village=village)
+        if not row["jenis_surat"]:
+            raise RowError("no_format", N_("the letter's format is not in tweb_surat_format"),
+                           field="url_surat")
+        try:
+            issued = datetime.strptime(row["tanggal"][:10], "%Y-%m-%d").date()
+        except ValueError:
+            raise RowError("bad_date", N_("'%(value)s' is not a date (YYYY-MM-DD)"), field="tanggal",
+                           value=row["tanggal"]) from None
+        return {"source_key": f"opensid:{village}:{row['sumber'].replace('.id=', '.')}", "resident_id": found[0],
+                "village_code": village, "letter_type": letter_type_of(row["url_surat"], row["jenis_surat"], types),
+                "kind": row["jenis_surat"][:100], "number": row["nomor_surat"][:40], "issued_on": issued,
+                "signer": row["penandatangan"][:100] or None}
+
+    def write(records: list[dict]) -> tuple[int, int]:
+        dialect = db.session.get_bind().dialect
+        table = LetterHistory.__table__
+        upsert = importer._upsert(dialect, table, "source_key", _HISTORY_FIELDS)
+        to_date = table.c.issued_on.type.dialect_impl(dialect).bind_processor(dialect)
+        if to_date:
+            for r in records:
+                r["issued_on"] = to_date(r["issued_on"])
+        changed = importer._execute(upsert, list(map(upsert.values, records)) if upsert.values else records)
+        return changed, len(records) - changed
+
+    def finish(summary):
+        audit.record("import", "smart_kampung", "smart_kampung_letter_history", None, file=path.name,
+                     rows=summary.rows, written=summary.written, unchanged=summary.unchanged,
+                     rejected=summary.rejected)
+
+    return run(path, columns=LETTER_COLUMNS, parse=parse, write=write, translate=translate, finish=finish,
+               audit_as=("smart_kampung", "smart_kampung_letter_history"))
+
+
+_HISTORY_FIELDS = ("resident_id", "village_code", "letter_type", "kind", "number", "issued_on", "signer")
 
 
 # ----------------------------------------------------------------- SIAK
@@ -278,12 +403,20 @@ def import_source(source: str, path: Path, village: str | None, batch_size: int 
     """Convert a source's file and import it through the register's importer: (Summary, Report).
     The converted CSV sits beside ``path`` (its rejects file too) and is removed afterwards."""
     converted = path.with_name(f"{path.stem}.{source}.csv")
+    report = None
     try:
         report = CONVERTERS[source](path, village, converted, name)
         if before_import:
             before_import(converted)
         summary = importer.import_file(converted, village, batch_size, progress=progress, translate=translate,
                                        on_batch=on_batch)
+        if report.letters is not None:  # after the residents: a letter is kept on its resident's record
+            from flask import current_app
+
+            types = current_app.extensions["egovkit"].profile.modules["smart_kampung"].letters
+            report.letter_summary = import_letters(report.letters, report.village, types, translate=translate)
     finally:
         converted.unlink(missing_ok=True)
+        if report is not None and report.letters is not None:
+            report.letters.unlink(missing_ok=True)
     return summary, report

@@ -35,7 +35,7 @@ from egovkit.web import once
 from egovkit.web.forms import Form
 
 from . import codes, importer, moving_in
-from .models import Family, HousingProposal, Letter, Resident
+from .models import Family, HousingProposal, Letter, LetterHistory, Resident
 
 bp = Blueprint("smart_kampung", __name__, url_prefix="/kampung", template_folder="templates")
 
@@ -60,10 +60,19 @@ def _resident_page(person: Resident, office_code: str | None = None):
     places = dict(db.session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all()) \
         if codes else {}
     return render_template("smart_kampung/resident.html", person=person, family=family, office_code=office_code,
-                           history=moves, places=places,
+                           history=moves, places=places, past_letters=_past_letters(person),
+                           types=_letter_types(),
                            can_edit=scope.can("smart_kampung.residents.edit", person), can_activate=can_activate,
                            can_letter=scope.can("smart_kampung.letters.request", person),
                            account=identity.account_for_nik(person.nik) if can_activate else None)
+
+
+def _past_letters(person: Resident | None) -> list:
+    """The letters issued to a resident before the kit (imported from OpenSID), newest first; read-only."""
+    if person is None:
+        return []
+    return db.session.scalars(select(LetterHistory).where(LetterHistory.resident_id == person.id)
+                              .order_by(LetterHistory.issued_on.desc(), LetterHistory.id.desc())).all()
 
 
 @bp.post("/residents/<int:resident_id>/account")
@@ -298,29 +307,37 @@ def import_result(job_id: int):
     if job.state != "done":
         return redirect(url_for("jobs.status", job_id=job.id))
     summary = job.outcome()
-    rejects = None
-    if summary.get("rejects"):
-        path = _imports_folder() / summary["rejects"]
-        if path.exists():
-            with path.open(encoding="utf-8", newline="") as handle:  # the first rows on the page, all in the download
-                reader = csv.reader(handle)
-                header = next(reader, [])  # line, reason, then the file's own columns
-                nik = header.index("nik") if "nik" in header else None
-                rejects = [(r[0], r[1], r[nik] if nik is not None and nik < len(r) else "")
-                           for r in itertools.islice(reader, REJECTS_SHOWN)]
+    letters = (summary.get("report") or {}).get("letters")
     return render_template("smart_kampung/import.html", form=UploadForm(), limit=_upload_limit_mb(), summary=summary,
-                           rejects=rejects,
+                           rejects=_first_rejects(summary.get("rejects"), "nik"), letters=letters,
+                           letter_rejects=_first_rejects((letters or {}).get("rejects"), "sumber"),
                            job=job, shown=REJECTS_SHOWN)
+
+
+def _first_rejects(name: str | None, column: str) -> list | None:
+    """The first refused rows of a rejects file (line, reason, ``column``) for the page; the download has them all."""
+    path = _imports_folder() / name if name else None
+    if path is None or not path.exists():
+        return None
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, [])  # line, reason, then the file's own columns
+        at = header.index(column) if column in header else None
+        return [(r[0], r[1], r[at] if at is not None and at < len(r) else "")
+                for r in itertools.islice(reader, REJECTS_SHOWN)]
 
 
 @bp.get("/import/<int:job_id>/rejects.csv")
 @scope.require("smart_kampung.residents.import")
 def import_rejects(job_id: int):
-    name = _own_job(job_id).outcome().get("rejects")
+    """The refused rows of an import; ``?of=letters``: of its letter history (OpenSID's log_surat)."""
+    outcome = _own_job(job_id).outcome()
+    letters = request.args.get("of") == "letters"
+    name = ((outcome.get("report") or {}).get("letters") or {}).get("rejects") if letters else outcome.get("rejects")
     if not name or not (_imports_folder() / name).exists():
         abort(404)
     return uploads.send_private(_imports_folder() / name, mimetype="text/csv", as_attachment=True,
-                                download_name=f"ditolak-{job_id}.csv")
+                                download_name=f"ditolak-{'surat-' if letters else ''}{job_id}.csv")
 
 
 # ----------------------------------------------------------------- letters
@@ -352,7 +369,11 @@ def letters():
     rows = db.session.scalars(stmt).all()
     cases = {c.id: c for c in db.session.scalars(
         select(workflow.Case).where(workflow.Case.id.in_([r.case_id for r in rows if r.case_id])))}
+    # a citizen's own letters from before the kit (staff see them on each resident's page)
+    nik = None if scope.can("smart_kampung.letters.read") else getattr(current_user, "nik", None)
+    mine = db.session.scalar(select(Resident).where(Resident.nik == nik)) if nik else None
     return render_template("smart_kampung/letters.html", rows=rows, cases=cases, types=_letter_types(),
+                           past_letters=_past_letters(mine),
                            can_request=scope.can("smart_kampung.letters.request"),
                            can_read=scope.can("smart_kampung.letters.read"))
 
