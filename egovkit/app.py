@@ -55,6 +55,7 @@ class Egovkit:
         self.modules_by_name = {m.name: m for m in self.modules}
         self.region_counts: dict[str, int] | None = None  # filled on first use, not at start-up
         self.menus: dict = {}  # (locale, roles held, script root) -> menu entries (egovkit.web.views)
+        self.nav_rules: list | None = None  # (endpoint, NavItem.when's function), resolved on first use
         from .services.workflow import registry
 
         self.workflows = registry(self.modules)

@@ -153,9 +153,11 @@ def test_a_new_announcement_shows_on_the_cached_home_page_at_once(client, app):
     login(client)
     page = text(client.get("/announcements/new"))
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    assert "Rapat desa" not in text(client.get("/"))  # the home's boxes are cached for the signed-in too
     client.post("/announcements/new", data={"title": "Rapat desa", "body": "Senin.", "agency_code": "",
                                             "csrf_token": token})
     assert "Rapat desa" in text(anonymous.get("/"))
+    assert "Rapat desa" in text(client.get("/"))
 
 
 def test_logo_from_the_instance_folder(app, client):
@@ -216,3 +218,56 @@ def test_the_site_has_an_icon_of_its_own(client):
     assert client.get(icon).status_code == 200
     old_style = client.get("/favicon.ico")
     assert old_style.status_code == 301 and old_style.headers["Location"].endswith(icon)
+
+
+def test_the_menus_name_each_signed_in_person_and_sign_them_out_with_their_own_token(cli, make_instance):
+    """The header's menus are rendered once per set of roles and page for everyone holding them: each
+    person still reads their own name, escaped, and signs out with their own session's token."""
+    from markupsafe import escape
+
+    from egovkit.app import create_app
+
+    from .test_workflow import PASSWORD, SARONGAN
+
+    make_instance("banyuwangi")
+    names = {"ani@desa.id": "Ani Wulandari", "budi@desa.id": 'Budi <b>"<!--csrf-token-->"</b> & Co'}
+    for email, name in names.items():
+        cli("users", "create", "--email", email, "--name", name, "--role", "operator_desa", "--region", SARONGAN,
+            "--password-stdin", input=PASSWORD + "\n")
+    app = create_app("instance", {"TESTING": True})
+    clients = {email: app.test_client() for email in names}
+    for email, client in clients.items():
+        assert login(client, email, PASSWORD).status_code == 302
+    for _ in range(2):  # the second round is served from the rendered menus
+        for email, client in clients.items():
+            page = text(client.get("/inbox"))
+            own, other = names[email], next(n for e, n in names.items() if e != email)
+            assert f"Keluar ({escape(own)})" in page and str(escape(other)) not in page
+            assert "<!--account-name-->" not in page and "<!--csrf-token-->" not in page
+    budi, ani = clients["budi@desa.id"], clients["ani@desa.id"]
+    page = text(budi.get("/inbox"))
+    tokens = set(re.findall(r'action="/logout" class="inline">\s*<input type="hidden" name="csrf_token" '
+                            r'value="([^"]+)"', page))
+    assert len(tokens) == 1  # the desk's and the phone's sign-out forms
+    assert budi.post("/logout", data={"csrf_token": tokens.pop()}).status_code == 302
+    assert budi.get("/inbox").status_code == 302  # signed out
+    assert ani.get("/inbox").status_code == 200
+
+
+def test_a_revoked_role_leaves_an_open_sessions_menu_and_pages_at_once(cli, make_instance):
+    from egovkit.app import create_app
+
+    from .test_workflow import PASSWORD, SARONGAN
+
+    make_instance("banyuwangi")
+    cli("users", "create", "--email", "op@desa.id", "--name", "Operator", "--role", "operator_desa", "--region",
+        SARONGAN, "--password-stdin", input=PASSWORD + "\n")
+    app = create_app("instance", {"TESTING": True})
+    client = app.test_client()
+    login(client, "op@desa.id", PASSWORD)
+    for _ in range(2):
+        assert 'href="/kampung/residents"' in text(client.get("/inbox"))
+        assert client.get("/kampung/residents").status_code == 200
+    cli("users", "revoke", "op@desa.id", "--role", "operator_desa")  # another process, as an administrator would
+    assert 'href="/kampung/residents"' not in text(client.get("/inbox"))
+    assert client.get("/kampung/residents").status_code == 403
