@@ -1,10 +1,11 @@
 """Core pages: portal home, regions, language switch, health check, logo."""
 from __future__ import annotations
 
+import json
 
-from flask import (Blueprint, abort, current_app, g, jsonify, redirect, render_template, request,
-                   send_from_directory,
-                   url_for)
+
+from flask import (Blueprint, abort, current_app, g, get_template_attribute, jsonify, redirect, render_template,
+                   request, send_from_directory, url_for)
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -29,21 +30,10 @@ def egov():
 def init_app(app) -> None:
     @app.context_processor
     def _layout():
-        # The menu's entries are worked out once per language and set of roles in this process: which
-        # entries a viewer sees depends on nothing else (only which one is current does).
         ext = app.extensions["egovkit"]
-        locale = str(get_locale() or ext.profile.locale)
-        held, hidden = _viewer(ext)
-        key = (locale, held, hidden, request.script_root)
-        entries = ext.menus.get(key)
-        if entries is None:
-            entries = ext.menus[key] = _menu_entries(ext, locale, held, hidden)
-        here = request.endpoint
-        page = entries["pages"].get(here)
-        if page is None:  # this page's menus (its current entry marked), at most one per endpoint
-            page = entries["pages"][here] = _page_menus(app, entries, here, signed_in=held is not None)
+        entries, page, locale = menus()
         return {"profile": ext.profile, "regency": ext.profile.regency, "nav": page["nav"], "menu": page["menu"],
-                "admin_menu": page["admin"], "chrome": Chrome(page), "locale": locale,
+                "admin_menu": page["admin"], "chrome": Chrome(page), "urls": entries["urls"], "locale": locale,
                 "locales": LOCALES, "modules": ext.modules, "term": ext.profile.terminology}
 
     headers = [("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
@@ -69,6 +59,25 @@ def init_app(app) -> None:
     app.jinja_env.globals["here"] = _here
     app.jinja_env.globals["can"] = scope.can
     app.jinja_env.globals["payment_fields"] = lambda: payments.FORM_FIELDS  # macros/payment.html
+
+
+def menus() -> tuple[dict, dict, str]:
+    """(the menu's entries for this viewer, this page's menus, the language). The entries are worked out once
+    per language and set of roles in this process: which entries a viewer sees depends on nothing else (only
+    which one is current does, per page)."""
+    app = current_app._get_current_object()
+    ext = app.extensions["egovkit"]
+    locale = str(get_locale() or ext.profile.locale)
+    held, hidden = _viewer(ext)
+    key = (locale, held, hidden, request.script_root)
+    entries = ext.menus.get(key)
+    if entries is None:
+        entries = ext.menus[key] = _menu_entries(ext, locale, held, hidden)
+    here = request.endpoint
+    page = entries["pages"].get(here)
+    if page is None:  # this page's menus (its current entry marked), at most one per endpoint
+        page = entries["pages"][here] = _page_menus(app, entries, here, signed_in=held is not None)
+    return entries, page, locale
 
 
 def _viewer(ext) -> tuple[frozenset[str] | None, frozenset[str]]:
@@ -118,7 +127,11 @@ def _menu_entries(ext, locale: str, held: frozenset[str] | None, hidden: frozens
                                                  ("admin.payments_report", "payments.read", _("Payments")),
                                                  ("admin.audit_log", "audit.read", _("Audit trail")))
              if held is not None and allowed(permission)]
-    return {"menu": menu, "admin": admin, "pages": {}}
+    # The layout's own links (egovkit.css, the footer's), which depend on nothing but the script root.
+    urls = {"favicon": url_for("static", filename="favicon.svg"), "css": url_for("static", filename="egovkit.css"),
+            "theme": url_for("core.theme_css"), "home": url_for("core.home"),
+            "opendata": url_for("opendata.catalogue"), "regions": url_for("core.regions")}
+    return {"menu": menu, "admin": admin, "urls": urls, "pages": {}}
 
 
 # Stand-ins in the menus rendered once per process, filled in per request: markup, so that nothing escaped
@@ -207,8 +220,16 @@ def home():
     from . import portal
 
     widgets = [w for w in (_widget(m) for m in egov().modules if m.home) if w]
+    shown = portal.home()
+    # The service cards follow the viewer's menu and the regency's choice of services: rendered once for each.
+    _entries, page, locale = menus()
+    key = ("cards", json.dumps(shown["services"], sort_keys=True))
+    cards = page.get(key)
+    if cards is None:
+        cards = page[key] = get_template_attribute("macros/cards.html", "service_cards")(
+            portal.service_cards(page["menu"]), locale)
     return render_template("home.html", districts=counts.get("district", 0), villages=counts.get("village", 0),
-                           widgets=widgets, home=portal.home(), portal_cards=portal.service_cards)
+                           widgets=widgets, home=shown, cards=cards)
 
 
 def _widget(module):
