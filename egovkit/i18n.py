@@ -8,7 +8,7 @@ in the shell.
 """
 from __future__ import annotations
 
-from flask import g, has_app_context
+from flask import g
 from flask_babel import get_translations
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -35,8 +35,9 @@ def _catalogue():
     """Flask-Babel's catalogue for this request's language, looked up once per request: a page's
     template asks for dozens of messages. Kept where Flask-Babel keeps a request's translations, which
     its ``refresh()`` and ``force_locale()`` clear when the language changes mid-request."""
-    space = g.get("_flask_babel") if has_app_context() else None
-    if space is None:
+    try:
+        space = g._flask_babel
+    except (AttributeError, RuntimeError):  # nothing asked Flask-Babel yet in this request, or no request
         return get_translations()
     catalogue = getattr(space, "babel_translations", None)
     if catalogue is None:
