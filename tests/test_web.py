@@ -1,7 +1,7 @@
 """The web shell through HTTP: portal, language, login, health, announcements."""
 import re
 
-from .conftest import login
+from .conftest import csrf_token, login
 from .twofactor import enrol
 
 
@@ -74,6 +74,10 @@ def test_login_cookie_and_security_headers(client):
     assert headers["X-Frame-Options"] == "DENY"
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert "default-src 'self'" in headers["Content-Security-Policy"]
+    assert headers["Cache-Control"] == "no-store, private"  # a signed-in page: no shared cache keeps it
+    assert client.get("/healthz").headers["Cache-Control"] == "no-store, private"
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    assert "Cache-Control" not in client.get("/wilayah/").headers
 
 
 def test_next_parameter_after_login_stays_on_site(client):

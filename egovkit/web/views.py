@@ -5,7 +5,7 @@ import json
 
 
 from flask import (Blueprint, abort, current_app, g, get_template_attribute, jsonify, redirect, render_template,
-                   request, send_from_directory, url_for)
+                   request, send_from_directory, session, url_for)
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -49,7 +49,9 @@ def init_app(app) -> None:
         for key, value in (*headers, hsts) if app.config["SESSION_COOKIE_SECURE"] else headers:
             if key.lower() not in present:
                 response.headers.add(key, value)
-        if "cache-control" not in present and current_user.is_authenticated:
+        # A session naming an account (Flask-Login's key) gets pages for it only: no shared cache keeps them.
+        # Read from the session, not by loading the account: a stylesheet or /healthz needs no query.
+        if "cache-control" not in present and session.get("_user_id"):
             response.headers.add("Cache-Control", "no-store, private")
         return response
 
@@ -59,6 +61,9 @@ def init_app(app) -> None:
     app.jinja_env.globals["here"] = _here
     app.jinja_env.globals["can"] = scope.can
     app.jinja_env.globals["payment_fields"] = lambda: payments.FORM_FIELDS  # macros/payment.html
+
+
+_MENU_KEYS = 64  # languages x sets of roles (x hidden entries) kept with their rendered menus per process
 
 
 def menus() -> tuple[dict, dict, str]:
@@ -72,6 +77,8 @@ def menus() -> tuple[dict, dict, str]:
     key = (locale, held, hidden, request.script_root)
     entries = ext.menus.get(key)
     if entries is None:
+        if len(ext.menus) >= _MENU_KEYS:  # rendered menus are ~10 KB a page for an administrator: bounded
+            ext.menus.clear()
         entries = ext.menus[key] = _menu_entries(ext, locale, held, hidden)
     here = request.endpoint
     page = entries["pages"].get(here)
@@ -266,15 +273,19 @@ def set_language(code: str):
     return response
 
 
+_SCHEMA_VERSION = text("SELECT version_num FROM alembic_version_core")
+
+
 @bp.get("/healthz")
 def healthz():
     ext = egov()
     try:
-        # Reads the schema, not just the connection: an empty or replaced database is not ok.
-        db.session.execute(text("SELECT version_num FROM alembic_version_core")).one()
+        # Reads the schema, not just the connection: an empty or replaced database is not ok. On a pooled
+        # connection of its own (no ORM session: a monitor asks often).
+        with db.engine.connect() as conn:
+            conn.execute(_SCHEMA_VERSION).one()
         database = "ok"
     except Exception as exc:  # the point of a health check is to report, not raise
-        db.session.rollback()
         current_app.logger.warning("health check: database not usable: %s", exc.__class__.__name__)
         database = "unreachable"
     body = {
