@@ -37,6 +37,7 @@ SIGNED_IN_GOAL = 0.35  # the same for a signed-in user's pages
 SIGNED_IN = ("/", "/kampung/letters")  # the home page and one module's page
 HOST = "127.0.0.1"
 PASSWORD = "Bench-" + secrets.token_urlsafe(12)
+USER_AGENT = "egovkit-bench"  # every request of the bench: sign-in and load
 
 HELLO_APP = '''\
 from flask import Flask
@@ -118,16 +119,19 @@ class Server:
 
 
 def check_200(port: int, path: str, cookie: str = "") -> None:
-    """One plain request; raises BenchError on a non-200 answer (redirects included)."""
+    """One plain request; raises BenchError on a non-200 answer (redirects included), or when a signed-in
+    page sends a new session cookie (the bench's session would not be the one a browser holds)."""
     conn = http.client.HTTPConnection(HOST, port, timeout=10)
     try:
-        conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+        conn.request("GET", path, headers={"User-Agent": USER_AGENT} | ({"Cookie": cookie} if cookie else {}))
         resp = conn.getresponse()
         resp.read()
     finally:
         conn.close()
     if resp.status != 200:
         raise BenchError(f"GET {path} on port {port} answered {resp.status}, not 200")
+    if cookie and "session=" in (resp.getheader("Set-Cookie") or ""):
+        raise BenchError(f"GET {path} on port {port} answered a signed-in request with a new session cookie")
 
 
 def sign_in(port: int) -> str:
@@ -138,6 +142,10 @@ def sign_in(port: int) -> str:
 
     base = f"http://{HOST}:{port}"
     web = requests.Session()
+    # A session is tied to the address and User-Agent it signed in from (Flask-Login's session protection):
+    # signing in and loading with the same one, as one browser does. With requests' own here and none in
+    # the load, every loaded request found a "moved" session and answered with a new session cookie.
+    web.headers["User-Agent"] = USER_AGENT
 
     def token(page: str) -> str:
         return re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', page).group(1)
@@ -153,11 +161,12 @@ def sign_in(port: int) -> str:
                  allow_redirects=False, timeout=10)
     if r.status_code != 302:
         raise BenchError(f"enrolling the authenticator answered {r.status_code}")
-    cookie = "; ".join(f"{k}={v}" for k, v in web.cookies.items())
     me = web.get(base + "/me/data", timeout=10)
     if me.status_code != 200 or "/login" in me.url:
         raise BenchError("the signed-in session does not open the account's page")
-    return cookie
+    # The cookies after the first signed-in page, as a browser holds them: that page gave the fresh session
+    # its CSRF token. The cookie from before it made every loaded request make one, and send a new cookie.
+    return "; ".join(f"{k}={v}" for k, v in web.cookies.items())
 
 
 # ------------------------------------------------------------------ load generators
@@ -180,7 +189,7 @@ async def _client(port: int, path: str, stop_at: float, budget: list, latencies:
                   cookie: str = "") -> None:
     """One keep-alive connection sending GETs back to back until time or request budget runs out."""
     extra = f"Cookie: {cookie}\r\n" if cookie else ""
-    request = f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n{extra}\r\n".encode()
+    request = f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nUser-Agent: {USER_AGENT}\r\n{extra}\r\n".encode()
     reader = writer = None
     try:
         while time.perf_counter() < stop_at and budget[0] > 0:
@@ -245,6 +254,7 @@ def wrk_load(port: int, path: str, duration: float, connections: int, _max_reque
              cookie: str = "") -> Result:
     threads = max(1, min(connections, os.cpu_count() or 1))
     cmd = ["wrk", "--latency", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s",
+           "-H", f"User-Agent: {USER_AGENT}",
            *(["-H", f"Cookie: {cookie}"] if cookie else []), f"http://{HOST}:{port}{path}"]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60).stdout
 

@@ -90,6 +90,14 @@ class User:
 failures: Counter = Counter()  # the last round's errors: page and status (or exception)
 
 
+def _reason(exc: Exception) -> str:
+    """The exception and its innermost cause (reset, refused, disconnected, timed out), without the URL."""
+    inner = exc
+    while inner.__context__ is not None and inner.__context__ is not inner:
+        inner = inner.__context__
+    return type(exc).__name__ + (f" ({type(inner).__name__}: {inner})"[:160] if inner is not exc else "")
+
+
 def run_round(base: str, users: list[User], duration: float, think: float) -> tuple[dict, int, int]:
     timings: dict[str, list[float]] = defaultdict(list)
     errors = [0]
@@ -106,7 +114,7 @@ def run_round(base: str, users: list[User], duration: float, think: float) -> tu
                 r = user.session.get(base + path, timeout=30)
                 ok, why = r.status_code == 200, str(r.status_code)
             except requests.RequestException as exc:
-                ok, why = False, type(exc).__name__
+                ok, why = False, _reason(exc)
             elapsed = time.perf_counter() - started
             with lock:
                 if ok:
@@ -133,6 +141,18 @@ def report(title: str, timings: dict, errors: int, total: int, duration: float) 
         print(f"  {page:<44} {len(values):>6} {statistics.median(values) * 1e3:>8.1f} {p95 * 1e3:>8.1f}")
     for what, n in failures.most_common():
         print(f"  error: {what} x{n}")
+
+
+def server_problems(logs: dict) -> None:
+    """What the servers said went wrong (gunicorn's worker timeouts and errors, tracebacks), counted."""
+    seen: Counter = Counter()
+    for name, path in logs.items():
+        for line in path.read_text(errors="replace").splitlines():
+            if any(word in line for word in ("WORKER TIMEOUT", "[ERROR]", "[CRITICAL]", "Traceback", " ERROR ")):
+                what = re.sub(r"^\[[^]]*\] (\[\d+\] )?", "", line)[:140]  # without gunicorn's time and pid
+                seen[f"{name}: {what}"] += 1
+    for what, n in seen.most_common(8):
+        print(f"  server log: {what} x{n}")
 
 
 def wait_ready(base: str) -> None:
@@ -212,12 +232,14 @@ def main() -> int:
                                                  ("2 web processes + import on the worker", 2, True)):
             port = free_port()
             base = f"http://127.0.0.1:{port}"
-            web = subprocess.Popen([str(Path(sys.executable).with_name("egovkit")), "--instance", str(instance),
-                                    "serve", "--port", str(port), "--workers", str(workers)], env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-            worker = subprocess.Popen([str(Path(sys.executable).with_name("egovkit")), "--instance", str(instance),
-                                       "worker", "--threads", "1"], env=env, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL, start_new_session=True)
+            logs = {name: tmp / f"{name}-{workers}{'-import' if with_import else ''}.log" for name in ("web", "worker")}
+            with open(logs["web"], "wb") as web_log, open(logs["worker"], "wb") as worker_log:
+                web = subprocess.Popen([str(Path(sys.executable).with_name("egovkit")), "--instance", str(instance),
+                                        "serve", "--port", str(port), "--workers", str(workers)], env=env,
+                                       stdout=web_log, stderr=subprocess.STDOUT, start_new_session=True)
+                worker = subprocess.Popen([str(Path(sys.executable).with_name("egovkit")), "--instance",
+                                           str(instance), "worker", "--threads", "1"], env=env, stdout=worker_log,
+                                          stderr=subprocess.STDOUT, start_new_session=True)
             procs = [web, worker]
             wait_ready(base)
             users = [User(base, kind, login, pages[kind]) for kind, login in accounts]
@@ -236,6 +258,7 @@ def main() -> int:
             print(f"loading: {round_name}, {len(users)} users, {args.duration:g} s ...", flush=True)
             timings, errors, total = run_round(base, users, args.duration, args.think)
             report(round_name, timings, errors, total, args.duration)
+            server_problems(logs)
             for p in procs:
                 os.killpg(p.pid, signal.SIGINT)
             for p in procs:

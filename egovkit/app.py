@@ -61,6 +61,24 @@ def proxy_hops() -> int:
     return int(value)
 
 
+class App(Flask):
+    """Flask, asking once per function whether it is async: Flask asks for every hook, context processor
+    and view of every request (~20 a page), through inspect's unwrapping each time."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._synced: dict = {}
+
+    def ensure_sync(self, func):
+        try:
+            return self._synced[func]
+        except KeyError:
+            synced = self._synced[func] = super().ensure_sync(func)
+            return synced
+        except TypeError:  # not hashable
+            return super().ensure_sync(func)
+
+
 class Egovkit:
     """What the app knows of its instance: profile and enabled modules."""
 
@@ -71,6 +89,7 @@ class Egovkit:
         self.modules_by_name = {m.name: m for m in self.modules}
         self.region_counts: dict[str, int] | None = None  # filled on first use, not at start-up
         self.menus: dict = {}  # (locale, roles held, script root) -> menu entries (egovkit.web.views)
+        self.nav_rules: list | None = None  # (endpoint, NavItem.when's function), resolved on first use
         from .services.workflow import registry
 
         self.workflows = registry(self.modules)
@@ -87,7 +106,7 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
         raise InstanceError(f"no egovkit instance at {inst.path} (run: egovkit init --profile NAME)")
     profile = profiles.load(inst.profile_path)
 
-    app = Flask("egovkit", instance_path=str(inst.path), template_folder="web/templates",
+    app = App("egovkit", instance_path=str(inst.path), template_folder="web/templates",
                 static_folder="web/static", root_path=str(Path(__file__).parent))
     app.url_rule_class = LazyBuildRule
     app.url_map.converters["int"] = BoundedInt
@@ -98,11 +117,13 @@ def create_app(instance: str | os.PathLike | None = None, config: dict | None = 
 
     metrics.init_app(app)  # request id and timing: before the hooks whose time it measures
     translations = [str(Path(__file__).parent / "translations")]
+    database_url = inst.database_url()
     app.config.update(
         SECRET_KEY=inst.secret_key(),
-        SQLALCHEMY_DATABASE_URI=inst.database_url(),
-        # hide_parameters: a failed statement's values (NIKs, names) stay out of tracebacks and logs
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "hide_parameters": True},
+        SQLALCHEMY_DATABASE_URI=database_url,
+        # hide_parameters: a failed statement's values (NIKs, names) stay out of tracebacks and logs;
+        # pre-ping where a server can drop a pooled connection (an SQLite file cannot: no query per request)
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": not database_url.startswith("sqlite"), "hide_parameters": True},
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=os.environ.get("EGOVKIT_SECURE_COOKIES") == "1",

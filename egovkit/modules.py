@@ -178,7 +178,9 @@ class Module:
     blueprint: str | None = None
     cli: str | None = None
     demo: str | None = None  # seed(app) -> None: demo data for `init --demo`
-    home: str | None = None  # widget() -> Markup | None: a box on the portal home page
+    # widget() -> Markup | None: a box on the portal home page, the same for every viewer (public content:
+    # kept up to 30 s per language like a public page, until the module calls egovkit.web.cache.invalidate())
+    home: str | None = None
     events: dict[str, str] = field(default_factory=dict)  # event name -> "package.module:handler"
     # questions the core asks modules, hook name -> "package.module:function" (e.g. "identity.phone":
     # the phone number the module's register holds for a NIK; see egovkit.auth.identity)

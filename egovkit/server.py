@@ -5,6 +5,13 @@ import os
 import sys
 
 
+# How long an idle connection stays open for the same person's next request. gunicorn's default (2 s) is
+# shorter than the pause between two clicks: a request sent as the server closed the connection met a reset
+# (bench/load.py: 6-35 per 7,000 requests at 2 s, none at 5 s). An idle connection costs a gthread worker
+# no thread, only a socket in its poller (up to worker_connections, 1,000).
+KEEPALIVE_SECONDS = 5
+
+
 def metrics_folder(instance: str) -> None:
     """Before any worker starts: a fresh folder where the processes share their metrics (ops/metrics.py).
     Must run before prometheus_client is first imported in this process."""
@@ -51,6 +58,7 @@ def run(instance: str, host: str, port: int, workers: int) -> None:
             # The access log is the app's own (egovkit.ops.metrics): route, status, time and request id,
             # without the query string or the client's address.
             for key, value in {"bind": f"{host}:{port}", "workers": workers, "threads": 4,
+                               "keepalive": KEEPALIVE_SECONDS,
                                "accesslog": None, "preload_app": False, "child_exit": child_exit}.items():
                 self.cfg.set(key, value)
 

@@ -140,7 +140,7 @@ NOT_DESTRUCTIVE = {
     ("egovkit/web/templates/login_enrol.html", ""): "", ("egovkit/web/templates/activate.html", ""): "",
     ("egovkit/web/templates/forgot.html", ""): "", ("egovkit/web/templates/reset.html", ""): "",
     ("egovkit/web/templates/password.html", ""): "", ("egovkit/web/templates/register.html", ""): "",
-    ("egovkit/web/templates/base.html", "auth.logout"): "signing out",
+    ("egovkit/web/templates/macros/menu.html", "auth.logout"): "signing out",
     ("egovkit/web/templates/documents/verify.html", ""): "checks a file, writes nothing",
     ("egovkit/web/templates/admin/events.html", "admin.event_retry"): "delivers what waits, again is harmless",
     ("modules/announcements/templates/announcements/new.html", ""): "a draft, or a notice that can be deleted",

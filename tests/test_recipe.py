@@ -99,3 +99,36 @@ def journey(base: str, path: Path, rows: int, tmp_path: Path) -> None:
     assert re.search(r'egovkit_http_requests_total\{method="POST",route="/kampung/import",status="302"\} 1\.0',
                      metrics)
     assert len(list((path / "run" / "prometheus").glob("*.db"))) >= 2  # both web processes counted
+    assert kept_alive(base, idle=3.0)
+
+
+def kept_alive(base: str, idle: float) -> bool:
+    """Whether a connection idle for ``idle`` seconds after an answer is still open and answers the next
+    request: a person's next click comes after a pause, and a connection the server closes as it arrives
+    is a reset (bench/load.py counted them with gunicorn's 2 s)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    where = urlsplit(base)
+    request = f"GET /healthz HTTP/1.1\r\nHost: {where.netloc}\r\n\r\n".encode()
+    with socket.create_connection((where.hostname, where.port), timeout=10) as sock:
+        for attempt in range(2):
+            sock.sendall(request)
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += sock.recv(65536)
+            head, _, body = data.partition(b"\r\n\r\n")
+            length = int(re.search(rb"(?i)content-length: (\d+)", head).group(1))
+            while len(body) < length:
+                body += sock.recv(65536)
+            assert head.startswith(b"HTTP/1.1 200"), head
+            if attempt == 0:
+                time.sleep(idle)
+                sock.setblocking(False)
+                try:
+                    if sock.recv(1, socket.MSG_PEEK) == b"":
+                        return False  # the server closed it meanwhile
+                except BlockingIOError:
+                    pass  # open, nothing to read: as it should be
+                sock.setblocking(True)
+    return True

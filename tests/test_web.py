@@ -1,7 +1,7 @@
 """The web shell through HTTP: portal, language, login, health, announcements."""
 import re
 
-from .conftest import login
+from .conftest import csrf_token, login
 from .twofactor import enrol
 
 
@@ -74,6 +74,10 @@ def test_login_cookie_and_security_headers(client):
     assert headers["X-Frame-Options"] == "DENY"
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert "default-src 'self'" in headers["Content-Security-Policy"]
+    assert headers["Cache-Control"] == "no-store, private"  # a signed-in page: no shared cache keeps it
+    assert client.get("/healthz").headers["Cache-Control"] == "no-store, private"
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    assert "Cache-Control" not in client.get("/wilayah/").headers
 
 
 def test_next_parameter_after_login_stays_on_site(client):
@@ -153,9 +157,11 @@ def test_a_new_announcement_shows_on_the_cached_home_page_at_once(client, app):
     login(client)
     page = text(client.get("/announcements/new"))
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    assert "Rapat desa" not in text(client.get("/"))  # the home's boxes are cached for the signed-in too
     client.post("/announcements/new", data={"title": "Rapat desa", "body": "Senin.", "agency_code": "",
                                             "csrf_token": token})
     assert "Rapat desa" in text(anonymous.get("/"))
+    assert "Rapat desa" in text(client.get("/"))
 
 
 def test_logo_from_the_instance_folder(app, client):
@@ -235,3 +241,56 @@ def test_links_build_the_same_with_builders_written_on_first_use(app):
         assert url_for("jobs.status", job_id=7) == "/jobs/7"
     # every rule but the static folder's, which Flask adds before create_app can choose the rule class
     assert {type(rule).__name__ for rule in app.url_map.iter_rules() if rule.endpoint != "static"} == {"LazyBuildRule"}
+
+
+def test_the_menus_name_each_signed_in_person_and_sign_them_out_with_their_own_token(cli, make_instance):
+    """The header's menus are rendered once per set of roles and page for everyone holding them: each
+    person still reads their own name, escaped, and signs out with their own session's token."""
+    from markupsafe import escape
+
+    from egovkit.app import create_app
+
+    from .test_workflow import PASSWORD, SARONGAN
+
+    make_instance("banyuwangi")
+    names = {"ani@desa.id": "Ani Wulandari", "budi@desa.id": 'Budi <b>"<!--csrf-token-->"</b> & Co'}
+    for email, name in names.items():
+        cli("users", "create", "--email", email, "--name", name, "--role", "operator_desa", "--region", SARONGAN,
+            "--password-stdin", input=PASSWORD + "\n")
+    app = create_app("instance", {"TESTING": True})
+    clients = {email: app.test_client() for email in names}
+    for email, client in clients.items():
+        assert login(client, email, PASSWORD).status_code == 302
+    for _ in range(2):  # the second round is served from the rendered menus
+        for email, client in clients.items():
+            page = text(client.get("/inbox"))
+            own, other = names[email], next(n for e, n in names.items() if e != email)
+            assert f"Keluar ({escape(own)})" in page and str(escape(other)) not in page
+            assert "<!--account-name-->" not in page and "<!--csrf-token-->" not in page
+    budi, ani = clients["budi@desa.id"], clients["ani@desa.id"]
+    page = text(budi.get("/inbox"))
+    tokens = set(re.findall(r'action="/logout" class="inline">\s*<input type="hidden" name="csrf_token" '
+                            r'value="([^"]+)"', page))
+    assert len(tokens) == 1  # the desk's and the phone's sign-out forms
+    assert budi.post("/logout", data={"csrf_token": tokens.pop()}).status_code == 302
+    assert budi.get("/inbox").status_code == 302  # signed out
+    assert ani.get("/inbox").status_code == 200
+
+
+def test_a_revoked_role_leaves_an_open_sessions_menu_and_pages_at_once(cli, make_instance):
+    from egovkit.app import create_app
+
+    from .test_workflow import PASSWORD, SARONGAN
+
+    make_instance("banyuwangi")
+    cli("users", "create", "--email", "op@desa.id", "--name", "Operator", "--role", "operator_desa", "--region",
+        SARONGAN, "--password-stdin", input=PASSWORD + "\n")
+    app = create_app("instance", {"TESTING": True})
+    client = app.test_client()
+    login(client, "op@desa.id", PASSWORD)
+    for _ in range(2):
+        assert 'href="/kampung/residents"' in text(client.get("/inbox"))
+        assert client.get("/kampung/residents").status_code == 200
+    cli("users", "revoke", "op@desa.id", "--role", "operator_desa")  # another process, as an administrator would
+    assert 'href="/kampung/residents"' not in text(client.get("/inbox"))
+    assert client.get("/kampung/residents").status_code == 403

@@ -187,3 +187,23 @@ def test_a_state_badge_says_what_the_state_means():
     bad = Workflow(name="demo.bad", states={"asked": {}}, initial="asked", transitions=(), tones={"asked": "red"})
     with pytest.raises(ValueError, match="tone 'red'"):
         bad.check()
+
+
+def test_a_list_pages_cases_come_in_one_query_and_none_without_a_case(app):
+    from types import SimpleNamespace
+
+    from sqlalchemy import event, select
+
+    from egovkit.db import db
+    from egovkit.services import workflow
+
+    with app.app_context():
+        some = db.session.scalars(select(workflow.Case).order_by(workflow.Case.id).limit(3)).all()
+        assert len(some) == 3  # the demo's cases
+        rows = [SimpleNamespace(case_id=c.id) for c in some] + [SimpleNamespace(case_id=None)]
+        queries = []
+        event.listen(db.engine, "before_cursor_execute", lambda *args: queries.append(args[2]))
+        assert workflow.cases_of(rows) == {c.id: c for c in some}
+        assert len(queries) == 1
+        assert workflow.cases_of([SimpleNamespace(case_id=None)]) == {} and workflow.cases_of([]) == {}
+        assert len(queries) == 1  # nothing to look up: no query

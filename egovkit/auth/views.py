@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import joinedload
 from wtforms import DateField, EmailField, PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -24,11 +24,16 @@ from .nik import NikError, check_nik
 bp = Blueprint("auth", __name__)
 
 
+# The account of a session with its roles, in one query (nearly every page checks permissions), built once:
+# a statement made per request costs more than the query (its options, its cache key).
+_ACCOUNT = select(User).options(joinedload(User.roles)).where(User.id == bindparam("ident"))
+
+
 @login_manager.user_loader
 def _load_user(user_id: str):
     ident, _, epoch = user_id.partition(":")
-    # The roles come in the same query: nearly every page checks permissions.
-    user = db.session.get(User, int(ident), options=[joinedload(User.roles)]) if ident.isdigit() else None
+    user = db.session.execute(_ACCOUNT, {"ident": int(ident)}).unique().scalar_one_or_none() \
+        if ident.isdigit() else None
     if user is None or not user.active or str(user.session_epoch) != epoch:
         return None  # disabled, signed out elsewhere, or the password was reset since
     return user

@@ -471,6 +471,12 @@ def _tell_staff(case: Case, wf: Workflow, actor_id: int | None) -> None:
              url=link)
 
 
+def cases_of(records) -> dict[int, Case]:
+    """The cases of a page of records (their ``case_id``), by id, in one query; none for records without one."""
+    ids = {r.case_id for r in records if r.case_id}
+    return {c.id: c for c in db.session.scalars(select(Case).where(Case.id.in_(ids)))} if ids else {}
+
+
 def timeline(case: Case) -> list[Step]:
     return db.session.scalars(select(Step).where(Step.case_id == case.id).order_by(Step.at, Step.id)).all()
 

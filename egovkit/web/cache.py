@@ -184,6 +184,19 @@ def public_page(ttl: float = 30):
     return decorator
 
 
+def public_fragment(key: tuple, ttl: float, compute):
+    """``compute()``'s result (a piece of a page anyone may see, the same for every viewer), kept like a
+    public page: ``ttl`` seconds, in the pages' store, forgotten by ``invalidate()``. Signed-in viewers get
+    it too (a module's box on the portal home), so it must hold nothing of the viewer."""
+    _store = _stores()[0]
+    hit = _store.get(("fragment",) + key)
+    if hit is not None:
+        return hit[0]
+    value = compute()
+    _store.put(("fragment",) + key, (value,), ttl)
+    return value
+
+
 def invalidate() -> None:
     """Forget every cached page of this process (call after a change visitors should see)."""
     _stores()[0].clear()

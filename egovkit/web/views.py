@@ -1,13 +1,15 @@
 """Core pages: portal home, regions, language switch, health check, logo."""
 from __future__ import annotations
 
+import json
 
-from flask import (Blueprint, abort, current_app, jsonify, redirect, render_template, request,
-                   send_from_directory,
-                   url_for)
+
+from flask import (Blueprint, abort, current_app, g, get_template_attribute, jsonify, redirect, render_template,
+                   request, send_from_directory, session, url_for)
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy import func, select, text
 
 from ..app import LOCALES
@@ -18,7 +20,7 @@ from ..services import payments
 from ..models import Region, as_utc
 from ..modules import import_path
 from ..wilayah.data import Region as RegionFact, display_name
-from .cache import public_page
+from .cache import public_fragment, public_page
 
 bp = Blueprint("core", __name__)
 def egov():
@@ -28,43 +30,29 @@ def egov():
 def init_app(app) -> None:
     @app.context_processor
     def _layout():
-        # The menu's entries are worked out once per language and set of roles in this process: which
-        # entries a viewer sees depends on nothing else (only which one is current does).
         ext = app.extensions["egovkit"]
-        locale = str(get_locale() or ext.profile.locale)
-        held = scope.held_roles() if current_user.is_authenticated else None
-        hidden = _hidden(ext) if held is not None else frozenset()
-        key = (locale, held, hidden, request.script_root)
-        entries = ext.menus.get(key)
-        if entries is None:
-            entries = ext.menus[key] = _menu_entries(ext, locale, held, hidden)
-        here = request.endpoint
-        nav, menu = [], []
-        for entry in entries["menu"]:
-            items = [dict(item, active=item["endpoint"] == here) for item in entry["items"]]
-            nav += items
-            menu.append(dict(entry, items=items, active=any(i["active"] for i in items)))
-        admin_menu = [dict(item, active=item["endpoint"] == here) for item in entries["admin"]]
-        links = entries["html"].get(here)
-        if links is None:  # the rendered entries with this page's current one, at most one per endpoint
-            links = entries["html"][here] = app.jinja_env.get_template("macros/menu.html").module.module_links(menu)
-        return {"profile": ext.profile, "regency": ext.profile.regency, "nav": nav, "menu": menu,
-                "module_links": links, "admin_menu": admin_menu, "locale": locale,
+        entries, page, locale = menus()
+        return {"profile": ext.profile, "regency": ext.profile.regency, "nav": page["nav"], "menu": page["menu"],
+                "admin_menu": page["admin"], "chrome": Chrome(page), "urls": entries["urls"], "locale": locale,
                 "locales": LOCALES, "modules": ext.modules, "term": ext.profile.terminology}
+
+    headers = [("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
+               ("Referrer-Policy", "same-origin"),
+               ("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                                           "script-src 'self'; frame-ancestors 'none'; form-action 'self'")]
+    hsts = ("Strict-Transport-Security", "max-age=31536000")
 
     @app.after_request
     def _security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if app.config["SESSION_COOKIE_SECURE"]:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if current_user.is_authenticated:
-            response.headers.setdefault("Cache-Control", "no-store, private")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self'")
+        # Each header unless the view set its own (one pass over the response's headers, not one per header).
+        present = {key.lower() for key in response.headers.keys()}
+        for key, value in (*headers, hsts) if app.config["SESSION_COOKIE_SECURE"] else headers:
+            if key.lower() not in present:
+                response.headers.add(key, value)
+        # A session naming an account (Flask-Login's key) gets pages for it only: no shared cache keeps them.
+        # Read from the session, not by loading the account: a stylesheet or /healthz needs no query.
+        if "cache-control" not in present and session.get("_user_id"):
+            response.headers.add("Cache-Control", "no-store, private")
         return response
 
     app.jinja_env.filters["number"] = lambda n: format_decimal(n)
@@ -75,11 +63,49 @@ def init_app(app) -> None:
     app.jinja_env.globals["payment_fields"] = lambda: payments.FORM_FIELDS  # macros/payment.html
 
 
+_MENU_KEYS = 64  # languages x sets of roles (x hidden entries) kept with their rendered menus per process
+
+
+def menus() -> tuple[dict, dict, str]:
+    """(the menu's entries for this viewer, this page's menus, the language). The entries are worked out once
+    per language and set of roles in this process: which entries a viewer sees depends on nothing else (only
+    which one is current does, per page)."""
+    app = current_app._get_current_object()
+    ext = app.extensions["egovkit"]
+    locale = str(get_locale() or ext.profile.locale)
+    held, hidden = _viewer(ext)
+    key = (locale, held, hidden, request.script_root)
+    entries = ext.menus.get(key)
+    if entries is None:
+        if len(ext.menus) >= _MENU_KEYS:  # rendered menus are ~10 KB a page for an administrator: bounded
+            ext.menus.clear()
+        entries = ext.menus[key] = _menu_entries(ext, locale, held, hidden)
+    here = request.endpoint
+    page = entries["pages"].get(here)
+    if page is None:  # this page's menus (its current entry marked), at most one per endpoint
+        page = entries["pages"][here] = _page_menus(app, entries, here, signed_in=held is not None)
+    return entries, page, locale
+
+
+def _viewer(ext) -> tuple[frozenset[str] | None, frozenset[str]]:
+    """(roles held, or None when not signed in; endpoints hidden by their NavItem.when), worked out once per
+    request and again whenever the viewer's grants are (egovkit.auth.scope drops them on any change)."""
+    if not current_user.is_authenticated:
+        return None, frozenset()
+    every = scope.grants()
+    known = g.get("egovkit_viewer")
+    if known is None or known[0] is not every:
+        known = g.egovkit_viewer = (every, frozenset(grant.role for grant in every), _hidden(ext))
+    return known[1], known[2]
+
+
 def _hidden(ext) -> frozenset[str]:
     """The endpoints whose NavItem.when says this viewer's reach holds nothing there (asked per request:
     it may depend on the viewer's records, which the roles alone do not say)."""
-    return frozenset(item.endpoint for module in ext.modules for item in module.nav
-                     if item.when is not None and not import_path(item.when)())
+    if ext.nav_rules is None:
+        ext.nav_rules = [(item.endpoint, import_path(item.when)) for module in ext.modules for item in module.nav
+                         if item.when is not None]
+    return frozenset(endpoint for endpoint, rule in ext.nav_rules if not rule())
 
 
 def _menu_entries(ext, locale: str, held: frozenset[str] | None, hidden: frozenset[str]) -> dict:
@@ -108,7 +134,64 @@ def _menu_entries(ext, locale: str, held: frozenset[str] | None, hidden: frozens
                                                  ("admin.payments_report", "payments.read", _("Payments")),
                                                  ("admin.audit_log", "audit.read", _("Audit trail")))
              if held is not None and allowed(permission)]
-    return {"menu": menu, "admin": admin, "html": {}}
+    # The layout's own links (egovkit.css, the footer's), which depend on nothing but the script root.
+    urls = {"favicon": url_for("static", filename="favicon.svg"), "css": url_for("static", filename="egovkit.css"),
+            "theme": url_for("core.theme_css"), "home": url_for("core.home"),
+            "opendata": url_for("opendata.catalogue"), "regions": url_for("core.regions")}
+    return {"menu": menu, "admin": admin, "urls": urls, "pages": {}}
+
+
+# Stand-ins in the menus rendered once per process, filled in per request: markup, so that nothing escaped
+# (a name, a title) can ever read as one.
+_NAME, _TOKEN = Markup("<!--account-name-->"), Markup("<!--csrf-token-->")
+
+
+def _page_menus(app, entries: dict, here: str | None, signed_in: bool) -> dict:
+    """The menus of the pages of one endpoint, for the viewers of one menu key: the entries with the current
+    one marked, and the header's menus rendered (the account's name and CSRF token as stand-ins)."""
+    nav, menu = [], []
+    for entry in entries["menu"]:
+        items = [dict(item, active=item["endpoint"] == here) for item in entry["items"]]
+        nav += items
+        menu.append(dict(entry, items=items, active=any(i["active"] for i in items)))
+    admin = [dict(item, active=item["endpoint"] == here) for item in entries["admin"]]
+    macros = app.jinja_env.get_template("macros/menu.html").module
+    links = macros.module_links(menu)
+    account = macros.account_menu(admin, here, _NAME, _TOKEN) if signed_in else Markup()
+    return {"nav": nav, "menu": menu, "admin": admin, "account": account,
+            "desk": macros.menu_links(links, account, signed_in, here, with_account=False),
+            "phone": macros.menu_links(links, account, signed_in, here)}
+
+
+class Chrome:
+    """The header's menus of this page for this viewer (base.html): rendered once per menu key and page,
+    the viewer's name and the sign-out form's token put in on first use in the request."""
+
+    def __init__(self, page: dict):
+        self._page, self._done = page, {}
+
+    def _part(self, name: str) -> Markup:
+        part = self._done.get(name)
+        if part is None:
+            part = self._page[name]
+            if _NAME in part:  # only a signed-in viewer's menus hold the account
+                from flask_wtf.csrf import generate_csrf
+
+                part = Markup(part.replace(_NAME, escape(current_user.name)).replace(_TOKEN, generate_csrf()))
+            self._done[name] = part
+        return part
+
+    @property
+    def account(self) -> Markup:
+        return self._part("account")
+
+    @property
+    def desk(self) -> Markup:
+        return self._part("desk")
+
+    @property
+    def phone(self) -> Markup:
+        return self._part("phone")
 
 
 def rupiah(amount) -> str:
@@ -143,9 +226,22 @@ def home():
     counts = region_counts()
     from . import portal
 
-    widgets = [w for w in (m.load("home")() for m in egov().modules if m.home) if w]
+    widgets = [w for w in (_widget(m) for m in egov().modules if m.home) if w]
+    shown = portal.home()
+    # The service cards follow the viewer's menu and the regency's choice of services: rendered once for each.
+    _entries, page, locale = menus()
+    key = ("cards", json.dumps(shown["services"], sort_keys=True))
+    cards = page.get(key)
+    if cards is None:
+        cards = page[key] = get_template_attribute("macros/cards.html", "service_cards")(
+            portal.service_cards(page["menu"]), locale)
     return render_template("home.html", districts=counts.get("district", 0), villages=counts.get("village", 0),
-                           widgets=widgets, home=portal.home(), portal_cards=portal.service_cards)
+                           widgets=widgets, home=shown, cards=cards)
+
+
+def _widget(module):
+    """A module's box on the home: what anyone may see (Module.home), kept like a public page per language."""
+    return public_fragment(("home", module.name, str(get_locale()), request.script_root), 30, module.load("home"))
 
 
 @bp.get("/wilayah/")
@@ -177,15 +273,19 @@ def set_language(code: str):
     return response
 
 
+_SCHEMA_VERSION = text("SELECT version_num FROM alembic_version_core")
+
+
 @bp.get("/healthz")
 def healthz():
     ext = egov()
     try:
-        # Reads the schema, not just the connection: an empty or replaced database is not ok.
-        db.session.execute(text("SELECT version_num FROM alembic_version_core")).one()
+        # Reads the schema, not just the connection: an empty or replaced database is not ok. On a pooled
+        # connection of its own (no ORM session: a monitor asks often).
+        with db.engine.connect() as conn:
+            conn.execute(_SCHEMA_VERSION).one()
         database = "ok"
     except Exception as exc:  # the point of a health check is to report, not raise
-        db.session.rollback()
         current_app.logger.warning("health check: database not usable: %s", exc.__class__.__name__)
         database = "unreachable"
     body = {

@@ -127,8 +127,7 @@ def drafts():
         abort(403)
     rows = db.session.scalars(scope.visible(select(Notice).where(Notice.published_at.is_(None)), Notice)
                               .order_by(Notice.id.desc()).limit(500)).all()
-    cases = {c.id: c for c in db.session.scalars(
-        select(workflow.Case).where(workflow.Case.id.in_([n.case_id for n in rows if n.case_id])))}
+    cases = workflow.cases_of(rows)
     return render_template("announcements/drafts.html", notices=rows, cases=cases)
 
 

@@ -301,10 +301,11 @@ def in_reach() -> bool:
 
     agency = settings().revenue_agency
     roles = current_app.extensions["egovkit"].profile.roles_with("etax.read")
-    for grant in scope.grants(roles=roles):
+    held = scope.grants(roles=roles)
+    for grant in held:
         if grant.owner is None and grant.region is None and grant.agency in (None, agency):
             return True
-    if any(g.owner is not None for g in scope.grants(roles=roles)):
+    if any(g.owner is not None for g in held):
         return db.session.scalar(scope.visible(select(TaxObject.id), TaxObject, permission="etax.read")
                                  .limit(1)) is not None
     return False

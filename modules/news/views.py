@@ -121,8 +121,7 @@ def drafts():
         abort(403)
     rows = db.session.scalars(scope.visible(select(Article).where(Article.published_at.is_(None)), Article,
                                             permission="news.write").order_by(Article.id.desc()).limit(500)).all()
-    cases = {c.id: c for c in db.session.scalars(
-        select(workflow.Case).where(workflow.Case.id.in_([a.case_id for a in rows if a.case_id])))}
+    cases = workflow.cases_of(rows)
     return render_template("news/drafts.html", articles=rows, cases=cases)
 
 

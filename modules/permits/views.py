@@ -76,8 +76,7 @@ def index():
         mine = Permit.applicant_id == current_user.id
         stmt = stmt.where(or_(mine, scope.condition(Permit, roles=_staff_roles("permits.read"))))
     rows = db.session.scalars(stmt.order_by(Permit.id.desc()).limit(200)).all()
-    cases = {c.id: c for c in db.session.scalars(
-        select(workflow.Case).where(workflow.Case.id.in_([r.case_id for r in rows if r.case_id])))}
+    cases = workflow.cases_of(rows)
     return render_template("permits/index.html", rows=rows, cases=cases, types=_types(),
                            can_apply=scope.can("permits.apply"))
 

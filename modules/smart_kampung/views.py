@@ -367,8 +367,7 @@ def _subject() -> Resident | None:
 def letters():
     stmt = scope.visible(select(Letter), Letter).order_by(Letter.id.desc()).limit(200)
     rows = db.session.scalars(stmt).all()
-    cases = {c.id: c for c in db.session.scalars(
-        select(workflow.Case).where(workflow.Case.id.in_([r.case_id for r in rows if r.case_id])))}
+    cases = workflow.cases_of(rows)
     # a citizen's own letters from before the kit (staff see them on each resident's page)
     nik = None if scope.can("smart_kampung.letters.read") else getattr(current_user, "nik", None)
     mine = db.session.scalar(select(Resident).where(Resident.nik == nik)) if nik else None
@@ -791,8 +790,7 @@ def rtlh_list():
                               .order_by(HousingProposal.id.desc()).limit(300)).all()
     people = {r.id: r for r in db.session.scalars(select(Resident).where(
         Resident.id.in_([p.resident_id for p in rows])))}
-    cases = {c.id: c for c in db.session.scalars(select(workflow.Case).where(
-        workflow.Case.id.in_([p.case_id for p in rows if p.case_id])))}
+    cases = workflow.cases_of(rows)
     return render_template("smart_kampung/rtlh_list.html", rows=rows, people=people, cases=cases,
                            can_propose=scope.can("smart_kampung.rtlh.propose"),
                            threshold=_settings().rtlh_threshold)
