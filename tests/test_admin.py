@@ -197,7 +197,7 @@ def test_grant_revoke_disable_enable_and_reset_two_factor_are_audited(regency, a
 def test_modules_page_shows_versions_migrations_permissions_and_settings(admin):
     page = admin.get("/admin/modules").get_data(as_text=True)
     assert "Smart Kampung" in page or "smart_kampung" in page
-    assert "<code>smart_kampung_0009</code>" in page and "egovkit upgrade" not in page  # migration head, current
+    assert "<code>smart_kampung_0010</code>" in page and "egovkit upgrade" not in page  # migration head, current
     assert "permits.apply" in page and "modules.etax.due_day" in page
     assert "docs/profile-reference.md#modulesetax" in page and '<div class="table-scroll">' in page
 
