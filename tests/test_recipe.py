@@ -9,6 +9,7 @@ import os
 import re
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,7 @@ def test_an_operator_journey_on_two_processes_and_a_worker(cli, make_instance, m
     monkeypatch.setenv("EGOVKIT_JOB_QUEUE", "huey")
     if REDIS:
         monkeypatch.setenv("EGOVKIT_REDIS_URL", REDIS)
-        monkeypatch.setenv("EGOVKIT_QUEUE_NAME", f"egovkit-recipe-{tmp_path.name}")
+        monkeypatch.setenv("EGOVKIT_QUEUE_NAME", f"egovkit-recipe-{uuid.uuid4().hex}")  # a stray worker of a killed run took the job
     path = make_instance("banyuwangi")
     people(cli)
     from egovkit.app import create_app

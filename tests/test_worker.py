@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,7 @@ def queue_env(request, monkeypatch, tmp_path):
     monkeypatch.setenv("EGOVKIT_JOB_STALE_SECONDS", "3")
     if request.param == "redis":
         monkeypatch.setenv("EGOVKIT_REDIS_URL", REDIS)
-        monkeypatch.setenv("EGOVKIT_QUEUE_NAME", f"egovkit-test-{tmp_path.name}")  # apart from other runs
+        monkeypatch.setenv("EGOVKIT_QUEUE_NAME", f"egovkit-test-{uuid.uuid4().hex}")  # apart from other runs, and from a worker a killed run left behind
     return request.param
 
 
