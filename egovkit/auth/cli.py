@@ -75,6 +75,10 @@ class AccountError(ValueError):
         super().__init__(message)
 
 
+class AccountExists(AccountError):
+    """The email or NIK belongs to an account already."""
+
+
 def new_account(*, email=None, nik=None, name=None, phone=None, nip=None, role=None, region=None,
                 agency=None, password: str) -> User:
     """An account with one role, checked as `users create` and `users import` check it; not yet added."""
@@ -97,7 +101,7 @@ def new_account(*, email=None, nik=None, name=None, phone=None, nip=None, role=N
     email = email.strip().lower() if email else None
     for column, value, field in ((User.email, email, "email"), (User.nik, nik, "nik")):
         if value and db.session.scalar(select(User.id).where(column == value)):
-            raise AccountError(field, f"an account with {value} exists already")
+            raise AccountExists(field, f"an account with {value} exists already")
     if not role:
         raise AccountError("role", "a role is needed")
     try:
@@ -129,9 +133,9 @@ def create(email, nik, name, phone, nip, role, region, agency, password_stdin):
     try:
         user = new_account(email=email, nik=nik, name=name, phone=phone, nip=nip, role=role, region=region,
                            agency=agency, password=password)
+    except AccountExists as exc:
+        raise click.ClickException(str(exc)) from None
     except AccountError as exc:
-        if str(exc).startswith("an account with"):
-            raise click.ClickException(str(exc)) from None
         raise click.BadParameter(str(exc), param_hint=f"--{exc.field}") from None
     db.session.add(user)
     db.session.commit()
